@@ -1,0 +1,44 @@
+# supplier-audit: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The bundled demo world is dated up to this night; `make run AS_OF=` audits as of today.
+AS_OF ?= 2026-11-26
+AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
+
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+
+.PHONY: run test test-fast check bench demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## audit the bundled demo data; reports go to reports/<as-of>/
+	$(BIN)/supplier-audit run --data data/demo --out reports $(AS_OF_ARG)
+
+test: $(STAMP)  ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)  ## unit tests only, without the whole-flow tests
+	$(BIN)/python -m pytest -q -m "not flow"
+
+check: $(STAMP)  ## lint, format check, types, tests
+	$(BIN)/ruff check src flows tests benchmarks
+	$(BIN)/ruff format --check src flows tests benchmarks
+	$(BIN)/mypy src
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## time the hot paths and print figures and ratios
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+demo: $(STAMP)  ## regenerate the bundled demo world in data/demo
+	$(BIN)/supplier-audit demo --out data/demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Prefect orchestration of the supplier audit: thin flows over the library."""

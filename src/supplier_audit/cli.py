@@ -1,0 +1,143 @@
+"""The ``supplier-audit`` command: a thin layer over the library and the nightly flow.
+
+Exit status: 0 on success, 2 when an input or the configuration cannot be used (one clear
+message, no traceback), 1 on any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from supplier_audit import __version__
+from supplier_audit.config import ConfigError, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+_DESCRIPTION = """\
+Nightly supplier-quality and counterfeit-risk audit for e-commerce merchants.
+
+Reads a folder of input tables (suppliers, shipments, documents, reviews, complaints,
+inspections as .csv, .xlsx or .parquet; Chinese or English headers), checks every row,
+quarantines bad rows with a reason, and writes the night's reports to <out>/<as-of>/.
+"""
+
+_EPILOG = """\
+examples:
+  supplier-audit run                                  audit the bundled demo data as of today
+  supplier-audit run --data /srv/shop-exports --out /srv/audit-reports
+  supplier-audit run --as-of 2026-11-20               redo a past night
+  supplier-audit run --config my-shop.toml            your own settings (see docs/configuration.md)
+
+The input folder format is described in docs/data-contract.md.
+"""
+
+
+def _prefect_environment() -> None:
+    """Settings that make Prefect quiet and reliable on a machine without internet."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A fresh PREFECT_HOME takes ~20 s to start the temporary server; the default limit is 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "supplier_audit")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-20") from exc
+
+
+def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
+    print(f"supplier-audit: error: {message}", file=sys.stderr)
+    return status
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the nightly audit flow once."""
+    try:
+        settings = load_config(args.config).settings
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if not args.data.is_dir():
+        return _fail(f"{args.data}: data folder not found")
+    _prefect_environment()
+    from flows.nightly_audit import nightly_audit  # Prefect loads only for the commands that run flows
+
+    as_of = args.as_of
+    print(f"supplier-audit {__version__}: auditing {args.data} as of {as_of or 'today'} "
+          f"({settings.timezone}) ...", flush=True)
+    state = nightly_audit(
+        data_dir=str(args.data),
+        out_dir=str(args.out),
+        as_of=as_of,
+        config=str(args.config) if args.config else None,
+        return_state=True,
+    )
+    if state.is_failed():
+        message = state.message or "the nightly audit failed"
+        if message.startswith("input error: "):
+            return _fail(message.removeprefix("input error: "))
+        return _fail(message, EXIT_FAILED)
+    result = state.result()
+    reports = Path(result["reports"])
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    print(f"\nReports for {manifest['as_of']} are in {reports}/")
+    print(f"{'table':<12} {'read':>8} {'valid':>8} {'quarantined':>12} {'pending':>8}")
+    for name, counts in manifest["inputs"].items():
+        print(
+            f"{name:<12} {counts['rows_read']:>8} {counts['rows_valid']:>8} "
+            f"{counts['rows_quarantined']:>12} {counts['rows_pending']:>8}"
+        )
+    for output in manifest["outputs"]:
+        print(f"  {reports / output}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="supplier-audit",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the nightly audit once",
+        description="Audit the input folder and write the reports to <out>/<as-of>/.",
+    )
+    run.add_argument("--data", type=Path, default=Path("data/demo"),
+                     help="folder of input tables (default: data/demo)")
+    run.add_argument("--out", type=Path, default=Path("reports"),
+                     help="folder the dated report folders go in (default: reports)")
+    run.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                     help="the night to audit (default: today in the configured time zone)")
+    run.add_argument("--config", type=Path, default=None, metavar="FILE",
+                     help="your settings file (TOML); defaults apply to anything it leaves out")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``supplier-audit`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""Typed settings: the defaults shipped in the package, overridden by a user's TOML file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from supplier_audit.schemas import ALL_INPUT_COLUMNS
+
+DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
+ENUM_COLUMNS = ("channel", "doc_type", "complaint_type", "status")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used, with a message naming the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestSettings(_Strict):
+    max_title_rows: int = Field(ge=0, le=200)
+    excel_serial_dates_in_csv: bool
+    default_currency: str = Field(pattern=r"^[A-Z]{3}$")
+    max_workbook_megabytes: float = Field(gt=0)
+
+
+class AliasSettings(_Strict):
+    columns: dict[str, list[str]]
+    values: dict[str, dict[str, list[str]]]
+    booleans: dict[Literal["true", "false"], list[str]]
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(columns) - ALL_INPUT_COLUMNS)
+        if unknown:
+            raise ValueError(f"aliases given for columns the contract does not have: {unknown}")
+        return columns
+
+    @field_validator("values")
+    @classmethod
+    def _known_enums(cls, values: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        unknown = sorted(set(values) - set(ENUM_COLUMNS))
+        if unknown:
+            raise ValueError(f"value aliases for columns that are not enums: {unknown}")
+        return values
+
+
+class AuditConfig(_Strict):
+    """Every setting of one audit run."""
+
+    config_version: str = Field(min_length=1)
+    timezone: str
+    lookback_days: int = Field(ge=1, le=3660)
+    seed: int = Field(ge=0)
+    report_language: Literal["zh", "en"]
+    ingest: IngestSettings
+    aliases: AliasSettings
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r} (use e.g. 'Asia/Shanghai')") from exc
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the effective settings, recorded in every manifest and report."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective settings and the file (if any) the user gave."""
+
+    settings: AuditConfig
+    user_file: Path | None
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, extend_lists: bool) -> dict[str, Any]:
+    merged: dict[str, Any] = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = _merge(current, value, extend_lists=extend_lists or key == "aliases")
+        elif extend_lists and isinstance(current, list) and isinstance(value, list):
+            merged[key] = current + [v for v in value if v not in current]
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_settings_dict() -> dict[str, Any]:
+    """The shipped defaults as a plain dict."""
+    text = resources.files("supplier_audit").joinpath(DEFAULT_CONFIG_RESOURCE).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"{where}: not a known setting")
+        else:
+            lines.append(f"{where}: {item['msg']}")
+    return f"config {source}: " + "; ".join(lines)
+
+
+def load_config(path: Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> LoadedConfig:
+    """Load the defaults, then the user's TOML file (maps under [aliases] extend, others replace)."""
+    raw = default_settings_dict()
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            user = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config {path}: file not found") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config {path}: not valid TOML ({exc})") from exc
+        raw = _merge(raw, user, extend_lists=False)
+    if overrides:
+        raw = _merge(raw, overrides, extend_lists=False)
+    try:
+        settings = AuditConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+    return LoadedConfig(settings=settings, user_file=Path(path) if path is not None else None)

@@ -1,0 +1,154 @@
+"""One nightly run's paths, timings, manifest and atomic publication of its outputs.
+
+A run writes everything into a staging folder beside the final one and renames it into
+``<out>/<as_of>/`` only when every stage succeeded, so a failed night leaves the previous
+reports as they were and no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from supplier_audit.config import AuditConfig, LoadedConfig
+from supplier_audit.ingest import IngestResult, as_manifest_inputs, quarantine_for_output
+from supplier_audit.io import write_csv_atomic, write_text_atomic
+
+log = logging.getLogger(__name__)
+
+_VERSIONED_PACKAGES = (
+    "supplier-audit",
+    "prefect",
+    "pandas",
+    "pandera",
+    "numpy",
+    "scipy",
+    "openpyxl",
+    "pyarrow",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the outputs."""
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name.replace("-", "_")] = version(name)
+        except PackageNotFoundError:
+            versions[name.replace("-", "_")] = "not installed"
+    return versions
+
+
+def today_in(settings: AuditConfig) -> dt.date:
+    """Today's date in the merchant's time zone (the default as-of date)."""
+    return dt.datetime.now(settings.zone).date()
+
+
+@dataclass
+class AuditRun:
+    """Where one run reads and writes, and what it has recorded so far."""
+
+    data_dir: Path
+    out_dir: Path
+    as_of: dt.date
+    config: LoadedConfig
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def settings(self) -> AuditConfig:
+        return self.config.settings
+
+    @property
+    def final_dir(self) -> Path:
+        return self.out_dir / self.as_of.isoformat()
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.out_dir / f".staging-{self.as_of.isoformat()}-{os.getpid()}"
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a stage; the figure goes into the manifest."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[name] = round(time.perf_counter() - start, 3)
+
+    def begin(self) -> None:
+        """Create a fresh, empty staging folder."""
+        if self.staging_dir.exists():
+            shutil.rmtree(self.staging_dir)
+        self.staging_dir.mkdir(parents=True)
+
+    def abandon(self) -> None:
+        """Remove the staging folder of a failed run; published outputs are untouched."""
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+    def publish(self) -> Path:
+        """Rename the staging folder into ``<out>/<as_of>/``, replacing an earlier run's."""
+        final = self.final_dir
+        retired = self.out_dir / f".retired-{self.as_of.isoformat()}-{os.getpid()}"
+        if final.exists():
+            os.replace(final, retired)
+        os.replace(self.staging_dir, final)
+        shutil.rmtree(retired, ignore_errors=True)
+        log.info("reports published in %s", final)
+        return final
+
+
+def write_quarantine(run: AuditRun, ingest: IngestResult) -> list[Path]:
+    """One ``quarantine/<table>.csv`` per table that rejected rows (none when all were fine)."""
+    written = []
+    for name, table in ingest.tables.items():
+        if table.rows_quarantined:
+            path = run.staging_dir / "quarantine" / f"{name}.csv"
+            written.append(write_csv_atomic(quarantine_for_output(table), path, for_people=True))
+    return written
+
+
+def build_manifest(run: AuditRun, ingest: IngestResult, *, outputs: list[str]) -> dict[str, Any]:
+    """The auditor's record of what this run read, with which settings, and what it wrote."""
+    settings = run.settings
+    return {
+        "as_of": run.as_of.isoformat(),
+        "data_dir": str(run.data_dir),
+        "inputs": as_manifest_inputs(ingest, run.data_dir),
+        "ignored_files": ingest.ignored_files,
+        "config": {
+            "version": settings.config_version,
+            "sha256": settings.sha256,
+            "file": str(run.config.user_file) if run.config.user_file else None,
+            "timezone": settings.timezone,
+            "lookback_days": settings.lookback_days,
+        },
+        "seed": settings.seed,
+        "versions": package_versions(),
+        "stages": {name: {"seconds": seconds} for name, seconds in run.stage_seconds.items()},
+        "outputs": sorted(outputs),
+    }
+
+
+def write_manifest(run: AuditRun, manifest: dict[str, Any]) -> Path:
+    """Write ``manifest.json`` into the staging folder."""
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False)
+    return write_text_atomic(text + "\n", run.staging_dir / "manifest.json")
+
+
+def staged_outputs(run: AuditRun) -> list[str]:
+    """Relative paths of every file staged so far."""
+    return sorted(
+        str(p.relative_to(run.staging_dir)) for p in run.staging_dir.rglob("*") if p.is_file()
+    )
