@@ -8,7 +8,8 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Failed, State
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult, ingest_folder
@@ -38,7 +39,9 @@ def write_outputs(run: AuditRun, ingest: IngestResult) -> Path:
     """Write quarantine files and the manifest, then publish the run's folder atomically."""
     with run.stage("write"):
         write_quarantine(run, ingest)
-    write_manifest(run, build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"]))
+    write_manifest(
+        run, build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
+    )
     return run.publish()
 
 

@@ -68,11 +68,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         return _fail(f"{args.data}: data folder not found")
     _prefect_environment()
-    from flows.nightly_audit import nightly_audit  # Prefect loads only for the commands that run flows
+    from flows.nightly_audit import (
+        nightly_audit,
+    )  # Prefect loads only for the commands that run flows
 
     as_of = args.as_of
-    print(f"supplier-audit {__version__}: auditing {args.data} as of {as_of or 'today'} "
-          f"({settings.timezone}) ...", flush=True)
+    print(
+        f"supplier-audit {__version__}: auditing {args.data} as of {as_of or 'today'} "
+        f"({settings.timezone}) ...",
+        flush=True,
+    )
     state = nightly_audit(
         data_dir=str(args.data),
         out_dir=str(args.out),
@@ -85,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if message.startswith("input error: "):
             return _fail(message.removeprefix("input error: "))
         return _fail(message, EXIT_FAILED)
-    result = state.result()
+    result: dict[str, str] = state.result()  # type: ignore[assignment]
     reports = Path(result["reports"])
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     print(f"\nReports for {manifest['as_of']} are in {reports}/")
@@ -116,14 +121,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the nightly audit once",
         description="Audit the input folder and write the reports to <out>/<as-of>/.",
     )
-    run.add_argument("--data", type=Path, default=Path("data/demo"),
-                     help="folder of input tables (default: data/demo)")
-    run.add_argument("--out", type=Path, default=Path("reports"),
-                     help="folder the dated report folders go in (default: reports)")
-    run.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                     help="the night to audit (default: today in the configured time zone)")
-    run.add_argument("--config", type=Path, default=None, metavar="FILE",
-                     help="your settings file (TOML); defaults apply to anything it leaves out")
+    run.add_argument(
+        "--data",
+        type=Path,
+        default=Path("data/demo"),
+        help="folder of input tables (default: data/demo)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help="folder the dated report folders go in (default: reports)",
+    )
+    run.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the night to audit (default: today in the configured time zone)",
+    )
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your settings file (TOML); defaults apply to anything it leaves out",
+    )
     run.set_defaults(handler=cmd_run)
     return parser
 

@@ -50,7 +50,9 @@ class AliasSettings(_Strict):
 
     @field_validator("values")
     @classmethod
-    def _known_enums(cls, values: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    def _known_enums(
+        cls, values: dict[str, dict[str, list[str]]]
+    ) -> dict[str, dict[str, list[str]]]:
         unknown = sorted(set(values) - set(ENUM_COLUMNS))
         if unknown:
             raise ValueError(f"value aliases for columns that are not enums: {unknown}")
@@ -96,7 +98,9 @@ class LoadedConfig:
     user_file: Path | None
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, extend_lists: bool) -> dict[str, Any]:
+def _merge(
+    base: Mapping[str, Any], override: Mapping[str, Any], *, extend_lists: bool
+) -> dict[str, Any]:
     merged: dict[str, Any] = dict(base)
     for key, value in override.items():
         current = merged.get(key)
@@ -126,8 +130,10 @@ def _describe(error: ValidationError, source: str) -> str:
     return f"config {source}: " + "; ".join(lines)
 
 
-def load_config(path: Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> LoadedConfig:
-    """Load the defaults, then the user's TOML file (maps under [aliases] extend, others replace)."""
+def load_config(
+    path: Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> LoadedConfig:
+    """Load the defaults, then the user's file: maps under [aliases] extend, others replace."""
     raw = default_settings_dict()
     source = "defaults"
     if path is not None:

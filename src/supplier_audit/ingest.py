@@ -16,16 +16,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from supplier_audit import parsing
 from supplier_audit.config import AuditConfig
 from supplier_audit.io import RawTable, SourceFile, discover_inputs, read_table
 from supplier_audit.schemas import (
+    CHANNELS,
     COMPLAINT_STATUSES,
     COMPLAINT_TYPES,
-    CHANNELS,
     DOC_TYPES,
     INPUT_TABLES,
     TableSpec,
@@ -40,7 +39,14 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "status": COMPLAINT_STATUSES,
 }
 # Event dates that cannot lie after the night being audited (valid_until may).
-_NOT_AFTER_AS_OF = ("onboarded_on", "received_on", "issued_on", "opened_on", "closed_on", "inspected_on")
+_NOT_AFTER_AS_OF = (
+    "onboarded_on",
+    "received_on",
+    "issued_on",
+    "opened_on",
+    "closed_on",
+    "inspected_on",
+)
 # Which earlier table each reference column must point into.
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "shipments": (("supplier_id", "suppliers"),),
@@ -156,9 +162,7 @@ def _type_columns(
     return pd.DataFrame(typed, index=cells.index), pd.DataFrame(problems, index=cells.index)
 
 
-def _empty_required(
-    typed: pd.DataFrame, problems: pd.DataFrame, spec: TableSpec
-) -> pd.DataFrame:
+def _empty_required(typed: pd.DataFrame, problems: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Mark required columns that are empty in a row (where no other problem was found)."""
     problems = problems.copy()
     for column in spec.required_columns:
@@ -214,7 +218,9 @@ def _validate(
         rows = cases["index"].astype("int64").to_numpy()
         columns = cases["column"].astype("str").to_numpy()
         originals = pd.Series(
-            raw_cells.to_numpy()[raw_cells.index.get_indexer(rows), raw_cells.columns.get_indexer(columns)]
+            raw_cells.to_numpy()[
+                raw_cells.index.get_indexer(rows), raw_cells.columns.get_indexer(columns)
+            ]
         )
         checks = cases["check"].astype("str").reset_index(drop=True)
         messages = _bulk_check_messages(checks, pd.Series(columns), originals)
@@ -225,9 +231,9 @@ def _validate(
             .unstack("column")
         )
         problems = problems.copy()
-        for column in found.columns:
-            extra = found[column].reindex(problems.index).fillna("")
-            problems[column] = _append(problems[column], extra)
+        for failing in found.columns:
+            extra = found[failing].reindex(problems.index).fillna("")
+            problems[failing] = _append(problems[failing], extra)
     return problems
 
 
@@ -235,8 +241,9 @@ def _bulk_check_messages(checks: pd.Series, columns: pd.Series, originals: pd.Se
     """Messages for many failures at once, one format per distinct (check, column)."""
     messages = pd.Series("", index=checks.index, dtype=object)
     keys = pd.DataFrame({"check": checks, "column": columns})
-    for (check, column), group in keys.groupby(["check", "column"]).groups.items():
-        head, _, tail = _check_message(str(check), str(column), "\x00").partition("\x00")
+    for key, group in keys.groupby(["check", "column"]).groups.items():
+        check, column = (str(part) for part in key)  # type: ignore[attr-defined]
+        head, _, tail = _check_message(check, column, "\x00").partition("\x00")
         messages.loc[group] = head + originals.loc[group].astype("str") + tail
     return messages
 
@@ -304,44 +311,70 @@ def _references(
         unknown = given & ~known & ~was_quarantined
         noun = "supplier" if target == "suppliers" else "shipment"
         reasons = _append(
-            reasons, (noun + " " + values.astype("str") + " was quarantined").where(was_quarantined, "")
+            reasons,
+            (noun + " " + values.astype("str") + " was quarantined").where(was_quarantined, ""),
         )
         reasons = _append(
             reasons,
             (f"unknown {noun} " + values.astype("str") + f" (not in {target})").where(unknown, ""),
         )
     # A row naming both a supplier and a lot: the lot must be that supplier's.
-    if {"supplier_id", "shipment_id"} <= set(typed.columns) and "shipments" in done and spec.name in (
-        "reviews",
-        "complaints",
-        "documents",
+    if (
+        {"supplier_id", "shipment_id"} <= set(typed.columns)
+        and "shipments" in done
+        and spec.name
+        in (
+            "reviews",
+            "complaints",
+            "documents",
+        )
     ):
         lots = done["shipments"].valid.set_index("shipment_id")["supplier_id"]
         lot_supplier = typed["shipment_id"].map(lots)
-        clash = typed["supplier_id"].notna() & lot_supplier.notna() & (lot_supplier != typed["supplier_id"])
+        clash = (
+            typed["supplier_id"].notna()
+            & lot_supplier.notna()
+            & (lot_supplier != typed["supplier_id"])
+        )
         message = (
-            "shipment " + typed["shipment_id"].astype("str") + " is from supplier "
-            + lot_supplier.astype("str") + ", not " + typed["supplier_id"].astype("str")
+            "shipment "
+            + typed["shipment_id"].astype("str")
+            + " is from supplier "
+            + lot_supplier.astype("str")
+            + ", not "
+            + typed["supplier_id"].astype("str")
         )
         reasons = _append(reasons, message.where(clash, ""))
     return reasons
 
 
-def _duplicates(typed: pd.DataFrame, source_rows: pd.Series, spec: TableSpec, ok: pd.Series) -> pd.Series:
+def _duplicates(
+    typed: pd.DataFrame, source_rows: pd.Series, spec: TableSpec, ok: pd.Series
+) -> pd.Series:
     """Later occurrences of a key among otherwise valid rows; the first is kept."""
     reasons = pd.Series("", index=typed.index, dtype=object)
     keys = typed.loc[ok, list(spec.key)]
     later = keys.duplicated(keep="first")
     if not later.any():
         return reasons
-    first_row = source_rows.loc[ok].groupby([keys[k] for k in spec.key], dropna=False).transform("first")
+    first_row = (
+        source_rows.loc[ok].groupby([keys[k] for k in spec.key], dropna=False).transform("first")
+    )
     key_text = keys[spec.key[0]].astype("str")
     for extra in spec.key[1:]:
         value = keys[extra]
         shown = value.dt.strftime("%Y-%m-%d") if hasattr(value, "dt") else value.astype("str")
         key_text = key_text + " / " + shown
     name = " / ".join(spec.key)
-    message = "duplicate " + name + " " + key_text + " (first kept, on row " + first_row.astype("str") + ")"
+    message = (
+        "duplicate "
+        + name
+        + " "
+        + key_text
+        + " (first kept, on row "
+        + first_row.astype("str")
+        + ")"
+    )
     reasons.loc[later[later].index] = message.loc[later].to_numpy()
     return reasons
 
@@ -374,11 +407,16 @@ def ingest_table(
     reasons = _append(reasons, _row_rules(typed, spec))
     reasons = _append(reasons, _after_as_of(typed, spec, as_of))
     reasons = _append(reasons, _references(typed, spec, done))
-    replacement = raw.cells[list(spec.column_names)].apply(
-        lambda col: col.astype("str").str.contains("\ufffd", regex=False) & col.notna()
-    ).any(axis=1)
+    replacement = (
+        raw.cells[list(spec.column_names)]
+        .apply(lambda col: col.astype("str").str.contains("\ufffd", regex=False) & col.notna())
+        .any(axis=1)
+    )
     reasons = _append(
-        reasons, pd.Series("undecodable bytes in the row (check the file's encoding)", index=typed.index).where(replacement, "")
+        reasons,
+        pd.Series(
+            "undecodable bytes in the row (check the file's encoding)", index=typed.index
+        ).where(replacement, ""),
     )
     reasons = reasons.where(~pending, "")
     ok = (reasons == "") & ~pending
@@ -387,9 +425,9 @@ def ingest_table(
     bad = (reasons != "") & ~pending
 
     valid = typed.loc[ok].copy()
-    for column in spec.columns:
-        if column.required and column.kind == "int":
-            valid[column.name] = valid[column.name].astype("int64")
+    for spec_column in spec.columns:
+        if spec_column.required and spec_column.kind == "int":
+            valid[spec_column.name] = valid[spec_column.name].astype("int64")
     valid["source_file"] = raw.cells.loc[ok, "source_file"].astype("str")
     valid["source_row"] = raw.cells.loc[ok, "source_row"].astype("int64")
     valid = valid.reset_index(drop=True)
@@ -433,8 +471,10 @@ def _quarantine_frame(
     frame = pd.concat([front, body], axis=1)
     # The row's keys as read, for cascades ("supplier X was quarantined").
     for key in spec.key[:1]:
-        frame[f"__{key}"] = raw.cells.loc[bad, key].astype(object).map(
-            lambda v: None if v is None else str(v).strip()
+        frame[f"__{key}"] = (
+            raw.cells.loc[bad, key]
+            .astype(object)
+            .map(lambda v: None if v is None else str(v).strip())
         )
     return frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
 
@@ -471,7 +511,9 @@ def as_manifest_inputs(result: IngestResult, data_dir: Path) -> dict[str, Any]:
     for name, table in result.tables.items():
         files = [
             {
-                "file": str(source.path.relative_to(data_dir)) if source.path.is_relative_to(data_dir) else str(source.path),
+                "file": str(source.path.relative_to(data_dir))
+                if source.path.is_relative_to(data_dir)
+                else str(source.path),
                 "sha256": source.sha256,
                 "encoding": source.encoding,
                 "header_row": source.header_row,

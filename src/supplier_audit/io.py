@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,10 @@ def discover_inputs(data_dir: Path) -> tuple[dict[str, list[Path]], list[str]]:
         stem, suffix = entry.stem.lower(), entry.suffix.lower()
         if entry.is_dir() and name.lower() in found:
             parts = sorted(
-                p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                p
+                for p in entry.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUFFIXES
                 and not p.name.startswith((".", "_", "~$"))
             )
             if not parts:
@@ -242,7 +246,7 @@ def _frame_from_grid(
     lookup: Mapping[str, str],
     settings: AuditConfig,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], int]:
-    """Find the header in a grid and return (contract cells, original cells, unknown, header row)."""
+    """Find the header row; return contract cells, original cells, unknown headers, header row."""
     rows = sheet.rows
     header_index = _find_header_row(rows, spec, lookup, settings.ingest.max_title_rows)
     where = f"{path}{sheet.label}"
@@ -276,24 +280,25 @@ def _frame_from_grid(
         canonical[position] = column
     missing = [c for c in spec.required_columns if c not in canonical.values()]
     if missing:
+        present = ", ".join(h for h in header if h) or "nothing"
         raise InputError(
             where,
             f"missing required column(s) {', '.join(missing)} for table {spec.name} "
-            f"(header row {header_index + 1} has: {', '.join(h for h in header if h) or 'nothing'})",
+            f"(header row {header_index + 1} has: {present})",
         )
 
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
-    grid = pd.DataFrame([r + [None] * (width - len(r)) for r in body], columns=range(width), dtype=object)
+    grid = pd.DataFrame(
+        [r + [None] * (width - len(r)) for r in body], columns=range(width), dtype=object
+    )
     if len(body) == 0:
         grid = pd.DataFrame(columns=range(width), dtype=object)
     grid = grid.replace({"": None})
     keep = grid.notna().any(axis=1).to_numpy()
     grid, numbers = grid.loc[keep], numbers[keep]
     # An unnamed column that holds data still belongs to the row's original values.
-    original_names = [
-        label or f"(column {_column_letter(p)})" for p, label in enumerate(header)
-    ]
+    original_names = [label or f"(column {_column_letter(p)})" for p, label in enumerate(header)]
     original = grid.set_axis(original_names, axis=1)
     original = original.loc[:, [bool(h) or grid[p].notna().any() for p, h in enumerate(header)]]
     cells = pd.DataFrame(
@@ -334,7 +339,9 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
     raw = path.read_bytes()
     text, encoding = decode_text(raw, path)
     if "\x00" in text:
-        raise InputError(path, "not a text file (it contains NUL bytes); is it a workbook saved as .csv?")
+        raise InputError(
+            path, "not a text file (it contains NUL bytes); is it a workbook saved as .csv?"
+        )
     try:
         sample = text[:65536]
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
@@ -342,7 +349,8 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
     except csv.Error:
         delimiter = ","
     try:
-        records: list[list[object]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = cast(list[list[object]], list(reader))
     except csv.Error as exc:
         raise InputError(path, f"not a readable CSV file ({exc})") from exc
     return [_Sheet(rows=records, label="")], encoding
@@ -351,7 +359,9 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
 def _check_workbook(path: Path, settings: AuditConfig) -> None:
     limit = settings.ingest.max_workbook_megabytes * 1024 * 1024
     if path.stat().st_size > limit:
-        raise InputError(path, f"workbook larger than {settings.ingest.max_workbook_megabytes:g} MB")
+        raise InputError(
+            path, f"workbook larger than {settings.ingest.max_workbook_megabytes:g} MB"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -370,7 +380,9 @@ def _workbook_sheets(path: Path, settings: AuditConfig) -> list[_Sheet]:
     try:
         book = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputError(path, f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})") from exc
+        raise InputError(
+            path, f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     sheets = []
     for name, grid in book.items():
         texts = grid.map(_cell_text)
@@ -383,7 +395,9 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise InputError(path, f"corrupt or unreadable parquet file ({type(exc).__name__})") from exc
+        raise InputError(
+            path, f"corrupt or unreadable parquet file ({type(exc).__name__})"
+        ) from exc
     texts = {}
     for column in frame.columns:
         series = frame[column]
@@ -399,8 +413,10 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
             as_text = as_text.where(~whole, series.where(whole, 0).astype("int64").astype(str))
             texts[str(column)] = as_text.map(lambda v: repr(v) if isinstance(v, float) else v)
         else:
-            texts[str(column)] = series.astype(object).where(series.notna(), None).map(
-                lambda v: v if v is None or isinstance(v, str) else str(v)
+            texts[str(column)] = (
+                series.astype(object)
+                .where(series.notna(), None)
+                .map(lambda v: v if v is None or isinstance(v, str) else str(v))
             )
     return pd.DataFrame(texts, index=frame.index)
 
@@ -421,7 +437,9 @@ def _parquet_cells(
             canonical[label] = column
     missing = [c for c in spec.required_columns if c not in canonical.values()]
     if missing:
-        raise InputError(path, f"missing required column(s) {', '.join(missing)} for table {spec.name}")
+        raise InputError(
+            path, f"missing required column(s) {', '.join(missing)} for table {spec.name}"
+        )
     frame = frame.reset_index(drop=True)
     numbers = pd.Series(np.arange(2, len(frame) + 2), index=frame.index, dtype="int64")
     cells = frame[list(canonical)].rename(columns=canonical)
@@ -469,9 +487,14 @@ def read_table(table: str, paths: Iterable[Path], settings: AuditConfig) -> RawT
                 parts.append((cells, original, extra))
             if not parts:
                 # One sheet (or a CSV): its own message. Several: none looked like this table.
-                raise errors[0] if len(errors) == 1 else InputError(
-                    path, f"no sheet has a header row for table {table}: "
-                    + "; ".join(e.problem for e in errors)
+                raise (
+                    errors[0]
+                    if len(errors) == 1
+                    else InputError(
+                        path,
+                        f"no sheet has a header row for table {table}: "
+                        + "; ".join(e.problem for e in errors),
+                    )
                 )
         rows_read = 0
         for cells, original, extra in parts:
@@ -533,7 +556,9 @@ def defuse_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("str")
-        risky = series.notna() & text.str.startswith(_FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
+        risky = (
+            series.notna() & text.str.startswith(_FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
+        )
         if risky.any():
             guarded[column] = series.astype(object).where(~risky, "'" + text)
     return guarded

@@ -51,7 +51,7 @@ def normalise_cells(cells: pd.Series) -> pd.Series:
 def _problems(cells: pd.Series, failed: pd.Series, template: str, column: str) -> pd.Series:
     """Per-row reason text where ``failed``: template with {column} and {value}."""
     head, _, tail = template.partition("{value}")
-    message = (head.format(column=column) + cells.astype("str") + tail.format(column=column))
+    message = head.format(column=column) + cells.astype("str") + tail.format(column=column)
     return message.where(failed, "").astype(object)
 
 
@@ -77,7 +77,9 @@ def parse_int(cells: pd.Series, column: str) -> Parsed:
     fractional = text.notna() & ~ok & text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     not_number = text.notna() & ~ok & ~fractional
     problems = _problems(cells, fractional, "{column} '{value}' is not a whole number", column)
-    problems = problems.where(~not_number, _problems(cells, not_number, "{column} '{value}' is not a number", column))
+    problems = problems.where(
+        ~not_number, _problems(cells, not_number, "{column} '{value}' is not a number", column)
+    )
     return Parsed(numbers.astype("Int64"), problems)
 
 
@@ -88,7 +90,10 @@ def parse_decimal(cells: pd.Series, column: str) -> Parsed:
     ok = bare.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     numbers = pd.to_numeric(bare.where(ok).str.replace(",", "", regex=False), errors="coerce")
     failed = text.notna() & ~ok
-    return Parsed(numbers.astype("float64"), _problems(cells, failed, "{column} '{value}' is not a number", column))
+    return Parsed(
+        numbers.astype("float64"),
+        _problems(cells, failed, "{column} '{value}' is not a number", column),
+    )
 
 
 def parse_bool(
@@ -102,7 +107,9 @@ def parse_bool(
     values = mapped.where(mapped.notna(), default).astype(bool)
     return Parsed(
         values,
-        _problems(cells, failed, "{column} '{value}' is not yes/no (use 是/否, Y/N or true/false)", column),
+        _problems(
+            cells, failed, "{column} '{value}' is not yes/no (use 是/否, Y/N or true/false)", column
+        ),
     )
 
 
@@ -144,7 +151,9 @@ def _date_parts(text: pd.Series, *, excel_serial: pd.Series) -> tuple[pd.DataFra
         pd.to_numeric, errors="coerce"
     )
     serial = (
-        excel_serial & parts["year"].isna() & text.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
+        excel_serial
+        & parts["year"].isna()
+        & text.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
     )
     if serial.any():
         days = pd.to_numeric(text.where(serial), errors="coerce")

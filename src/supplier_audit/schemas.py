@@ -58,7 +58,9 @@ def _meta(kind: ColumnKind, *, required: bool = False, default: Any = None) -> d
 class Suppliers(pa.DataFrameModel):
     """One supplier the merchant buys from."""
 
-    supplier_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    supplier_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
     supplier_name: Series[str] = pa.Field(
         str_length={"min_value": 1}, metadata=_meta("text", required=True)
     )
@@ -74,8 +76,12 @@ class Suppliers(pa.DataFrameModel):
 class Shipments(pa.DataFrameModel):
     """One received lot of one SKU."""
 
-    shipment_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
-    supplier_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    shipment_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
+    supplier_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
     sku: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
     brand: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
     received_on: Series[pd.Timestamp] = pa.Field(metadata=_meta("date", required=True))
@@ -96,8 +102,12 @@ class Shipments(pa.DataFrameModel):
 class Documents(pa.DataFrameModel):
     """One piece of authenticity evidence on file."""
 
-    document_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
-    supplier_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    document_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
+    supplier_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
     doc_type: Series[str] = pa.Field(isin=DOC_TYPES, metadata=_meta("enum", required=True))
     brand: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
     sku: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
@@ -113,7 +123,9 @@ class Documents(pa.DataFrameModel):
 class Reviews(pa.DataFrameModel):
     """One buyer review."""
 
-    review_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    review_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
     sku: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
     created_at: Series[pd.Timestamp] = pa.Field(metadata=_meta("datetime", required=True))
     rating: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=5, metadata=_meta("int"))
@@ -154,14 +166,20 @@ class Complaints(pa.DataFrameModel):
 class Inspections(pa.DataFrameModel):
     """One inspection result QA fed back; the key is (shipment_id, inspected_on)."""
 
-    shipment_id: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    shipment_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
     inspected_on: Series[pd.Timestamp] = pa.Field(metadata=_meta("date", required=True))
     sample_size: Series[int] = pa.Field(ge=1, le=MAX_QUANTITY, metadata=_meta("int", required=True))
     critical_defects: Series[int] = pa.Field(
         ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True)
     )
-    major_defects: Series[int] = pa.Field(ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True))
-    minor_defects: Series[int] = pa.Field(ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True))
+    major_defects: Series[int] = pa.Field(
+        ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True)
+    )
+    minor_defects: Series[int] = pa.Field(
+        ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True)
+    )
     counterfeit_units: Series[int] = pa.Field(
         ge=0, le=MAX_QUANTITY, metadata=_meta("int", required=True)
     )

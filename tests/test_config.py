@@ -1,0 +1,58 @@
+"""Configuration: defaults ship in the package, a user's file overrides, mistakes are clear."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supplier_audit.config import ConfigError, load_config
+
+
+def test_defaults_load_and_have_a_stable_hash() -> None:
+    first, second = load_config().settings, load_config().settings
+    assert first.timezone == "Asia/Shanghai" and first.lookback_days == 180
+    assert first.sha256 == second.sha256 and len(first.sha256) == 64
+
+
+def test_user_file_overrides_and_changes_the_hash(tmp_path: Path) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text("lookback_days = 90\n[ingest]\nmax_title_rows = 3\n", encoding="utf-8")
+    loaded = load_config(path)
+    assert loaded.settings.lookback_days == 90
+    assert loaded.settings.ingest.max_title_rows == 3
+    assert loaded.settings.ingest.default_currency == "CNY"  # untouched defaults stay
+    assert loaded.settings.sha256 != load_config().settings.sha256
+    assert loaded.user_file == path
+
+
+def test_value_aliases_are_extended_not_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text('[aliases.values.channel]\ndropship = ["云仓代发"]\n', encoding="utf-8")
+    dropship = load_config(path).settings.aliases.values["channel"]["dropship"]
+    assert "云仓代发" in dropship and "代发" in dropship
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lookbak_days = 30\n", "lookbak_days: not a known setting"),
+        ("[ingest]\nmax_title_rowz = 3\n", "ingest.max_title_rowz: not a known setting"),
+        ("lookback_days = -1\n", "lookback_days: Input should be greater than or equal to 1"),
+        ('timezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
+        ('report_language = "fr"\n', "report_language"),
+        ('[aliases.columns]\nsupplier_number = ["x"]\n', "columns the contract does not have"),
+        ("lookback_days = \n", "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")

@@ -1,0 +1,107 @@
+"""The whole nightly flow and the CLI, under one session-scoped Prefect test server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from supplier_audit.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+from .conftest import BASE_TABLES
+
+pytestmark = pytest.mark.flow
+Folder = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _bad_shipment() -> dict[str, object]:
+    return dict(BASE_TABLES["shipments"][0], shipment_id="L9", quantity="0")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command in a child process, talking to the test server."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
+    return subprocess.run(
+        [sys.executable, "-m", "supplier_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+# Prefect's console log handler keeps the stream it first saw, so tests that run flows do not
+# use capsys (it closes its stream after each test); the CLI's words are checked in a child.
+def test_run_writes_manifest_and_quarantine(
+    prefect_server: None, make_folder: Folder, tmp_path: Path
+) -> None:
+    folder = make_folder({"shipments": [_bad_shipment()]})
+    out = tmp_path / "reports"
+    status = main(["run", "--data", str(folder), "--out", str(out), "--as-of", "2026-11-26"])
+    assert status == EXIT_OK
+    night = out / "2026-11-26"
+    manifest = json.loads((night / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"] == "2026-11-26"
+    for name, counts in manifest["inputs"].items():
+        assert counts["rows_read"] == (
+            counts["rows_valid"] + counts["rows_quarantined"] + counts["rows_pending"]
+        ), name
+    assert manifest["inputs"]["shipments"]["rows_quarantined"] == 1
+    assert len(manifest["inputs"]["shipments"]["sha256"]) == 64
+    assert manifest["config"]["sha256"] and manifest["seed"] == 20261126
+    assert {"supplier_audit", "prefect", "pandas"} <= set(manifest["versions"])
+    assert "ingest" in manifest["stages"]
+    quarantine = (night / "quarantine" / "shipments.csv").read_text(encoding="utf-8-sig")
+    assert "quantity 0 is below the minimum 1" in quarantine
+    # Nothing but the published folder is left behind.
+    assert sorted(p.name for p in out.iterdir()) == ["2026-11-26"]
+
+
+def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
+    prefect_server: None, make_folder: Folder, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    good = make_folder(name="good")
+    first = _cli("run", "--data", str(good), "--out", str(out), "--as-of", "2026-11-26")
+    assert first.returncode == EXIT_OK, first.stderr
+    assert f"Reports for 2026-11-26 are in {out / '2026-11-26'}/" in first.stdout
+    before = (out / "2026-11-26" / "manifest.json").read_bytes()
+
+    broken = make_folder(replace={"reviews": None}, name="broken")
+    second = _cli("run", "--data", str(broken), "--out", str(out), "--as-of", "2026-11-26")
+    assert second.returncode == EXIT_BAD_INPUT
+    last_line = second.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("supplier-audit: error:")
+    assert "required table reviews is missing" in last_line
+    assert "Traceback" not in second.stderr
+    assert (out / "2026-11-26" / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["2026-11-26"]
+
+
+def test_bad_config_is_refused_before_anything_runs(
+    tmp_path: Path, make_folder: Folder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("seed = -3\n", encoding="utf-8")
+    status = main(
+        ["run", "--data", str(make_folder()), "--out", str(tmp_path / "o"), "--config", str(config)]
+    )
+    assert status == EXIT_BAD_INPUT
+    assert "seed" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
