@@ -105,6 +105,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Write a demo world: six input tables plus its hidden truth in ``_truth/``."""
+    from supplier_audit.demo import generate_world
+
+    if args.suppliers < 5:
+        return _fail("--suppliers must be at least 5 so that every kind of supplier appears")
+    summary = generate_world(
+        args.out,
+        suppliers=args.suppliers,
+        seed=args.seed,
+        as_of=args.as_of,
+        months=args.months,
+        lots=args.lots,
+        reviews=args.reviews,
+        file_format=args.format,
+        messy=not args.clean,
+    )
+    print(f"Demo world written to {args.out}/ (as of {args.as_of}, seed {args.seed}):")
+    for table, rows in summary.rows.items():
+        print(f"  {table:<12} {rows:>10,} rows")
+    print(f"The truth (not an input) is in {args.out / '_truth'}/")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -148,6 +172,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="your settings file (TOML); defaults apply to anything it leaves out",
     )
     run.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser(
+        "demo",
+        help="write a realistic demo world to try the audit on",
+        description="Write the six input tables of a made-up merchant (suppliers, lots, documents, "
+        "reviews in Chinese and English, complaints, inspections) with planted counterfeit "
+        "sources, sloppy suppliers, targets of malicious complaints and newcomers. The truth "
+        "goes to <out>/_truth/, which the audit does not read.",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/demo"),
+        metavar="DIR",
+        help="folder to write (default: data/demo)",
+    )
+    demo.add_argument(
+        "--suppliers", type=int, default=200, metavar="N", help="number of suppliers (default: 200)"
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="random seed; the same seed gives the same files (default: 0)",
+    )
+    demo.add_argument(
+        "--as-of",
+        type=_date,
+        default=dt.date(2026, 11, 26),
+        metavar="YYYY-MM-DD",
+        help="the last night of the world (default: 2026-11-26)",
+    )
+    demo.add_argument("--months", type=int, default=6, help="months of history (default: 6)")
+    demo.add_argument(
+        "--lots", type=int, default=None, help="received lots (default: 25 per supplier)"
+    )
+    demo.add_argument(
+        "--reviews", type=int, default=None, help="buyer reviews (default: 150 per supplier)"
+    )
+    demo.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="file format of the tables (default: csv)",
+    )
+    demo.add_argument(
+        "--clean",
+        action="store_true",
+        help="no planted input problems (by default ~0.5%% of rows are messy)",
+    )
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 

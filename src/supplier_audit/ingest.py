@@ -312,11 +312,15 @@ def _references(
         noun = "supplier" if target == "suppliers" else "shipment"
         reasons = _append(
             reasons,
-            (noun + " " + values.astype("str") + " was quarantined").where(was_quarantined, ""),
+            (f"{column}: {noun} " + values.astype("str") + " was quarantined").where(
+                was_quarantined, ""
+            ),
         )
         reasons = _append(
             reasons,
-            (f"unknown {noun} " + values.astype("str") + f" (not in {target})").where(unknown, ""),
+            (f"{column}: unknown {noun} " + values.astype("str") + f" (not in {target})").where(
+                unknown, ""
+            ),
         )
     # A row naming both a supplier and a lot: the lot must be that supplier's.
     if (
@@ -337,7 +341,7 @@ def _references(
             & (lot_supplier != typed["supplier_id"])
         )
         message = (
-            "shipment "
+            "shipment_id: shipment "
             + typed["shipment_id"].astype("str")
             + " is from supplier "
             + lot_supplier.astype("str")
