@@ -1,0 +1,150 @@
+"""Every word the purchaser's workbook shows, in Chinese and English.
+
+Chinese is the default (``report_language = "zh"``): the people reading the report first thing
+in the morning are Chinese purchasers; English is one setting away. Column headers of the
+machine-facing CSV files stay in English snake_case.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+Language = str
+
+_LABELS: Final[dict[str, tuple[str, str]]] = {
+    # sheet names (Excel: at most 31 characters, no []:*?/\)
+    "sheet.summary": ("摘要", "Summary"),
+    "sheet.suppliers": ("供应商风险", "Suppliers"),
+    "sheet.evidence": ("证据", "Evidence"),
+    "sheet.documents": ("正品凭证", "Documents"),
+    "sheet.inspections": ("抽检", "Inspections"),
+    "sheet.data_quality": ("数据质量", "Data quality"),
+    "sheet.run_info": ("运行信息", "Run info"),
+    "sheet.chart_data": ("图表数据", "Chart data"),
+    # summary
+    "title": ("供应商假货与质量风险日报", "Supplier counterfeit and quality risk report"),
+    "as_of": ("日期", "As of"),
+    "data_covered": ("数据范围", "Data covered"),
+    "lookback": ("回看窗口", "Lookback window"),
+    "days": ("天", "days"),
+    "suppliers_per_tier": ("各风险等级供应商数", "Suppliers per risk tier"),
+    "newly_high": ("新升为高 / 严重风险", "Newly high or critical since the last run"),
+    "none": ("无", "none"),
+    "top_risks": ("最高风险供应商", "Top risks"),
+    "top_by_counterfeit": ("假货风险最高的供应商", "Top suppliers by counterfeit risk"),
+    "tier_chart": ("风险等级分布", "Suppliers per tier"),
+    "lots_to_inspect": ("今晚待抽检批次", "Lots to inspect tonight"),
+    "units_to_pull": ("需抽取件数", "Units to pull"),
+    "quarantined_rows": ("隔离的数据行", "Quarantined input rows"),
+    "first_run": ("首次运行，无历史对比", "first run: no earlier run to compare with"),
+    # tiers
+    "tier.critical": ("严重", "critical"),
+    "tier.high": ("高", "high"),
+    "tier.medium": ("中", "medium"),
+    "tier.low": ("低", "low"),
+    # supplier columns
+    "supplier_id": ("供应商编号", "Supplier ID"),
+    "supplier_name": ("供应商名称", "Supplier"),
+    "channel": ("渠道", "Channel"),
+    "counterfeit_risk": ("假货风险", "Counterfeit risk"),
+    "quality_risk": ("质量风险", "Quality risk"),
+    "risk_tier": ("风险等级", "Risk tier"),
+    "previous_tier": ("上次等级", "Previous tier"),
+    "counterfeit_risk_change": ("假货风险变化", "Change in counterfeit risk"),
+    "main_reasons": ("主要原因", "Main reasons"),
+    "recommended_action": ("建议措施", "Recommended action"),
+    "evidence_readiness": ("凭证完备率", "Evidence readiness"),
+    "inspection_severity": ("检验严格度", "Inspection severity"),
+    "reviews": ("评价数", "Reviews"),
+    "counterfeit_reviews": ("疑似假货评价", "Counterfeit-suspect reviews"),
+    "quality_reviews": ("质量问题评价", "Quality-issue reviews"),
+    "units_received": ("入库件数", "Units received"),
+    "value_received": ("入库金额", "Value received"),
+    "dropship_share": ("代发占比", "Drop-ship share"),
+    # evidence
+    "kind": ("类别", "Kind"),
+    "kind.review": ("评价", "review"),
+    "kind.complaint": ("投诉", "complaint"),
+    "kind.inspection": ("抽检不合格", "failed inspection"),
+    "date": ("日期", "Date"),
+    "sku": ("商品编码", "SKU"),
+    "rating": ("评分", "Rating"),
+    "text": ("内容", "Text"),
+    "categories": ("问题类别", "Categories"),
+    "matched_terms": ("命中词", "Matched terms"),
+    "counterfeit_suspect": ("疑似假货", "Counterfeit suspect"),
+    "severity": ("严重度", "Severity"),
+    "review_id": ("评价编号", "Review ID"),
+    "complaint_id": ("投诉编号", "Complaint ID"),
+    "complaint_type": ("投诉类型", "Complaint type"),
+    "status": ("状态", "Status"),
+    "compensation": ("赔付金额", "Compensation"),
+    "shipment_id": ("入库单号", "Shipment ID"),
+    "reference": ("编号", "Reference"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    # documents
+    "brand": ("品牌", "Brand"),
+    "doc_type": ("凭证类型", "Document type"),
+    "on_file": ("已备", "On file"),
+    "missing": ("缺失", "Missing"),
+    "expired": ("已过期", "Expired"),
+    "units_affected": ("涉及件数", "Units affected"),
+    "value_affected": ("涉及金额", "Value affected"),
+    # inspections
+    "lot_size": ("批量", "Lot size"),
+    "inspection_level": ("检验水平", "Inspection level"),
+    "aql": ("AQL", "AQL"),
+    "code_letter": ("样本量字码", "Code letter"),
+    "sample_size": ("样本量", "Sample size"),
+    "acceptance_number": ("接收数 Ac", "Acceptance no. Ac"),
+    "rejection_number": ("拒收数 Re", "Rejection no. Re"),
+    "reason": ("原因", "Reason"),
+    "inspected_on": ("检验日期", "Inspected on"),
+    "critical_defects": ("致命缺陷", "Critical defects"),
+    "major_defects": ("重缺陷", "Major defects"),
+    "minor_defects": ("轻缺陷", "Minor defects"),
+    "counterfeit_units": ("假货件数", "Counterfeit units"),
+    "plan_summary": ("今晚抽检计划", "Tonight's inspection plan"),
+    "recent_results": ("近期抽检结果", "Recent inspection results"),
+    # data quality / run info
+    "table": ("数据表", "Table"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_valid": ("有效行数", "Valid"),
+    "rows_quarantined": ("隔离行数", "Quarantined"),
+    "rows_pending": ("待填行数", "Pending"),
+    "quarantine_reasons": ("隔离原因统计", "Quarantine reasons"),
+    "rows": ("行数", "Rows"),
+    "file": ("文件", "File"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "setting": ("项目", "Setting"),
+    "value": ("值", "Value"),
+    "config_version": ("配置版本", "Config version"),
+    "config_sha256": ("配置哈希", "Config hash"),
+    "seed": ("随机种子", "Seed"),
+    "timezone": ("时区", "Time zone"),
+    "versions": ("软件版本", "Versions"),
+    "stage_seconds": ("各阶段耗时（秒）", "Stage times (seconds)"),
+    "capped_note": (
+        "行数超过 Excel 上限，仅列出前 {shown} 行（共 {total} 行），完整数据见 CSV。",
+        "More rows than Excel can hold: the first {shown} of {total} are listed; the CSV has all.",
+    ),
+}
+
+
+def label(key: str, language: Language) -> str:
+    """The word for ``key`` in ``language`` ("zh" or "en"); unknown keys fall back to the key."""
+    pair = _LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if language == "zh" else pair[1]
+
+
+def has_label(key: str) -> bool:
+    """Whether the workbook has a word for ``key``."""
+    return key in _LABELS
+
+
+def all_keys() -> list[str]:
+    """Every label key (tests check both languages are filled in)."""
+    return sorted(_LABELS)

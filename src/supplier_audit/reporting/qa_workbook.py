@@ -1,0 +1,270 @@
+"""The QA sample list workbook: what to pull and inspect, with empty result columns to fill in.
+
+One sheet per warehouse (one sheet "抽检清单" when no lot names a warehouse), one row per lot.
+Every header cell holds two lines — a label in the report language, then the canonical column
+name of the data contract — so the filled-in workbook reads back as the ``inspections`` table
+(ingestion matches either line). The result columns carry data validation (whole numbers from 0
+to the row's sample size; a date), and the sheets print landscape, one page wide, with the
+header row repeated on every page.
+
+Cells whose text comes from input data are written as text, never as formulas: a value that
+starts with = + - @ or a tab / carriage return (a CSV-injection vector) is stored as a string
+cell with Excel's quote prefix, and characters a workbook cannot hold are stripped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SHEET: Final = {"zh": "抽检清单", "en": "Inspection list"}
+NO_WAREHOUSE: Final = {"zh": "未指定仓库", "en": "No warehouse"}
+FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str  # canonical contract name (second header line)
+    zh: str
+    en: str
+    width: int  # minimum width in characters
+    result: bool = False  # an empty column for the inspector
+
+
+PLAN_SHEET_COLUMNS: Final = (
+    _Column("shipment_id", "入库单号", "Shipment", 14),
+    _Column("supplier_id", "供应商编号", "Supplier", 12),
+    _Column("sku", "商品编码", "SKU", 14),
+    _Column("lot_size", "批量", "Lot size", 9),
+    _Column("inspection_level", "检验水平", "Level", 8),
+    _Column("severity", "检验严格度", "Severity", 10),
+    _Column("aql", "接收质量限AQL", "AQL", 9),
+    _Column("code_letter", "样本量字码", "Code letter", 8),
+    _Column("sample_size", "样本量", "Sample size", 8),
+    _Column("acceptance_number", "接收数Ac", "Ac", 8),
+    _Column("rejection_number", "拒收数Re", "Re", 8),
+    _Column("sampled_units", "抽样单位", "Units to pull", 30),
+    _Column("reason", "抽检原因", "Why chosen", 30),
+    _Column("critical_defects", "严重缺陷数", "Critical defects", 9, result=True),
+    _Column("major_defects", "主要缺陷数", "Major defects", 9, result=True),
+    _Column("minor_defects", "次要缺陷数", "Minor defects", 9, result=True),
+    _Column("counterfeit_units", "假货件数", "Counterfeit units", 9, result=True),
+    _Column("inspector", "检验员", "Inspector", 10, result=True),
+    _Column("inspected_on", "检验日期", "Inspected on", 12, result=True),
+    _Column("notes", "备注", "Notes", 24, result=True),
+)
+_COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
+_WRAPPED: Final = ("sampled_units", "reason", "notes")
+_SEVERITY_ZH: Final = {
+    "normal": "正常",
+    "tightened": "加严",
+    "reduced": "放宽",
+    "discontinued": "暂停(加严抽检)",
+}
+_MAX_WIDTH: Final = 48
+_EXCEL_MAX_CELL_CHARS: Final = 32_767
+
+
+def clean_text(value: object) -> str:
+    """Text a workbook cell can hold: control characters removed, cut to Excel's cell limit."""
+    text = str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return text if len(text) <= _EXCEL_MAX_CELL_CHARS else text[: _EXCEL_MAX_CELL_CHARS - 1] + "…"
+
+
+def _display_width(text: str) -> int:
+    # CJK (wide and full-width) characters take two columns in Excel's default fonts
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _write_text(cell: Cell, value: object) -> None:
+    """Write input data as a string cell, never a formula."""
+    text = clean_text(value)
+    cell.value = text
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = _SHEET_NAME_FORBIDDEN.sub("_", clean_text(name)).strip("'") or "_"
+    title = title[:31]
+    candidate, number = title, 2
+    while candidate.lower() in taken:
+        suffix = f"~{number}"
+        candidate, number = title[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _cell_value(column: str, value: object, language: str) -> object:
+    if _is_blank(value):
+        return None
+    if column == "severity" and language == "zh":
+        return _SEVERITY_ZH.get(str(value), str(value))
+    if column in ("lot_size", "sample_size", "acceptance_number", "rejection_number"):
+        return int(value)  # type: ignore[call-overload]
+    if column == "aql":
+        return float(value)  # type: ignore[arg-type]
+    return value
+
+
+def _fill_sheet(
+    sheet: Worksheet,
+    lots: pd.DataFrame,
+    columns: Sequence[_Column],
+    *,
+    as_of: date,
+    language: str,
+) -> None:
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", start_color="DDEBF7")
+    result_fill = PatternFill("solid", start_color="FFF2CC")
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    widths: dict[int, int] = {}
+    for index, column in enumerate(columns, start=1):
+        label = column.zh if language == "zh" else column.en
+        cell = sheet.cell(row=1, column=index, value=f"{label}\n{column.name}")
+        cell.font = header_font
+        cell.fill = result_fill if column.result else header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = border
+        widths[index] = max(column.width, _display_width(label), len(column.name)) + 2
+    sheet.row_dimensions[1].height = 32
+
+    records = lots.to_dict("records")
+    for row_number, record in enumerate(records, start=2):
+        for index, column in enumerate(columns, start=1):
+            cell = sheet.cell(row=row_number, column=index)
+            cell.border = border
+            if column.result:
+                if column.name == "inspected_on":
+                    cell.number_format = "yyyy-mm-dd"
+                continue
+            value = _cell_value(column.name, record.get(column.name), language)
+            if isinstance(value, str):
+                _write_text(cell, value)
+                wrapped = column.name in _WRAPPED
+                cell.alignment = Alignment(wrap_text=wrapped, vertical="top")
+                longest = max(
+                    (_display_width(part) for part in str(cell.value).split("\n")), default=0
+                )
+                widths[index] = min(_MAX_WIDTH, max(widths[index], longest + 2))
+            elif value is not None:
+                cell.value = value
+                cell.alignment = Alignment(vertical="top")
+
+    last_row = max(2, len(records) + 1)
+    letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
+    sample = letter_of["sample_size"]
+    counts = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="0",
+        formula2=f"${sample}2",  # relative row: each row is bounded by its own sample size
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数量不对" if language == "zh" else "Invalid count",
+        error=(
+            "请填写 0 到样本量之间的整数"
+            if language == "zh"
+            else "Enter a whole number from 0 to the sample size"
+        ),
+    )
+    for name in _COUNT_COLUMNS:
+        counts.add(f"{letter_of[name]}2:{letter_of[name]}{last_row}")
+    earliest = as_of - timedelta(days=30)
+    dates = DataValidation(
+        type="date",
+        operator="greaterThanOrEqual",
+        formula1=f"DATE({earliest.year},{earliest.month},{earliest.day})",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="日期不对" if language == "zh" else "Invalid date",
+        error="请填写检验日期,例如 2026-11-20"
+        if language == "zh"
+        else "Enter a date, e.g. 2026-11-20",
+    )
+    dates.add(f"{letter_of['inspected_on']}2:{letter_of['inspected_on']}{last_row}")
+    sheet.add_data_validation(counts)
+    sheet.add_data_validation(dates)
+
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = False
+    sheet.oddHeader.center.text = ("抽检清单 " if language == "zh" else "Inspection list ") + (
+        as_of.isoformat()
+    )
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: str = "zh") -> Path:
+    """Write the QA sample list for tonight's plan (see :func:`plan_inspections`) to ``path``.
+
+    Returns the path written. ``language`` ("zh" or "en") chooses the first header line and the
+    sheet names; the second header line is always the contract's column name.
+    """
+    if language not in ("zh", "en"):
+        raise ValueError("language is 'zh' or 'en'")
+    required = [c.name for c in PLAN_SHEET_COLUMNS if not c.result]
+    missing = [c for c in required if c not in plan.columns]
+    if missing:
+        raise ValueError(f"the inspection plan lacks the column(s) {', '.join(missing)}")
+    workbook = Workbook()
+    default = workbook.active
+    if default is not None:
+        workbook.remove(default)
+    warehouses = (
+        plan["warehouse"].map(lambda w: None if _is_blank(w) or not str(w).strip() else str(w))
+        if "warehouse" in plan.columns
+        else pd.Series([None] * len(plan), index=plan.index, dtype=object)
+    )
+    taken: set[str] = set()
+    if warehouses.isna().all():
+        groups: list[tuple[str, pd.DataFrame]] = [(DEFAULT_SHEET[language], plan)]
+    else:
+        names = warehouses.fillna(NO_WAREHOUSE[language])
+        groups = [(str(name), plan[names == name]) for name in sorted(names.unique())]
+    for name, lots in groups:
+        sheet = workbook.create_sheet(_sheet_title(name, taken))
+        _fill_sheet(sheet, lots, PLAN_SHEET_COLUMNS, as_of=as_of, language=language)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    workbook.save(partial)
+    partial.replace(path)  # a reader never sees a half-written workbook
+    logger.info(
+        "QA sample list: %d lots on %d sheet(s) written to %s", len(plan), len(groups), path
+    )
+    return path

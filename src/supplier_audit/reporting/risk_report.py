@@ -1,0 +1,700 @@
+"""The purchaser's Excel risk report ``supplier-risk-<as_of>.xlsx``.
+
+Readable in ten seconds (Summary: tiers, who is newly high or critical, the top risks with their
+reason and action, two charts), complete in ten minutes (one sheet per question), and safe to
+open: every value from an input is written through :mod:`supplier_audit.reporting.cells`.
+The workbook is written in openpyxl's write-only mode, so a night with 100,000 evidence rows
+takes seconds and bounded memory. A sheet appears only when its stage produced something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import DataBarRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from supplier_audit.reporting.cells import (
+    EXCEL_MAX_ROWS,
+    display_width,
+    highlighted_cell,
+    is_blank,
+    text_cell,
+    value_cell,
+)
+from supplier_audit.reporting.labels import label
+
+TIERS = ("critical", "high", "medium", "low")
+TIER_COLOURS = {"critical": "C00000", "high": "FF7F27", "medium": "FFD966", "low": "A9D08E"}
+TIER_TEXT_COLOURS = {"critical": "FFFFFF", "high": "FFFFFF", "medium": "000000", "low": "000000"}
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+# Formats by kind of column.
+FORMATS = {
+    "score": "0",
+    "int": "#,##0",
+    "money": "#,##0.00",
+    "percent": "0.0%",
+    "change": "+0;-0;0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+MAX_WIDTH = 60
+TOP_RISKS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: the frame's column, its label key and its kind."""
+
+    name: str
+    kind: str = "text"  # text, wrap, score, int, money, percent, change, date, datetime, tier, bool
+    label_key: str | None = None
+
+
+@dataclass
+class RiskReportInputs:
+    """Everything the risk report may show; ``None`` means that stage did not run."""
+
+    as_of: dt.date
+    language: str
+    manifest: dict[str, Any]
+    lookback_days: int
+    quarantine_reasons: pd.DataFrame
+    scores: pd.DataFrame | None = None
+    flagged_reviews: pd.DataFrame | None = None
+    upheld_complaints: pd.DataFrame | None = None
+    inspection_failures: pd.DataFrame | None = None
+    evidence_gaps: pd.DataFrame | None = None
+    documents_on_file: pd.DataFrame | None = None
+    inspection_plan: pd.DataFrame | None = None
+    recent_inspections: pd.DataFrame | None = None
+    data_period: tuple[dt.date, dt.date] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class _Sheet:
+    """A write-only sheet being filled row by row, remembering what it needs at the end."""
+
+    def __init__(self, book: Workbook, title: str) -> None:
+        self.ws: WriteOnlyWorksheet = book.create_sheet(title[:31])
+        self.rows = 0
+
+    def append(self, cells: Sequence[Any]) -> None:
+        self.ws.append(list(cells))
+        self.rows += 1
+
+    def blank(self) -> None:
+        self.append([])
+
+
+def _tr(key: str, language: str) -> str:
+    return label(key, language)
+
+
+def _tier_word(tier: object, language: str) -> str:
+    return "" if is_blank(tier) else _tr(f"tier.{tier}", language)
+
+
+def _header_cells(sheet: _Sheet, headers: Sequence[str]) -> list[Any]:
+    return [
+        text_cell(sheet.ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP) for h in headers
+    ]
+
+
+def _widths(frame: pd.DataFrame, columns: Sequence[Column], headers: Sequence[str]) -> list[float]:
+    """Column widths that fit CJK text: header and a sample of values, capped."""
+    sample = frame.head(300)
+    widths: list[float] = []
+    for column, header in zip(columns, headers, strict=True):
+        longest = max(
+            [
+                display_width(header),
+                *(display_width(v) for v in sample[column.name] if not is_blank(v)),
+            ],
+            default=8,
+        )
+        if column.kind in ("score", "int", "percent", "change"):
+            longest = max(display_width(header), 8)
+        widths.append(min(max(longest + 2, 8), MAX_WIDTH))
+    return widths
+
+
+def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
+    if column.kind == "tier":
+        tier = "" if is_blank(value) else str(value)
+        return text_cell(
+            sheet.ws,
+            _tier_word(tier, language),
+            fill=PatternFill("solid", fgColor=TIER_COLOURS.get(tier, "FFFFFF")),
+            font=Font(bold=True, color=TIER_TEXT_COLOURS.get(tier, "000000")),
+            alignment=TOP,
+        )
+    if column.kind == "bool":
+        return text_cell(
+            sheet.ws, "" if is_blank(value) else _tr("yes" if value else "no", language)
+        )
+    if column.kind in ("wrap", "text"):
+        if is_blank(value):
+            return value_cell(sheet.ws, None)
+        return text_cell(sheet.ws, value, alignment=WRAP if column.kind == "wrap" else TOP)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    cell = value_cell(sheet.ws, value, alignment=TOP)
+    if column.kind in FORMATS and not is_blank(value):
+        cell.number_format = FORMATS[column.kind]
+    return cell
+
+
+def _table(
+    book: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    language: str,
+    *,
+    highlight: tuple[str, str] | None = None,
+    bars: Sequence[str] = (),
+) -> _Sheet:
+    """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit."""
+    columns = [c for c in columns if c.name in frame.columns]
+    headers = [_tr(c.label_key or c.name, language) for c in columns]
+    sheet = _Sheet(book, title)
+    for position, width in enumerate(_widths(frame, columns, headers), start=1):
+        sheet.ws.column_dimensions[get_column_letter(position)].width = width
+    sheet.ws.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, headers))
+    limit = EXCEL_MAX_ROWS - 2  # header and the note
+    shown = frame.iloc[:limit]
+    names = [c.name for c in columns]
+    text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
+    spans = shown[highlight[1]].tolist() if highlight and highlight[1] in shown.columns else None
+    for row_number, values in enumerate(shown[names].itertuples(index=False, name=None)):
+        cells = [_data_cell(sheet, v, c, language) for v, c in zip(values, columns, strict=True)]
+        if text_position is not None and spans is not None:
+            row_spans = spans[row_number]
+            if isinstance(row_spans, list | tuple) and row_spans:
+                cells[text_position] = highlighted_cell(
+                    sheet.ws, values[text_position], [(int(s[0]), int(s[1])) for s in row_spans]
+                )
+        sheet.append(cells)
+    last_row = sheet.rows
+    if columns:
+        sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
+    for name in bars:
+        if name in names and last_row > 1:
+            letter = get_column_letter(names.index(name) + 1)
+            sheet.ws.conditional_formatting.add(
+                f"{letter}2:{letter}{last_row}",
+                DataBarRule(
+                    start_type="num",
+                    start_value=0,
+                    end_type="num",
+                    end_value=100,
+                    color="FFC00000" if name == "counterfeit_risk" else "FF5B9BD5",
+                ),
+            )
+    if len(frame) > limit:
+        sheet.append(
+            [
+                text_cell(
+                    sheet.ws,
+                    _tr("capped_note", language).format(
+                        shown=f"{limit:,}", total=f"{len(frame):,}"
+                    ),
+                    font=Font(italic=True, color="C00000"),
+                )
+            ]
+        )
+    sheet.ws.print_title_rows = "1:1"
+    sheet.ws.page_setup.orientation = "landscape"
+    sheet.ws.page_setup.fitToWidth = 1
+    sheet.ws.page_setup.fitToHeight = 0
+    sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return sheet
+
+
+# ------------------------------------------------------------------------------------ sheets
+
+SUPPLIER_COLUMNS = (
+    Column("supplier_id"),
+    Column("supplier_name"),
+    Column("risk_tier", "tier"),
+    Column("counterfeit_risk", "score"),
+    Column("quality_risk", "score"),
+    Column("counterfeit_risk_change", "change"),
+    Column("previous_tier", "tier"),
+    Column("main_reasons", "wrap"),
+    Column("recommended_action", "wrap"),
+    Column("evidence_readiness", "percent"),
+    Column("inspection_severity"),
+    Column("channel"),
+    Column("reviews", "int"),
+    Column("counterfeit_reviews", "int"),
+    Column("quality_reviews", "int"),
+    Column("units_received", "int"),
+    Column("value_received", "money"),
+    Column("dropship_share", "percent"),
+)
+
+
+def _ranked(scores: pd.DataFrame) -> pd.DataFrame:
+    order = {t: i for i, t in enumerate(TIERS)}
+    ranked = scores.assign(_tier_rank=scores["risk_tier"].map(order).fillna(len(TIERS)))
+    return ranked.sort_values(
+        ["_tier_rank", "counterfeit_risk", "quality_risk", "supplier_id"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    ).drop(columns="_tier_rank")
+
+
+def _summary(book: Workbook, inputs: RiskReportInputs, chart_sheet_title: str) -> None:
+    language = inputs.language
+
+    def tr(key: str) -> str:
+        return _tr(key, language)
+
+    sheet = _Sheet(book, tr("sheet.summary"))
+    for letter, width in zip("ABCDEF", (26, 30, 14, 14, 60, 60), strict=True):
+        sheet.ws.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    sheet.append([text_cell(sheet.ws, tr("title"), font=Font(bold=True, size=16))])
+    sheet.append([text_cell(sheet.ws, tr("as_of"), font=bold), value_cell(sheet.ws, inputs.as_of)])
+    if inputs.data_period:
+        start, end = inputs.data_period
+        sheet.append(
+            [
+                text_cell(sheet.ws, tr("data_covered"), font=bold),
+                text_cell(sheet.ws, f"{start.isoformat()} – {end.isoformat()}"),
+            ]
+        )
+    sheet.append(
+        [
+            text_cell(sheet.ws, tr("lookback"), font=bold),
+            text_cell(sheet.ws, f"{inputs.lookback_days} {tr('days')}"),
+        ]
+    )
+    quarantined = sum(int(t["rows_quarantined"]) for t in inputs.manifest["inputs"].values())
+    sheet.append(
+        [text_cell(sheet.ws, tr("quarantined_rows"), font=bold), value_cell(sheet.ws, quarantined)]
+    )
+    if inputs.inspection_plan is not None:
+        plan = inputs.inspection_plan
+        sheet.append(
+            [text_cell(sheet.ws, tr("lots_to_inspect"), font=bold), value_cell(sheet.ws, len(plan))]
+        )
+        if "sample_size" in plan.columns:
+            sheet.append(
+                [
+                    text_cell(sheet.ws, tr("units_to_pull"), font=bold),
+                    value_cell(sheet.ws, int(plan["sample_size"].sum())),
+                ]
+            )
+    for note in inputs.notes:
+        sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
+
+    scores = inputs.scores
+    if scores is None or scores.empty:
+        return
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, tr("suppliers_per_tier"), font=Font(bold=True, size=13))])
+    tier_counts = scores["risk_tier"].value_counts()
+    tier_rows_start = sheet.rows + 1
+    for tier in TIERS:
+        sheet.append(
+            [
+                text_cell(
+                    sheet.ws,
+                    _tier_word(tier, language),
+                    fill=PatternFill("solid", fgColor=TIER_COLOURS[tier]),
+                    font=Font(bold=True, color=TIER_TEXT_COLOURS[tier]),
+                ),
+                value_cell(sheet.ws, int(tier_counts.get(tier, 0))),
+            ]
+        )
+    tier_rows_end = sheet.rows
+
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, tr("newly_high"), font=Font(bold=True, size=13))])
+    if "newly_high_or_critical" in scores.columns:
+        newly = _ranked(scores[scores["newly_high_or_critical"].fillna(False).astype(bool)])
+        if newly.empty:
+            sheet.append([text_cell(sheet.ws, tr("none"))])
+        for row in newly.itertuples(index=False):
+            sheet.append(
+                [
+                    text_cell(sheet.ws, row.supplier_id),
+                    text_cell(sheet.ws, row.supplier_name),
+                    _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
+                ]
+            )
+    else:
+        sheet.append([text_cell(sheet.ws, tr("first_run"))])
+
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, tr("top_risks"), font=Font(bold=True, size=13))])
+    sheet.append(
+        _header_cells(
+            sheet,
+            [
+                tr("supplier_id"),
+                tr("supplier_name"),
+                tr("risk_tier"),
+                tr("counterfeit_risk"),
+                tr("main_reasons"),
+                tr("recommended_action"),
+            ],
+        )
+    )
+    top = _ranked(scores).head(TOP_RISKS_SHOWN)
+    for row in top.itertuples(index=False):
+        sheet.append(
+            [
+                text_cell(sheet.ws, row.supplier_id, alignment=TOP),
+                text_cell(sheet.ws, row.supplier_name, alignment=WRAP),
+                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
+                _data_cell(
+                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                ),
+                text_cell(
+                    sheet.ws, _first_reason(getattr(row, "main_reasons", "")), alignment=WRAP
+                ),
+                text_cell(sheet.ws, getattr(row, "recommended_action", ""), alignment=WRAP),
+            ]
+        )
+
+    # Charts: tiers (data on this sheet) and the top suppliers by counterfeit risk (data on a
+    # small sheet of its own, so the chart's series are plain cells the purchaser can check).
+    tiers_chart = BarChart()
+    tiers_chart.type = "col"
+    tiers_chart.title = tr("tier_chart")
+    tiers_chart.legend = None
+    tiers_chart.add_data(
+        Reference(sheet.ws, min_col=2, min_row=tier_rows_start, max_row=tier_rows_end)
+    )
+    tiers_chart.set_categories(
+        Reference(sheet.ws, min_col=1, min_row=tier_rows_start, max_row=tier_rows_end)
+    )
+    tiers_chart.height, tiers_chart.width = 7, 12
+    sheet.ws.add_chart(tiers_chart, "H2")
+
+    chart_data = _Sheet(book, chart_sheet_title)
+    chart_data.ws.column_dimensions["A"].width = 36
+    chart_data.append(_header_cells(chart_data, [tr("supplier_name"), tr("counterfeit_risk")]))
+    for row in (
+        _ranked(scores)
+        .sort_values("counterfeit_risk", ascending=False, kind="stable")
+        .head(TOP_RISKS_SHOWN)
+        .itertuples()
+    ):
+        chart_data.append(
+            [
+                text_cell(chart_data.ws, f"{row.supplier_name} ({row.supplier_id})"),
+                value_cell(chart_data.ws, row.counterfeit_risk),
+            ]
+        )
+    top_chart = BarChart()
+    top_chart.type = "bar"
+    top_chart.title = tr("top_by_counterfeit")
+    top_chart.legend = None
+    top_chart.add_data(
+        Reference(chart_data.ws, min_col=2, min_row=1, max_row=chart_data.rows),
+        titles_from_data=True,
+    )
+    top_chart.set_categories(
+        Reference(chart_data.ws, min_col=1, min_row=2, max_row=chart_data.rows)
+    )
+    top_chart.y_axis.scaling.min = 0
+    top_chart.y_axis.scaling.max = 100
+    top_chart.x_axis.scaling.orientation = "maxMin"  # highest risk at the top
+    top_chart.height, top_chart.width = 9, 18
+    sheet.ws.add_chart(top_chart, "H18")
+
+
+def _first_reason(reasons: object) -> str:
+    if is_blank(reasons):
+        return ""
+    return str(reasons).split("\n")[0].split("; ")[0]
+
+
+def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
+    language = inputs.language
+    counts = pd.DataFrame(
+        [
+            {
+                "table": name,
+                **{
+                    k: t[k] for k in ("rows_read", "rows_valid", "rows_quarantined", "rows_pending")
+                },
+            }
+            for name, t in inputs.manifest["inputs"].items()
+        ]
+    )
+    columns = [
+        Column("table"),
+        Column("rows_read", "int"),
+        Column("rows_valid", "int"),
+        Column("rows_quarantined", "int"),
+        Column("rows_pending", "int"),
+    ]
+    sheet = _table(book, _tr("sheet.data_quality", language), counts, columns, language)
+    if inputs.quarantine_reasons.empty:
+        return
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, _tr("quarantine_reasons", language), font=Font(bold=True))])
+    sheet.append(
+        _header_cells(
+            sheet, [_tr("table", language), _tr("rows", language), _tr("reason", language)]
+        )
+    )
+    for row in inputs.quarantine_reasons.itertuples(index=False):
+        sheet.append(
+            [
+                text_cell(sheet.ws, row.table),
+                value_cell(sheet.ws, row.rows),
+                text_cell(sheet.ws, row.reason),
+            ]
+        )
+
+
+def _run_info(book: Workbook, inputs: RiskReportInputs) -> None:
+    language = inputs.language
+    manifest = inputs.manifest
+    sheet = _Sheet(book, _tr("sheet.run_info", language))
+    for letter, width in zip("ABCD", (28, 40, 70, 12), strict=True):
+        sheet.ws.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    rows = [
+        ("as_of", manifest["as_of"]),
+        ("config_version", manifest["config"]["version"]),
+        ("config_sha256", manifest["config"]["sha256"]),
+        ("seed", manifest["seed"]),
+        ("timezone", manifest["config"].get("timezone", "")),
+    ]
+    sheet.append(_header_cells(sheet, [_tr("setting", language), _tr("value", language)]))
+    for key, value in rows:
+        sheet.append(
+            [text_cell(sheet.ws, _tr(key, language), font=bold), value_cell(sheet.ws, value)]
+        )
+    sheet.blank()
+    sheet.append(
+        _header_cells(
+            sheet,
+            [
+                _tr("table", language),
+                _tr("file", language),
+                _tr("sha256", language),
+                _tr("rows_read", language),
+            ],
+        )
+    )
+    for table, entry in manifest["inputs"].items():
+        for source in entry.get("files", []):
+            sheet.append(
+                [
+                    text_cell(sheet.ws, table),
+                    text_cell(sheet.ws, source["file"]),
+                    text_cell(sheet.ws, source["sha256"]),
+                    value_cell(sheet.ws, source["rows_read"]),
+                ]
+            )
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, _tr("versions", language), font=bold)])
+    for name, version in manifest["versions"].items():
+        sheet.append([text_cell(sheet.ws, name), text_cell(sheet.ws, version)])
+    if manifest.get("stages"):
+        sheet.blank()
+        sheet.append([text_cell(sheet.ws, _tr("stage_seconds", language), font=bold)])
+        for name, stage in manifest["stages"].items():
+            sheet.append([text_cell(sheet.ws, name), value_cell(sheet.ws, stage["seconds"])])
+
+
+EVIDENCE_COLUMNS = (
+    Column("kind"),
+    Column("severity", "int"),
+    Column("date", "date"),
+    Column("supplier_id"),
+    Column("supplier_name"),
+    Column("sku"),
+    Column("reference"),
+    Column("rating", "int"),
+    Column("counterfeit_suspect", "bool"),
+    Column("categories"),
+    Column("matched_terms"),
+    Column("text", "wrap"),
+)
+
+
+def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
+    """Flagged reviews, upheld complaints and failed inspections in one list, worst first."""
+    language = inputs.language
+    parts = []
+    if inputs.flagged_reviews is not None and not inputs.flagged_reviews.empty:
+        reviews = inputs.flagged_reviews
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": _tr("kind.review", language),
+                    "severity": reviews.get("max_severity", 1),
+                    "date": reviews["created_at"],
+                    "supplier_id": reviews.get("supplier_id"),
+                    "supplier_name": reviews.get("supplier_name"),
+                    "sku": reviews["sku"],
+                    "reference": reviews["review_id"],
+                    "rating": reviews.get("rating"),
+                    "counterfeit_suspect": reviews["counterfeit_suspect"],
+                    "categories": reviews.get("categories"),
+                    "matched_terms": reviews.get("matched_terms"),
+                    "text": reviews["text"],
+                    "spans": reviews.get("spans"),
+                }
+            )
+        )
+    if inputs.upheld_complaints is not None and not inputs.upheld_complaints.empty:
+        complaints = inputs.upheld_complaints
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": _tr("kind.complaint", language),
+                    "severity": complaints.get("severity", 3),
+                    "date": complaints["opened_on"],
+                    "supplier_id": complaints.get("supplier_id"),
+                    "supplier_name": complaints.get("supplier_name"),
+                    "sku": complaints["sku"],
+                    "reference": complaints["complaint_id"],
+                    "counterfeit_suspect": complaints["complaint_type"] == "counterfeit",
+                    "categories": complaints["complaint_type"] + " / " + complaints["status"],
+                    "text": complaints.get("description"),
+                }
+            )
+        )
+    if inputs.inspection_failures is not None and not inputs.inspection_failures.empty:
+        failures = inputs.inspection_failures
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": _tr("kind.inspection", language),
+                    "severity": failures.get("severity", 3),
+                    "date": failures["inspected_on"],
+                    "supplier_id": failures.get("supplier_id"),
+                    "supplier_name": failures.get("supplier_name"),
+                    "sku": failures.get("sku"),
+                    "reference": failures["shipment_id"],
+                    "counterfeit_suspect": failures["counterfeit_units"] > 0,
+                    "text": failures.get("summary"),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS])
+    rows = pd.concat(parts, ignore_index=True)
+    rows["severity"] = pd.to_numeric(rows["severity"], errors="coerce").fillna(1).astype("int64")
+    return rows.sort_values(
+        ["severity", "counterfeit_suspect", "date", "reference"],
+        ascending=[False, False, False, True],
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+DOCUMENT_COLUMNS = (
+    Column("supplier_id"),
+    Column("supplier_name"),
+    Column("brand"),
+    Column("doc_type"),
+    Column("status"),
+    Column("units_affected", "int"),
+    Column("value_affected", "money"),
+)
+
+PLAN_COLUMNS = (
+    Column("shipment_id"),
+    Column("supplier_id"),
+    Column("sku"),
+    Column("lot_size", "int"),
+    Column("inspection_level"),
+    Column("severity"),
+    Column("aql"),
+    Column("code_letter"),
+    Column("sample_size", "int"),
+    Column("acceptance_number", "int"),
+    Column("rejection_number", "int"),
+    Column("reason", "wrap"),
+)
+
+RESULT_COLUMNS = (
+    Column("inspected_on", "date"),
+    Column("shipment_id"),
+    Column("supplier_id"),
+    Column("sku"),
+    Column("sample_size", "int"),
+    Column("critical_defects", "int"),
+    Column("major_defects", "int"),
+    Column("minor_defects", "int"),
+    Column("counterfeit_units", "int"),
+)
+
+
+def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
+    """Write the purchaser's workbook to ``path`` (the caller writes it into a staging folder)."""
+    language = inputs.language
+    book = Workbook(write_only=True)
+    chart_sheet_title = _tr("sheet.chart_data", language)
+    _summary(book, inputs, chart_sheet_title)
+    if inputs.scores is not None and not inputs.scores.empty:
+        _table(
+            book,
+            _tr("sheet.suppliers", language),
+            _ranked(inputs.scores),
+            SUPPLIER_COLUMNS,
+            language,
+            bars=("counterfeit_risk", "quality_risk"),
+        )
+    evidence = evidence_rows(inputs)
+    if not evidence.empty:
+        _table(
+            book,
+            _tr("sheet.evidence", language),
+            evidence,
+            EVIDENCE_COLUMNS,
+            language,
+            highlight=("text", "spans"),
+        )
+    if inputs.evidence_gaps is not None:
+        _table(
+            book, _tr("sheet.documents", language), inputs.evidence_gaps, DOCUMENT_COLUMNS, language
+        )
+    if inputs.inspection_plan is not None or inputs.recent_inspections is not None:
+        _inspections(book, inputs)
+    _data_quality(book, inputs)
+    _run_info(book, inputs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _inspections(book: Workbook, inputs: RiskReportInputs) -> None:
+    language = inputs.language
+    plan = inputs.inspection_plan if inputs.inspection_plan is not None else pd.DataFrame()
+    sheet = _table(book, _tr("sheet.inspections", language), plan, PLAN_COLUMNS, language)
+    results = inputs.recent_inspections
+    if results is None or results.empty:
+        return
+    sheet.blank()
+    sheet.append([text_cell(sheet.ws, _tr("recent_results", language), font=Font(bold=True))])
+    columns = [c for c in RESULT_COLUMNS if c.name in results.columns]
+    sheet.append(_header_cells(sheet, [_tr(c.name, language) for c in columns]))
+    for values in results[[c.name for c in columns]].itertuples(index=False, name=None):
+        sheet.append(
+            [_data_cell(sheet, v, c, language) for v, c in zip(values, columns, strict=True)]
+        )

@@ -1,0 +1,334 @@
+"""Tonight's inspection plan: which lots QA inspects, how many units, which units, Ac and Re.
+
+How an inspection result decides "accepted" for the switching rules (documented choice): a lot
+with any counterfeit unit or any critical defect is not accepted, whatever the AQL says (a fake
+or a hazard is never an acceptable quality level); otherwise the nonconforming count — major
+defects, plus minor defects when ``count_minor_defects`` is true — is compared with the
+acceptance number of the plan that applied to that lot (the plan for its lot size, the AQL and
+level of this run, and the severity the switching rules had reached when it was inspected).
+Only the first inspection of a lot counts (the standard's "original inspection"); later
+re-inspections of the same lot are ignored by the switching rules. The plan that applied to a
+past lot is recomputed with this run's AQL and levels (the inspections table does not record it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.sampling.draws import draw_units, format_units
+from supplier_audit.sampling.plans import INSPECTION_LEVELS, SEVERITIES, normalise_level, plan_lots
+from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
+
+logger = logging.getLogger(__name__)
+
+PLAN_COLUMNS: Final = (
+    "shipment_id",
+    "supplier_id",
+    "sku",
+    "lot_size",
+    "inspection_level",
+    "severity",
+    "aql",
+    "code_letter",
+    "sample_size",
+    "acceptance_number",
+    "rejection_number",
+    "full_inspection",
+    "sampled_units",
+)
+EXTRA_COLUMNS: Final = ("warehouse", "reason", "severity_explanation")
+_SEVERITY_RANK: Final = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
+
+
+def _as_day(value: date | datetime | str | pd.Timestamp) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
+
+
+def _day_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = pd.to_datetime(frame[column])
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    return values.dt.normalize()
+
+
+def _overrides(
+    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    levels: dict[str, str] = {}
+    severities: dict[str, str] = {}
+    for supplier, value in (level_by_supplier or {}).items():
+        if isinstance(value, str):
+            levels[str(supplier)] = value
+            continue
+        if "level" in value:
+            levels[str(supplier)] = value["level"]
+        if "severity" in value:
+            severity = str(value["severity"]).strip().lower()
+            if severity not in SEVERITIES:
+                raise ValueError(
+                    f"severity override {value['severity']!r} for {supplier}: "
+                    f"use one of {', '.join(SEVERITIES)}"
+                )
+            severities[str(supplier)] = severity
+    return levels, severities
+
+
+def _raised_levels(
+    suppliers: pd.Series, base_level: str, overrides: Mapping[str, str]
+) -> np.ndarray:
+    """The inspection level of each lot: the run's level, raised (never lowered) by an override."""
+    base = normalise_level(base_level)
+    rank = {name: i for i, name in enumerate(INSPECTION_LEVELS)}
+    raised = {
+        supplier: max(base, normalise_level(override), key=rank.__getitem__)
+        for supplier, override in overrides.items()
+    }
+    return suppliers.map(lambda s: raised.get(s, base)).to_numpy(dtype=object)
+
+
+def _lot_history(
+    shipments: pd.DataFrame, inspections: pd.DataFrame | None, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """First (original) inspection of every lot, on or before the as-of day, with its lot data."""
+    columns = [
+        "shipment_id",
+        "inspected_on",
+        "critical_defects",
+        "major_defects",
+        "minor_defects",
+        "counterfeit_units",
+    ]
+    if inspections is None or inspections.empty:
+        return pd.DataFrame(columns=[*columns, "supplier_id", "sku", "quantity"])
+    results = inspections.loc[:, columns].copy()
+    results["shipment_id"] = results["shipment_id"].astype(str)
+    results["inspected_on"] = _day_column(results, "inspected_on")
+    results = results[results["inspected_on"] <= as_of]
+    first = results.sort_values(["shipment_id", "inspected_on"], kind="stable").drop_duplicates(
+        "shipment_id"
+    )
+    lots = shipments.loc[:, ["shipment_id", "supplier_id", "sku", "quantity"]]
+    return first.merge(lots, on="shipment_id", how="inner")
+
+
+def _replay_switching(
+    history: pd.DataFrame,
+    *,
+    key: Sequence[str],
+    aql: float,
+    levels: np.ndarray,
+    allow_reduced: bool,
+    count_minor_defects: bool,
+) -> dict[tuple[str, ...], SwitchingState]:
+    """Run the switching rules over the history, deciding each lot with the plan that applied."""
+    states: dict[tuple[str, ...], SwitchingState] = {}
+    if history.empty:
+        return states
+    lot_sizes = history["quantity"].to_numpy(dtype=np.int64)
+    # Ac under each severity, looked up once for all lots (vectorised); the loop only picks one
+    acceptance = {
+        severity: plan_lots(lot_sizes, aql, levels, severity)["acceptance_number"].to_numpy()
+        for severity in SEVERITIES
+    }
+    nonconforming = history["major_defects"].to_numpy(dtype=np.int64)
+    if count_minor_defects:
+        nonconforming = nonconforming + history["minor_defects"].to_numpy(dtype=np.int64)
+    disqualified = (history["critical_defects"].to_numpy() > 0) | (
+        history["counterfeit_units"].to_numpy() > 0
+    )
+    group_keys = list(zip(*(history[c].astype(str).tolist() for c in key), strict=True))
+    labels = history["shipment_id"].astype(str).tolist()
+    for i in np.argsort(history["inspected_on"].to_numpy(), kind="stable").tolist():
+        state = states.setdefault(group_keys[i], SwitchingState())
+        table_severity = "tightened" if state.severity == "discontinued" else state.severity
+        ac = int(acceptance[table_severity][i])
+        defects = int(nonconforming[i])
+        state.record_lot(
+            accepted=bool(not disqualified[i] and defects <= ac),
+            defects=defects,
+            acceptance_number=ac,
+            label=labels[i],
+            allow_reduced=allow_reduced,
+        )
+    return states
+
+
+def plan_inspections(
+    shipments: pd.DataFrame,
+    inspections: pd.DataFrame | None,
+    *,
+    as_of: date | datetime | str | pd.Timestamp,
+    aql: float,
+    level: str,
+    seed: int,
+    switching_key: Sequence[str] = ("supplier_id",),
+    allow_reduced: bool = False,
+    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None = None,
+    self_check: pd.DataFrame | None = None,
+    units_per_carton: int | None = None,
+    recent_days: int = 30,
+    count_minor_defects: bool = False,
+) -> pd.DataFrame:
+    """One row per lot QA should inspect tonight, with the plan, the units and the reason.
+
+    Lots chosen: (1) received on or before ``as_of`` and within the last ``recent_days`` days,
+    with no inspection result yet; (2) for each (supplier_id, sku) in ``self_check`` (columns
+    supplier_id, sku, reason) the most recent lot of that pair received on or before ``as_of``
+    — a self-check re-inspection even if the lot was inspected before. Severity per lot comes
+    from the switching rules over the inspection history, grouped by ``switching_key``;
+    ``level_by_supplier`` maps a supplier to a level (e.g. "III") or to {"level": …,
+    "severity": …}, which raise the level / severity for that supplier (never lower them). A
+    discontinued supplier's lots are still listed, inspected with the tightened plan to hold the
+    stock, and the reason says so.
+
+    Units are drawn with :func:`draw_units` keyed by the shipment id, so a rerun lists the same
+    units; a self-check re-inspection of a lot inspected k times before is keyed
+    "<shipment_id>:reinspection:<k>", so it pulls fresh units rather than the ones already seen.
+
+    Returns the columns of the contract's inspection_plan.csv plus warehouse, reason and
+    severity_explanation, sorted by warehouse, supplier, SKU and shipment.
+    """
+    if recent_days < 1:
+        raise ValueError("recent_days must be at least 1")
+    key = list(switching_key)
+    if not key or any(c not in ("supplier_id", "sku") for c in key):
+        raise ValueError("switching_key is ('supplier_id',) or ('supplier_id', 'sku')")
+    day = _as_day(as_of)
+    lots = shipments.copy()
+    for column in ("shipment_id", "supplier_id", "sku"):
+        lots[column] = lots[column].astype(str)
+    lots["received_on"] = _day_column(lots, "received_on")
+    if "warehouse" not in lots.columns:
+        lots["warehouse"] = pd.NA
+    lots = lots[lots["received_on"] <= day]
+    level_overrides, severity_overrides = _overrides(level_by_supplier)
+
+    history = _lot_history(lots, inspections, day)
+    history_levels = _raised_levels(history["supplier_id"].astype(str), level, level_overrides)
+    states = _replay_switching(
+        history,
+        key=key,
+        aql=aql,
+        levels=history_levels,
+        allow_reduced=allow_reduced,
+        count_minor_defects=count_minor_defects,
+    )
+
+    # (1) lots received recently and not inspected yet
+    inspected_ids: set[str] = set()
+    inspection_counts: dict[str, int] = {}
+    if inspections is not None and not inspections.empty:
+        done = inspections.loc[
+            _day_column(inspections, "inspected_on") <= day, "shipment_id"
+        ].astype(str)
+        inspection_counts = {str(k): int(v) for k, v in done.value_counts().items()}
+        inspected_ids = set(inspection_counts)
+    window_start = day - pd.Timedelta(days=recent_days - 1)
+    pending = lots[(lots["received_on"] >= window_start) & ~lots["shipment_id"].isin(inspected_ids)]
+    reasons: dict[str, list[str]] = {
+        sid: [f"received {received:%Y-%m-%d}, not inspected yet"]
+        for sid, received in zip(pending["shipment_id"], pending["received_on"], strict=True)
+    }
+    # (2) self-check re-inspections: the most recent lot of each (supplier, SKU) pair
+    if self_check is not None and not self_check.empty:
+        latest = lots.sort_values(["received_on", "shipment_id"], kind="stable").drop_duplicates(
+            ["supplier_id", "sku"], keep="last"
+        )
+        wanted = self_check.assign(
+            supplier_id=self_check["supplier_id"].astype(str), sku=self_check["sku"].astype(str)
+        ).merge(
+            latest[["supplier_id", "sku", "shipment_id"]], on=["supplier_id", "sku"], how="inner"
+        )
+        unmatched = len(self_check) - wanted[["supplier_id", "sku"]].drop_duplicates().shape[0]
+        if unmatched:
+            logger.info("%d self-check request(s) name no lot received so far", unmatched)
+        why_column = wanted["reason"] if "reason" in wanted.columns else [None] * len(wanted)
+        for sid, why in zip(wanted["shipment_id"], why_column, strict=True):
+            text = str(why).strip() if pd.notna(why) and str(why).strip() else "quality signal"
+            reasons.setdefault(sid, []).append(f"self-check (自查): {text}")
+
+    chosen = lots[lots["shipment_id"].isin(reasons)].copy()
+    if chosen.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PLAN_COLUMNS, *EXTRA_COLUMNS)})
+    chosen_levels = _raised_levels(chosen["supplier_id"], level, level_overrides)
+    severities: list[str] = []
+    explanations: list[str] = []
+    for supplier, sku in zip(chosen["supplier_id"], chosen["sku"], strict=True):
+        group = (supplier,) if key == ["supplier_id"] else (supplier, sku)
+        state = states.get(group, SwitchingState())
+        severity, explanation = state.severity, state.explanation
+        override = severity_overrides.get(supplier)
+        if override is not None and _SEVERITY_RANK[override] > _SEVERITY_RANK[severity]:
+            severity = override
+            explanation = f"{explanation} Raised to {override} for this supplier by its risk tier."
+        severities.append(severity)
+        explanations.append(explanation)
+    severity_array = np.asarray(severities, dtype=object)
+    table_severity = np.where(severity_array == "discontinued", "tightened", severity_array)
+    plans = plan_lots(
+        chosen["quantity"].to_numpy(dtype=np.int64), aql, chosen_levels, table_severity
+    )
+
+    shipment_ids = chosen["shipment_id"].tolist()
+    # a re-inspection of an inspected lot draws fresh units (its own key), a first one the lot's
+    draw_keys = [
+        sid
+        if inspection_counts.get(sid, 0) == 0
+        else f"{sid}:reinspection:{inspection_counts[sid]}"
+        for sid in shipment_ids
+    ]
+    units = draw_units(draw_keys, plans["lot_size"], plans["sample_size"], seed=seed)
+    sampled = [
+        format_units(u, lot_size=int(n), units_per_carton=units_per_carton)
+        for u, n in zip(units, plans["lot_size"].tolist(), strict=True)
+    ]
+    reason_text = []
+    for sid, severity in zip(shipment_ids, severities, strict=True):
+        parts = list(reasons[sid])
+        if severity == "discontinued":
+            parts.append(
+                f"supplier discontinued under ISO 2859-1 9.4 — {STOP_PURCHASING}; "
+                "inspect (tightened plan) to hold the stock"
+            )
+        reason_text.append("; ".join(parts))
+
+    result = pd.DataFrame(
+        {
+            "shipment_id": shipment_ids,
+            "supplier_id": chosen["supplier_id"].tolist(),
+            "sku": chosen["sku"].tolist(),
+            "lot_size": plans["lot_size"].to_numpy(dtype=np.int64),
+            "inspection_level": plans["inspection_level"].to_numpy(dtype=object),
+            "severity": severity_array,
+            "aql": plans["aql"].to_numpy(dtype=np.float64),
+            "code_letter": plans["code_letter"].to_numpy(dtype=object),
+            "sample_size": plans["sample_size"].to_numpy(dtype=np.int64),
+            "acceptance_number": plans["acceptance_number"].to_numpy(dtype=np.int64),
+            "rejection_number": plans["rejection_number"].to_numpy(dtype=np.int64),
+            "full_inspection": plans["full_inspection"].to_numpy(dtype=bool),
+            "sampled_units": sampled,
+            "warehouse": chosen["warehouse"].tolist(),
+            "reason": reason_text,
+            "severity_explanation": explanations,
+        }
+    )
+    logger.info(
+        "inspection plan for %s: %d lots, %d units to pull (%d lots in full)",
+        f"{day:%Y-%m-%d}",
+        len(result),
+        int(result["sample_size"].sum()),
+        int(result["full_inspection"].sum()),
+    )
+    order = result.assign(_wh=result["warehouse"].fillna("").astype(str)).sort_values(
+        ["_wh", "supplier_id", "sku", "shipment_id"], kind="stable"
+    )
+    return order.drop(columns="_wh").reset_index(drop=True)

@@ -1,0 +1,172 @@
+"""The QA sample list workbook, read back with openpyxl (values, validation, print settings)."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from supplier_audit.reporting.qa_workbook import write_qa_workbook
+from supplier_audit.sampling import plan_inspections
+
+AS_OF = date(2026, 11, 20)
+
+
+def _plan(
+    warehouses: list[str | None] | None = None, skus: list[str] | None = None
+) -> pd.DataFrame:
+    shipments = pd.DataFrame(
+        {
+            "shipment_id": ["S1", "S2", "S3"],
+            "supplier_id": ["V1", "V1", "V2"],
+            "sku": skus or ["K1", "K2", "K3"],
+            "received_on": pd.to_datetime(["2026-11-18", "2026-11-19", "2026-11-19"]),
+            "quantity": [2400, 400, 5],
+            "unit_cost": 3.5,
+            "warehouse": warehouses or [None, None, None],
+        }
+    )
+    return plan_inspections(shipments, None, as_of=AS_OF, aql=2.5, level="II", seed=9)
+
+
+def _write(tmp_path: Path, plan: pd.DataFrame, **kwargs: object) -> openpyxl.Workbook:
+    path = write_qa_workbook(plan, tmp_path / "qa.xlsx", as_of=AS_OF, **kwargs)  # type: ignore[arg-type]
+    assert path == tmp_path / "qa.xlsx" and path.exists()
+    return openpyxl.load_workbook(path)
+
+
+def _headers(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
+    return [str(cell.value) for cell in sheet[1]]
+
+
+def test_one_sheet_named_for_the_list_when_no_lot_names_a_warehouse(tmp_path: Path) -> None:
+    book = _write(tmp_path, _plan())
+    assert book.sheetnames == ["抽检清单"]
+    assert book["抽检清单"].max_row == 4  # header + 3 lots
+
+
+def test_one_sheet_per_warehouse(tmp_path: Path) -> None:
+    book = _write(tmp_path, _plan(warehouses=["上海仓", "北京仓", None]))
+    assert sorted(book.sheetnames) == sorted(["上海仓", "北京仓", "未指定仓库"])
+    assert [row[0].value for row in book["上海仓"].iter_rows(min_row=2)] == ["S1"]
+    assert [row[0].value for row in book["未指定仓库"].iter_rows(min_row=2)] == ["S3"]
+
+
+def test_headers_are_a_chinese_label_then_the_contract_column_name(tmp_path: Path) -> None:
+    headers = _headers(_write(tmp_path, _plan())["抽检清单"])
+    for expected in (
+        "入库单号\nshipment_id",
+        "严重缺陷数\ncritical_defects",
+        "检验日期\ninspected_on",
+        "样本量\nsample_size",
+        "备注\nnotes",
+    ):
+        assert expected in headers
+    for header in headers:
+        label, name = header.split("\n")
+        assert label and name == name.lower() and " " not in name
+    canonical = [h.split("\n")[1] for h in headers]
+    assert canonical[:3] == ["shipment_id", "supplier_id", "sku"]
+    assert {"major_defects", "minor_defects", "counterfeit_units", "inspector"} <= set(canonical)
+    assert {"lot_size", "aql", "code_letter", "acceptance_number", "rejection_number"} <= set(
+        canonical
+    )
+
+
+def test_rows_hold_the_plan_and_empty_result_columns(tmp_path: Path) -> None:
+    plan = _plan()
+    sheet = _write(tmp_path, plan)["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    rows = [
+        dict(zip(names, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
+    first = next(r for r in rows if r["shipment_id"] == "S1")
+    assert (first["code_letter"], first["sample_size"]) == ("K", 125)
+    assert (first["acceptance_number"], first["rejection_number"]) == (7, 8)
+    assert first["severity"] == "正常"
+    assert first["sampled_units"] == plan.set_index("shipment_id").at["S1", "sampled_units"]
+    for row in rows:
+        for result in ("critical_defects", "major_defects", "inspector", "inspected_on", "notes"):
+            assert row[result] is None
+
+
+def test_result_columns_are_validated(tmp_path: Path) -> None:
+    sheet = _write(tmp_path, _plan())["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    letter = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(names, start=1)}
+    validations = sheet.data_validations.dataValidation
+    counts = next(v for v in validations if v.type == "whole")
+    assert counts.operator == "between" and counts.formula1 == "0"
+    assert counts.formula2 == f"${letter['sample_size']}2"  # each row: at most its sample size
+    covered = str(counts.sqref)
+    for name in ("critical_defects", "major_defects", "minor_defects", "counterfeit_units"):
+        assert f"{letter[name]}2:{letter[name]}4" in covered
+    dates = next(v for v in validations if v.type == "date")
+    assert str(dates.sqref) == f"{letter['inspected_on']}2:{letter['inspected_on']}4"
+    assert sheet[f"{letter['inspected_on']}2"].number_format == "yyyy-mm-dd"
+
+
+def test_sheets_print_landscape_one_page_wide_with_the_header_on_every_page(
+    tmp_path: Path,
+) -> None:
+    sheet = _write(tmp_path, _plan())["抽检清单"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.freeze_panes == "A2"
+    widths = {c: sheet.column_dimensions[c].width for c in ("A", "L", "M")}
+    assert widths["L"] > widths["A"] and widths["M"] > widths["A"]  # units and reason are wide
+    assert all(width <= 50 for width in widths.values())
+
+
+def test_formula_like_values_stay_text(tmp_path: Path) -> None:
+    skus = ['=HYPERLINK("http://evil.example","x")', "+86-1", "@SUM(A1)"]
+    book = _write(tmp_path, _plan(skus=skus))
+    sheet = book["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    column = names.index("sku")
+    written = sorted(str(row[column].value) for row in sheet.iter_rows(min_row=2))
+    assert written == sorted(skus)
+    for row in sheet.iter_rows(min_row=2):
+        assert row[column].data_type == "s"
+    with zipfile.ZipFile(tmp_path / "qa.xlsx") as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml  # no formula anywhere in the sheet
+
+
+def test_characters_excel_cannot_hold_are_stripped(tmp_path: Path) -> None:
+    book = _write(tmp_path, _plan(skus=["K\x01\x07one", "K2", "K3"]))
+    sheet = book["抽检清单"]
+    assert "Kone" in [row[2].value for row in sheet.iter_rows(min_row=2)]
+
+
+def test_english_headers_keep_the_contract_names(tmp_path: Path) -> None:
+    book = _write(tmp_path, _plan(), language="en")
+    assert book.sheetnames == ["Inspection list"]
+    headers = _headers(book["Inspection list"])
+    assert "Shipment\nshipment_id" in headers
+    assert "Critical defects\ncritical_defects" in headers
+    with pytest.raises(ValueError, match="language"):
+        write_qa_workbook(_plan(), tmp_path / "x.xlsx", as_of=AS_OF, language="fr")
+
+
+def test_filled_in_workbook_reads_back_as_inspections(tmp_path: Path) -> None:
+    book = _write(tmp_path, _plan())
+    sheet = book["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    col = {n: i + 1 for i, n in enumerate(names)}
+    sheet.cell(row=2, column=col["major_defects"], value=3)
+    sheet.cell(row=2, column=col["inspected_on"], value=date(2026, 11, 21))
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    frame = pd.read_excel(filled, sheet_name="抽检清单", dtype={"入库单号\nshipment_id": str})
+    frame.columns = [c.split("\n")[1] for c in frame.columns]
+    inspections = ["shipment_id", "inspected_on", "sample_size", "critical_defects"]
+    assert set(inspections) <= set(frame.columns)
+    assert frame.loc[0, "major_defects"] == 3
+    assert str(frame.loc[0, "inspected_on"])[:10] == "2026-11-21"
