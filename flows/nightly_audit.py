@@ -11,38 +11,40 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
+from supplier_audit import pipeline
 from supplier_audit.config import load_config
-from supplier_audit.ingest import IngestResult, ingest_folder
+from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
-from supplier_audit.run import (
-    AuditRun,
-    build_manifest,
-    staged_outputs,
-    today_in,
-    write_manifest,
-    write_quarantine,
-)
+from supplier_audit.run import AuditRun, today_in
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest_inputs(run: AuditRun) -> IngestResult | InputError:
-    """Read and validate every input table; a file that cannot be read comes back as the error."""
+def ingest(run: AuditRun) -> IngestResult | InputError:
+    """Read and validate every input; a file that cannot be read comes back as the error."""
     try:
-        with run.stage("ingest"):
-            return ingest_folder(run.data_dir, run.settings, as_of=run.as_of)
+        return pipeline.ingest_stage(run)
     except InputError as error:
         return error
 
 
-@task(name="write-outputs", cache_policy=NO_CACHE)
-def write_outputs(run: AuditRun, ingest: IngestResult) -> Path:
-    """Write quarantine files and the manifest, then publish the run's folder atomically."""
-    with run.stage("write"):
-        write_quarantine(run, ingest)
-    write_manifest(
-        run, build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
-    )
-    return run.publish()
+@task(name="inspection-plan", cache_policy=NO_CACHE)
+def plan_inspections(run: AuditRun, inputs: IngestResult) -> pipeline.InspectionOutcome:
+    """Switching rules per supplier and tonight's lots, sample sizes and units."""
+    return pipeline.inspection_stage(run, inputs)
+
+
+@task(name="reports", cache_policy=NO_CACHE)
+def write_reports(
+    run: AuditRun, inputs: IngestResult, inspection: pipeline.InspectionOutcome
+) -> list[Path]:
+    """Quarantine files, CSVs and workbooks into the run's staging folder."""
+    return pipeline.report_stage(run, inputs, inspection=inspection)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish(run: AuditRun, inputs: IngestResult) -> Path:
+    """Write the manifest and rename the staging folder into place."""
+    return pipeline.finish(run, inputs)
 
 
 @flow(name="nightly-supplier-audit", log_prints=True)
@@ -52,7 +54,7 @@ def nightly_audit(
     as_of: dt.date | None = None,
     config: str | None = None,
 ) -> State[Any] | dict[str, Any]:
-    """Audit one night: ingest, validate and write the reports to ``<out_dir>/<as_of>/``."""
+    """Audit one night: ingest, plan inspections, report, publish to ``<out_dir>/<as_of>/``."""
     logger = get_run_logger()
     loaded = load_config(Path(config) if config else None)
     run = AuditRun(
@@ -64,14 +66,16 @@ def nightly_audit(
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
     run.begin()
     try:
-        ingest = ingest_inputs(run)
-        if isinstance(ingest, InputError):
+        inputs = ingest(run)
+        if isinstance(inputs, InputError):
             run.abandon()
-            logger.error("input error: %s", ingest)
-            return Failed(message=f"input error: {ingest}")
-        for name, table in ingest.tables.items():
+            logger.error("input error: %s", inputs)
+            return Failed(message=f"input error: {inputs}")
+        for name, table in inputs.tables.items():
             logger.info("%s: %s", name, table.counts())
-        final_dir = write_outputs(run, ingest)
+        inspection = plan_inspections(run, inputs)
+        write_reports(run, inputs, inspection)
+        final_dir = publish(run, inputs)
     except BaseException:
         run.abandon()
         raise

@@ -559,7 +559,7 @@ def test_demo_data_planted_problems_land_where_the_truth_says(settings: AuditCon
     result = ingest(DEMO, settings)
     planted = pd.read_csv(DEMO / "_truth" / "planted_problems.csv", dtype=str)
     for row in planted.itertuples(index=False):
-        spec_key = {"inspections": "shipment_id"}.get(row.table, None)
+        spec_key = {"inspections": "shipment_id"}.get(row.table)
         table = result.tables[row.table]
         key = spec_key or next(c for c in table.valid.columns if c.endswith("_id"))
         if row.expected == "accepted":

@@ -1289,3 +1289,69 @@ def test_nothing_to_inspect_gives_an_empty_plan_with_the_columns() -> None:
     plan = _plan(as_of="2026-01-01")
     assert plan.empty
     assert list(plan.columns) == [*PLAN_COLUMNS, *EXTRA_COLUMNS]
+
+
+# ----------------------------------------------------------------- sizing modes in tonight's plan
+
+
+def _count_units(line: str) -> int:
+    """Units in a line like '3 17-20 42' (runs are written first-last)."""
+    total = 0
+    for part in line.split():
+        first, _, last = part.partition("-")
+        total += int(last or first) - int(first) + 1
+    return total
+
+
+def _one_lot_world(lot_sizes: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "shipment_id": [f"L{i}" for i in range(len(lot_sizes))],
+            "supplier_id": "S1",
+            "sku": [f"K{i}" for i in range(len(lot_sizes))],
+            "received_on": pd.Timestamp("2026-11-20"),
+            "quantity": lot_sizes,
+            "warehouse": None,
+        }
+    )
+
+
+def test_zero_acceptance_sizing_uses_the_discovery_sample_of_each_lot() -> None:
+    from supplier_audit.sampling import SampleSizing
+
+    sizing = SampleSizing(mode="zero_acceptance", max_defect_rate=0.05, confidence=0.95)
+    plan = plan_inspections(
+        _one_lot_world([30, 1000, 50000]),
+        None,
+        as_of="2026-11-26",
+        aql=2.5,
+        level="II",
+        seed=1,
+        sizing=sizing,
+    )
+    expected = [
+        zero_acceptance_sample_size(max_defect_rate=0.05, confidence=0.95, lot_size=n)
+        for n in plan["lot_size"]
+    ]
+    assert plan["sample_size"].tolist() == expected
+    assert set(plan["acceptance_number"]) == {0} and set(plan["rejection_number"]) == {1}
+    assert [_count_units(u) for u in plan["sampled_units"]] == expected
+
+
+def test_proportional_sizing_spends_the_daily_budget() -> None:
+    from supplier_audit.sampling import SampleSizing
+
+    plan = plan_inspections(
+        _one_lot_world([100, 900, 9000]),
+        None,
+        as_of="2026-11-26",
+        aql=2.5,
+        level="II",
+        seed=1,
+        sizing=SampleSizing(mode="proportional", daily_budget=200),
+    )
+    by_lot = dict(zip(plan["lot_size"], plan["sample_size"], strict=True))
+    assert sum(by_lot.values()) == 200
+    assert by_lot == dict(
+        zip([100, 900, 9000], allocate_budget([100, 900, 9000], 200).tolist(), strict=True)
+    )

@@ -35,6 +35,31 @@ class IngestSettings(_Strict):
     max_workbook_megabytes: float = Field(gt=0)
 
 
+class SamplingSettings(_Strict):
+    aql: float = Field(gt=0, le=1000)
+    inspection_level: Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
+    switching_by: Literal["supplier", "supplier_sku"]
+    allow_reduced: bool
+    recent_days: int = Field(ge=1, le=3660)
+    count_minor_defects: bool
+    units_per_carton: int = Field(ge=0)
+    sample_sizing: Literal["standard", "zero_acceptance", "proportional"]
+    zero_acceptance_max_defect_rate: float = Field(gt=0, le=1)
+    zero_acceptance_confidence: float = Field(gt=0, lt=1)
+    daily_budget_units: int = Field(ge=1)
+
+    @field_validator("aql")
+    @classmethod
+    def _standard_aql(cls, aql: float) -> float:
+        from supplier_audit.sampling import AQL_SERIES
+
+        if not any(abs(aql - value) < 1e-9 for value in AQL_SERIES):
+            raise ValueError(
+                f"AQL {aql} is not in the standard's series ({', '.join(map(str, AQL_SERIES))})"
+            )
+        return aql
+
+
 class AliasSettings(_Strict):
     columns: dict[str, list[str]]
     values: dict[str, dict[str, list[str]]]
@@ -68,6 +93,7 @@ class AuditConfig(_Strict):
     seed: int = Field(ge=0)
     report_language: Literal["zh", "en"]
     ingest: IngestSettings
+    sampling: SamplingSettings
     aliases: AliasSettings
 
     @field_validator("timezone")

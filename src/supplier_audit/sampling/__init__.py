@@ -7,7 +7,15 @@ The public API is re-exported here; see the submodules for the details of each p
 """
 
 from supplier_audit.sampling.draws import carton_labels, draw_units, format_units, unit_generator
-from supplier_audit.sampling.nightly import EXTRA_COLUMNS, PLAN_COLUMNS, plan_inspections
+from supplier_audit.sampling.nightly import (
+    EXTRA_COLUMNS,
+    PLAN_COLUMNS,
+    SIZING_MODES,
+    SampleSizing,
+    inspection_status,
+    plan_inspections,
+    resize_samples,
+)
 from supplier_audit.sampling.plans import (
     AQL_SERIES,
     CODE_LETTERS,
@@ -41,7 +49,9 @@ __all__ = [
     "INSPECTION_LEVELS",
     "PLAN_COLUMNS",
     "SEVERITIES",
+    "SIZING_MODES",
     "STOP_PURCHASING",
+    "SampleSizing",
     "SamplingPlan",
     "SwitchingState",
     "acceptance_probability",
@@ -51,12 +61,14 @@ __all__ = [
     "draw_units",
     "format_units",
     "initial_state",
+    "inspection_status",
     "master_table",
     "normalise_level",
     "normalise_severity",
     "one_step_tighter_acceptance_number",
     "plan_inspections",
     "plan_lots",
+    "resize_samples",
     "sample_size_table",
     "single_sampling_plan",
     "switching_states",

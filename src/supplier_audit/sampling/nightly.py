@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from supplier_audit.sampling.draws import draw_units, format_units
 from supplier_audit.sampling.plans import INSPECTION_LEVELS, SEVERITIES, normalise_level, plan_lots
+from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_sample_size
 from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
 
 logger = logging.getLogger(__name__)
@@ -162,6 +164,116 @@ def _replay_switching(
     return states
 
 
+def inspection_status(
+    shipments: pd.DataFrame,
+    inspections: pd.DataFrame | None,
+    *,
+    as_of: date | datetime | str | pd.Timestamp,
+    aql: float,
+    level: str,
+    switching_key: Sequence[str] = ("supplier_id",),
+    allow_reduced: bool = False,
+    count_minor_defects: bool = False,
+    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Where the switching rules stand tonight for every group with an inspection history.
+
+    One row per supplier (or supplier and SKU): ``severity`` (normal, tightened, reduced or
+    discontinued), the ``clause`` of ISO 2859-1 that put it there, an ``explanation`` in words,
+    the switching score and the number of lots inspected. Groups never inspected are absent
+    (they are at normal inspection, clause 9.1).
+    """
+    key = list(switching_key)
+    day = _as_day(as_of)
+    lots = shipments.copy()
+    for column in ("shipment_id", "supplier_id", "sku"):
+        lots[column] = lots[column].astype(str)
+    level_overrides, _ = _overrides(level_by_supplier)
+    history = _lot_history(lots, inspections, day)
+    states = _replay_switching(
+        history,
+        key=key,
+        aql=aql,
+        levels=_raised_levels(history["supplier_id"].astype(str), level, level_overrides),
+        allow_reduced=allow_reduced,
+        count_minor_defects=count_minor_defects,
+    )
+    rows = [
+        {
+            **dict(zip(key, group, strict=True)),
+            "severity": state.severity,
+            "clause": state.clause,
+            "explanation": state.explanation,
+            "switching_score": state.switching_score,
+            "lots_inspected": state.lots_inspected,
+        }
+        for group, state in sorted(states.items())
+    ]
+    columns = [*key, "severity", "clause", "explanation", "switching_score", "lots_inspected"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class SampleSizing:
+    """How tonight's samples are sized.
+
+    - ``"standard"``: the ISO 2859-1 / GB/T 2828.1 single sampling plan of each lot.
+    - ``"zero_acceptance"``: a c = 0 discovery plan per lot — the smallest sample that finds at
+      least one nonconforming unit with probability ``confidence`` when the lot holds
+      ``max_defect_rate`` of them (hypergeometric for the finite lot); Ac 0, Re 1.
+    - ``"proportional"``: a daily budget of ``daily_budget`` units split across the lots in
+      proportion to their size (largest remainder, at least one unit per lot, never more than
+      the lot); Ac 0, Re 1, so any nonconforming unit found sends the lot to review. A budget
+      smaller than the number of lots gives each lot one unit (logged).
+    """
+
+    mode: str = "standard"
+    max_defect_rate: float = 0.05
+    confidence: float = 0.95
+    daily_budget: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.mode not in SIZING_MODES:
+            raise ValueError(f"sample sizing is one of {', '.join(SIZING_MODES)}")
+
+
+SIZING_MODES: Final = ("standard", "zero_acceptance", "proportional")
+
+
+def resize_samples(plans: pd.DataFrame, sizing: SampleSizing) -> pd.DataFrame:
+    """Replace the standard plans' sample sizes and Ac/Re as ``sizing`` says."""
+    if sizing.mode == "standard" or plans.empty:
+        return plans
+    lot_sizes = plans["lot_size"].to_numpy(dtype=np.int64)
+    if sizing.mode == "zero_acceptance":
+        by_size = {
+            int(n): zero_acceptance_sample_size(
+                max_defect_rate=sizing.max_defect_rate,
+                confidence=sizing.confidence,
+                lot_size=int(n),
+            )
+            for n in np.unique(lot_sizes)
+        }
+        sizes = np.array([by_size[int(n)] for n in lot_sizes], dtype=np.int64)
+    elif len(lot_sizes) > sizing.daily_budget:
+        logger.warning(
+            "daily budget of %d units is smaller than the %d lots: one unit per lot",
+            sizing.daily_budget,
+            len(lot_sizes),
+        )
+        sizes = np.ones(len(lot_sizes), dtype=np.int64)
+    else:
+        sizes = allocate_budget(lot_sizes, sizing.daily_budget)
+    sizes = np.minimum(sizes, lot_sizes)
+    return plans.assign(
+        table_sample_size=sizes,
+        sample_size=sizes,
+        acceptance_number=0,
+        rejection_number=1,
+        full_inspection=sizes >= lot_sizes,
+    )
+
+
 def plan_inspections(
     shipments: pd.DataFrame,
     inspections: pd.DataFrame | None,
@@ -177,6 +289,7 @@ def plan_inspections(
     units_per_carton: int | None = None,
     recent_days: int = 30,
     count_minor_defects: bool = False,
+    sizing: SampleSizing | None = None,
 ) -> pd.DataFrame:
     """One row per lot QA should inspect tonight, with the plan, the units and the reason.
 
@@ -193,6 +306,9 @@ def plan_inspections(
     Units are drawn with :func:`draw_units` keyed by the shipment id, so a rerun lists the same
     units; a self-check re-inspection of a lot inspected k times before is keyed
     "<shipment_id>:reinspection:<k>", so it pulls fresh units rather than the ones already seen.
+
+    ``sizing`` chooses how samples are sized (:class:`SampleSizing`): the standard's tables
+    (default), a zero-acceptance discovery plan, or a daily budget split across the lots.
 
     Returns the columns of the contract's inspection_plan.csv plus warehouse, reason and
     severity_explanation, sorted by warehouse, supplier, SKU and shipment.
@@ -277,6 +393,7 @@ def plan_inspections(
     plans = plan_lots(
         chosen["quantity"].to_numpy(dtype=np.int64), aql, chosen_levels, table_severity
     )
+    plans = resize_samples(plans, sizing or SampleSizing())
 
     shipment_ids = chosen["shipment_id"].tolist()
     # a re-inspection of an inspected lot draws fresh units (its own key), a first one the lot's

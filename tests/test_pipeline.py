@@ -1,0 +1,131 @@
+"""The nightly stages run directly (no Prefect): outputs, determinism and the QA round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from supplier_audit import pipeline
+from supplier_audit.config import load_config
+from supplier_audit.demo import generate_world
+from supplier_audit.run import AuditRun
+
+AS_OF = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("world")
+    generate_world(folder, suppliers=25, seed=7, as_of=AS_OF)
+    return folder
+
+
+def run_night(data: Path, out: Path, as_of: dt.date = AS_OF) -> Path:
+    run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config())
+    run.begin()
+    inputs = pipeline.ingest_stage(run)
+    inspection = pipeline.inspection_stage(run, inputs)
+    pipeline.report_stage(run, inputs, inspection=inspection)
+    return pipeline.finish(run, inputs)
+
+
+def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
+    night = run_night(small_world, tmp_path / "reports")
+    names = {str(p.relative_to(night)) for p in night.rglob("*") if p.is_file()}
+    assert {
+        "manifest.json",
+        "inspection_plan.csv",
+        f"inspection-samples-{AS_OF}.xlsx",
+        f"supplier-risk-{AS_OF}.xlsx",
+    } <= names
+    plan = pd.read_csv(night / "inspection_plan.csv", dtype=str)
+    assert list(plan.columns) == [
+        "shipment_id",
+        "supplier_id",
+        "sku",
+        "lot_size",
+        "inspection_level",
+        "severity",
+        "aql",
+        "code_letter",
+        "sample_size",
+        "acceptance_number",
+        "rejection_number",
+        "full_inspection",
+        "sampled_units",
+    ]
+    assert len(plan) > 0
+
+
+def test_same_inputs_same_outputs(small_world: Path, tmp_path: Path) -> None:
+    first = run_night(small_world, tmp_path / "a")
+    second = run_night(small_world, tmp_path / "b")
+    for name in ("inspection_plan.csv",):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    # a rerun of the same night into the same folder replaces it with the same content
+    again = run_night(small_world, tmp_path / "a")
+    assert (again / "inspection_plan.csv").read_bytes() == (
+        second / "inspection_plan.csv"
+    ).read_bytes()
+
+
+def _fill_in(workbook: Path, *, counterfeit_lot: str) -> dict[str, int]:
+    """Fill the result columns of the first two rows per sheet, as QA would; return what was set."""
+    book = openpyxl.load_workbook(workbook)
+    filled: dict[str, int] = {}
+    for sheet in book.worksheets:
+        header = [str(c.value or "") for c in sheet[1]]
+        column = {h.split("\n")[-1]: i + 1 for i, h in enumerate(header)}
+        for row in range(2, min(sheet.max_row, 3) + 1):
+            shipment = sheet.cell(row, column["shipment_id"]).value
+            counterfeit = 2 if shipment == counterfeit_lot else 0
+            sheet.cell(row, column["critical_defects"]).value = 0
+            sheet.cell(row, column["major_defects"]).value = 1
+            sheet.cell(row, column["minor_defects"]).value = 3
+            sheet.cell(row, column["counterfeit_units"]).value = counterfeit
+            sheet.cell(row, column["inspector"]).value = "王芳"
+            sheet.cell(row, column["inspected_on"]).value = dt.date(2026, 11, 27)
+            filled[str(shipment)] = counterfeit
+    book.save(workbook)
+    return filled
+
+
+def test_filled_in_qa_workbook_is_read_back_as_inspections(
+    small_world: Path, tmp_path: Path
+) -> None:
+    night = run_night(small_world, tmp_path / "reports")
+    plan = pd.read_csv(night / "inspection_plan.csv", dtype=str)
+    data = tmp_path / "data"
+    shutil.copytree(small_world, data)
+    workbook = data / f"inspection-samples-{AS_OF}.xlsx"
+    shutil.copy(night / workbook.name, workbook)
+    filled = _fill_in(workbook, counterfeit_lot=plan["shipment_id"].iloc[0])
+
+    next_night = AS_OF + dt.timedelta(days=1)
+    run = AuditRun(
+        data_dir=data, out_dir=tmp_path / "reports", as_of=next_night, config=load_config()
+    )
+    run.begin()
+    inputs = pipeline.ingest_stage(run)
+    inspections = inputs.tables["inspections"]
+    # every plan row is either a result now, or pending (result columns still empty)
+    assert inspections.rows_pending == len(plan) - len(filled)
+    assert inspections.rows_quarantined == 0
+    from_workbook = inputs["inspections"][
+        inputs["inspections"]["source_file"].str.startswith("inspection-samples")
+    ]
+    assert (
+        dict(zip(from_workbook["shipment_id"], from_workbook["counterfeit_units"], strict=True))
+        == filled
+    )
+    assert set(from_workbook["inspector"]) == {"王芳"}
+    # the results are used: those lots are not planned again as uninspected
+    inspection = pipeline.inspection_stage(run, inputs)
+    replanned = inspection.plan[inspection.plan["reason"].str.contains("not inspected yet")]
+    assert not set(filled) & set(replanned["shipment_id"])
+    run.abandon()
