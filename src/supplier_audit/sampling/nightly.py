@@ -445,7 +445,7 @@ def plan_inspections(
         int(result["sample_size"].sum()),
         int(result["full_inspection"].sum()),
     )
-    order = result.assign(_wh=result["warehouse"].fillna("").astype(str)).sort_values(
-        ["_wh", "supplier_id", "sku", "shipment_id"], kind="stable"
-    )
+    order = result.assign(
+        _wh=result["warehouse"].astype(object).fillna("").astype(str)
+    ).sort_values(["_wh", "supplier_id", "sku", "shipment_id"], kind="stable")
     return order.drop(columns="_wh").reset_index(drop=True)

@@ -1,0 +1,235 @@
+"""The purchaser's workbook, read back as a person's Excel would read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from supplier_audit.reporting import risk_report
+from supplier_audit.reporting.cells import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER
+from supplier_audit.reporting.labels import all_keys, label
+from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+MANIFEST = {
+    "as_of": "2026-11-26",
+    "inputs": {
+        "suppliers": {
+            "rows_read": 3,
+            "rows_valid": 3,
+            "rows_quarantined": 0,
+            "rows_pending": 0,
+            "files": [{"file": "suppliers.csv", "sha256": "ab" * 32, "rows_read": 3}],
+        },
+        "reviews": {
+            "rows_read": 9,
+            "rows_valid": 8,
+            "rows_quarantined": 1,
+            "rows_pending": 0,
+            "files": [{"file": "reviews.csv", "sha256": "cd" * 32, "rows_read": 9}],
+        },
+    },
+    "config": {"version": "2026.11.0", "sha256": "ef" * 32, "timezone": "Asia/Shanghai"},
+    "seed": 7,
+    "versions": {"supplier_audit": "0.1.0", "pandas": "3.1.1"},
+    "stages": {"ingest": {"seconds": 1.5}},
+}
+
+
+def scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2", "S3", "=S4"],
+            "supplier_name": ["义乌市甲贸易有限公司", "广州乙服饰厂", "深圳丙电子商行", "=cmd()"],
+            "counterfeit_risk": [92.0, 40.0, 10.0, 65.0],
+            "quality_risk": [50.0, 70.0, 5.0, 20.0],
+            "risk_tier": ["critical", "medium", "low", "high"],
+            "main_reasons": [
+                "4 of 52 reviews suspect counterfeit; no brand authorization",
+                "",
+                "",
+                "",
+            ],
+            "recommended_action": ["stop purchasing", "monitor", "none", "request documents"],
+            "evidence_readiness": [0.2, 0.9, 1.0, 0.5],
+            "newly_high_or_critical": [True, False, False, True],
+        }
+    )
+
+
+def flagged_reviews(texts: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "review_id": [f"R{i}" for i in range(len(texts))],
+            "created_at": pd.Timestamp("2026-11-20 10:00"),
+            "sku": "SKU-1",
+            "supplier_id": "S1",
+            "rating": 1,
+            "text": texts,
+            "counterfeit_suspect": True,
+            "categories": "counterfeit",
+            "matched_terms": "假货",
+            "max_severity": 3,
+            "spans": [[(0, 2)] if t.startswith("假货") else [] for t in texts],
+        }
+    )
+
+
+def inputs(language: str = "zh", **extra: object) -> RiskReportInputs:
+    values: dict[str, object] = {
+        "as_of": dt.date(2026, 11, 26),
+        "language": language,
+        "manifest": MANIFEST,
+        "lookback_days": 180,
+        "quarantine_reasons": pd.DataFrame(
+            {"table": ["reviews"], "reason": ["rating '…' is below the minimum 1"], "rows": [1]}
+        ),
+        "scores": scores(),
+        "flagged_reviews": flagged_reviews(["假货，和专柜的不一样", *HOSTILE]),
+    }
+    values.update(extra)
+    return RiskReportInputs(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def book_path(tmp_path: Path) -> Path:
+    return write_risk_report(inputs(), tmp_path / "supplier-risk-2026-11-26.xlsx")
+
+
+def test_sheets_in_order_and_only_those_with_content(book_path: Path, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["摘要", "图表数据", "供应商风险", "证据", "数据质量", "运行信息"]
+    bare = write_risk_report(inputs(scores=None, flagged_reviews=None), tmp_path / "bare.xlsx")
+    assert openpyxl.load_workbook(bare).sheetnames == ["摘要", "数据质量", "运行信息"]
+
+
+def test_english_report(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(write_risk_report(inputs("en"), tmp_path / "en.xlsx"))
+    assert book.sheetnames == [
+        "Summary",
+        "Chart data",
+        "Suppliers",
+        "Evidence",
+        "Data quality",
+        "Run info",
+    ]
+    assert book["Suppliers"]["A1"].value == "Supplier ID"
+    assert book["Suppliers"]["C2"].value == "critical"
+
+
+def test_every_label_exists_in_both_languages() -> None:
+    for key in all_keys():
+        assert label(key, "zh") and label(key, "en")
+        assert label(key, "zh") != key
+
+
+def test_suppliers_sheet_is_ranked_coloured_frozen_and_filtered(book_path: Path) -> None:
+    sheet = openpyxl.load_workbook(book_path)["供应商风险"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["供应商编号", "供应商名称", "风险等级", "假货风险", "质量风险"]
+    assert [sheet.cell(r, 1).value for r in range(2, 6)] == ["S1", "=S4", "S2", "S3"]
+    tier_cell = sheet["C2"]
+    assert tier_cell.value == "严重"
+    assert tier_cell.fill.fgColor.rgb.endswith(risk_report.TIER_COLOURS["critical"])
+    assert sheet["C3"].fill.fgColor.rgb.endswith(risk_report.TIER_COLOURS["high"])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:H5"
+    rules = {r.type for cf in sheet.conditional_formatting for r in cf.rules}
+    assert "dataBar" in rules
+    assert sheet["H1"].value == "凭证完备率" and sheet["H2"].number_format == "0.0%"
+    assert sheet.column_dimensions["B"].width >= 20  # CJK names fit
+
+
+def test_summary_has_tiers_newly_high_top_risks_and_charts(book_path: Path) -> None:
+    sheet = openpyxl.load_workbook(book_path)["摘要"]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "供应商假货与质量风险日报" in values
+    assert "新升为高 / 严重风险" in values and "最高风险供应商" in values
+    assert "4 of 52 reviews suspect counterfeit" in values  # the main reason, first clause
+    with zipfile.ZipFile(book_path) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+
+
+def test_hostile_text_never_becomes_a_formula(book_path: Path) -> None:
+    with zipfile.ZipFile(book_path) as archive:
+        sheets = [
+            archive.read(n).decode("utf-8")
+            for n in archive.namelist()
+            if n.startswith("xl/worksheets/sheet")
+        ]
+    # the report has no formulas of its own, so no <f> element may appear anywhere
+    assert not any(re.search(r"<f[ >]", xml) for xml in sheets)
+    evidence = openpyxl.load_workbook(book_path)["证据"]
+    texts = {evidence.cell(r, 12).value for r in range(2, evidence.max_row + 1)}
+    # (XML stores a carriage return as a line feed; the text stays text either way)
+    for hostile in HOSTILE:
+        assert hostile.replace("\r", "\n") in {str(t).replace("\r", "\n") for t in texts}
+    names = {c.value for c in openpyxl.load_workbook(book_path)["供应商风险"]["B"]}
+    assert "=cmd()" in names
+
+
+def test_matched_terms_are_highlighted(tmp_path: Path) -> None:
+    path = write_risk_report(inputs(), tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(path, rich_text=True)["证据"]
+    cell = next(
+        sheet.cell(r, 12)
+        for r in range(2, sheet.max_row + 1)
+        if str(sheet.cell(r, 12).value).startswith("假货")
+    )
+    blocks = list(cell.value)
+    assert blocks[0].text == "假货" and blocks[0].font.b
+
+
+def test_characters_excel_cannot_hold_are_removed_and_long_text_cut(tmp_path: Path) -> None:
+    long_text = "质量差" * 20_000
+    path = write_risk_report(
+        inputs(flagged_reviews=flagged_reviews(["坏了\x00\x07\x1b了", long_text])),
+        tmp_path / "r.xlsx",
+    )
+    sheet = openpyxl.load_workbook(path)["证据"]
+    texts = [sheet.cell(r, 12).value for r in range(2, sheet.max_row + 1)]
+    assert "坏了了" in texts
+    cut = next(t for t in texts if t.startswith("质量差"))
+    assert len(cut) == EXCEL_MAX_CELL_CHARS and cut.endswith(TRUNCATION_MARKER)
+
+
+def test_a_sheet_past_excels_row_limit_is_capped_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(risk_report, "EXCEL_MAX_ROWS", 6)
+    path = write_risk_report(
+        inputs(flagged_reviews=flagged_reviews(["差"] * 10)), tmp_path / "r.xlsx"
+    )
+    sheet = openpyxl.load_workbook(path)["证据"]
+    assert sheet.max_row == 6
+    assert "仅列出前 4 行（共 10 行）" in sheet.cell(6, 1).value
+
+
+def test_data_quality_and_run_info(book_path: Path) -> None:
+    book = openpyxl.load_workbook(book_path)
+    quality = book["数据质量"]
+    assert [c.value for c in quality[1]] == [
+        "数据表",
+        "读取行数",
+        "有效行数",
+        "隔离行数",
+        "待填行数",
+    ]
+    assert [c.value for c in quality[3]] == ["reviews", 9, 8, 1, 0]
+    run_info = [c.value for row in book["运行信息"].iter_rows() for c in row if c.value]
+    assert "ef" * 32 in run_info and "ab" * 32 in run_info and 7 in run_info
