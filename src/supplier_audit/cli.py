@@ -129,6 +129,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print one lot's sampling plan and what it protects against."""
+    from supplier_audit.sampling import acceptance_probability, single_sampling_plan
+
+    try:
+        plan = single_sampling_plan(
+            args.lot_size, args.aql, level=args.level, severity=args.severity
+        )
+    except ValueError as exc:
+        return _fail(str(exc))
+    print(
+        f"ISO 2859-1 / GB/T 2828.1 single sampling, {args.severity} inspection, "
+        f"level {args.level}, AQL {args.aql:g}"
+    )
+    print(f"  lot size            {args.lot_size:,}")
+    print(
+        f"  code letter         {plan.code_letter}"
+        + (
+            f" (plan of letter {plan.plan_letter}, following the table's arrow)"
+            if plan.plan_letter and plan.plan_letter != plan.code_letter
+            else ""
+        )
+    )
+    print(
+        f"  sample size         {plan.sample_size:,}"
+        + (
+            "  (100 % inspection: the plan's sample reaches the lot size)"
+            if plan.full_inspection
+            else ""
+        )
+    )
+    print(f"  accept if at most   {plan.acceptance_number} nonconforming (Ac)")
+    print(f"  reject if at least  {plan.rejection_number} nonconforming (Re)")
+    rates = [r / 100 for r in args.rates]
+    chances = acceptance_probability(plan, rates)
+    print("\n  probability the lot is accepted when it holds this share nonconforming (binomial):")
+    for rate, chance in zip(args.rates, chances, strict=True):
+        print(f"    {rate:>6g} %   {chance:7.1%}")
+    if plan.full_inspection:
+        print("  (with 100 % inspection every nonconforming unit in the lot is seen)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -224,6 +267,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="no planted input problems (by default ~0.5%% of rows are messy)",
     )
     demo.set_defaults(handler=cmd_demo)
+
+    plan = commands.add_parser(
+        "plan",
+        help="a QA lead's calculator: one lot's sampling plan and its protection",
+        description="Print the ISO 2859-1 / GB/T 2828.1 single sampling plan of one lot (code "
+        "letter, sample size, Ac/Re, following the table's arrows) and the probability that "
+        "the plan accepts a lot at a few defect rates (binomial).",
+    )
+    plan.add_argument("--lot-size", type=int, required=True, metavar="N", help="units in the lot")
+    plan.add_argument("--aql", type=float, required=True, help="acceptance quality limit, e.g. 2.5")
+    plan.add_argument(
+        "--level",
+        default="II",
+        choices=("S-1", "S-2", "S-3", "S-4", "I", "II", "III"),
+        help="inspection level (default: II)",
+    )
+    plan.add_argument(
+        "--severity",
+        default="normal",
+        choices=("normal", "tightened", "reduced"),
+        help="inspection severity (default: normal)",
+    )
+    plan.add_argument(
+        "--rates",
+        type=float,
+        nargs="+",
+        default=[0.5, 1, 2.5, 5, 10, 20],
+        metavar="PERCENT",
+        help="defect rates to show (default: 0.5 1 2.5 5 10 20)",
+    )
+    plan.set_defaults(handler=cmd_plan)
     return parser
 
 

@@ -1,0 +1,52 @@
+"""The supplier-audit command: calculators and help a person reads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from supplier_audit.cli import EXIT_BAD_INPUT, EXIT_OK, build_parser, main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_plan_prints_the_standard_plan_and_its_protection(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["plan", "--lot-size", "2400", "--aql", "2.5", "--rates", "5", "10"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "code letter         K" in out and "sample size         125" in out
+    assert "at most   7" in out and "at least  8" in out
+    expected = stats.binom.cdf(7, 125, [0.05, 0.10])
+    shown = [float(v) / 100 for v in re.findall(r"%\s+([\d.]+)%", out)]
+    assert shown == pytest.approx(expected, abs=0.0005)
+
+
+def test_plan_follows_the_arrow_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--lot-size", "10", "--aql", "1.0"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "plan of letter E" in out and "100 % inspection" in out
+
+
+def test_plan_refuses_a_bad_lot_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--lot-size", "0", "--aql", "2.5"]) == EXIT_BAD_INPUT
+    assert "supplier-audit: error:" in capsys.readouterr().err
+
+
+def test_demo_writes_a_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["demo", "--out", str(tmp_path / "w"), "--suppliers", "6", "--seed", "2"]) == EXIT_OK
+    )
+    assert (tmp_path / "w" / "suppliers.csv").exists()
+    assert (tmp_path / "w" / "_truth" / "suppliers_truth.csv").exists()
+    assert "suppliers" in capsys.readouterr().out
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in commands:
+        assert f"supplier-audit {name}" in readme, name
