@@ -15,7 +15,7 @@ from supplier_audit import pipeline
 from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
-from supplier_audit.run import AuditRun, today_in
+from supplier_audit.run import AuditRun, RunLockedError, today_in
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
@@ -64,20 +64,19 @@ def nightly_audit(
         config=loaded,
     )
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
-    run.begin()
     try:
-        inputs = ingest(run)
-        if isinstance(inputs, InputError):
-            run.abandon()
-            logger.error("input error: %s", inputs)
-            return Failed(message=f"input error: {inputs}")
-        for name, table in inputs.tables.items():
-            logger.info("%s: %s", name, table.counts())
-        inspection = plan_inspections(run, inputs)
-        write_reports(run, inputs, inspection)
-        final_dir = publish(run, inputs)
-    except BaseException:
-        run.abandon()
-        raise
+        with run.exclusive():
+            inputs = ingest(run)
+            if isinstance(inputs, InputError):
+                logger.error("input error: %s", inputs)
+                return Failed(message=f"input error: {inputs}")
+            for name, table in inputs.tables.items():
+                logger.info("%s: %s", name, table.counts())
+            inspection = plan_inspections(run, inputs)
+            write_reports(run, inputs, inspection)
+            final_dir = publish(run, inputs)
+    except RunLockedError as refused:
+        logger.error("%s", refused)
+        return Failed(message=str(refused))
     logger.info("reports written to %s", final_dir)
     return {"reports": str(final_dir), "as_of": run.as_of.isoformat()}

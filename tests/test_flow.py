@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from supplier_audit.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from supplier_audit.run import LOCK_NAME
 
 from .conftest import BASE_TABLES
 
@@ -70,7 +71,7 @@ def test_run_writes_manifest_and_quarantine(
     quarantine = (night / "quarantine" / "shipments.csv").read_text(encoding="utf-8-sig")
     assert "quantity 0 is below the minimum 1" in quarantine
     # Nothing but the published folder is left behind.
-    assert sorted(p.name for p in out.iterdir()) == ["2026-11-26"]
+    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26"]
 
 
 def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
@@ -91,7 +92,7 @@ def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
     assert "required table reviews is missing" in last_line
     assert "Traceback" not in second.stderr
     assert (out / "2026-11-26" / "manifest.json").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["2026-11-26"]
+    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26"]
 
 
 def test_bad_config_is_refused_before_anything_runs(

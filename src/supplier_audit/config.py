@@ -92,6 +92,7 @@ class AuditConfig(_Strict):
     lookback_days: int = Field(ge=1, le=3660)
     seed: int = Field(ge=0)
     report_language: Literal["zh", "en"]
+    lock_wait_seconds: float = Field(ge=0)
     ingest: IngestSettings
     sampling: SamplingSettings
     aliases: AliasSettings

@@ -8,6 +8,7 @@ reports as they were and no half-written file behind.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
@@ -37,6 +38,58 @@ _VERSIONED_PACKAGES = (
     "openpyxl",
     "pyarrow",
 )
+
+
+LOCK_NAME = ".supplier-audit.lock"
+
+
+class RunLockedError(RuntimeError):
+    """Another run is writing to the same output folder."""
+
+
+@contextmanager
+def output_lock(out_dir: Path, *, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the output folder for one run at a time; wait up to ``wait_seconds`` for another.
+
+    The lock is an OS file lock (flock), so a run that was killed releases it with its process:
+    a stale lock file left behind never blocks the next night. Its text names the holder so a
+    person who sees the refusal knows which process to look at.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOCK_NAME
+    handle = path.open("a+", encoding="utf-8")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise RunLockedError(
+                        f"another audit run is writing to {out_dir} ({holder}); "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()} on {platform.node()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+        )
+        handle.flush()
+        _remove_leftovers(out_dir)
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Staging folders of runs that died before publishing (only called under the lock)."""
+    for leftover in [*out_dir.glob(".staging-*"), *out_dir.glob(".retired-*")]:
+        log.warning("removing %s left by an interrupted run", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def package_versions() -> dict[str, str]:
@@ -96,6 +149,20 @@ class AuditRun:
     def abandon(self) -> None:
         """Remove the staging folder of a failed run; published outputs are untouched."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the output folder's lock and a fresh staging folder for the run's duration.
+
+        Whatever happens inside — an exception, a return before publishing — the staging folder
+        is removed on the way out, so a failed night leaves nothing half-written.
+        """
+        with output_lock(self.out_dir, wait_seconds=self.settings.lock_wait_seconds):
+            self.begin()
+            try:
+                yield
+            finally:
+                self.abandon()
 
     def publish(self) -> Path:
         """Rename the staging folder into ``<out>/<as_of>/``, replacing an earlier run's."""
