@@ -50,3 +50,15 @@ def test_every_command_is_in_the_readme() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"supplier-audit {name}" in readme, name
+
+
+def test_missed_nights_are_those_without_a_published_report(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from supplier_audit.cli import missed_nights
+
+    (tmp_path / "2026-11-21").mkdir()
+    (tmp_path / "2026-11-21" / "manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "2026-11-22").mkdir()  # a folder without a manifest was never published
+    nights = missed_nights(tmp_path, dt.date(2026, 11, 20), dt.date(2026, 11, 23))
+    assert nights == [dt.date(2026, 11, 20), dt.date(2026, 11, 22), dt.date(2026, 11, 23)]

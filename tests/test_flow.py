@@ -106,3 +106,31 @@ def test_bad_config_is_refused_before_anything_runs(
     assert status == EXIT_BAD_INPUT
     assert "seed" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_since_catches_up_every_missed_night_in_order(
+    prefect_server: None, make_folder: Folder, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    folder = make_folder()
+    done = _cli("run", "--data", str(folder), "--out", str(out), "--as-of", "2026-11-25")
+    assert done.returncode == EXIT_OK, done.stderr
+    caught_up = _cli(
+        "run",
+        "--data",
+        str(folder),
+        "--out",
+        str(out),
+        "--since",
+        "2026-11-23",
+        "--as-of",
+        "2026-11-26",
+    )
+    assert caught_up.returncode == EXIT_OK, caught_up.stderr
+    assert "3 night(s) from 2026-11-23 to 2026-11-26 have no report yet" in caught_up.stdout
+    order = [
+        line.split()[2] for line in caught_up.stdout.splitlines() if line.startswith("Reports for")
+    ]
+    assert order == ["2026-11-23", "2026-11-24", "2026-11-26"]
+    published = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME)
+    assert published == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]

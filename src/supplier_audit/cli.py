@@ -32,6 +32,7 @@ examples:
   supplier-audit run                                  audit the bundled demo data as of today
   supplier-audit run --data /srv/shop-exports --out /srv/audit-reports
   supplier-audit run --as-of 2026-11-20               redo a past night
+  supplier-audit run --since 2026-11-20               every missed night since then, in order
   supplier-audit run --config my-shop.toml            your own settings (see docs/configuration.md)
 
 The input folder format is described in docs/data-contract.md.
@@ -59,39 +60,13 @@ def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
     return status
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run the nightly audit flow once."""
-    try:
-        settings = load_config(args.config).settings
-    except ConfigError as exc:
-        return _fail(str(exc))
-    if not args.data.is_dir():
-        return _fail(f"{args.data}: data folder not found")
-    _prefect_environment()
-    from flows.nightly_audit import (
-        nightly_audit,
-    )  # Prefect loads only for the commands that run flows
+def missed_nights(out_dir: Path, since: dt.date, until: dt.date) -> list[dt.date]:
+    """Nights from ``since`` to ``until`` (inclusive) that have no published report yet."""
+    nights = [since + dt.timedelta(days=n) for n in range((until - since).days + 1)]
+    return [n for n in nights if not (out_dir / n.isoformat() / "manifest.json").exists()]
 
-    as_of = args.as_of
-    print(
-        f"supplier-audit {__version__}: auditing {args.data} as of {as_of or 'today'} "
-        f"({settings.timezone}) ...",
-        flush=True,
-    )
-    state = nightly_audit(
-        data_dir=str(args.data),
-        out_dir=str(args.out),
-        as_of=as_of,
-        config=str(args.config) if args.config else None,
-        return_state=True,
-    )
-    if state.is_failed():
-        message = state.message or "the nightly audit failed"
-        if message.startswith("input error: "):
-            return _fail(message.removeprefix("input error: "))
-        return _fail(message, EXIT_FAILED)
-    result: dict[str, str] = state.result()  # type: ignore[assignment]
-    reports = Path(result["reports"])
+
+def _print_night(reports: Path) -> None:
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     print(f"\nReports for {manifest['as_of']} are in {reports}/")
     print(f"{'table':<12} {'read':>8} {'valid':>8} {'quarantined':>12} {'pending':>8}")
@@ -102,6 +77,48 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     for output in manifest["outputs"]:
         print(f"  {reports / output}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the nightly audit flow for one night, or for every missed night since a date."""
+    try:
+        settings = load_config(args.config).settings
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if not args.data.is_dir():
+        return _fail(f"{args.data}: data folder not found")
+    last = args.as_of or dt.datetime.now(settings.zone).date()
+    if args.since is not None:
+        if args.since > last:
+            return _fail(f"--since {args.since} is after the last night to audit ({last})")
+        nights = missed_nights(args.out, args.since, last)
+        print(f"{len(nights)} night(s) from {args.since} to {last} have no report yet", flush=True)
+    else:
+        nights = [last]
+    _prefect_environment()
+    # Prefect loads only for the commands that run flows.
+    from flows.nightly_audit import nightly_audit
+
+    for night in nights:
+        print(
+            f"supplier-audit {__version__}: auditing {args.data} as of {night} "
+            f"({settings.timezone}) ...",
+            flush=True,
+        )
+        state = nightly_audit(
+            data_dir=str(args.data),
+            out_dir=str(args.out),
+            as_of=night,
+            config=str(args.config) if args.config else None,
+            return_state=True,
+        )
+        if state.is_failed():
+            message = state.message or "the nightly audit failed"
+            if message.startswith("input error: "):
+                return _fail(f"{night}: " + message.removeprefix("input error: "))
+            return _fail(f"{night}: {message}", EXIT_FAILED)
+        result: dict[str, str] = state.result()  # type: ignore[assignment]
+        _print_night(Path(result["reports"]))
     return EXIT_OK
 
 
@@ -206,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="YYYY-MM-DD",
         help="the night to audit (default: today in the configured time zone)",
+    )
+    run.add_argument(
+        "--since",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="catch up: audit, in order, every night from this date to --as-of (or today) "
+        "that has no report yet (e.g. after a weekend the machine was off)",
     )
     run.add_argument(
         "--config",
