@@ -1,0 +1,47 @@
+"""Review term flagging: lexicon, normalisation, negation-aware matching.
+
+Public API::
+
+    load_lexicon(extra=None, *, replace=False) -> Lexicon
+    lint_lexicon(lexicon) -> list[str]
+    flag_texts(texts, *, lexicon=None) -> pandas.DataFrame
+    explain_text(text, *, lexicon=None) -> list[dict]
+"""
+
+from supplier_audit.review_terms.flagging import (
+    FLAG_COLUMNS,
+    default_lexicon,
+    explain_text,
+    flag_texts,
+    prefilter_patterns,
+    scan_any_term,
+)
+from supplier_audit.review_terms.lexicon import (
+    Category,
+    Lexicon,
+    Term,
+    lint_lexicon,
+    load_lexicon,
+)
+from supplier_audit.review_terms.normalise import (
+    NormalisedColumn,
+    normalise_column,
+    normalise_with_map,
+)
+
+__all__ = [
+    "FLAG_COLUMNS",
+    "Category",
+    "Lexicon",
+    "NormalisedColumn",
+    "Term",
+    "default_lexicon",
+    "explain_text",
+    "flag_texts",
+    "lint_lexicon",
+    "load_lexicon",
+    "normalise_column",
+    "normalise_with_map",
+    "prefilter_patterns",
+    "scan_any_term",
+]

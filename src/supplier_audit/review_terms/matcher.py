@@ -1,0 +1,478 @@
+"""The matcher compiled from a lexicon: term regexes, negation cues, clause reading.
+
+Two ways to read texts, with the same result (tests compare them on every dev-set review):
+
+* ``Matcher.hits`` reads one normalised text: every term occurrence, the negation chain
+  right before it, and (when the text holds a question or an ignored phrase) its clause.
+* ``Matcher.batch`` reads many texts without questions or ignored phrases at once: numpy
+  finds the positions whose two characters begin a term, and Python runs only there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from supplier_audit.review_terms.lexicon import Lexicon, Term, re2_literal
+from supplier_audit.review_terms.normalise import is_han
+
+_PUNCTUATION = r"[,.!?;:。、…\n\r\t()\[\]{}<>\"“”【】《》「」『』，．！？；：（）｛｝＜＞＂]+"
+_MAX_CHAIN = 6
+_MAX_PREFIX = 16
+#: RE2's DFA has a memory budget: past roughly 2,000 alternation branches it falls back to
+#: an engine ~100 times slower, so the lexicon is scanned in chunks of at most this many
+_SCAN_BRANCHES = 1500
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a term in a normalised text, read in its clause."""
+
+    term: Term
+    start: int
+    end: int
+    cue_start: int
+    cues: tuple[str, ...]
+    negated: bool
+    counterfactual: bool
+    question: bool
+    doubt: bool
+    contrast: bool
+    ignored: bool
+    coordinated: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the hit reports a problem."""
+        if self.ignored:
+            return False
+        if self.term.polarity == "positive":
+            return self.negated or (self.doubt and self.term.counterfeit)
+        if self.negated:
+            return False
+        return not (self.doubt and not self.term.counterfeit)
+
+    @property
+    def reported(self) -> str:
+        """The canonical term reported for this hit (不是正品 for a negated 正品)."""
+        return reported_term(self.term, negated=self.negated, doubt=self.doubt)
+
+    @property
+    def why(self) -> str:
+        """A one-line reason for the decision, for maintainers."""
+        if self.ignored:
+            return "inside an ignored phrase"
+        cues = "+".join(self.cues)
+        if self.term.polarity == "positive":
+            if self.negated:
+                return f"positive term negated by {cues}: reports its absence"
+            if self.doubt and self.term.counterfeit:
+                return "positive term in a doubting question: suspicion of authenticity"
+            if self.cues:
+                return f"positive term; cues {cues} cancel out"
+            return "positive term stated plainly: no complaint"
+        if self.negated and self.coordinated:
+            return f"joined to a negated term before it, negation {cues} carries over"
+        if self.negated:
+            kind = "counterfactual or comparison" if self.counterfactual else "negation"
+            return f"{kind} {cues} right before the term in its clause"
+        if self.doubt and not self.term.counterfeit:
+            return "asked about in a doubting question, not reported"
+        if self.question and self.term.counterfeit:
+            return "counterfeit term in a question: suspicion"
+        if self.cues:
+            return f"double negation {cues}: the problem is affirmed"
+        return "problem term, not negated"
+
+
+def reported_term(term: Term, *, negated: bool, doubt: bool) -> str:
+    canonical = term.canonical
+    if term.polarity == "positive":
+        if negated:
+            return f"not {canonical}" if term.lang == "en" else f"不是{canonical}"
+        if doubt:
+            return f"{canonical}?"
+    return canonical
+
+
+def _pair_key(pair: str) -> int:
+    return (ord(pair[0]) << 21) | ord(pair[1])
+
+
+class Matcher:
+    """Regexes compiled from one lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.term_re = re.compile(_trie_pattern(lexicon.by_text))
+        self.prefilter = _pack_alternatives(lexicon.scan_alternatives)
+        self.by_text = lexicon.by_text
+        words = lexicon.words
+        self.kinds: dict[str, set[str]] = {}
+        for kind in ("cues", "counterfactual", "comparison", "positive_cues", "modifiers"):
+            for lang in ("zh", "en"):
+                for token in words(f"{lang}_{kind}"):
+                    self.kinds.setdefault(token, set()).add(kind)
+        # cues are read backwards from the term: a trie of reversed tokens anchored at the
+        # term's start finds the longest token ending there in one step
+        zh_rev = [t[::-1] for t in self.kinds if not _latin(t)]
+        en_rev = [t[::-1] for t in self.kinds if _latin(t)]
+        self.tail_re = re.compile(
+            rf"\s*(?:(?P<en>{_trie_pattern(en_rev, bounded=False)})(?![a-z0-9'])"
+            rf"|(?P<zh>{_trie_pattern(zh_rev, bounded=False)}))"
+        )
+        #: a cue chain can only end right before a term on one of these characters
+        self.tail_chars = frozenset(t[-1] for t in self.kinds) | frozenset(" \t\n")
+        self.coordination = frozenset([*words("zh_coordination"), *words("en_coordination")])
+        contrast = [*words("zh_contrast"), *words("en_contrast")]
+        self.break_re = re.compile(rf"(?P<p>{_PUNCTUATION})|(?P<c>{_bounded(contrast)})")
+        zh_doubt = _alternation(list(words("zh_question_markers")))
+        self.zh_doubt_re = _maybe(zh_doubt)
+        self.en_doubt_re = _maybe(_bounded(list(words("en_question_markers"))))
+        # a text without any of these holds no question: clause analysis is skipped
+        self.question_re = re.compile(rf"[?？]|{zh_doubt}")
+        self.ignore_re = _maybe(_bounded([*words("zh_ignore"), *words("en_ignore")]))
+        # rows with a question or an ignored phrase get the full clause analysis
+        ignore_any = _bounded([*words("zh_ignore"), *words("en_ignore")])
+        self.complex_re2 = "|".join(
+            [r"[?？]", *(re2_literal(w) for w in words("zh_question_markers"))]
+            + ([] if ignore_any == "(?!x)x" else [re2_literal(w) for w in
+               [*words("zh_ignore"), *words("en_ignore")]])
+        )  # fmt: skip
+        # batch scan: a term can only start where the next two characters begin one
+        by_prefix: dict[str, list[str]] = {}
+        for text in lexicon.by_text:
+            by_prefix.setdefault(text[:2], []).append(text)
+        self.prefix_re = {p: re.compile(_trie_pattern(ts)) for p, ts in by_prefix.items()}
+        self.prefix_keys = np.unique(
+            np.array([_pair_key(p) for p in by_prefix if len(p) == 2], dtype=np.uint64)
+        )
+        self.first_char = np.zeros(0x110000, dtype=bool)
+        self.first_char[[ord(p[0]) for p in by_prefix]] = True
+        #: a hit can only be negated if a cue ENDS close before it: the last characters
+        #: of the cues
+        self.cue_char = np.zeros(0x110000, dtype=bool)
+        for token, kinds in self.kinds.items():
+            if kinds - {"modifiers"}:
+                self.cue_char[ord(token[-1])] = True
+        self.short_terms = [t for t in lexicon.by_text if len(t) < 2]
+
+    def hits(self, text: str, *, clauses: bool = False) -> list[Hit]:
+        """Every term occurrence in a normalised text, with its reading.
+
+        ``clauses=True`` also works out the contrast flag, which flagging does not need.
+        """
+        found = []
+        by_text = self.by_text
+        for m in self.term_re.finditer(text):
+            matched = m.group()
+            term = by_text.get(matched) or by_text[" ".join(matched.split())]
+            found.append((m.start(), m.end(), term))
+        if not found:
+            return []
+        ignored = [m.span() for m in self.ignore_re.finditer(text)] if self.ignore_re else []
+        clause_info = clauses or self.question_re.search(text) is not None
+        if clause_info:
+            starts, ends, contrast_after, q_after = self._clauses(text, found)
+        reversed_text = text[::-1]
+        out: list[Hit] = []
+        for start, end, term in found:
+            if start and text[start - 1] in self.tail_chars:
+                cues, cue_start, counterfactual = self._cues(reversed_text, len(text), start, term)
+            else:
+                cues, cue_start, counterfactual = [], start, False
+            coordinated = bool(out) and not cues and self._joined(text, out[-1], start, term)
+            if coordinated:
+                cues, counterfactual = list(out[-1].cues), out[-1].counterfactual
+            question = doubt = contrast = False
+            if clause_info:
+                k = bisect.bisect_right(starts, start) - 1
+                clause = text[starts[k] : max(ends[k], end)]
+                zh_doubt = bool(self.zh_doubt_re and self.zh_doubt_re.search(clause))
+                en_doubt = bool(q_after[k] and self.en_doubt_re and self.en_doubt_re.search(clause))
+                question = q_after[k] or zh_doubt
+                doubt = zh_doubt or en_doubt
+                contrast = contrast_after[k]
+            out.append(Hit(
+                term=term, start=start, end=end, cue_start=cue_start, cues=tuple(cues),
+                negated=len(cues) % 2 == 1, counterfactual=counterfactual, question=question,
+                doubt=doubt, contrast=contrast,
+                ignored=any(a <= start and end <= b for a, b in ignored), coordinated=coordinated,
+            ))  # fmt: skip
+        return out
+
+    def batch(self, texts: list[str]) -> list[tuple[int, int, int, Term, bool]]:
+        """Flag-relevant hits of many texts without questions or ignored phrases.
+
+        Returns ``(row, start, end, term, negated)`` per hit, ``start`` including the cue
+        of a negated positive term. The texts are joined with NUL; numpy finds the
+        positions whose two characters begin a term, and a small per-prefix trie regex
+        reads the longest term there, so Python runs once per likely hit rather than once
+        per character. Same hits, in the same order, as ``hits`` on each text.
+        """
+        if self.short_terms:
+            raise ValueError("batch scan needs terms of two characters or more")
+        big = "\x00".join(texts)
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        row_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+        if len(codes) < 2:
+            return []
+        maybe = np.nonzero(self.first_char[codes[:-1]])[0]
+        keys = (codes[maybe].astype(np.uint64) << np.uint64(21)) | codes[maybe + 1]
+        where = np.searchsorted(self.prefix_keys, keys)
+        where[where == len(self.prefix_keys)] = 0
+        positions = maybe[self.prefix_keys[where] == keys].tolist()
+        found_start: list[int] = []
+        found_end: list[int] = []
+        found_term: list[Term] = []
+        last_end = -1
+        by_text = self.by_text
+        prefix_re = self.prefix_re
+        for p in positions:
+            if p < last_end:
+                continue
+            m = prefix_re[big[p : p + 2]].match(big, p)
+            if m is None:
+                continue
+            matched = m.group()
+            found_start.append(p)
+            found_end.append(m.end())
+            found_term.append(by_text.get(matched) or by_text[" ".join(matched.split())])
+            last_end = m.end()
+        if not found_start:
+            return []
+        starts = np.array(found_start, dtype=np.int64)
+        rows = np.searchsorted(row_starts, starts, side="right") - 1
+        offsets = row_starts[rows]
+        # which hits have a cue character close before them (most do not): only those are
+        # read for a negation chain
+        near = np.zeros(len(starts), dtype=bool)
+        for back in range(1, _MAX_PREFIX + 1):
+            idx = starts - back
+            ok = idx >= offsets
+            near[ok] |= self.cue_char[codes[idx[ok]]]
+        reversed_big = big[::-1]
+        length = len(big)
+        tail_chars = self.tail_chars
+        out = []
+        coordination = self.coordination
+        previous = (-1, -1, False)  # row, end, whether it was a negated problem term
+        for start, end, term, row, offset, close in zip(
+            found_start,
+            found_end,
+            found_term,
+            rows.tolist(),
+            offsets.tolist(),
+            near.tolist(),
+            strict=True,
+        ):
+            negated = False
+            cue_start = start
+            cues: list[str] = []
+            if close and big[start - 1] in tail_chars:
+                cues, cue_start, _ = self._cues(reversed_big, length, start, term)
+                negated = len(cues) % 2 == 1
+            if (
+                not cues
+                and previous[0] == row
+                and previous[2]
+                and term.polarity == "negative"
+                and big[previous[1] : start].strip() in coordination
+            ):
+                negated = True
+            previous = (row, end, negated and term.polarity == "negative")
+            if term.polarity == "positive":
+                if negated:
+                    out.append((row, cue_start - offset, end - offset, term, True))
+            elif not negated:
+                out.append((row, start - offset, end - offset, term, False))
+        return out
+
+    def _joined(self, text: str, previous: Hit, start: int, term: Term) -> bool:
+        """Whether a term is joined by 和 / 、 / "or" to a negated problem term before it."""
+        return (
+            previous.negated
+            and previous.term.polarity == "negative"
+            and term.polarity == "negative"
+            and text[previous.end : start].strip() in self.coordination
+        )
+
+    def _clauses(
+        self, text: str, found: list[tuple[int, int, Term]]
+    ) -> tuple[list[int], list[int], list[bool], list[bool]]:
+        """Clause starts and ends, whether a contrast word opens each, a '?' closes each."""
+        starts: list[int] = [0]
+        ends: list[int] = []
+        contrast_after: list[bool] = [False]
+        q_after: list[bool] = []
+        for m in self.break_re.finditer(text):
+            if m.group("c") and (
+                not _bounded_ok(text, m.start(), m.end())
+                or any(s < m.end() and m.start() < e for s, e, _ in found)
+            ):
+                continue  # inside a word, or part of a term (质量不过关 holds 不过)
+            ends.append(m.start())
+            punctuation = m.group("p") or ""
+            q_after.append("?" in punctuation or "？" in punctuation)
+            starts.append(m.end())
+            contrast_after.append(m.group("c") is not None)
+        ends.append(len(text))
+        q_after.append(False)
+        return starts, ends, contrast_after, q_after
+
+    def _cues(
+        self, reversed_text: str, length: int, start: int, term: Term
+    ) -> tuple[list[str], int, bool]:
+        """Negation cues standing right before a term, nearest first, and where they start.
+
+        Reads ``reversed_text`` (the text reversed) from the term's start backwards: each
+        step takes the longest cue or modifier token ending there; a cue counts, a modifier
+        is stepped over, anything else ends the chain.
+        """
+        cues: list[str] = []
+        cue_start = start
+        counterfactual = False
+        consumed = length - start
+        limit = consumed + _MAX_PREFIX
+        positive = term.polarity == "positive"
+        kinds_of = self.kinds
+        tail_match = self.tail_re.match
+        for _ in range(_MAX_CHAIN):
+            m = tail_match(reversed_text, consumed, limit)
+            if m is None:
+                break
+            token = (m.group("en") or m.group("zh") or "")[::-1]
+            kinds = kinds_of.get(token)
+            if kinds is None:
+                kinds = kinds_of.get(" ".join(token.split()), set())
+            if positive:
+                if "positive_cues" in kinds:
+                    cues.append(token)
+                    cue_start = length - m.end()
+                elif "modifiers" not in kinds:
+                    break
+            elif "cues" in kinds or "positive_cues" in kinds:
+                cues.append(token)
+                cue_start = length - m.end()
+            elif "counterfactual" in kinds or "comparison" in kinds:
+                cues.append(token)
+                counterfactual = True
+                cue_start = length - m.end()
+            elif "modifiers" not in kinds:
+                break
+            consumed = m.end()
+        return cues, cue_start, counterfactual
+
+
+_MATCHERS: weakref.WeakKeyDictionary[Lexicon, Matcher] = weakref.WeakKeyDictionary()
+
+
+def matcher_for(lexicon: Lexicon) -> Matcher:
+    matcher = _MATCHERS.get(lexicon)
+    if matcher is None:
+        matcher = _MATCHERS[lexicon] = Matcher(lexicon)
+    return matcher
+
+
+def _pack_alternatives(alternatives: Iterable[str]) -> tuple[str, ...]:
+    """Join RE2 alternatives into as few patterns as the DFA budget allows."""
+    chunks: list[list[str]] = [[]]
+    weight = 0
+    for alternative in sorted(alternatives, key=len, reverse=True):
+        branches = alternative.count("|") + 1
+        if chunks[-1] and weight + branches > _SCAN_BRANCHES:
+            chunks.append([])
+            weight = 0
+        chunks[-1].append(alternative)
+        weight += branches
+    return tuple("|".join(chunk) for chunk in chunks if chunk)
+
+
+def _latin(token: str) -> bool:
+    return token[:1].isascii()
+
+
+def _wordchar(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "'")
+
+
+def _bounded_ok(text: str, start: int, end: int) -> bool:
+    """Whether a Latin match stands on word boundaries (CJK matches always do)."""
+    if is_han(text[start]):
+        return True
+    before = start == 0 or not _wordchar(text[start - 1])
+    after = end == len(text) or not _wordchar(text[end])
+    return before and after
+
+
+def _alternation(tokens: Sequence[str], *, spaced: bool = False) -> str:
+    ordered = sorted(set(tokens), key=len, reverse=True)
+    if not ordered:
+        return "(?!x)x"
+    parts = [re.escape(t) for t in ordered]
+    if spaced:
+        parts = [p.replace(r"\ ", r"\s+") for p in parts]
+    return "|".join(parts)
+
+
+def _bounded(tokens: Sequence[str]) -> str:
+    """An alternation where Latin tokens must stand on word boundaries."""
+    zh = [t for t in tokens if not _latin(t)]
+    en = [t for t in tokens if _latin(t)]
+    parts = []
+    if en:
+        parts.append(rf"(?<![a-z0-9'])(?:{_alternation(en, spaced=True)})(?![a-z0-9'])")
+    if zh:
+        parts.append(_alternation(zh))
+    return "|".join(parts) if parts else "(?!x)x"
+
+
+def _maybe(pattern: str) -> re.Pattern[str] | None:
+    return None if pattern == "(?!x)x" else re.compile(pattern)
+
+
+def _trie_pattern(words: Iterable[str], *, bounded: bool = True) -> str:
+    """A regex matching any of ``words``, longest first, built as a prefix tree.
+
+    A flat alternation of thousands of literals makes Python's ``re`` try each one at every
+    position; a trie branches on the next character instead. With ``bounded``, words that
+    start or end with a Latin letter or digit only match on word boundaries.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any], last: str) -> str:
+        branches = [
+            (r"\s+" if ch == " " else re.escape(ch)) + build(child, ch)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        end = r"(?![a-z0-9])" if bounded and _ascii_alnum(last) else ""
+        if "" in node:
+            if not branches:
+                return end
+            return f"(?:{'|'.join(branches)}|{end})"
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    top = [
+        (r"(?<![a-z0-9])" if bounded and _ascii_alnum(ch) else "")
+        + (r"\s+" if ch == " " else re.escape(ch))
+        + build(child, ch)
+        for ch, child in sorted(trie.items())
+        if ch
+    ]
+    return "|".join(top) if top else "(?!x)x"
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
