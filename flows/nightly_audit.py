@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
@@ -27,6 +28,12 @@ def ingest(run: AuditRun) -> IngestResult | InputError:
         return error
 
 
+@task(name="flag-reviews", cache_policy=NO_CACHE)
+def flag_reviews(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
+    """Quality and counterfeit terms in every review, negation-aware."""
+    return pipeline.flag_stage(run, inputs)
+
+
 @task(name="inspection-plan", cache_policy=NO_CACHE)
 def plan_inspections(run: AuditRun, inputs: IngestResult) -> pipeline.InspectionOutcome:
     """Switching rules per supplier and tonight's lots, sample sizes and units."""
@@ -35,10 +42,13 @@ def plan_inspections(run: AuditRun, inputs: IngestResult) -> pipeline.Inspection
 
 @task(name="reports", cache_policy=NO_CACHE)
 def write_reports(
-    run: AuditRun, inputs: IngestResult, inspection: pipeline.InspectionOutcome
+    run: AuditRun,
+    inputs: IngestResult,
+    inspection: pipeline.InspectionOutcome,
+    review_flags: pd.DataFrame,
 ) -> list[Path]:
     """Quarantine files, CSVs and workbooks into the run's staging folder."""
-    return pipeline.report_stage(run, inputs, inspection=inspection)
+    return pipeline.report_stage(run, inputs, inspection=inspection, review_flags=review_flags)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -72,8 +82,9 @@ def nightly_audit(
                 return Failed(message=f"input error: {inputs}")
             for name, table in inputs.tables.items():
                 logger.info("%s: %s", name, table.counts())
+            review_flags = flag_reviews(run, inputs)
             inspection = plan_inspections(run, inputs)
-            write_reports(run, inputs, inspection)
+            write_reports(run, inputs, inspection, review_flags)
             final_dir = publish(run, inputs)
     except RunLockedError as refused:
         logger.error("%s", refused)

@@ -30,7 +30,9 @@ def run_night(data: Path, out: Path, as_of: dt.date = AS_OF) -> Path:
     run.begin()
     inputs = pipeline.ingest_stage(run)
     inspection = pipeline.inspection_stage(run, inputs)
-    pipeline.report_stage(run, inputs, inspection=inspection)
+    pipeline.report_stage(
+        run, inputs, inspection=inspection, review_flags=pipeline.flag_stage(run, inputs)
+    )
     return pipeline.finish(run, inputs)
 
 
@@ -42,7 +44,21 @@ def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
         "inspection_plan.csv",
         f"inspection-samples-{AS_OF}.xlsx",
         f"supplier-risk-{AS_OF}.xlsx",
+        "review_flags.csv",
     } <= names
+    flags = pd.read_csv(night / "review_flags.csv", dtype=str)
+    assert list(flags.columns) == [
+        "review_id",
+        "supplier_id",
+        "quality_issue",
+        "counterfeit_suspect",
+        "categories",
+        "matched_terms",
+    ]
+    assert (
+        len(flags) > 0
+        and ((flags["quality_issue"] == "True") | (flags["counterfeit_suspect"] == "True")).all()
+    )
     plan = pd.read_csv(night / "inspection_plan.csv", dtype=str)
     assert list(plan.columns) == [
         "shipment_id",
@@ -65,7 +81,7 @@ def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
 def test_same_inputs_same_outputs(small_world: Path, tmp_path: Path) -> None:
     first = run_night(small_world, tmp_path / "a")
     second = run_night(small_world, tmp_path / "b")
-    for name in ("inspection_plan.csv",):
+    for name in ("inspection_plan.csv", "review_flags.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     # a rerun of the same night into the same folder replaces it with the same content
     again = run_night(small_world, tmp_path / "a")

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supplier_audit.schemas import ALL_INPUT_COLUMNS
 
@@ -95,6 +102,10 @@ class AuditConfig(_Strict):
     lock_wait_seconds: float = Field(ge=0)
     ingest: IngestSettings
     sampling: SamplingSettings
+    # Review terms: a section with the structure of defaults/lexicon.toml extends the shipped
+    # lexicon (or replaces it when lexicon_replace is true).
+    lexicon: dict[str, Any] = Field(default_factory=dict)
+    lexicon_replace: bool = False
     aliases: AliasSettings
 
     @field_validator("timezone")
@@ -105,6 +116,21 @@ class AuditConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {name!r} (use e.g. 'Asia/Shanghai')") from exc
         return name
+
+    @model_validator(mode="after")
+    def _usable_lexicon(self) -> AuditConfig:
+        if self.lexicon or self.lexicon_replace:
+            from supplier_audit.review_terms import lint_lexicon, load_lexicon
+
+            try:
+                problems = lint_lexicon(load_lexicon(self.lexicon, replace=self.lexicon_replace))
+            except ValidationError as exc:
+                raise ValueError(
+                    f"lexicon: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}"
+                ) from exc
+            if problems:
+                raise ValueError("lexicon: " + "; ".join(problems[:5]))
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,7 +179,7 @@ def _describe(error: ValidationError, source: str) -> str:
         if item["type"] == "extra_forbidden":
             lines.append(f"{where}: not a known setting")
         else:
-            lines.append(f"{where}: {item['msg']}")
+            lines.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
     return f"config {source}: " + "; ".join(lines)
 
 

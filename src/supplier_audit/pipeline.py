@@ -16,6 +16,7 @@ import pandas as pd
 
 from supplier_audit.ingest import IngestResult, ingest_folder
 from supplier_audit.io import write_csv_atomic
+from supplier_audit.review_terms import flag_texts, load_lexicon
 from supplier_audit.run import (
     AuditRun,
     build_manifest,
@@ -45,6 +46,56 @@ def ingest_stage(run: AuditRun) -> IngestResult:
     """Read, type and validate every input table (raises InputError for unreadable files)."""
     with run.stage("ingest"):
         return ingest_folder(run.data_dir, run.settings, as_of=run.as_of)
+
+
+REVIEW_FLAG_COLUMNS = (
+    "review_id",
+    "supplier_id",
+    "quality_issue",
+    "counterfeit_suspect",
+    "categories",
+    "matched_terms",
+)
+
+
+def flag_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
+    """Flag quality and counterfeit terms in every valid review.
+
+    One row per review: its id, SKU, date, rating and text, the supplier it names (or the
+    supplier of the lot it names, else empty), and the flag columns of
+    :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights).
+    """
+    settings = run.settings
+    with run.stage("flag_reviews"):
+        lexicon = (
+            load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
+            if settings.lexicon or settings.lexicon_replace
+            else None
+        )
+        reviews = ingest["reviews"]
+        flags = flag_texts(reviews["text"], lexicon=lexicon)
+        lots = ingest["shipments"].set_index("shipment_id")["supplier_id"]
+        supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lots))
+        flagged = pd.concat(
+            [
+                reviews[["review_id", "sku", "created_at", "rating", "text", "shipment_id"]],
+                supplier.rename("supplier_id"),
+                flags.set_axis(reviews.index),
+            ],
+            axis=1,
+        )
+    log.info(
+        "reviews flagged: %d quality issue, %d counterfeit suspect, of %d",
+        int(flagged["quality_issue"].sum()),
+        int(flagged["counterfeit_suspect"].sum()),
+        len(flagged),
+    )
+    return flagged
+
+
+def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
+    """The reviews with at least one flag."""
+    return review_flags[review_flags["quality_issue"] | review_flags["counterfeit_suspect"]]
 
 
 def _switching_key(run: AuditRun) -> tuple[str, ...]:
@@ -121,7 +172,11 @@ def write_inspection_outputs(run: AuditRun, inspection: InspectionOutcome) -> li
 
 
 def report_stage(
-    run: AuditRun, ingest: IngestResult, *, inspection: InspectionOutcome | None = None
+    run: AuditRun,
+    ingest: IngestResult,
+    *,
+    inspection: InspectionOutcome | None = None,
+    review_flags: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Quarantine files, the machines' CSVs and the people's workbooks, into the staging folder."""
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
@@ -130,6 +185,14 @@ def report_stage(
         written = write_quarantine(run, ingest)
         if inspection is not None:
             written += write_inspection_outputs(run, inspection)
+        flagged = None
+        if review_flags is not None:
+            flagged = _with_supplier_names(flagged_only(review_flags), ingest)
+            written.append(
+                write_csv_atomic(
+                    flagged[list(REVIEW_FLAG_COLUMNS)], run.staging_dir / "review_flags.csv"
+                )
+            )
         draft = build_manifest(run, ingest, outputs=[])
         report = RiskReportInputs(
             as_of=run.as_of,
@@ -139,6 +202,7 @@ def report_stage(
             quarantine_reasons=ingest.quarantine_reasons(),
             data_period=_data_period(ingest),
             inspection_plan=inspection.plan if inspection is not None else None,
+            flagged_reviews=flagged,
             recent_inspections=_recent_inspections(run, ingest),
         )
         written.append(
@@ -147,6 +211,11 @@ def report_stage(
             )
         )
     return written
+
+
+def _with_supplier_names(frame: pd.DataFrame, ingest: IngestResult) -> pd.DataFrame:
+    names = ingest["suppliers"].set_index("supplier_id")["supplier_name"]
+    return frame.assign(supplier_name=frame["supplier_id"].map(names))
 
 
 def _data_period(ingest: IngestResult) -> tuple[dt.date, dt.date] | None:
