@@ -62,3 +62,25 @@ def test_missed_nights_are_those_without_a_published_report(tmp_path: Path) -> N
     (tmp_path / "2026-11-22").mkdir()  # a folder without a manifest was never published
     nights = missed_nights(tmp_path, dt.date(2026, 11, 20), dt.date(2026, 11, 23))
     assert nights == [dt.date(2026, 11, 20), dt.date(2026, 11, 22), dt.date(2026, 11, 23)]
+
+
+def test_flag_explains_what_fires_and_what_is_negated(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flag", "不是假货，但是质量差"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "quality issue: yes    counterfeit suspect: no" in out
+    fired = [line for line in out.splitlines() if "FIRES" in line]
+    quiet = [line for line in out.splitlines() if "quiet" in line]
+    assert any("质量差" in line for line in fired)
+    assert any("假货" in line and "不是" in line for line in quiet)
+
+
+def test_flag_uses_the_lexicon_of_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "shop.toml"
+    config.write_text(
+        '[[lexicon.terms]]\ncategory = "counterfeit"\nseverity = 3\nzh = ["水货"]\n',
+        encoding="utf-8",
+    )
+    assert main(["flag", "这是水货", "--config", str(config)]) == EXIT_OK
+    assert "counterfeit suspect: yes" in capsys.readouterr().out

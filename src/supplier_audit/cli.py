@@ -189,6 +189,39 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_flag(args: argparse.Namespace) -> int:
+    """Print what the review flagger finds in a text, and why."""
+    from supplier_audit.review_terms import explain_text, flag_texts, load_lexicon
+
+    try:
+        settings = load_config(args.config).settings
+    except ConfigError as exc:
+        return _fail(str(exc))
+    lexicon = (
+        load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
+        if settings.lexicon or settings.lexicon_replace
+        else None
+    )
+    for text in args.texts:
+        verdict = flag_texts([text], lexicon=lexicon).iloc[0]
+        print(text)
+        print(
+            f"  quality issue: {'yes' if verdict['quality_issue'] else 'no'}    "
+            f"counterfeit suspect: {'yes' if verdict['counterfeit_suspect'] else 'no'}"
+            + (f"    categories: {verdict['categories']}" if verdict["categories"] else "")
+        )
+        hits = explain_text(text, lexicon=lexicon)
+        if not hits:
+            print("  no lexicon term in this text")
+        for hit in hits:
+            mark = "FIRES" if hit["flagged"] else "quiet"
+            print(
+                f"  {mark}  {hit['text']!r} [{hit['start']}:{hit['end']}] -> {hit['canonical']} "
+                f"({hit['category']}, severity {hit['severity']}): {hit['why']}"
+            )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -323,6 +356,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="defect rates to show (default: 0.5 1 2.5 5 10 20)",
     )
     plan.set_defaults(handler=cmd_plan)
+
+    flag = commands.add_parser(
+        "flag",
+        help="a lexicon maintainer's tool: what fires in a review text, and why",
+        description="Flag one or more review texts and print every lexicon term found: its "
+        "category and severity, and whether it fires or is negated, contrasted or asked about.",
+    )
+    flag.add_argument("texts", nargs="+", metavar="TEXT", help="review text(s) to check")
+    flag.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="settings file whose [lexicon] section extends the shipped lexicon",
+    )
+    flag.set_defaults(handler=cmd_flag)
     return parser
 
 
