@@ -1,0 +1,125 @@
+"""Which supplier each review or complaint belongs to, with fractional weights.
+
+Order of precedence (the data contract): the supplier named on the item; else the supplier of
+its lot (shipment_id); else the item is shared among the suppliers that delivered its SKU in
+the ``lookback_days`` before it (received_on <= the item's day), in proportion to the quantity
+each delivered. Weights sum to 1 per attributed item; items no rule can place are returned
+apart (nothing is dropped silently).
+
+Vectorised: the SKU shares are computed once per distinct (sku, day) — far fewer than items —
+by a merge with the lots of that SKU, then joined back to the items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+ATTRIBUTION_COLUMNS = ("item_id", "supplier_id", "weight", "basis")
+BASES = ("named_supplier", "lot", "sku_share")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Item -> supplier weights, and the ids of items that could not be attributed."""
+
+    weights: pd.DataFrame  # item_id, supplier_id, weight, basis
+    unattributed: pd.Series  # item ids
+
+
+def _day(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.normalize()
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    values = frame[column].astype("string").str.strip()
+    return values.mask(values == "")
+
+
+def attribute_items(
+    items: pd.DataFrame,
+    shipments: pd.DataFrame,
+    *,
+    id_column: str,
+    date_column: str,
+    lookback_days: int,
+) -> Attribution:
+    """Attribute items (reviews or complaints) to suppliers; see the module docstring."""
+    if lookback_days < 1:
+        raise ValueError("lookback_days must be at least 1")
+    item_id = items[id_column].astype("string")
+    named = _text(items, "supplier_id")
+    lot = _text(items, "shipment_id")
+    lot_supplier = pd.Series(
+        shipments["supplier_id"].astype("string").to_numpy(),
+        index=shipments["shipment_id"].astype("string").to_numpy(),
+    )
+    lot_supplier = lot_supplier[~lot_supplier.index.duplicated()]
+    by_lot = lot.map(lot_supplier)
+
+    has_name = named.notna().to_numpy()
+    has_lot = (~has_name) & by_lot.notna().to_numpy()
+    direct = pd.concat(
+        [
+            pd.DataFrame(
+                {"item_id": item_id[has_name], "supplier_id": named[has_name], "basis": BASES[0]}
+            ),
+            pd.DataFrame(
+                {"item_id": item_id[has_lot], "supplier_id": by_lot[has_lot], "basis": BASES[1]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    direct["weight"] = 1.0
+
+    rest_mask = ~(has_name | has_lot)
+    rest = pd.DataFrame(
+        {
+            "item_id": item_id[rest_mask].to_numpy(),
+            "sku": items.loc[rest_mask, "sku"].astype("string").to_numpy(),
+            "day": _day(items.loc[rest_mask, date_column]).to_numpy(),
+        }
+    )
+    keys = rest[["sku", "day"]].drop_duplicates()
+    lots = pd.DataFrame(
+        {
+            "sku": shipments["sku"].astype("string").to_numpy(),
+            "supplier_id": shipments["supplier_id"].astype("string").to_numpy(),
+            "received": _day(shipments["received_on"]).to_numpy(),
+            "quantity": shipments["quantity"].astype("float64").to_numpy(),
+        }
+    )
+    candidates = keys.merge(lots, on="sku", how="inner")
+    earliest = candidates["day"] - pd.Timedelta(days=lookback_days)
+    candidates = candidates[
+        (candidates["received"] <= candidates["day"]) & (candidates["received"] >= earliest)
+    ]
+    shares = candidates.groupby(["sku", "day", "supplier_id"], as_index=False, sort=False)[
+        "quantity"
+    ].sum()
+    shares = shares[shares["quantity"] > 0]
+    totals = shares.groupby(["sku", "day"], sort=False)["quantity"].transform("sum")
+    shares["weight"] = shares["quantity"] / totals
+    shared = rest.merge(
+        shares[["sku", "day", "supplier_id", "weight"]], on=["sku", "day"], how="left"
+    )
+    # An item whose (sku, day) no lot matched comes back with no supplier: it is counted.
+    lonely = shared["supplier_id"].isna().to_numpy()
+    unattributed = shared.loc[lonely, "item_id"].reset_index(drop=True)
+    shared = shared.loc[~lonely]
+    shared["basis"] = BASES[2]
+    weights = pd.concat(
+        [direct, shared[["item_id", "supplier_id", "weight", "basis"]]], ignore_index=True
+    )
+    weights = weights.loc[:, list(ATTRIBUTION_COLUMNS)]
+    weights["item_id"] = weights["item_id"].astype("string")
+    weights["supplier_id"] = weights["supplier_id"].astype("string")
+    weights["weight"] = weights["weight"].astype("float64")
+    weights["basis"] = weights["basis"].astype("string")
+    return Attribution(weights=weights, unattributed=unattributed)

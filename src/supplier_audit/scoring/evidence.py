@@ -1,0 +1,258 @@
+"""Evidence readiness (正品举证材料): which received lots have their documents on file.
+
+The contract's rule: a lot is documented for a doc type when a document of that type from its
+supplier covers it — same shipment_id; or (no shipment_id on the document) same sku, or same
+brand, or neither given — and is valid on the lot's received date (issued_on <= received_on <=
+valid_until; an invoice or contract with no valid_until counts for 365 days from issue; any
+other document with no valid_until does not expire).
+
+A gap is **expired** when a document of the right type covers the lot but is not valid on its
+received date (expired before, or issued after, the goods arrived), and **missing** when no
+such document was ever on file.
+
+Vectorised: lots x documents are matched by four merges (on shipment, on supplier + sku, on
+supplier + brand, on supplier for documents with no scope) instead of a supplier-wide cross
+join, so the work grows with lots x documents-per-scope, not lots x documents-per-supplier.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.scoring.settings import EvidenceSettings
+
+log = logging.getLogger(__name__)
+
+GAP_COLUMNS = (
+    "supplier_id",
+    "brand",
+    "requirement",
+    "status",
+    "lots",
+    "units",
+    "value_cny",
+    "first_received_on",
+    "last_received_on",
+)
+_FAR_FUTURE = pd.Timestamp("2262-01-01")
+
+
+@dataclass(frozen=True)
+class EvidenceResult:
+    """Per-supplier readiness, per-lot status and the gaps per supplier x brand."""
+
+    per_supplier: pd.DataFrame  # supplier_id, evidence_readiness, <requirement>_coverage...
+    lot_status: pd.DataFrame  # shipment_id, requirement, status (on_file / expired / missing)
+    gaps: pd.DataFrame  # GAP_COLUMNS
+
+
+def _text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def lot_values_cny(lots: pd.DataFrame, settings: EvidenceSettings) -> pd.Series:
+    """Value of each lot (quantity x unit_cost) in CNY at the configured indicative rates."""
+    currency = (
+        lots["currency"].astype("string").fillna("CNY")
+        if "currency" in lots.columns
+        else pd.Series("CNY", index=lots.index, dtype="string")
+    )
+    rate = currency.map(settings.cny_per_unit).astype("float64")
+    unknown = sorted(set(currency[rate.isna()].dropna().unique()))
+    if unknown:
+        log.warning("no CNY rate configured for %s: their values count at 1.0", unknown)
+    return (
+        lots["quantity"].astype("float64") * lots["unit_cost"].astype("float64") * rate.fillna(1.0)
+    )
+
+
+def evidence_readiness(
+    lots: pd.DataFrame, documents: pd.DataFrame | None, *, settings: EvidenceSettings
+) -> EvidenceResult:
+    """Evidence readiness of the given lots (already restricted to the scoring window).
+
+    Readiness of a supplier = share of the CNY value of its lots whose every required
+    document is on file; ``<requirement>_coverage`` = the same share among the lots that need
+    that requirement (NaN where no lot needs it).
+    """
+    frame = pd.DataFrame(
+        {
+            "shipment_id": lots["shipment_id"].astype("string").to_numpy(),
+            "supplier_id": lots["supplier_id"].astype("string").to_numpy(),
+            "sku": lots["sku"].astype("string").to_numpy(),
+            "brand": _text(lots["brand"]).to_numpy() if "brand" in lots.columns else pd.NA,
+            "received": pd.to_datetime(lots["received_on"]).dt.normalize().to_numpy(),
+            "quantity": lots["quantity"].astype("int64").to_numpy(),
+            "is_import": lots["is_import"].astype(bool).to_numpy()
+            if "is_import" in lots.columns
+            else False,
+            "value_cny": lot_values_cny(lots, settings).to_numpy(),
+        }
+    )
+    frame["brand"] = frame["brand"].astype("string")
+    needs = []
+    for name, requirement in settings.requirements.items():
+        if requirement.applies_to == "branded":
+            applies = frame["brand"].notna()
+        elif requirement.applies_to == "import":
+            applies = frame["is_import"]
+        else:
+            applies = pd.Series(True, index=frame.index)
+        part = frame.loc[
+            applies.to_numpy(), ["shipment_id", "supplier_id", "sku", "brand", "received"]
+        ]
+        needs.append(part.assign(requirement=name))
+    need = pd.concat(needs, ignore_index=True)
+    need["requirement"] = need["requirement"].astype("string")
+
+    matched = _matches(need, documents, settings)
+    status = need[["shipment_id", "requirement"]].merge(
+        matched, on=["shipment_id", "requirement"], how="left"
+    )
+    status["status"] = np.where(
+        status["valid"].eq(True),
+        "on_file",
+        np.where(status["valid"].eq(False), "expired", "missing"),
+    )
+    status = status[["shipment_id", "requirement", "status"]]
+    status["status"] = status["status"].astype("string")
+
+    return EvidenceResult(
+        per_supplier=_per_supplier(frame, status, list(settings.requirements)),
+        lot_status=status,
+        gaps=_gaps(frame, status),
+    )
+
+
+def _matches(
+    need: pd.DataFrame, documents: pd.DataFrame | None, settings: EvidenceSettings
+) -> pd.DataFrame:
+    """Per (shipment_id, requirement): valid = any covering document valid on receipt."""
+    empty = pd.DataFrame(
+        {
+            "shipment_id": pd.Series(dtype="string"),
+            "requirement": pd.Series(dtype="string"),
+            "valid": pd.Series(dtype=bool),
+        }
+    )
+    if documents is None or documents.empty:
+        return empty
+    type_to_need = [
+        (doc_type, name)
+        for name, requirement in settings.requirements.items()
+        for doc_type in requirement.doc_types
+    ]
+    mapping = pd.DataFrame(type_to_need, columns=["doc_type", "requirement"]).astype("string")
+    docs = pd.DataFrame(
+        {
+            "doc_type": documents["doc_type"].astype("string").to_numpy(),
+            "supplier_id": documents["supplier_id"].astype("string").to_numpy(),
+            "doc_sku": _text(documents["sku"]).to_numpy() if "sku" in documents else pd.NA,
+            "doc_brand": _text(documents["brand"]).to_numpy() if "brand" in documents else pd.NA,
+            "doc_lot": _text(documents["shipment_id"]).to_numpy()
+            if "shipment_id" in documents
+            else pd.NA,
+            "issued": pd.to_datetime(documents["issued_on"]).dt.normalize().to_numpy(),
+            "until": pd.to_datetime(documents["valid_until"]).dt.normalize().to_numpy()
+            if "valid_until" in documents
+            else pd.NaT,
+        }
+    )
+    for column in ("doc_sku", "doc_brand", "doc_lot"):
+        docs[column] = docs[column].astype("string")
+    docs = docs.merge(mapping, on="doc_type", how="inner")
+    invoice_like = docs["doc_type"].isin(settings.invoice_like_types)
+    default_until = docs["issued"] + pd.Timedelta(days=settings.invoice_like_validity_days)
+    docs["until"] = docs["until"].where(
+        docs["until"].notna(), default_until.where(invoice_like, _FAR_FUTURE)
+    )
+    keep = ["supplier_id", "requirement", "issued", "until"]
+    lot_docs = docs[docs["doc_lot"].notna()]
+    scoped = docs[docs["doc_lot"].isna()]
+    sku_docs = scoped[scoped["doc_sku"].notna()]
+    brand_docs = scoped[scoped["doc_brand"].notna()]
+    open_docs = scoped[scoped["doc_sku"].isna() & scoped["doc_brand"].isna()]
+    cols = ["shipment_id", "supplier_id", "requirement", "received"]
+    parts = [
+        need[cols].merge(
+            lot_docs[[*keep, "doc_lot"]],
+            left_on=["shipment_id", "supplier_id", "requirement"],
+            right_on=["doc_lot", "supplier_id", "requirement"],
+        ),
+        need[[*cols, "sku"]].merge(
+            sku_docs[[*keep, "doc_sku"]],
+            left_on=["supplier_id", "requirement", "sku"],
+            right_on=["supplier_id", "requirement", "doc_sku"],
+        ),
+        need[[*cols, "brand"]]
+        .dropna(subset=["brand"])
+        .merge(
+            brand_docs[[*keep, "doc_brand"]],
+            left_on=["supplier_id", "requirement", "brand"],
+            right_on=["supplier_id", "requirement", "doc_brand"],
+        ),
+        need[cols].merge(open_docs[keep], on=["supplier_id", "requirement"]),
+    ]
+    candidates = pd.concat([p[[*cols, "issued", "until"]] for p in parts], ignore_index=True)
+    if candidates.empty:
+        return empty
+    candidates["valid"] = (candidates["issued"] <= candidates["received"]) & (
+        candidates["received"] <= candidates["until"]
+    )
+    grouped = candidates.groupby(["shipment_id", "requirement"], sort=False)["valid"]
+    return grouped.any().reset_index()
+
+
+def _per_supplier(
+    frame: pd.DataFrame, status: pd.DataFrame, requirements: list[str]
+) -> pd.DataFrame:
+    on_file = status.assign(ok=status["status"].eq("on_file").to_numpy(dtype=bool))
+    all_ok = on_file.groupby("shipment_id")["ok"].all()
+    lots = frame[["shipment_id", "supplier_id", "value_cny"]].copy()
+    lots["ok"] = lots["shipment_id"].map(all_ok).fillna(True).astype(bool)
+    lots["ok_value"] = lots["value_cny"] * lots["ok"]
+    agg = lots.groupby("supplier_id", sort=True)[["value_cny", "ok_value"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame(
+            {"evidence_readiness": agg["ok_value"] / agg["value_cny"].where(agg["value_cny"] > 0)}
+        )
+    per_need = on_file.merge(
+        frame[["shipment_id", "value_cny"]], on="shipment_id", how="left"
+    ).merge(frame[["shipment_id", "supplier_id"]], on="shipment_id", how="left")
+    per_need["ok_value"] = per_need["value_cny"] * per_need["ok"]
+    sums = per_need.groupby(["supplier_id", "requirement"])[["value_cny", "ok_value"]].sum()
+    coverage = (sums["ok_value"] / sums["value_cny"].where(sums["value_cny"] > 0)).unstack(
+        "requirement"
+    )
+    coverage = coverage.reindex(columns=requirements)
+    coverage.columns = [f"{name}_coverage" for name in requirements]
+    out = out.join(coverage, how="left")
+    out.index.name = "supplier_id"
+    return out.reset_index()
+
+
+def _gaps(frame: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    gaps = status[status["status"] != "on_file"].merge(
+        frame[["shipment_id", "supplier_id", "brand", "quantity", "value_cny", "received"]],
+        on="shipment_id",
+        how="left",
+    )
+    if gaps.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GAP_COLUMNS})
+    gaps["brand"] = gaps["brand"].fillna("")
+    out = gaps.groupby(["supplier_id", "brand", "requirement", "status"], as_index=False).agg(
+        lots=("shipment_id", "nunique"),
+        units=("quantity", "sum"),
+        value_cny=("value_cny", "sum"),
+        first_received_on=("received", "min"),
+        last_received_on=("received", "max"),
+    )
+    out = out.sort_values(
+        ["supplier_id", "value_cny"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
+    return out.loc[:, list(GAP_COLUMNS)]

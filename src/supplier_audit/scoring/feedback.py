@@ -1,0 +1,184 @@
+"""What scoring feeds back into sampling: inspection levels per tier and self-checks (自查)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.scoring.attribution import attribute_items
+from supplier_audit.scoring.settings import ScoringSettings
+from supplier_audit.scoring.signals import day_column
+
+SELF_CHECK_COLUMNS = ("supplier_id", "sku", "reason")
+
+
+def tier_inspection_overrides(
+    scores: pd.DataFrame, settings: ScoringSettings
+) -> dict[str, dict[str, str]]:
+    """Per supplier, the inspection level / severity its tier calls for (config ``inspection``).
+
+    The result is the ``level_by_supplier`` argument of ``sampling.plan_inspections``, which
+    only ever raises a level or severity; suppliers whose tier maps to nothing are left out.
+    """
+    by_tier = {
+        tier: {key: value for key, value in override.model_dump().items() if value is not None}
+        for tier, override in settings.inspection.items()
+    }
+    result: dict[str, dict[str, str]] = {}
+    for supplier, tier in zip(
+        scores["supplier_id"].astype(str), scores["risk_tier"].astype(str), strict=True
+    ):
+        wanted = by_tier.get(tier)
+        if wanted:
+            result[supplier] = dict(wanted)
+    return result
+
+
+_TEXT = {
+    "en": {
+        "counterfeit_review": "{n} counterfeit-suspect review(s)",
+        "counterfeit_complaint": "{n} upheld counterfeit complaint(s)",
+        "quality_complaint": "{n} upheld quality complaint(s)",
+        "quality_review": "{n} quality-issue reviews",
+        "window": " in the last {days} days",
+        "join": ", ",
+    },
+    "zh": {
+        "counterfeit_review": "{n}条疑似假货评价",
+        "counterfeit_complaint": "{n}起假货投诉成立",
+        "quality_complaint": "{n}起质量投诉成立",
+        "quality_review": "{n}条质量问题评价",
+        "window": "（近{days}天）",
+        "join": "、",
+    },
+}
+
+
+def self_check_candidates(
+    tables: Mapping[str, pd.DataFrame],
+    review_flags: pd.DataFrame,
+    *,
+    as_of: date,
+    settings: ScoringSettings,
+    language: str = "en",
+) -> pd.DataFrame:
+    """(supplier_id, sku, reason) pairs that a recent serious signal says to re-inspect.
+
+    A pair qualifies when, in the ``self_check.days`` days up to ``as_of`` (inclusive), a
+    counterfeit-suspect review or an upheld counterfeit or quality complaint is attributed to
+    it with at least ``self_check.min_weight``, or quality-issue reviews attributed to it sum
+    to at least ``self_check.quality_reviews``. Rejected, withdrawn, settled and open
+    complaints never trigger one.
+    """
+    if language not in _TEXT:
+        raise ValueError(f"language must be 'zh' or 'en', got {language!r}")
+    frames = tables
+    cfg = settings.self_check
+    end = pd.Timestamp(as_of)
+    start = end - pd.Timedelta(days=cfg.days)
+    shipments = frames["shipments"]
+    shipments = shipments[day_column(shipments["received_on"]) <= end]
+    parts: list[pd.DataFrame] = []
+
+    reviews = frames["reviews"]
+    days = day_column(reviews["created_at"])
+    reviews = reviews[(days >= start) & (days <= end)]
+    if not reviews.empty:
+        share = attribute_items(
+            reviews, shipments, id_column="review_id", date_column="created_at",
+            lookback_days=settings.attribution_days,
+        ).weights  # fmt: skip
+        flags = pd.DataFrame(
+            {
+                "item_id": review_flags["review_id"].astype("string").to_numpy(),
+                "cf": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
+                "q": review_flags["quality_issue"].astype(bool).to_numpy(),
+            }
+        ).drop_duplicates("item_id")
+        skus = pd.DataFrame(
+            {
+                "item_id": reviews["review_id"].astype("string").to_numpy(),
+                "sku": reviews["sku"].astype("string").to_numpy(),
+            }
+        )
+        rows = share.merge(flags, on="item_id").merge(skus, on="item_id")
+        strong = rows["weight"].to_numpy() >= cfg.min_weight
+        parts.append(
+            pd.DataFrame(
+                {
+                    "supplier_id": rows["supplier_id"].to_numpy(),
+                    "sku": rows["sku"].to_numpy(),
+                    "counterfeit_review": (rows["cf"].to_numpy(dtype=bool) & strong).astype(float),
+                    "quality_review": rows["weight"].to_numpy() * rows["q"].to_numpy(dtype=bool),
+                }
+            )
+        )
+
+    complaints = frames.get("complaints")
+    if complaints is not None and not complaints.empty:
+        days = day_column(complaints["opened_on"])
+        recent = complaints[(days >= start) & (days <= end)]
+        recent = recent[recent["status"].astype("string") == "upheld"]
+        if not recent.empty:
+            share = attribute_items(
+                recent, shipments, id_column="complaint_id", date_column="opened_on",
+                lookback_days=settings.attribution_days,
+            ).weights  # fmt: skip
+            info = pd.DataFrame(
+                {
+                    "item_id": recent["complaint_id"].astype("string").to_numpy(),
+                    "sku": recent["sku"].astype("string").to_numpy(),
+                    "type": recent["complaint_type"].astype("string").to_numpy(),
+                }
+            )
+            rows = share.merge(info, on="item_id")
+            strong = rows["weight"].to_numpy() >= cfg.min_weight
+            kind = rows["type"]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "supplier_id": rows["supplier_id"].to_numpy(),
+                        "sku": rows["sku"].to_numpy(),
+                        "counterfeit_complaint": (
+                            kind.isin(settings.complaints.counterfeit_types).to_numpy(dtype=bool)
+                            & strong
+                        ).astype(float),
+                        "quality_complaint": (
+                            kind.isin(settings.complaints.quality_types).to_numpy(dtype=bool)
+                            & strong
+                        ).astype(float),
+                    }
+                )
+            )
+
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in SELF_CHECK_COLUMNS})
+    if not parts:
+        return empty
+    counts = pd.concat(parts, ignore_index=True).fillna(0.0)
+    for column in ("counterfeit_review", "quality_review", "counterfeit_complaint",
+                   "quality_complaint"):  # fmt: skip
+        if column not in counts:
+            counts[column] = 0.0
+    totals = counts.groupby(["supplier_id", "sku"], as_index=False).sum()
+    totals["quality_review"] = np.where(
+        totals["quality_review"] >= cfg.quality_reviews, totals["quality_review"], 0.0
+    )
+    signals = ["counterfeit_complaint", "counterfeit_review", "quality_complaint", "quality_review"]
+    chosen = totals[(totals[signals] > 0).any(axis=1)].reset_index(drop=True)
+    if chosen.empty:
+        return empty
+    text = _TEXT[language]
+    reasons = []
+    for row in chosen[signals].to_numpy():
+        said = [
+            text[name].format(n=f"{value:.0f}" if name != "quality_review" else f"{value:.1f}")
+            for name, value in zip(signals, row, strict=True)
+            if value > 0
+        ]
+        reasons.append(text["join"].join(said) + text["window"].format(days=cfg.days))
+    out = chosen[["supplier_id", "sku"]].astype("string")
+    out["reason"] = pd.Series(reasons, dtype="string")
+    return out.sort_values(["supplier_id", "sku"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,115 @@
+"""The words a purchaser reads: reasons behind each score, in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("zh", "en")
+
+# One template per score component; fields are filled from the supplier's components.
+REASONS: Final[dict[str, dict[str, str]]] = {
+    "counterfeit_reviews": {
+        "en": "{k} of {n} reviews ({rate}) suspect counterfeit vs {base} across suppliers{sig}",
+        "zh": "{n}条评价中{k}条（{rate}）疑似假货，全体供应商基准为{base}{sig}",
+    },
+    "counterfeit_complaints": {
+        "en": "{upheld} upheld and {settled} settled counterfeit complaints, {paid} paid out",
+        "zh": "假货投诉成立{upheld}起、和解{settled}起，已赔付{paid}",
+    },
+    "counterfeit_units": {
+        "en": "QA found {units} counterfeit units in {fake_lots} of {lots} inspected lots",
+        "zh": "质检在{lots}个已检批次中的{fake_lots}个批次发现{units}件假货",
+    },
+    "evidence_gaps": {
+        "en": "{requirement} {status} for {brand} covering {units} units received "
+        "(evidence readiness {readiness})",
+        "zh": "{brand}的{requirement}{status}，涉及入库{units}件（举证材料完备率{readiness}）",
+    },
+    "price_anomaly": {
+        "en": "branded goods bought {below} below what other suppliers charge for the same SKU",
+        "zh": "品牌商品进价比同款其他供应商低{below}",
+    },
+    "sourcing": {
+        "en": "channel {channel}{dropship}",
+        "zh": "渠道：{channel}{dropship}",
+    },
+    "quality_reviews": {
+        "en": "{k} of {n} reviews ({rate}) report quality problems vs {base} across suppliers{sig}",
+        "zh": "{n}条评价中{k}条（{rate}）反映质量问题，全体供应商基准为{base}{sig}",
+    },
+    "quality_complaints": {
+        "en": "{upheld} upheld and {settled} settled quality complaints{sig}",
+        "zh": "质量投诉成立{upheld}起、和解{settled}起{sig}",
+    },
+    "defect_rate": {
+        "en": "{k} critical/major defects in {n} sampled units ({rate}, 95 % CI {low}–{high}) "
+        "vs {base}{sig}",
+        "zh": "抽检{n}件中致命/严重缺陷{k}件（{rate}，95%置信区间{low}–{high}），基准{base}{sig}",
+    },
+    "critical_defects": {
+        "en": "{k} critical (hazardous) defects in {n} sampled units ({rate}) vs {base}{sig}",
+        "zh": "抽检{n}件中发现{k}个致命缺陷（{rate}），基准{base}{sig}",
+    },
+    "lots_rejected": {
+        "en": "{rejected} of {lots} inspected lots rejected",
+        "zh": "{lots}个已检批次中{rejected}个判定不合格",
+    },
+    "switching": {
+        "en": "inspection is {severity} under the switching rules",
+        "zh": "按转移规则当前为{severity}",
+    },
+}
+
+NOT_SIGNIFICANT: Final = {
+    "en": " (small sample, not yet significant)",
+    "zh": "（样本少，尚不显著）",
+}
+NO_SIGNAL: Final = {"en": "no risk signal in the window", "zh": "窗口期内无风险信号"}
+REQUIREMENT_LABELS: Final = {
+    "brand_authorization": {"en": "brand authorization", "zh": "品牌授权书"},
+    "purchase_invoice_or_contract": {"en": "purchase invoice or contract", "zh": "进货发票或合同"},
+    "customs_declaration": {"en": "customs declaration", "zh": "进口报关单"},
+    "test_report": {"en": "test report", "zh": "检测报告"},
+}
+GAP_STATUS: Final = {
+    "missing": {"en": "never on file", "zh": "缺失"},
+    "expired": {"en": "expired", "zh": "已过期"},
+}
+DROPSHIP_SHARE: Final = {
+    "en": "; {share} of units drop-shipped",
+    "zh": "；代发占入库数量的{share}",
+}
+UNBRANDED: Final = {"en": "unbranded goods", "zh": "无品牌商品"}
+CHANNELS: Final = {
+    "manufacturer": {"en": "manufacturer", "zh": "生产厂家"},
+    "brand_owner": {"en": "brand owner", "zh": "品牌方"},
+    "authorized_distributor": {"en": "authorized distributor", "zh": "授权经销商"},
+    "wholesaler": {"en": "wholesaler", "zh": "批发商"},
+    "dropship": {"en": "drop-shipper", "zh": "代发"},
+    "marketplace": {"en": "marketplace shop", "zh": "平台采购"},
+    "other": {"en": "other", "zh": "其他"},
+}
+SEVERITIES: Final = {
+    "normal": {"en": "normal", "zh": "正常检验"},
+    "tightened": {"en": "tightened", "zh": "加严检验"},
+    "reduced": {"en": "reduced", "zh": "放宽检验"},
+    "discontinued": {"en": "discontinued", "zh": "暂停检验"},
+}
+REASON_SEPARATOR: Final = {"en": "; ", "zh": "；"}
+
+
+def label(table: dict[str, dict[str, str]], key: str, language: str) -> str:
+    """The label of ``key`` in ``language``, else the key itself."""
+    return table.get(key, {}).get(language, key)
+
+
+def count_text(value: float) -> str:
+    """A (possibly fractional) count as a purchaser reads it: 3, 1,200 or 2.4."""
+    if abs(value - round(value)) < 0.05:
+        return f"{round(value):,}"
+    return f"{value:,.1f}"
+
+
+def percent_text(value: float) -> str:
+    """A rate as a percentage with one decimal, e.g. 7.7 %."""
+    return f"{100 * value:.1f} %"

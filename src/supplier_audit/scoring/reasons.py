@@ -1,0 +1,164 @@
+"""The top reasons behind each supplier's scores, in words a purchaser understands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.scoring import messages as msg
+from supplier_audit.scoring.settings import ScoringSettings
+
+Row = Mapping[str, Any]
+
+
+def _rate_fields(prefix: str, k: str, n: str) -> Callable[[Row, str], dict[str, str]]:
+    def fields(row: Row, language: str) -> dict[str, str]:
+        significant = bool(row[f"{prefix}_significant"])
+        return {
+            "k": msg.count_text(float(row[k])),
+            "n": msg.count_text(float(row[n])),
+            "rate": msg.percent_text(float(row[prefix])),
+            "base": msg.percent_text(float(row[f"_{prefix}_baseline"])),
+            "low": msg.percent_text(float(row.get(f"{prefix}_low", np.nan))),
+            "high": msg.percent_text(float(row.get(f"{prefix}_high", np.nan))),
+            "sig": "" if significant else msg.NOT_SIGNIFICANT[language],
+        }
+
+    return fields
+
+
+def _complaint_fields(kind: str) -> Callable[[Row, str], dict[str, str]]:
+    def fields(row: Row, language: str) -> dict[str, str]:
+        paid = float(row.get("compensation_paid", 0.0))
+        significant = bool(row.get("quality_complaint_rate_significant", True))
+        return {
+            "sig": "" if kind == "counterfeit" or significant else msg.NOT_SIGNIFICANT[language],
+            "upheld": msg.count_text(float(row[f"{kind}_complaints_upheld"])),
+            "settled": msg.count_text(float(row[f"{kind}_complaints_settled"])),
+            "paid": f"¥{paid:,.0f}",
+        }
+
+    return fields
+
+
+def _units_fields(row: Row, language: str) -> dict[str, str]:
+    return {
+        "units": msg.count_text(float(row["counterfeit_units_found"])),
+        "fake_lots": msg.count_text(float(row["lots_with_counterfeit"])),
+        "lots": msg.count_text(float(row["lots_inspected"])),
+    }
+
+
+def _price_fields(row: Row, language: str) -> dict[str, str]:
+    ratio = float(row["price_ratio"])
+    return {"below": f"{100 * max(0.0, 1 - ratio):.0f} %"}
+
+
+def _sourcing_fields(row: Row, language: str) -> dict[str, str]:
+    share = float(row.get("dropship_share", np.nan))
+    share_value = 0.0 if np.isnan(share) else share
+    return {
+        "channel": msg.label(msg.CHANNELS, str(row["channel"]), language),
+        "dropship": msg.DROPSHIP_SHARE[language].format(share=f"{100 * share_value:.0f} %")
+        if share_value > 0
+        else "",
+    }
+
+
+def _rejected_fields(row: Row, language: str) -> dict[str, str]:
+    return {
+        "rejected": msg.count_text(float(row["lots_rejected"])),
+        "lots": msg.count_text(float(row["lots_inspected"])),
+    }
+
+
+def _switching_fields(row: Row, language: str) -> dict[str, str]:
+    return {"severity": msg.label(msg.SEVERITIES, str(row["inspection_severity"]), language)}
+
+
+_FIELDS: dict[str, Callable[[Row, str], dict[str, str]]] = {
+    "counterfeit_reviews": _rate_fields(
+        "counterfeit_review_rate", "counterfeit_reviews", "reviews"
+    ),
+    "counterfeit_complaints": _complaint_fields("counterfeit"),
+    "counterfeit_units": _units_fields,
+    "price_anomaly": _price_fields,
+    "sourcing": _sourcing_fields,
+    "quality_reviews": _rate_fields("quality_review_rate", "quality_reviews", "reviews"),
+    "quality_complaints": _complaint_fields("quality"),
+    "defect_rate": _rate_fields("serious_defect_rate", "serious_defects", "units_sampled"),
+    "critical_defects": _rate_fields("critical_defect_rate", "critical_defects", "units_sampled"),
+    "lots_rejected": _rejected_fields,
+    "switching": _switching_fields,
+}
+
+
+def _gap_texts(
+    frame: pd.DataFrame, gaps: pd.DataFrame, settings: ScoringSettings, language: str
+) -> pd.Series:
+    """The weightiest documentation gap (requirement weight x value) per supplier, in words."""
+    if gaps.empty:
+        return pd.Series(dtype="string")
+    weight = gaps["requirement"].map(
+        {name: r.weight for name, r in settings.evidence.requirements.items()}
+    )
+    ranked = gaps.assign(_rank=weight.astype("float64").fillna(0.0) * gaps["value_cny"])
+    top = ranked.sort_values("_rank", ascending=False, kind="stable").drop_duplicates("supplier_id")
+    texts = {}
+    template = msg.REASONS["evidence_gaps"][language]
+    for row in top.to_dict("records"):
+        supplier = str(row["supplier_id"])
+        readiness = frame["evidence_readiness"].get(supplier, np.nan)
+        brand = str(row["brand"]) or msg.UNBRANDED[language]
+        texts[supplier] = template.format(
+            requirement=msg.label(msg.REQUIREMENT_LABELS, str(row["requirement"]), language),
+            status=msg.label(msg.GAP_STATUS, str(row["status"]), language),
+            brand=brand,
+            units=msg.count_text(float(row["units"])),
+            readiness="–" if pd.isna(readiness) else f"{100 * float(readiness):.0f} %",
+        )
+    return pd.Series(texts, dtype="string")
+
+
+def main_reasons(
+    frame: pd.DataFrame, gaps: pd.DataFrame, settings: ScoringSettings, language: str
+) -> pd.Series:
+    """The ``settings.top_reasons`` largest contributions to either score, joined as one text.
+
+    A component's contribution is weight x strength in its own score; components with no
+    strength are never named. One loop per supplier x component with a signal (not per review).
+    """
+    weights = {
+        **settings.counterfeit_weights.model_dump(),
+        **settings.quality_weights.model_dump(),
+    }
+    contributions = pd.DataFrame(
+        {name: weight * frame[f"strength_{name}"] for name, weight in weights.items()},
+        index=frame.index,
+    )
+    contributions.index.name = "supplier_id"
+    long = contributions.reset_index().melt(
+        id_vars="supplier_id", var_name="component", value_name="contribution"
+    )
+    long = long[long["contribution"] >= settings.reason_min_contribution]
+    long = long.sort_values(["supplier_id", "contribution"], ascending=[True, False], kind="stable")
+    long = long.groupby("supplier_id", sort=False).head(settings.top_reasons)
+    gap_texts = _gap_texts(frame, gaps, settings, language)
+    records = cast(dict[Any, Row], frame.to_dict("index"))
+    texts: list[str] = []
+    for supplier, component in zip(long["supplier_id"], long["component"], strict=True):
+        if component == "evidence_gaps":
+            texts.append(str(gap_texts.get(supplier, "")))
+            continue
+        row = records[supplier]
+        template = msg.REASONS[component][language]
+        texts.append(template.format(**_FIELDS[component](row, language)))
+    long["text"] = texts
+    long = long[long["text"] != ""]
+    joined = long.groupby("supplier_id", sort=False)["text"].agg(
+        msg.REASON_SEPARATOR[language].join
+    )
+    return joined.reindex(frame.index).fillna(msg.NO_SIGNAL[language]).astype("string")

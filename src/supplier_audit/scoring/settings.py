@@ -1,0 +1,192 @@
+"""Typed scoring settings: the defaults shipped in ``defaults/scoring.toml`` plus overrides."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TIERS: tuple[str, ...] = ("low", "medium", "high", "critical")
+SCORING_RESOURCE = "defaults/scoring.toml"
+Tier = Literal["low", "medium", "high", "critical"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StatisticsSettings(_Strict):
+    fdr_alpha: float = Field(gt=0, lt=1)
+    not_significant_factor: float = Field(ge=0, le=1)
+    full_strength_ratio: float = Field(gt=1)
+    prior_min_strength: float = Field(gt=0)
+    prior_max_strength: float = Field(gt=0)
+    confidence: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatisticsSettings:
+        if self.prior_min_strength >= self.prior_max_strength:
+            raise ValueError("prior_min_strength must be below prior_max_strength")
+        return self
+
+
+class ComplaintSettings(_Strict):
+    settled_weight: float = Field(ge=0, le=1)
+    counterfeit_types: list[str]
+    quality_types: list[str]
+    counterfeit_scale: float = Field(gt=0)
+
+
+class InspectionSettings(_Strict):
+    major_aql: float = Field(gt=0)
+    counterfeit_unit_min_tier: Literal["none", "low", "medium", "high", "critical"]
+    counterfeit_lot_pseudo: float = Field(gt=0)
+    false_find_rate: float = Field(ge=0, lt=1)
+
+
+class Requirement(_Strict):
+    doc_types: list[str] = Field(min_length=1)
+    applies_to: Literal["all", "branded", "import"]
+    weight: float = Field(ge=0)
+
+
+class EvidenceSettings(_Strict):
+    invoice_like_validity_days: int = Field(ge=1)
+    invoice_like_types: list[str]
+    requirements: dict[str, Requirement] = Field(min_length=1)
+    cny_per_unit: dict[str, float]
+
+
+class PriceSettings(_Strict):
+    min_suppliers: int = Field(ge=2)
+    min_log_scale: float = Field(gt=0)
+    start_z: float = Field(ge=0)
+    full_z: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceSettings:
+        if self.full_z <= self.start_z:
+            raise ValueError("full_z must be above start_z")
+        return self
+
+
+class SourcingSettings(_Strict):
+    channel_risk: dict[str, float]
+
+
+class CounterfeitWeights(_Strict):
+    counterfeit_reviews: float = Field(ge=0, le=1)
+    counterfeit_complaints: float = Field(ge=0, le=1)
+    counterfeit_units: float = Field(ge=0, le=1)
+    evidence_gaps: float = Field(ge=0, le=1)
+    price_anomaly: float = Field(ge=0, le=1)
+    sourcing: float = Field(ge=0, le=1)
+
+
+class QualityWeights(_Strict):
+    quality_reviews: float = Field(ge=0, le=1)
+    quality_complaints: float = Field(ge=0, le=1)
+    defect_rate: float = Field(ge=0, le=1)
+    critical_defects: float = Field(ge=0, le=1)
+    lots_rejected: float = Field(ge=0, le=1)
+    switching: float = Field(ge=0, le=1)
+
+
+class Thresholds(_Strict):
+    medium: float = Field(ge=0)
+    high: float = Field(ge=0)
+    critical: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if not self.medium <= self.high <= self.critical:
+            raise ValueError("tier thresholds must satisfy medium <= high <= critical")
+        return self
+
+
+class TierSettings(_Strict):
+    counterfeit: Thresholds
+    quality: Thresholds
+    quality_max_tier: Tier
+    discontinued_min_tier: Tier
+
+
+class Bilingual(_Strict):
+    zh: str
+    en: str
+
+
+class InspectionOverride(_Strict):
+    level: str | None = None
+    severity: str | None = None
+
+
+class SelfCheckSettings(_Strict):
+    days: int = Field(ge=1)
+    min_weight: float = Field(gt=0, le=1)
+    quality_reviews: float = Field(gt=0)
+
+
+class ScoringSettings(_Strict):
+    """Every knob of supplier scoring; see ``defaults/scoring.toml`` for the rationale."""
+
+    scoring_version: str = Field(min_length=1)
+    attribution_days: int = Field(ge=1)
+    top_reasons: int = Field(ge=1, le=10)
+    reason_min_contribution: float = Field(ge=0, le=1)
+    statistics: StatisticsSettings
+    complaints: ComplaintSettings
+    inspections: InspectionSettings
+    evidence: EvidenceSettings
+    price: PriceSettings
+    sourcing: SourcingSettings
+    counterfeit_weights: CounterfeitWeights
+    quality_weights: QualityWeights
+    switching_strength: dict[str, float]
+    tiers: TierSettings
+    actions: dict[str, Bilingual]
+    inspection: dict[str, InspectionOverride]
+    self_check: SelfCheckSettings
+
+    @model_validator(mode="after")
+    def _complete(self) -> ScoringSettings:
+        missing = [t for t in (*TIERS, "discontinued") if t not in self.actions]
+        if missing:
+            raise ValueError(f"actions missing for: {missing}")
+        return self
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the effective scoring settings (for manifests)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = _merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_scoring_dict() -> dict[str, Any]:
+    """The shipped scoring defaults as a plain dict."""
+    text = resources.files("supplier_audit").joinpath(SCORING_RESOURCE).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_scoring_settings(overrides: Mapping[str, Any] | None = None) -> ScoringSettings:
+    """The shipped defaults, with ``overrides`` merged in (nested maps merge, values replace)."""
+    raw = default_scoring_dict()
+    if overrides:
+        raw = _merge(raw, overrides)
+    return ScoringSettings.model_validate(raw)
