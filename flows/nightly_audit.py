@@ -17,6 +17,7 @@ from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
 from supplier_audit.run import AuditRun, RunLockedError, today_in
+from supplier_audit.scoring import ScoringResult
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
@@ -34,10 +35,33 @@ def flag_reviews(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
     return pipeline.flag_stage(run, inputs)
 
 
+@task(name="switching-rules", cache_policy=NO_CACHE)
+def switching(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
+    """Where ISO 2859-1's switching rules stand for every supplier."""
+    return pipeline.switching_stage(run, inputs)
+
+
+@task(name="score", cache_policy=NO_CACHE)
+def score(
+    run: AuditRun, inputs: IngestResult, review_flags: pd.DataFrame, status: pd.DataFrame
+) -> ScoringResult:
+    """Counterfeit and quality risk per supplier, reasons, actions, change since last night."""
+    return pipeline.score_stage(run, inputs, review_flags, status)
+
+
 @task(name="inspection-plan", cache_policy=NO_CACHE)
-def plan_inspections(run: AuditRun, inputs: IngestResult) -> pipeline.InspectionOutcome:
-    """Switching rules per supplier and tonight's lots, sample sizes and units."""
-    return pipeline.inspection_stage(run, inputs)
+def plan_inspections(
+    run: AuditRun,
+    inputs: IngestResult,
+    review_flags: pd.DataFrame,
+    status: pd.DataFrame,
+    scoring: ScoringResult,
+) -> pipeline.InspectionOutcome:
+    """Tonight's lots, sample sizes and units, raised by risk tier, with self-checks."""
+    levels, self_check = pipeline.sampling_feedback(run, inputs, review_flags, scoring)
+    return pipeline.inspection_stage(
+        run, inputs, status=status, level_by_supplier=levels, self_check=self_check
+    )
 
 
 @task(name="reports", cache_policy=NO_CACHE)
@@ -46,15 +70,18 @@ def write_reports(
     inputs: IngestResult,
     inspection: pipeline.InspectionOutcome,
     review_flags: pd.DataFrame,
+    scoring: ScoringResult,
 ) -> list[Path]:
     """Quarantine files, CSVs and workbooks into the run's staging folder."""
-    return pipeline.report_stage(run, inputs, inspection=inspection, review_flags=review_flags)
+    return pipeline.report_stage(
+        run, inputs, inspection=inspection, review_flags=review_flags, scoring=scoring
+    )
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish(run: AuditRun, inputs: IngestResult) -> Path:
-    """Write the manifest and rename the staging folder into place."""
-    return pipeline.finish(run, inputs)
+def publish(run: AuditRun, inputs: IngestResult, scoring: ScoringResult) -> Path:
+    """Write the manifest, rename the staging folder into place, record the scores' history."""
+    return pipeline.finish(run, inputs, scoring=scoring)
 
 
 @flow(name="nightly-supplier-audit", log_prints=True)
@@ -64,7 +91,10 @@ def nightly_audit(
     as_of: dt.date | None = None,
     config: str | None = None,
 ) -> State[Any] | dict[str, Any]:
-    """Audit one night: ingest, plan inspections, report, publish to ``<out_dir>/<as_of>/``."""
+    """Audit one night: ingest, flag, score, plan inspections, report, publish.
+
+    Outputs go to ``<out_dir>/<as_of>/``; the scores also enter ``<out_dir>/history/``.
+    """
     logger = get_run_logger()
     loaded = load_config(Path(config) if config else None)
     run = AuditRun(
@@ -83,9 +113,11 @@ def nightly_audit(
             for name, table in inputs.tables.items():
                 logger.info("%s: %s", name, table.counts())
             review_flags = flag_reviews(run, inputs)
-            inspection = plan_inspections(run, inputs)
-            write_reports(run, inputs, inspection, review_flags)
-            final_dir = publish(run, inputs)
+            status = switching(run, inputs)
+            scoring = score(run, inputs, review_flags, status)
+            inspection = plan_inspections(run, inputs, review_flags, status, scoring)
+            write_reports(run, inputs, inspection, review_flags, scoring)
+            final_dir = publish(run, inputs, scoring)
     except RunLockedError as refused:
         logger.error("%s", refused)
         return Failed(message=str(refused))

@@ -71,7 +71,7 @@ def test_run_writes_manifest_and_quarantine(
     quarantine = (night / "quarantine" / "shipments.csv").read_text(encoding="utf-8-sig")
     assert "quantity 0 is below the minimum 1" in quarantine
     # Nothing but the published folder is left behind.
-    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26"]
+    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26", "history"]
 
 
 def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
@@ -83,6 +83,7 @@ def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
     assert first.returncode == EXIT_OK, first.stderr
     assert f"Reports for 2026-11-26 are in {out / '2026-11-26'}/" in first.stdout
     before = (out / "2026-11-26" / "manifest.json").read_bytes()
+    history_before = {p: p.read_bytes() for p in (out / "history").rglob("*") if p.is_file()}
 
     broken = make_folder(replace={"reviews": None}, name="broken")
     second = _cli("run", "--data", str(broken), "--out", str(out), "--as-of", "2026-11-26")
@@ -92,7 +93,10 @@ def test_fatal_input_stops_with_one_message_and_keeps_the_old_report(
     assert "required table reviews is missing" in last_line
     assert "Traceback" not in second.stderr
     assert (out / "2026-11-26" / "manifest.json").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26"]
+    assert {
+        p: p.read_bytes() for p in (out / "history").rglob("*") if p.is_file()
+    } == history_before
+    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == ["2026-11-26", "history"]
 
 
 def test_bad_config_is_refused_before_anything_runs(
@@ -133,4 +137,6 @@ def test_since_catches_up_every_missed_night_in_order(
     ]
     assert order == ["2026-11-23", "2026-11-24", "2026-11-26"]
     published = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME)
-    assert published == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
+    assert published == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "history"]
+    partitions = sorted(p.name for p in (out / "history").iterdir())
+    assert partitions == [f"as_of=2026-11-{day}" for day in (23, 24, 25, 26)]

@@ -112,7 +112,7 @@ def book_path(tmp_path: Path) -> Path:
 
 def test_sheets_in_order_and_only_those_with_content(book_path: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["摘要", "图表数据", "供应商风险", "证据", "数据质量", "运行信息"]
+    assert book.sheetnames == ["摘要", "供应商风险", "证据", "数据质量", "运行信息", "图表数据"]
     bare = write_risk_report(inputs(scores=None, flagged_reviews=None), tmp_path / "bare.xlsx")
     assert openpyxl.load_workbook(bare).sheetnames == ["摘要", "数据质量", "运行信息"]
 
@@ -121,11 +121,11 @@ def test_english_report(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_risk_report(inputs("en"), tmp_path / "en.xlsx"))
     assert book.sheetnames == [
         "Summary",
-        "Chart data",
         "Suppliers",
         "Evidence",
         "Data quality",
         "Run info",
+        "Chart data",
     ]
     assert book["Suppliers"]["A1"].value == "Supplier ID"
     assert book["Suppliers"]["C2"].value == "critical"

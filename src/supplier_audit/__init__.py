@@ -1,4 +1,4 @@
-"""supplier-audit: a nightly supplier-quality and counterfeit-risk audit for e-commerce merchants."""
+"""supplier-audit: a nightly supplier-quality and counterfeit-risk audit for online merchants."""
 
 from importlib.metadata import PackageNotFoundError, version
 

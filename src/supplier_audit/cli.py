@@ -122,6 +122,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the nightly audit on its schedule until interrupted."""
+    try:
+        settings = load_config(args.config).settings
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if not args.data.is_dir():
+        return _fail(f"{args.data}: data folder not found")
+    _prefect_environment()
+    from flows.schedule import ServeError, serve_nightly
+
+    print(
+        f"Serving the nightly audit of {args.data} into {args.out}/: cron "
+        f"'{settings.schedule.cron}' ({settings.timezone}). Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        serve_nightly(
+            cron=settings.schedule.cron,
+            timezone=settings.timezone,
+            data_dir=str(args.data.resolve()),
+            out_dir=str(args.out.resolve()),
+            config=str(args.config.resolve()) if args.config else None,
+            start_server=not args.no_local_server,
+        )
+    except ServeError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write a demo world: six input tables plus its hidden truth in ``_truth/``."""
     from supplier_audit.demo import generate_world
@@ -273,6 +305,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="your settings file (TOML); defaults apply to anything it leaves out",
     )
     run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the audit every night on the configured schedule",
+        description="Serve the nightly audit with the cron schedule and time zone of the config "
+        "([schedule] cron, timezone; default 02:00 Asia/Shanghai). Each run audits its own "
+        "local date. Uses the Prefect server named by PREFECT_API_URL; with none configured "
+        "it starts a local one on 127.0.0.1:4200 and stops it on exit (Prefect's temporary "
+        "server cannot run schedules).",
+    )
+    serve.add_argument(
+        "--data",
+        type=Path,
+        default=Path("data/demo"),
+        help="folder of input tables (default: data/demo)",
+    )
+    serve.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help="folder the dated report folders go in (default: reports)",
+    )
+    serve.add_argument("--config", type=Path, default=None, metavar="FILE", help="settings file")
+    serve.add_argument(
+        "--no-local-server",
+        action="store_true",
+        help="refuse to start a local Prefect server when none is configured",
+    )
+    serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser(
         "demo",

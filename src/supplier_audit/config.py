@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from supplier_audit.schemas import ALL_INPUT_COLUMNS
+from supplier_audit.scoring.settings import ScoringSettings, default_scoring_dict
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
 ENUM_COLUMNS = ("channel", "doc_type", "complaint_type", "status")
@@ -67,6 +69,18 @@ class SamplingSettings(_Strict):
         return aql
 
 
+class ScheduleSettings(_Strict):
+    cron: str
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        fields = cron.split()
+        if len(fields) != 5 or not all(re.fullmatch(r"[\d*/,\-A-Za-z?LW#]+", f) for f in fields):
+            raise ValueError(f"{cron!r} is not a cron expression like '0 2 * * *'")
+        return cron
+
+
 class AliasSettings(_Strict):
     columns: dict[str, list[str]]
     values: dict[str, dict[str, list[str]]]
@@ -102,6 +116,9 @@ class AuditConfig(_Strict):
     lock_wait_seconds: float = Field(ge=0)
     ingest: IngestSettings
     sampling: SamplingSettings
+    schedule: ScheduleSettings
+    # Weights, thresholds and actions of the risk scores: defaults/scoring.toml explains them.
+    scoring: ScoringSettings
     # Review terms: a section with the structure of defaults/lexicon.toml extends the shipped
     # lexicon (or replaces it when lexicon_replace is true).
     lexicon: dict[str, Any] = Field(default_factory=dict)
@@ -169,7 +186,9 @@ def _merge(
 def default_settings_dict() -> dict[str, Any]:
     """The shipped defaults as a plain dict."""
     text = resources.files("supplier_audit").joinpath(DEFAULT_CONFIG_RESOURCE).read_text("utf-8")
-    return tomllib.loads(text)
+    defaults = tomllib.loads(text)
+    defaults["scoring"] = default_scoring_dict()
+    return defaults
 
 
 def _describe(error: ValidationError, source: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplier_audit import report_frames
 from supplier_audit.ingest import IngestResult, ingest_folder
 from supplier_audit.io import write_csv_atomic
 from supplier_audit.review_terms import flag_texts, load_lexicon
@@ -29,6 +30,14 @@ from supplier_audit.sampling import (
     SampleSizing,
     inspection_status,
     plan_inspections,
+)
+from supplier_audit.scoring import (
+    ScoringResult,
+    append_history,
+    previous_scores,
+    score_suppliers,
+    self_check_candidates,
+    tier_inspection_overrides,
 )
 
 log = logging.getLogger(__name__)
@@ -98,6 +107,74 @@ def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
     return review_flags[review_flags["quality_issue"] | review_flags["counterfeit_suspect"]]
 
 
+def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
+    """Where ISO 2859-1's switching rules stand for every supplier (or supplier and SKU)."""
+    sampling = run.settings.sampling
+    with run.stage("switching"):
+        return inspection_status(
+            ingest["shipments"],
+            ingest["inspections"],
+            as_of=run.as_of,
+            aql=sampling.aql,
+            level=sampling.inspection_level,
+            switching_key=_switching_key(run),
+            allow_reduced=sampling.allow_reduced,
+            count_minor_defects=sampling.count_minor_defects,
+        )
+
+
+_SEVERITY_ORDER = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
+
+
+def _worst_per_supplier(status: pd.DataFrame) -> pd.DataFrame:
+    """One status row per supplier: the strictest of its SKUs when switching is per SKU."""
+    if "sku" not in status.columns:
+        return status
+    ranked = status.assign(_rank=status["severity"].map(_SEVERITY_ORDER))
+    worst = ranked.sort_values(["supplier_id", "_rank", "sku"], ascending=[True, False, True])
+    return worst.drop_duplicates("supplier_id").drop(columns=["_rank", "sku"])
+
+
+def history_dir(run: AuditRun) -> Path:
+    """The store of every night's scores: ``<out>/history/as_of=YYYY-MM-DD/``."""
+    return run.out_dir / "history"
+
+
+def score_stage(
+    run: AuditRun, ingest: IngestResult, review_flags: pd.DataFrame, status: pd.DataFrame
+) -> ScoringResult:
+    """Counterfeit and quality risk per supplier, with reasons, actions and the change since
+    the previous night in the history."""
+    settings = run.settings
+    with run.stage("score"):
+        return score_suppliers(
+            {name: ingest[name] for name in ingest.tables},
+            review_flags,
+            as_of=run.as_of,
+            settings=settings.scoring,
+            lookback_days=settings.lookback_days,
+            inspection_status=_worst_per_supplier(status),
+            previous=previous_scores(history_dir(run), run.as_of),
+            language=settings.report_language,
+        )
+
+
+def sampling_feedback(
+    run: AuditRun, ingest: IngestResult, review_flags: pd.DataFrame, scoring: ScoringResult
+) -> tuple[dict[str, dict[str, str]], pd.DataFrame]:
+    """What the scores ask of tonight's sampling: raised levels by tier, and self-checks (自查)."""
+    settings = run.settings
+    overrides = tier_inspection_overrides(scoring.scores, settings.scoring)
+    self_check = self_check_candidates(
+        {name: ingest[name] for name in ingest.tables},
+        review_flags,
+        as_of=run.as_of,
+        settings=settings.scoring,
+        language=settings.report_language,
+    )
+    return overrides, self_check
+
+
 def _switching_key(run: AuditRun) -> tuple[str, ...]:
     return (
         ("supplier_id", "sku")
@@ -110,24 +187,15 @@ def inspection_stage(
     run: AuditRun,
     ingest: IngestResult,
     *,
+    status: pd.DataFrame | None = None,
     level_by_supplier: dict[str, dict[str, str]] | None = None,
     self_check: pd.DataFrame | None = None,
 ) -> InspectionOutcome:
-    """Switching state per supplier and tonight's plan: which lots, how many and which units."""
+    """Tonight's plan: which lots, how many units and which, Ac/Re, and why each lot."""
     sampling = run.settings.sampling
-    key = _switching_key(run)
+    if status is None:
+        status = switching_stage(run, ingest)
     with run.stage("inspection_plan"):
-        status = inspection_status(
-            ingest["shipments"],
-            ingest["inspections"],
-            as_of=run.as_of,
-            aql=sampling.aql,
-            level=sampling.inspection_level,
-            switching_key=key,
-            allow_reduced=sampling.allow_reduced,
-            count_minor_defects=sampling.count_minor_defects,
-            level_by_supplier=level_by_supplier,
-        )
         plan = plan_inspections(
             ingest["shipments"],
             ingest["inspections"],
@@ -135,7 +203,7 @@ def inspection_stage(
             aql=sampling.aql,
             level=sampling.inspection_level,
             seed=run.settings.seed,
-            switching_key=key,
+            switching_key=_switching_key(run),
             allow_reduced=sampling.allow_reduced,
             level_by_supplier=level_by_supplier,
             self_check=self_check,
@@ -171,51 +239,79 @@ def write_inspection_outputs(run: AuditRun, inspection: InspectionOutcome) -> li
     return [plan_csv, workbook]
 
 
+SCORE_CSV = "supplier_scores.csv"
+
+
 def report_stage(
     run: AuditRun,
     ingest: IngestResult,
     *,
     inspection: InspectionOutcome | None = None,
     review_flags: pd.DataFrame | None = None,
+    scoring: ScoringResult | None = None,
 ) -> list[Path]:
     """Quarantine files, the machines' CSVs and the people's workbooks, into the staging folder."""
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
 
+    settings = run.settings
+    names = ingest["suppliers"].set_index("supplier_id")["supplier_name"]
+    attribution = scoring.attribution if scoring is not None else None
     with run.stage("report"):
         written = write_quarantine(run, ingest)
         if inspection is not None:
             written += write_inspection_outputs(run, inspection)
         flagged = None
         if review_flags is not None:
-            flagged = _with_supplier_names(flagged_only(review_flags), ingest)
+            flagged = report_frames.flagged_reviews_view(
+                flagged_only(review_flags), attribution, names
+            )
             written.append(
                 write_csv_atomic(
-                    flagged[list(REVIEW_FLAG_COLUMNS)], run.staging_dir / "review_flags.csv"
+                    flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]],
+                    run.staging_dir / "review_flags.csv",
                 )
             )
-        draft = build_manifest(run, ingest, outputs=[])
         report = RiskReportInputs(
             as_of=run.as_of,
-            language=run.settings.report_language,
-            manifest=draft,
-            lookback_days=run.settings.lookback_days,
+            language=settings.report_language,
+            manifest=build_manifest(run, ingest, outputs=[]),
+            lookback_days=settings.lookback_days,
             quarantine_reasons=ingest.quarantine_reasons(),
             data_period=_data_period(ingest),
             inspection_plan=inspection.plan if inspection is not None else None,
-            flagged_reviews=flagged,
             recent_inspections=_recent_inspections(run, ingest),
+            flagged_reviews=flagged,
         )
+        if scoring is not None:
+            written.append(
+                write_csv_atomic(scoring.scores, run.staging_dir / SCORE_CSV, for_people=True)
+            )
+            report.scores = scoring.scores
+            report.evidence_gaps = report_frames.document_gaps(
+                scoring.evidence_gaps, names, language=settings.report_language
+            )
+            report.upheld_complaints = report_frames.upheld_complaints(
+                ingest["complaints"],
+                scoring.attribution,
+                names,
+                as_of=run.as_of,
+                lookback_days=settings.lookback_days,
+            )
+            report.inspection_failures = report_frames.inspection_failures(
+                ingest["inspections"],
+                ingest["shipments"],
+                names,
+                as_of=run.as_of,
+                lookback_days=settings.lookback_days,
+                aql=settings.sampling.aql,
+                level=settings.sampling.inspection_level,
+            )
         written.append(
             write_risk_report(
                 report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx"
             )
         )
     return written
-
-
-def _with_supplier_names(frame: pd.DataFrame, ingest: IngestResult) -> pd.DataFrame:
-    names = ingest["suppliers"].set_index("supplier_id")["supplier_name"]
-    return frame.assign(supplier_name=frame["supplier_id"].map(names))
 
 
 def _data_period(ingest: IngestResult) -> tuple[dt.date, dt.date] | None:
@@ -236,8 +332,17 @@ def _recent_inspections(run: AuditRun, ingest: IngestResult, days: int = 30) -> 
     )
 
 
-def finish(run: AuditRun, ingest: IngestResult) -> Path:
-    """Write the manifest, then publish the run's folder atomically."""
+def finish(run: AuditRun, ingest: IngestResult, *, scoring: ScoringResult | None = None) -> Path:
+    """Write the manifest, publish the run's folder atomically, then record the night's scores
+    in the history (only a published night enters the history)."""
     manifest = build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
+    if scoring is not None:
+        manifest["scoring"] = {
+            "unattributed": scoring.unattributed,
+            "tiers": scoring.scores["risk_tier"].value_counts().to_dict(),
+        }
     write_manifest(run, manifest)
-    return run.publish()
+    published = run.publish()
+    if scoring is not None:
+        append_history(scoring.scores, history_dir(run), run.as_of)
+    return published

@@ -10,7 +10,8 @@ takes seconds and bounded memory. A sheet appears only when its stage produced s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,8 +172,10 @@ def _table(
     columns = [c for c in columns if c.name in frame.columns]
     headers = [_tr(c.label_key or c.name, language) for c in columns]
     sheet = _Sheet(book, title)
-    for position, width in enumerate(_widths(frame, columns, headers), start=1):
+    widths = _widths(frame, columns, headers)
+    for position, width in enumerate(widths, start=1):
         sheet.ws.column_dimensions[get_column_letter(position)].width = width
+    wrapped = [(i, widths[i]) for i, c in enumerate(columns) if c.kind == "wrap"]
     sheet.ws.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
     limit = EXCEL_MAX_ROWS - 2  # header and the note
@@ -188,6 +191,8 @@ def _table(
                 cells[text_position] = highlighted_cell(
                     sheet.ws, values[text_position], [(int(s[0]), int(s[1])) for s in row_spans]
                 )
+        if wrapped:
+            _fit_row_height(sheet, [(values[i], width) for i, width in wrapped])
         sheet.append(cells)
     last_row = sheet.rows
     if columns:
@@ -217,12 +222,37 @@ def _table(
                 )
             ]
         )
-    sheet.ws.print_title_rows = "1:1"
+    _print_setup(sheet, title_rows="1:1")
+    return sheet
+
+
+LINE_HEIGHT = 15.0
+MAX_LINES = 8
+
+
+def _fit_row_height(sheet: _Sheet, texts: Sequence[tuple[object, float]]) -> None:
+    """Give the next row the height its wrapped texts need (write-only sheets do not autofit)."""
+    lines = 1
+    for text, width in texts:
+        if not is_blank(text):
+            per_line = max(width - 2, 4)
+            needed = sum(
+                max(1, -(-display_width(part) // int(per_line))) for part in str(text).split("\n")
+            )
+            lines = max(lines, needed)
+    if lines > 1:
+        sheet.ws.row_dimensions[sheet.rows + 1].height = LINE_HEIGHT * min(lines, MAX_LINES)
+
+
+def _print_setup(sheet: _Sheet, *, title_rows: str | None) -> None:
+    """Landscape, one page wide, the header row repeated on every printed page."""
+    if title_rows:
+        sheet.ws.print_title_rows = title_rows
     sheet.ws.page_setup.orientation = "landscape"
+    sheet.ws.page_setup.paperSize = "9"  # A4
     sheet.ws.page_setup.fitToWidth = 1
     sheet.ws.page_setup.fitToHeight = 0
     sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
-    return sheet
 
 
 # ------------------------------------------------------------------------------------ sheets
@@ -259,145 +289,23 @@ def _ranked(scores: pd.DataFrame) -> pd.DataFrame:
     ).drop(columns="_tier_rank")
 
 
-def _summary(book: Workbook, inputs: RiskReportInputs, chart_sheet_title: str) -> None:
-    language = inputs.language
+def _section(sheet: _Sheet, title: str) -> None:
+    sheet.append([text_cell(sheet.ws, title, font=Font(bold=True, size=13))])
+
+
+def _top_chart(
+    book: Workbook, summary: _Sheet, anchor: str, ranked: pd.DataFrame, language: str
+) -> None:
+    """The top suppliers by counterfeit risk as a bar chart on the Summary sheet."""
 
     def tr(key: str) -> str:
         return _tr(key, language)
 
-    sheet = _Sheet(book, tr("sheet.summary"))
-    for letter, width in zip("ABCDEF", (26, 30, 14, 14, 60, 60), strict=True):
-        sheet.ws.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    sheet.append([text_cell(sheet.ws, tr("title"), font=Font(bold=True, size=16))])
-    sheet.append([text_cell(sheet.ws, tr("as_of"), font=bold), value_cell(sheet.ws, inputs.as_of)])
-    if inputs.data_period:
-        start, end = inputs.data_period
-        sheet.append(
-            [
-                text_cell(sheet.ws, tr("data_covered"), font=bold),
-                text_cell(sheet.ws, f"{start.isoformat()} – {end.isoformat()}"),
-            ]
-        )
-    sheet.append(
-        [
-            text_cell(sheet.ws, tr("lookback"), font=bold),
-            text_cell(sheet.ws, f"{inputs.lookback_days} {tr('days')}"),
-        ]
-    )
-    quarantined = sum(int(t["rows_quarantined"]) for t in inputs.manifest["inputs"].values())
-    sheet.append(
-        [text_cell(sheet.ws, tr("quarantined_rows"), font=bold), value_cell(sheet.ws, quarantined)]
-    )
-    if inputs.inspection_plan is not None:
-        plan = inputs.inspection_plan
-        sheet.append(
-            [text_cell(sheet.ws, tr("lots_to_inspect"), font=bold), value_cell(sheet.ws, len(plan))]
-        )
-        if "sample_size" in plan.columns:
-            sheet.append(
-                [
-                    text_cell(sheet.ws, tr("units_to_pull"), font=bold),
-                    value_cell(sheet.ws, int(plan["sample_size"].sum())),
-                ]
-            )
-    for note in inputs.notes:
-        sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
-
-    scores = inputs.scores
-    if scores is None or scores.empty:
-        return
-    sheet.blank()
-    sheet.append([text_cell(sheet.ws, tr("suppliers_per_tier"), font=Font(bold=True, size=13))])
-    tier_counts = scores["risk_tier"].value_counts()
-    tier_rows_start = sheet.rows + 1
-    for tier in TIERS:
-        sheet.append(
-            [
-                text_cell(
-                    sheet.ws,
-                    _tier_word(tier, language),
-                    fill=PatternFill("solid", fgColor=TIER_COLOURS[tier]),
-                    font=Font(bold=True, color=TIER_TEXT_COLOURS[tier]),
-                ),
-                value_cell(sheet.ws, int(tier_counts.get(tier, 0))),
-            ]
-        )
-    tier_rows_end = sheet.rows
-
-    sheet.blank()
-    sheet.append([text_cell(sheet.ws, tr("newly_high"), font=Font(bold=True, size=13))])
-    if "newly_high_or_critical" in scores.columns:
-        newly = _ranked(scores[scores["newly_high_or_critical"].fillna(False).astype(bool)])
-        if newly.empty:
-            sheet.append([text_cell(sheet.ws, tr("none"))])
-        for row in newly.itertuples(index=False):
-            sheet.append(
-                [
-                    text_cell(sheet.ws, row.supplier_id),
-                    text_cell(sheet.ws, row.supplier_name),
-                    _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
-                ]
-            )
-    else:
-        sheet.append([text_cell(sheet.ws, tr("first_run"))])
-
-    sheet.blank()
-    sheet.append([text_cell(sheet.ws, tr("top_risks"), font=Font(bold=True, size=13))])
-    sheet.append(
-        _header_cells(
-            sheet,
-            [
-                tr("supplier_id"),
-                tr("supplier_name"),
-                tr("risk_tier"),
-                tr("counterfeit_risk"),
-                tr("main_reasons"),
-                tr("recommended_action"),
-            ],
-        )
-    )
-    top = _ranked(scores).head(TOP_RISKS_SHOWN)
-    for row in top.itertuples(index=False):
-        sheet.append(
-            [
-                text_cell(sheet.ws, row.supplier_id, alignment=TOP),
-                text_cell(sheet.ws, row.supplier_name, alignment=WRAP),
-                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
-                _data_cell(
-                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
-                ),
-                text_cell(
-                    sheet.ws, _first_reason(getattr(row, "main_reasons", "")), alignment=WRAP
-                ),
-                text_cell(sheet.ws, getattr(row, "recommended_action", ""), alignment=WRAP),
-            ]
-        )
-
-    # Charts: tiers (data on this sheet) and the top suppliers by counterfeit risk (data on a
-    # small sheet of its own, so the chart's series are plain cells the purchaser can check).
-    tiers_chart = BarChart()
-    tiers_chart.type = "col"
-    tiers_chart.title = tr("tier_chart")
-    tiers_chart.legend = None
-    tiers_chart.add_data(
-        Reference(sheet.ws, min_col=2, min_row=tier_rows_start, max_row=tier_rows_end)
-    )
-    tiers_chart.set_categories(
-        Reference(sheet.ws, min_col=1, min_row=tier_rows_start, max_row=tier_rows_end)
-    )
-    tiers_chart.height, tiers_chart.width = 7, 12
-    sheet.ws.add_chart(tiers_chart, "H2")
-
-    chart_data = _Sheet(book, chart_sheet_title)
-    chart_data.ws.column_dimensions["A"].width = 36
+    chart_data = _Sheet(book, tr("sheet.chart_data"))
+    chart_data.ws.column_dimensions["A"].width = 40
     chart_data.append(_header_cells(chart_data, [tr("supplier_name"), tr("counterfeit_risk")]))
-    for row in (
-        _ranked(scores)
-        .sort_values("counterfeit_risk", ascending=False, kind="stable")
-        .head(TOP_RISKS_SHOWN)
-        .itertuples()
-    ):
+    by_risk = ranked.sort_values("counterfeit_risk", ascending=False, kind="stable")
+    for row in by_risk.head(TOP_RISKS_SHOWN).itertuples():
         chart_data.append(
             [
                 text_cell(chart_data.ws, f"{row.supplier_name} ({row.supplier_id})"),
@@ -418,14 +326,157 @@ def _summary(book: Workbook, inputs: RiskReportInputs, chart_sheet_title: str) -
     top_chart.y_axis.scaling.min = 0
     top_chart.y_axis.scaling.max = 100
     top_chart.x_axis.scaling.orientation = "maxMin"  # highest risk at the top
-    top_chart.height, top_chart.width = 9, 18
-    sheet.ws.add_chart(top_chart, "H18")
+    top_chart.height, top_chart.width = 9, 24
+    summary.ws.add_chart(top_chart, anchor)
+
+
+def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[], None]]) -> None:
+    """The first sheet: the night's facts, the top risks, tiers with charts, who is newly high.
+
+    Laid out for a laptop screen: the top-risks table comes first, the charts sit beside the
+    tier counts, and the newly high or critical list follows below them.
+    """
+    language = inputs.language
+
+    def tr(key: str) -> str:
+        return _tr(key, language)
+
+    sheet = _Sheet(book, tr("sheet.summary"))
+    for letter, width in zip("ABCDEF", (16, 30, 10, 10, 56, 44), strict=True):
+        sheet.ws.column_dimensions[letter].width = width
+    _print_setup(sheet, title_rows=None)
+    bold = Font(bold=True)
+    left = Alignment(horizontal="left")
+
+    def fact(key: str, value: object) -> None:
+        sheet.append(
+            [text_cell(sheet.ws, tr(key), font=bold), value_cell(sheet.ws, value, alignment=left)]
+        )
+
+    sheet.append([text_cell(sheet.ws, tr("title"), font=Font(bold=True, size=16))])
+    fact("as_of", inputs.as_of)
+    if inputs.data_period:
+        start, end = inputs.data_period
+        fact("data_covered", f"{start.isoformat()} – {end.isoformat()}")
+    fact("lookback", f"{inputs.lookback_days} {tr('days')}")
+    fact(
+        "quarantined_rows",
+        sum(int(t["rows_quarantined"]) for t in inputs.manifest["inputs"].values()),
+    )
+    if inputs.inspection_plan is not None:
+        fact("lots_to_inspect", len(inputs.inspection_plan))
+        if "sample_size" in inputs.inspection_plan.columns:
+            fact("units_to_pull", int(inputs.inspection_plan["sample_size"].sum()))
+    for note in inputs.notes:
+        sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
+
+    scores = inputs.scores
+    if scores is None or scores.empty:
+        return
+    ranked = _ranked(scores)
+
+    sheet.blank()
+    _section(sheet, tr("top_risks"))
+    sheet.append(
+        _header_cells(
+            sheet,
+            [
+                tr("supplier_id"),
+                tr("supplier_name"),
+                tr("risk_tier"),
+                tr("counterfeit_risk"),
+                tr("main_reasons"),
+                tr("recommended_action"),
+            ],
+        )
+    )
+    for row in ranked.head(TOP_RISKS_SHOWN).itertuples(index=False):
+        reason = _first_reason(getattr(row, "main_reasons", ""))
+        action = getattr(row, "recommended_action", "")
+        _fit_row_height(sheet, [(reason, 56), (action, 44)])
+        sheet.append(
+            [
+                text_cell(sheet.ws, row.supplier_id, alignment=TOP),
+                text_cell(sheet.ws, row.supplier_name, alignment=WRAP),
+                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
+                _data_cell(
+                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                ),
+                text_cell(sheet.ws, reason, alignment=WRAP),
+                text_cell(sheet.ws, action, alignment=WRAP),
+            ]
+        )
+
+    sheet.blank()
+    _section(sheet, tr("suppliers_per_tier"))
+    charts_row = sheet.rows
+    tier_counts = scores["risk_tier"].value_counts()
+    tier_rows_start = sheet.rows + 1
+    for tier in TIERS:
+        sheet.append(
+            [
+                text_cell(
+                    sheet.ws,
+                    _tier_word(tier, language),
+                    fill=PatternFill("solid", fgColor=TIER_COLOURS[tier]),
+                    font=Font(bold=True, color=TIER_TEXT_COLOURS[tier]),
+                ),
+                value_cell(sheet.ws, int(tier_counts.get(tier, 0)), alignment=left),
+            ]
+        )
+    tier_rows_end = sheet.rows
+
+    # Charts: tiers (data on this sheet) beside the counts, and the top suppliers by
+    # counterfeit risk (data on a small sheet of its own, so the series are plain cells).
+    tiers_chart = BarChart()
+    tiers_chart.type = "col"
+    tiers_chart.title = tr("tier_chart")
+    tiers_chart.legend = None
+    tiers_chart.add_data(
+        Reference(sheet.ws, min_col=2, min_row=tier_rows_start, max_row=tier_rows_end)
+    )
+    tiers_chart.set_categories(
+        Reference(sheet.ws, min_col=1, min_row=tier_rows_start, max_row=tier_rows_end)
+    )
+    tiers_chart.height, tiers_chart.width = 6.5, 12
+    sheet.ws.add_chart(tiers_chart, f"C{charts_row}")
+
+    # The top chart's data goes on a small sheet of its own, written last so the purchaser's
+    # sheets come first; the series are plain cells the purchaser can check.
+    deferred.append(lambda: _top_chart(book, sheet, f"A{charts_row + 15}", ranked, language))
+
+    # Below the charts (about 33 rows in all): who became high or critical since the last run.
+    while sheet.rows < charts_row + 34:
+        sheet.blank()
+    _section(sheet, tr("newly_high"))
+    first_run = "previous_tier" not in scores.columns or scores["previous_tier"].isna().all()
+    if first_run:
+        sheet.append([text_cell(sheet.ws, tr("first_run"))])
+        return
+    newly = ranked[ranked["newly_high_or_critical"].fillna(False).astype(bool)]
+    if newly.empty:
+        sheet.append([text_cell(sheet.ws, tr("none"))])
+    for row in newly.itertuples(index=False):
+        sheet.append(
+            [
+                text_cell(sheet.ws, row.supplier_id),
+                text_cell(sheet.ws, row.supplier_name),
+                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
+                _data_cell(
+                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                ),
+                text_cell(
+                    sheet.ws, _first_reason(getattr(row, "main_reasons", "")), alignment=WRAP
+                ),
+            ]
+        )
 
 
 def _first_reason(reasons: object) -> str:
+    """The main reason: the first of the reasons (they are joined by '; ' or '；')."""
     if is_blank(reasons):
         return ""
-    return str(reasons).split("\n")[0].split("; ")[0]
+    return re.split(r"\n|; |；", str(reasons))[0]
 
 
 def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
@@ -649,8 +700,8 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
     """Write the purchaser's workbook to ``path`` (the caller writes it into a staging folder)."""
     language = inputs.language
     book = Workbook(write_only=True)
-    chart_sheet_title = _tr("sheet.chart_data", language)
-    _summary(book, inputs, chart_sheet_title)
+    deferred: list[Callable[[], None]] = []
+    _summary(book, inputs, deferred)
     if inputs.scores is not None and not inputs.scores.empty:
         _table(
             book,
@@ -678,6 +729,8 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
         _inspections(book, inputs)
     _data_quality(book, inputs)
     _run_info(book, inputs)
+    for finish in deferred:
+        finish()
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -104,10 +104,16 @@ def label(table: dict[str, dict[str, str]], key: str, language: str) -> str:
 
 
 def count_text(value: float) -> str:
-    """A (possibly fractional) count as a purchaser reads it: 3, 1,200 or 2.4."""
+    """A (possibly fractional) count as a purchaser reads it: 3, 1,200, ≈2 or <1.
+
+    Items shared among several suppliers count fractionally; a purchaser reads "≈4 upheld
+    complaints" more easily than "4.4".
+    """
     if abs(value - round(value)) < 0.05:
         return f"{round(value):,}"
-    return f"{value:,.1f}"
+    if value < 0.5:
+        return "<1"
+    return f"≈{round(value):,}"
 
 
 def percent_text(value: float) -> str:

@@ -1,0 +1,130 @@
+"""The tables the reports show, shaped from the stages' results (pure pandas, no workbook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.sampling import plan_lots
+
+_REQUIREMENT_WORDS = {
+    "brand_authorization": ("品牌授权书", "brand authorization"),
+    "purchase_invoice_or_contract": ("进货发票或合同", "purchase invoice or contract"),
+    "customs_declaration": ("进口报关单", "customs declaration"),
+    "test_report": ("检测报告", "test report"),
+}
+_STATUS_WORDS = {"missing": ("从未提供", "never on file"), "expired": ("已过期", "expired")}
+
+
+def _word(words: dict[str, tuple[str, str]], key: object, language: str) -> str:
+    pair = words.get(str(key))
+    if pair is None:
+        return str(key)
+    return pair[0] if language == "zh" else pair[1]
+
+
+def attributed_to(attribution: pd.DataFrame, table: str) -> pd.Series:
+    """Per review or complaint id, who it is attributed to: ``S1``, or ``S1 60% · S2 40%``."""
+    rows = attribution[attribution["table"] == table]
+    if rows.empty:
+        return pd.Series(dtype="str")
+    rows = rows.sort_values(["item_id", "weight", "supplier_id"], ascending=[True, False, True])
+    share = (rows["weight"] * 100).round().astype("int64").astype("str")
+    label = (
+        rows["supplier_id"]
+        .astype("str")
+        .where(rows["weight"] >= 0.9995, rows["supplier_id"].astype("str") + " " + share + "%")
+    )
+    return label.groupby(rows["item_id"], sort=False).agg(" · ".join)
+
+
+def flagged_reviews_view(
+    flagged: pd.DataFrame, attribution: pd.DataFrame | None, supplier_names: pd.Series
+) -> pd.DataFrame:
+    """Flagged reviews with who they are attributed to and the supplier's name."""
+    view = flagged.copy()
+    if attribution is not None:
+        view["attributed_to"] = view["review_id"].map(attributed_to(attribution, "reviews"))
+    else:
+        view["attributed_to"] = view["supplier_id"]
+    view["supplier_name"] = view["supplier_id"].map(supplier_names)
+    view["supplier_id"] = view["supplier_id"].fillna(view["attributed_to"])
+    return view
+
+
+def upheld_complaints(
+    complaints: pd.DataFrame,
+    attribution: pd.DataFrame,
+    supplier_names: pd.Series,
+    *,
+    as_of: dt.date,
+    lookback_days: int,
+) -> pd.DataFrame:
+    """Upheld and settled complaints in the lookback window, worst first, with their supplier."""
+    since = pd.Timestamp(as_of) - pd.Timedelta(days=lookback_days - 1)
+    chosen = complaints[
+        complaints["status"].isin(["upheld", "settled"]) & (complaints["opened_on"] >= since)
+    ].copy()
+    who = attributed_to(attribution, "complaints")
+    chosen["supplier_id"] = chosen["supplier_id"].fillna(chosen["complaint_id"].map(who))
+    chosen["supplier_name"] = chosen["supplier_id"].map(supplier_names)
+    serious = (chosen["complaint_type"] == "counterfeit") & (chosen["status"] == "upheld")
+    chosen["severity"] = np.where(serious, 3, np.where(chosen["status"] == "upheld", 2, 1))
+    money = chosen["compensation"].map(lambda v: "" if pd.isna(v) else f"; ¥{v:,.2f}")
+    chosen["description"] = chosen["complaint_type"] + " / " + chosen["status"] + money
+    return chosen
+
+
+def inspection_failures(
+    inspections: pd.DataFrame,
+    shipments: pd.DataFrame,
+    supplier_names: pd.Series,
+    *,
+    as_of: dt.date,
+    lookback_days: int,
+    aql: float,
+    level: str,
+) -> pd.DataFrame:
+    """Inspections in the window that found fakes, critical defects or too many major ones."""
+    since = pd.Timestamp(as_of) - pd.Timedelta(days=lookback_days - 1)
+    recent = inspections[inspections["inspected_on"] >= since].merge(
+        shipments[["shipment_id", "supplier_id", "sku", "quantity"]], on="shipment_id", how="left"
+    )
+    if recent.empty:
+        return recent.assign(severity=pd.Series(dtype="int64"), summary=pd.Series(dtype="str"))
+    plans = plan_lots(recent["quantity"].to_numpy(dtype=np.int64), aql, level, "normal")
+    over_ac = recent["major_defects"].to_numpy() > plans["acceptance_number"].to_numpy()
+    failed = (recent["counterfeit_units"] > 0) | (recent["critical_defects"] > 0) | over_ac
+    chosen = recent[failed].copy()
+    chosen["severity"] = np.where(
+        (chosen["counterfeit_units"] > 0) | (chosen["critical_defects"] > 0), 3, 2
+    )
+    chosen["supplier_name"] = chosen["supplier_id"].map(supplier_names)
+    chosen["summary"] = (
+        chosen["counterfeit_units"].astype("str")
+        + " counterfeit, "
+        + chosen["critical_defects"].astype("str")
+        + " critical, "
+        + chosen["major_defects"].astype("str")
+        + " major of "
+        + chosen["sample_size"].astype("str")
+        + " sampled"
+        + chosen["notes"].map(lambda v: "" if pd.isna(v) else f" — {v}")
+    )
+    return chosen
+
+
+def document_gaps(
+    evidence_gaps: pd.DataFrame, supplier_names: pd.Series, *, language: str
+) -> pd.DataFrame:
+    """What authenticity evidence is missing or expired, per supplier and brand, biggest first."""
+    gaps = evidence_gaps.copy()
+    gaps["supplier_name"] = gaps["supplier_id"].map(supplier_names)
+    gaps["doc_type"] = gaps["requirement"].map(lambda r: _word(_REQUIREMENT_WORDS, r, language))
+    gaps["status"] = gaps["status"].map(lambda s: _word(_STATUS_WORDS, s, language))
+    gaps = gaps.rename(columns={"units": "units_affected", "value_cny": "value_affected"})
+    return gaps.sort_values(
+        ["value_affected", "supplier_id", "brand"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
