@@ -8,6 +8,11 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
@@ -84,6 +89,19 @@ def publish(run: AuditRun, inputs: IngestResult, scoring: ScoringResult) -> Path
     return pipeline.finish(run, inputs, scoring=scoring)
 
 
+@task(name="artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(summary: pipeline.NightSummary) -> None:
+    """The night's summary, top risks and a link to the report, in Prefect's UI."""
+    create_markdown_artifact(summary.markdown, key="supplier-audit-summary")
+    if summary.top_risks:
+        create_table_artifact(summary.top_risks, key="supplier-audit-top-risks")
+    create_link_artifact(
+        summary.report_path.as_uri(),
+        link_text=summary.report_path.name,
+        key="supplier-audit-report",
+    )
+
+
 @flow(name="nightly-supplier-audit", log_prints=True)
 def nightly_audit(
     data_dir: str = "data/demo",
@@ -118,6 +136,11 @@ def nightly_audit(
             inspection = plan_inspections(run, inputs, review_flags, status, scoring)
             write_reports(run, inputs, inspection, review_flags, scoring)
             final_dir = publish(run, inputs, scoring)
+            publish_artifacts(
+                pipeline.night_summary(
+                    run, inputs, final_dir, scoring=scoring, inspection=inspection
+                )
+            )
     except RunLockedError as refused:
         logger.error("%s", refused)
         return Failed(message=str(refused))

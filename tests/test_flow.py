@@ -140,3 +140,28 @@ def test_since_catches_up_every_missed_night_in_order(
     assert published == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "history"]
     partitions = sorted(p.name for p in (out / "history").iterdir())
     assert partitions == [f"as_of=2026-11-{day}" for day in (23, 24, 25, 26)]
+
+
+def test_each_run_publishes_a_summary_the_top_risks_and_a_link(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from supplier_audit.demo import generate_world
+
+    data = tmp_path / "world"
+    generate_world(data, suppliers=12, seed=3)
+    out = tmp_path / "reports"
+    assert main(["run", "--data", str(data), "--out", str(out), "--as-of", "2026-11-26"]) == EXIT_OK
+    keys = ["supplier-audit-summary", "supplier-audit-top-risks", "supplier-audit-report"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
+        )
+    latest = {a.key: a for a in sorted(artifacts, key=lambda a: a.created)}
+    assert set(latest) == set(keys)
+    assert "# Supplier audit 2026-11-26" in str(latest["supplier-audit-summary"].data)
+    assert "Lots to inspect tonight" in str(latest["supplier-audit-summary"].data)
+    assert "supplier_id" in str(latest["supplier-audit-top-risks"].data)
+    assert "supplier-risk-2026-11-26.xlsx" in str(latest["supplier-audit-report"].data)

@@ -346,3 +346,36 @@ def finish(run: AuditRun, ingest: IngestResult, *, scoring: ScoringResult | None
     if scoring is not None:
         append_history(scoring.scores, history_dir(run), run.as_of)
     return published
+
+
+@dataclass(frozen=True)
+class NightSummary:
+    """What the orchestrator shows of a published night: markdown, top risks, the report."""
+
+    markdown: str
+    top_risks: list[dict[str, object]]
+    report_path: Path
+
+
+def night_summary(
+    run: AuditRun,
+    ingest: IngestResult,
+    published: Path,
+    *,
+    scoring: ScoringResult | None = None,
+    inspection: InspectionOutcome | None = None,
+) -> NightSummary:
+    """The night in a few lines, for Prefect's UI (artifacts)."""
+    report = published / f"supplier-risk-{run.as_of.isoformat()}.xlsx"
+    scores = scoring.scores if scoring is not None else None
+    return NightSummary(
+        markdown=report_frames.run_summary_markdown(
+            scores,
+            {name: table.counts() for name, table in ingest.tables.items()},
+            as_of=run.as_of,
+            report_path=str(report.resolve()),
+            lots_to_inspect=len(inspection.plan) if inspection is not None else 0,
+        ),
+        top_risks=report_frames.top_risks_table(scores) if scores is not None else [],
+        report_path=report.resolve(),
+    )

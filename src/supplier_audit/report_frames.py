@@ -128,3 +128,62 @@ def document_gaps(
     return gaps.sort_values(
         ["value_affected", "supplier_id", "brand"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)
+
+
+def run_summary_markdown(
+    scores: pd.DataFrame | None,
+    counts: dict[str, dict[str, int]],
+    *,
+    as_of: dt.date,
+    report_path: str,
+    lots_to_inspect: int,
+) -> str:
+    """A short markdown summary of the night for the orchestrator's UI."""
+    lines = [f"# Supplier audit {as_of.isoformat()}", ""]
+    if scores is not None and not scores.empty:
+        tiers = scores["risk_tier"].value_counts()
+        lines.append(
+            "**Suppliers per tier:** "
+            + ", ".join(
+                f"{tier} {int(tiers.get(tier, 0))}"
+                for tier in ("critical", "high", "medium", "low")
+            )
+        )
+        if "newly_high_or_critical" in scores.columns and scores["previous_tier"].notna().any():
+            newly = scores[scores["newly_high_or_critical"].fillna(False).astype(bool)]
+            lines.append(f"**Newly high or critical:** {', '.join(newly['supplier_id']) or 'none'}")
+    lines.append(f"**Lots to inspect tonight:** {lots_to_inspect}")
+    quarantined = sum(c["rows_quarantined"] for c in counts.values())
+    lines.append(f"**Quarantined input rows:** {quarantined}")
+    lines += ["", "| table | read | valid | quarantined | pending |", "|---|---|---|---|---|"]
+    for name, c in counts.items():
+        lines.append(
+            f"| {name} | {c['rows_read']} | {c['rows_valid']} | {c['rows_quarantined']} "
+            f"| {c['rows_pending']} |"
+        )
+    lines += ["", f"Report: `{report_path}`"]
+    return "\n".join(lines)
+
+
+def top_risks_table(scores: pd.DataFrame, *, top: int = 10) -> list[dict[str, object]]:
+    """The top risks as plain rows (for a table artifact): id, name, tier, scores, reason."""
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    ranked = scores.assign(_rank=scores["risk_tier"].map(order)).sort_values(
+        ["_rank", "counterfeit_risk", "supplier_id"], ascending=[True, False, True], kind="stable"
+    )
+    shown = ranked.head(top).assign(
+        counterfeit_risk=ranked["counterfeit_risk"].round(1),
+        quality_risk=ranked["quality_risk"].round(1),
+        main_reason=ranked["main_reasons"].astype("str").str.split(r"；|; ", regex=True).str[0],
+    )
+    columns = [
+        "supplier_id",
+        "supplier_name",
+        "risk_tier",
+        "counterfeit_risk",
+        "quality_risk",
+        "main_reason",
+        "recommended_action",
+    ]
+    rows: list[dict[str, object]] = shown[columns].to_dict(orient="records")  # type: ignore[assignment]
+    return rows
