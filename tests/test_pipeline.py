@@ -153,3 +153,19 @@ def test_filled_in_qa_workbook_is_read_back_as_inspections(
     replanned = inspection.plan[inspection.plan["reason"].str.contains("not inspected yet")]
     assert not set(filled) & set(replanned["shipment_id"])
     run.abandon()
+
+
+def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> None:
+    config = tmp_path / "en.toml"
+    config.write_text('report_language = "en"\n', encoding="utf-8")
+    night = run_night(small_world, tmp_path / "reports", config=config)
+    book = openpyxl.load_workbook(night / f"supplier-risk-{AS_OF}.xlsx", read_only=True)
+    assert book.sheetnames[:3] == ["Summary", "Suppliers", "Evidence"]
+    qa = openpyxl.load_workbook(night / f"inspection-samples-{AS_OF}.xlsx", read_only=True)
+    first_header = next(qa.worksheets[0].iter_rows(max_row=1, values_only=True))
+    assert str(first_header[0]).split("\n")[-1] == "shipment_id"
+    zh = run_night(small_world, tmp_path / "zh")
+    assert (
+        openpyxl.load_workbook(zh / f"supplier-risk-{AS_OF}.xlsx", read_only=True).sheetnames[0]
+        == "摘要"
+    )
