@@ -24,7 +24,8 @@ DEVSET = Path(__file__).resolve().parents[1] / "data" / "review_devset" / "revie
 
 def flags(text: str) -> pd.Series:
     """The flag row of one text."""
-    return flag_texts([text]).iloc[0]
+    row: pd.Series = flag_texts([text]).iloc[0]
+    return row
 
 
 # ----------------------------------------------------------------------------- lexicon
@@ -297,7 +298,10 @@ def test_batch_path_agrees_with_the_per_text_analysis() -> None:
     """flag_texts' vectorised batch must flag exactly what explain_text reads one by one."""
     texts = pd.read_csv(DEVSET)["text"].tolist()
     texts += ["不是假货，但是质量差", "是正品吗？", "假 货", "這是假貨", "Not FAKE but smells",
-              "no smell", "ＦＡＫＥ", "不是没有异味"]  # fmt: skip
+              "no smell", "ＦＡＫＥ", "不是没有异味", "一点异味都没有", "坏了也没人管",
+              "外箱压扁了", "外箱压扁了，杯子碎了", "听说有假货", "山寨本的价格", "宁可买盗版",
+              "odor free", "box arrived crushed and the lens cracked",
+              "朋友问：是正品吗？"]  # fmt: skip
     out = flag_texts(texts)
     for text, spans in zip(texts, out.spans, strict=True):
         expected = [(h["start"], h["end"], h["term"]) for h in explain_text(text) if h["flagged"]]
@@ -347,3 +351,146 @@ def test_flags_ignore_case_width_and_filler(pair: tuple[str, str]) -> None:
     assert out.iloc[0][compare].tolist() == out.iloc[1][compare].tolist(), changed
     for start, end, _ in out.spans.iloc[1]:
         assert 0 <= start < end <= len(changed)
+
+
+# ------------------------------------------- phrasings from the demo phrase bank, generalised
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一点异味都没有", "一点划痕都没有", "线头也没有，很好", "色差完全没有", "异味一点也没有啊",
+     "开线都没有的", "odor free", "scratch-free and shiny"],
+)  # fmt: skip
+def test_negation_after_the_term_at_the_end_of_its_clause(text: str) -> None:
+    row = flags(text)
+    assert not row.quality_issue and row.spans == [], explain_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("坏了也没人管", "defect"), ("有异味没有人处理", "smell"),
+     ("一点异味都没有，就是开线了", "workmanship"),
+     ("arrived broken free shipping though", "damage")],
+)  # fmt: skip
+def test_a_cue_after_the_term_followed_by_more_words_negates_nothing(
+    text: str, category: str
+) -> None:
+    assert flags(text).categories == category, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["序列号查不到", "串号查不到", "SN码无效", "二维码扫出来显示已被查询", "IMEI查不到",
+     "防伪码扫出来显示已被查询多次", "条形码对不上", "激活码验证失败",
+     "serial number does not exist", "the serial number is invalid"],
+)  # fmt: skip
+def test_a_verification_code_that_does_not_check_out_is_counterfeit(text: str) -> None:
+    row = flags(text)
+    assert row.counterfeit_suspect and not row.quality_issue, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一看就是仿的", "明显是仿的", "这是仿款", "一眼就看出是仿品", "knock off", "it's a knock off",
+     "looks like a cheap copy", "not the real brand", "包装和正品差很多", "字体跟专柜的不同",
+     "跟之前买的正品完全不一样", "颜色与官网的差别很大", "专柜说不是他们家的货",
+     "厂家说不是他们生产的"],
+)  # fmt: skip
+def test_imitations_and_differences_from_the_genuine_are_counterfeit(text: str) -> None:
+    assert flags(text).counterfeit_suspect, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["防伪码可以查到", "序列号查到了是正品", "the serial number checked out", "他模仿的很像",
+     "这个是仿真的，很逼真", "I'd knock off a star for the price", "this is the real brand",
+     "和正品一模一样", "正品就是不一样", "和正品没有区别", "不是他们家的问题，是快递的问题",
+     "价格和专柜差很多，划算"],
+)  # fmt: skip
+def test_near_misses_of_counterfeit_phrasings_do_not_flag(text: str) -> None:
+    assert not flags(text).counterfeit_suspect, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["外箱压扁了", "外包装有点破损", "纸箱都被压坏了", "快递盒子破了", "the package was damaged",
+     "box arrived crushed"],
+)  # fmt: skip
+def test_damage_to_the_shipping_packaging_is_not_product_damage(text: str) -> None:
+    row = flags(text)
+    assert not row.quality_issue, explain_text(text)
+    assert any("packaging" in h["why"] for h in explain_text(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [("外箱完好，杯子碎了", "碎了"), ("包装盒里的耳机坏了", "坏了"),
+     ("外箱压扁了，里面的杯子也碎了", "碎了"), ("杯子压扁了", "压坏"), ("箱子轮子坏了", "坏了"),
+     ("包裹外面湿了 充不进电", "不充电"),
+     ("the box was crushed and the lens cracked", "cracked")],
+)  # fmt: skip
+def test_damage_to_the_product_still_flags_next_to_a_box(text: str, term: str) -> None:
+    row = flags(text)
+    assert row.quality_issue and row.matched_terms.split(";") == [term], explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["材质很薄", "面料太薄了", "扣子掉了", "拉链头掉下来了", "鞋跟脱落", "电池不耐用",
+     "qualty is bad", "bad qulity", "the quality was very poor"],
+)  # fmt: skip
+def test_more_quality_complaints(text: str) -> None:
+    row = flags(text)
+    assert row.quality_issue and not row.counterfeit_suspect, explain_text(text)
+
+
+@pytest.mark.parametrize("text", ["机身很薄，很轻", "the quality is not bad", "扣子很结实，没掉"])
+def test_praise_near_quality_words_does_not_flag(text: str) -> None:
+    assert not flags(text).quality_issue, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["听说这家有假货，我买的没问题", "网上说是高仿，收到后发现不是", "不像有些人说的是盗版，很清晰",
+     "朋友问：是正品吗？", "那人又问：正版还是盗版？", "山寨机的价格，大牌的品质", "宁可买盗版",
+     "还要自己买盗版的系统", "看了真正的假货才知道这是正品"],
+)  # fmt: skip
+def test_hearsay_quotes_prices_and_choices_are_not_counterfeit_claims(text: str) -> None:
+    row = flags(text)
+    assert not row.counterfeit_suspect, explain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["同事看了都说是假的", "我问客服：是正品吗？", "正品的价格，假货的质量", "买到盗版了",
+     "买了个山寨货", "看来买盗版是要碰运气的"],
+)  # fmt: skip
+def test_claims_that_look_like_hearsay_or_choice_still_flag(text: str) -> None:
+    assert flags(text).counterfeit_suspect, explain_text(text)
+
+
+def test_explain_text_names_the_context_that_unflags_a_hit() -> None:
+    (hit,) = explain_text("听说有假货")
+    assert not hit["flagged"] and hit["why"] == "not a claim about the item: hearsay (听说)"
+    (hit,) = explain_text("山寨本的价格")
+    assert not hit["flagged"] and "price level" in hit["why"]
+
+
+# ------------------------------------------------------------------- repeated texts
+
+
+def test_repeated_and_distinct_inputs_flag_alike() -> None:
+    """Repeated texts are flagged once and copied; all-distinct input is flagged row by row."""
+    pool = ["质量差", "这是假貨", None, "外箱压扁了", "不是正品，防伪码查不到", "很好", "",
+            "一点异味都没有", "Broke after a week"]  # fmt: skip
+    single = flag_texts(pool)
+    repeated = flag_texts(pool * 3000)  # 27,000 rows, 9 distinct: the deduplicating path
+    for column in ("quality_issue", "counterfeit_suspect", "categories", "max_severity"):
+        assert repeated[column].tolist() == single[column].tolist() * 3000, column
+    assert repeated.spans.tolist() == single.spans.tolist() * 3000
+    # every row holds its own spans list, shared with no other row
+    assert repeated.spans.iloc[0] is not repeated.spans.iloc[9]
+    distinct = [None if t is None else f"{t} #{i}" for i, t in enumerate(pool * 3000)]
+    spread = flag_texts(distinct)  # every text distinct: flagged without deduplicating
+    for column in ("quality_issue", "counterfeit_suspect", "categories", "max_severity"):
+        assert spread[column].tolist() == repeated[column].tolist(), column

@@ -1,6 +1,10 @@
 """Flag quality complaints and counterfeit suspicion in review texts (the public API).
 
-The hot path is vectorised: the whole column is normalised with pyarrow kernels and RE2
+Reviews repeat (好评, platform default texts, copied praise), so each distinct text is
+flagged once (Arrow ``dictionary_encode``) and its flags are gathered back to every row;
+when a sample shows the texts are mostly distinct, that step is skipped.
+
+The hot path is vectorised: the distinct texts are normalised with pyarrow kernels and RE2
 alternations of every term mark the rows that can match. Only those rows (typically a
 minority) reach Python, and most of them in one batch (see ``matcher``); each hit is read
 for negation cues right before it, and in its clause (split on punctuation and contrast
@@ -102,31 +106,70 @@ def flag_texts(
     lex = lexicon or default_lexicon()
     index, values = _as_string_array(texts)
     n = len(values)
-    quality = np.zeros(n, dtype=bool)
-    counterfeit = np.zeros(n, dtype=bool)
-    severity = np.zeros(n, dtype=np.int64)
-    categories = np.full(n, "", dtype=object)
-    matched = np.full(n, "", dtype=object)
     with _gc_paused():
-        spans: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
-        if n:
-            _flag_column(values, matcher_for(lex), lex, quality, counterfeit, severity,
+        # reviews repeat a lot ("好评", "此用户没有填写评价", copied praise): each distinct text
+        # is flagged once and its flags are copied to every row holding it
+        deduplicate = _mostly_repeated(values)
+        if deduplicate:
+            encoded = pc.dictionary_encode(values)
+            distinct = encoded.dictionary
+            k = len(distinct)
+            # one extra, empty slot at the end stands for missing texts
+            codes = encoded.indices.fill_null(k).to_numpy(zero_copy_only=False)
+        else:
+            distinct = values
+            k = n
+            codes = np.arange(n, dtype=np.int64)  # a missing text flags nothing in place
+        quality = np.zeros(k + 1, dtype=bool)
+        counterfeit = np.zeros(k + 1, dtype=bool)
+        severity = np.zeros(k + 1, dtype=np.int64)
+        categories = np.full(k + 1, "", dtype=object)
+        matched = np.full(k + 1, "", dtype=object)
+        spans: list[list[tuple[int, int, str]]] = [[] for _ in range(k + 1)]
+        if k:
+            _flag_column(distinct, matcher_for(lex), lex, quality, counterfeit, severity,
                          categories, matched, spans)  # fmt: skip
-        span_column = np.empty(n, dtype=object)
+        per_text = np.empty(k + 1, dtype=object)
         for i, row_spans in enumerate(spans):  # item by item: numpy would broadcast lists
-            span_column[i] = row_spans
-    frame = pd.DataFrame(
-        {
-            "quality_issue": quality,
-            "counterfeit_suspect": counterfeit,
-            "categories": pd.array(categories, dtype="str"),
-            "matched_terms": pd.array(matched, dtype="str"),
-            "spans": span_column,
-            "max_severity": severity,
-        },
-        index=index,
-    )
+            per_text[i] = row_spans
+        span_column = np.empty(n, dtype=object)
+        if deduplicate:
+            # every row gets its own list, so that changing one row's spans changes no other
+            span_column[:] = [row_spans.copy() for row_spans in per_text[codes].tolist()]
+        else:
+            span_column[:] = per_text[:n]
+        take = pa.array(codes)
+        frame = pd.DataFrame(
+            {
+                "quality_issue": quality[codes],
+                "counterfeit_suspect": counterfeit[codes],
+                "categories": _take_str(categories, take),
+                "matched_terms": _take_str(matched, take),
+                "spans": span_column,
+                "max_severity": severity[codes],
+            },
+            index=index,
+        )
     return frame
+
+
+def _mostly_repeated(values: pa.Array, *, sample: int = 20_000) -> bool:
+    """Whether an evenly spaced sample of the texts holds fewer than half distinct texts.
+
+    Deduplicating costs a hash of every text and a gather of every output column: worth it
+    when texts repeat, wasted when (nearly) all are distinct.
+    """
+    if len(values) <= sample:
+        return True
+    picked = values.take(pa.array(np.linspace(0, len(values) - 1, sample).astype(np.int64)))
+    return int(pc.count_distinct(picked, mode="all").as_py()) < sample // 2
+
+
+def _take_str(per_text: np.ndarray, codes: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """A pandas string array holding ``per_text[codes]``, gathered by Arrow."""
+    gathered = pa.array(per_text, type=pa.large_string()).take(codes)
+    out: pd.api.extensions.ExtensionArray = pd.array(gathered, dtype="str")
+    return out
 
 
 @contextlib.contextmanager
@@ -166,40 +209,84 @@ def _flag_column(
     )  # fmt: skip
     per_row: dict[int, list[tuple[int, int, str, Term]]] = {}
     origins: dict[int, list[int]] = {}
-    if len(fast_rows):
-        cand = pc.take(column.folded, pa.array(fast_rows))
-        complex_mask = pc.match_substring_regex(cand, matcher.complex_re2).to_numpy(
-            zero_copy_only=False
-        )
-        if matcher.short_terms:  # one-character terms: the batch scan cannot find them
-            complex_mask = np.ones(len(cand), dtype=bool)
-        texts = cand.to_pylist()
-        simple = np.nonzero(~complex_mask)[0]
-        if len(simple):
-            simple_rows = fast_rows[simple]
-            for r, start, end, term, negated in matcher.batch([texts[j] for j in simple]):
-                reported = reported_term(term, negated=negated, doubt=False)
-                per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
-        for j in np.nonzero(complex_mask)[0].tolist():
-            _add_hits(per_row, int(fast_rows[j]), matcher.hits(texts[j]))
+    # rows needing Python normalisation join the others once normalised (with the index map
+    # that takes their spans back to the original text)
+    texts = pc.take(column.folded, pa.array(fast_rows)).to_pylist()
     if len(slow_cand):
         raw = pc.take(values, pa.array(slow_cand)).to_pylist()
         for i, text in zip(slow_cand.tolist(), raw, strict=True):
             norm, origins[i] = normalise_with_map(text)
-            _add_hits(per_row, i, matcher.hits(norm))
+            texts.append(norm)
+    rows = np.concatenate([fast_rows, slow_cand]).astype(np.int64)
+    if not len(rows):
+        return
+    cand = pa.array(texts, type=pa.large_string())
+    complex_mask = pc.match_substring_regex(cand, matcher.complex_re2).to_numpy(
+        zero_copy_only=False
+    )
+    if matcher.short_terms:  # one-character terms: the batch scan cannot find them
+        complex_mask = np.ones(len(cand), dtype=bool)
+    simple = np.nonzero(~complex_mask)[0]
+    if len(simple):
+        simple_rows = rows[simple]
+        for r, start, end, term, negated in matcher.batch([texts[j] for j in simple]):
+            reported = reported_term(term, negated=negated, doubt=False)
+            per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
+        # hearsay or a shipping box can only unflag a hit: read in their clause again only
+        # the rows the batch flagged that mention one
+        if matcher.context_re2:
+            context = pc.match_substring_regex(cand, matcher.context_re2).to_numpy(
+                zero_copy_only=False
+            )
+            for j in simple[context[simple]].tolist():
+                row = int(rows[j])
+                found = per_row.get(row)
+                if found and matcher.may_have_context(
+                    texts[j], [(start, term) for start, _, _, term in found]
+                ):
+                    del per_row[row]
+                    _add_hits(per_row, row, matcher.hits(texts[j]))
+    for j in np.nonzero(complex_mask)[0].tolist():
+        _add_hits(per_row, int(rows[j]), matcher.hits(texts[j]))
 
-    for i, found in per_row.items():
-        terms = [t for _, _, _, t in found]
-        quality[i] = any(not t.counterfeit for t in terms)
-        counterfeit[i] = any(t.counterfeit for t in terms)
-        severity[i] = max(t.severity for t in terms)
-        categories[i] = ";".join(sorted({t.category for t in terms}))
-        matched[i] = ";".join(dict.fromkeys(r for _, _, r, _ in found))
+    # one pass over the flagged rows; the numeric columns are then filled in one go
+    flagged = list(per_row)
+    is_quality: list[bool] = []
+    is_counterfeit: list[bool] = []
+    worst: list[int] = []
+    row_categories: list[str] = []
+    row_terms: list[str] = []
+    for i in flagged:
+        found = per_row[i]
         origin = origins.get(i)
+        if len(found) == 1:  # the usual case, kept cheap
+            a, b, reported, term = found[0]
+            is_quality.append(not term.counterfeit)
+            is_counterfeit.append(term.counterfeit)
+            worst.append(term.severity)
+            row_categories.append(term.category)
+            row_terms.append(reported)
+            spans[i] = [
+                (a, b, reported) if origin is None else (origin[a], origin[b - 1] + 1, reported)
+            ]
+            continue
+        terms = [t for _, _, _, t in found]
+        is_quality.append(any(not t.counterfeit for t in terms))
+        is_counterfeit.append(any(t.counterfeit for t in terms))
+        worst.append(max(t.severity for t in terms))
+        row_categories.append(";".join(sorted({t.category for t in terms})))
+        row_terms.append(";".join(dict.fromkeys(r for _, _, r, _ in found)))
         if origin is None:
             spans[i] = [(a, b, r) for a, b, r, _ in found]
         else:
             spans[i] = [(origin[a], origin[b - 1] + 1, r) for a, b, r, _ in found]
+    if flagged:
+        where = np.array(flagged, dtype=np.int64)
+        quality[where] = is_quality
+        counterfeit[where] = is_counterfeit
+        severity[where] = worst
+        categories[where] = row_categories
+        matched[where] = row_terms
 
 
 def _add_hits(

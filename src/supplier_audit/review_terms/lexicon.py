@@ -24,7 +24,9 @@ _NEGATION_LISTS = (
     "en_comparison", "zh_positive_cues",
     "en_positive_cues", "zh_modifiers", "en_modifiers", "zh_question_markers",
     "en_question_markers", "zh_contrast", "en_contrast", "zh_ignore", "en_ignore",
-    "zh_coordination", "en_coordination",
+    "zh_coordination", "en_coordination", "zh_choice", "en_choice", "zh_post_cues",
+    "en_post_cues", "zh_hearsay", "en_hearsay", "zh_quote_verbs", "en_quote_verbs",
+    "zh_price_after", "en_price_after", "zh_containers", "en_containers",
 )  # fmt: skip
 
 
@@ -70,6 +72,18 @@ class NegationModel(BaseModel):
     en_contrast: list[str] = Field(default_factory=list)
     zh_ignore: list[str] = Field(default_factory=list)
     en_ignore: list[str] = Field(default_factory=list)
+    zh_choice: list[str] = Field(default_factory=list)
+    en_choice: list[str] = Field(default_factory=list)
+    zh_post_cues: list[str] = Field(default_factory=list)
+    en_post_cues: list[str] = Field(default_factory=list)
+    zh_hearsay: list[str] = Field(default_factory=list)
+    en_hearsay: list[str] = Field(default_factory=list)
+    zh_quote_verbs: list[str] = Field(default_factory=list)
+    en_quote_verbs: list[str] = Field(default_factory=list)
+    zh_price_after: list[str] = Field(default_factory=list)
+    en_price_after: list[str] = Field(default_factory=list)
+    zh_containers: list[str] = Field(default_factory=list)
+    en_containers: list[str] = Field(default_factory=list)
 
 
 class LexiconModel(BaseModel):

@@ -3,9 +3,16 @@
 Two ways to read texts, with the same result (tests compare them on every dev-set review):
 
 * ``Matcher.hits`` reads one normalised text: every term occurrence, the negation chain
-  right before it, and (when the text holds a question or an ignored phrase) its clause.
+  right before it, a negation cue right after it that ends its clause (一点异味都没有), and
+  (when the text holds a question, an ignored phrase, a hearsay marker or a shipping
+  container) its clause: doubting questions, questions quoted from someone else, hearsay,
+  damage to the shipping box rather than the product.
 * ``Matcher.batch`` reads many texts without questions or ignored phrases at once: numpy
-  finds the positions whose two characters begin a term, and Python runs only there.
+  finds the positions whose two characters begin a term, and Python runs only there. The
+  rows it flags that mention hearsay or a container next to a hit are read again by ``hits``
+  (see ``may_have_context``).
+
+A counterfeit term followed by a price word (山寨本的价格) names a price level in both.
 """
 
 from __future__ import annotations
@@ -22,7 +29,22 @@ import numpy as np
 from supplier_audit.review_terms.lexicon import Lexicon, Term, re2_literal
 from supplier_audit.review_terms.normalise import is_han
 
-_PUNCTUATION = r"[,.!?;:。、…\n\r\t()\[\]{}<>\"“”【】《》「」『』，．！？；：（）｛｝＜＞＂]+"
+_PUNCT_CLASS = r"[,.!?;:。、…\n\r\t()\[\]{}<>\"“”【】《》「」『』，．！？；：（）｛｝＜＞＂]"
+_PUNCTUATION = _PUNCT_CLASS + "+"
+#: sentence-final particles that may follow a cue after the term (一点异味都没有啊)
+_PARTICLES = "了的啊呢哦呀啦哈吧嘛"
+#: a shipping container and a damage term within this many characters (Chinese, Latin) of each
+#: other describe the container, unless the words between them end the container's own
+#: predicate (了, a space: 包裹外面湿了 充不进电) or move the damage inside (里, 内, "in the")
+_CONTAINER_REACH = (8, 30)
+_ZH_GAP_BREAK = re.compile(r"[里内中了\s]")
+_EN_GAP_BREAK = re.compile(r"(?<![a-z])(?:inside|in the|in it|and|but)(?![a-z])")
+#: categories a shipping container can be the subject of (外箱压扁了, "the box was broken")
+_PRODUCT_DAMAGE = frozenset({"damage", "defect"})
+#: what "free" means after a word when it is an offer, not an absence ("free shipping")
+_FREE_OFFERS = r"(?:shipping|delivery|gifts?|returns?|trial|samples?|replacement|upgrade)\b"
+#: kinds of cue token; a lexicon list is named <lang>_<kind> (zh_cues, en_choice, ...)
+_KINDS = ("cues", "counterfactual", "comparison", "positive_cues", "modifiers", "choice")
 _MAX_CHAIN = 6
 _MAX_PREFIX = 16
 #: RE2's DFA has a memory budget: past roughly 2,000 alternation branches it falls back to
@@ -46,11 +68,14 @@ class Hit:
     contrast: bool
     ignored: bool
     coordinated: bool = False
+    #: why the hit is not a claim about the item despite its reading ("" when it is one):
+    #: hearsay, a question quoted from someone else, a price level, the shipping box
+    context: str = ""
 
     @property
     def flagged(self) -> bool:
         """Whether the hit reports a problem."""
-        if self.ignored:
+        if self.ignored or self.context:
             return False
         if self.term.polarity == "positive":
             return self.negated or (self.doubt and self.term.counterfeit)
@@ -68,6 +93,8 @@ class Hit:
         """A one-line reason for the decision, for maintainers."""
         if self.ignored:
             return "inside an ignored phrase"
+        if self.context:
+            return f"not a claim about the item: {self.context}"
         cues = "+".join(self.cues)
         if self.term.polarity == "positive":
             if self.negated:
@@ -80,7 +107,7 @@ class Hit:
         if self.negated and self.coordinated:
             return f"joined to a negated term before it, negation {cues} carries over"
         if self.negated:
-            kind = "counterfactual or comparison" if self.counterfactual else "negation"
+            kind = "counterfactual, comparison or choice" if self.counterfactual else "negation"
             return f"{kind} {cues} right before the term in its clause"
         if self.doubt and not self.term.counterfeit:
             return "asked about in a doubting question, not reported"
@@ -114,7 +141,7 @@ class Matcher:
         self.by_text = lexicon.by_text
         words = lexicon.words
         self.kinds: dict[str, set[str]] = {}
-        for kind in ("cues", "counterfactual", "comparison", "positive_cues", "modifiers"):
+        for kind in _KINDS:
             for lang in ("zh", "en"):
                 for token in words(f"{lang}_{kind}"):
                     self.kinds.setdefault(token, set()).add(kind)
@@ -161,6 +188,39 @@ class Matcher:
             if kinds - {"modifiers"}:
                 self.cue_char[ord(token[-1])] = True
         self.short_terms = [t for t in lexicon.by_text if len(t) < 2]
+        # cues after a problem term, at the end of its clause (一点异味都没有, "odor free")
+        zh_contrast = _alternation([w for w in contrast if not _latin(w)])
+        clause_end = rf"(?=[{_PARTICLES}]*(?:$|[\x00\s]|{_PUNCT_CLASS}|{zh_contrast}))"
+        post = []
+        if words("zh_post_cues"):
+            post.append(rf"(?P<zh>{_alternation(words('zh_post_cues'))}){clause_end}")
+        if words("en_post_cues"):
+            en_post = _alternation(words("en_post_cues"), spaced=True)
+            # "scratch free" but not "broken, free shipping" nor "broke free delivery"
+            post.append(rf"[\s\-]*(?P<en>{en_post})(?![a-z0-9'])(?!\s+{_FREE_OFFERS})")
+        self.post_re = re.compile("|".join(post)) if post else None
+        spaces = frozenset(" \t\n\r-")
+        #: the characters a post cue or a price word can start with (spaces before Latin ones)
+        self.post_first = frozenset(w[0] for w in [*words("zh_post_cues"), *words("en_post_cues")])
+        self.post_first |= spaces
+        self.price_first = frozenset(
+            w[0] for w in [*words("zh_price_after"), *words("en_price_after")]
+        )
+        self.price_first |= spaces
+        self.price_re = _maybe(
+            rf"\s*(?:{_bounded([*words('zh_price_after'), *words('en_price_after')])})"
+        )
+        hearsay = [*words("zh_hearsay"), *words("en_hearsay")]
+        self.hearsay_re = _maybe(_bounded(hearsay))
+        verbs = _bounded([*words("zh_quote_verbs"), *words("en_quote_verbs")])
+        self.quote_re = None if verbs == "(?!x)x" else re.compile(rf"(?:{verbs})\s*[:：]+\s*$")
+        containers = [*words("zh_containers"), *words("en_containers")]
+        self.container_re = _maybe(_bounded(containers))
+        self.coordination_re = _maybe(_bounded(sorted(self.coordination)))
+        # rows with any of these get the clause analysis as well
+        self.context_re = _maybe(_bounded([*hearsay, *containers]))
+        #: rows the batch flags and that hold one of these are read again by ``hits``
+        self.context_re2 = "|".join(re2_literal(w) for w in [*hearsay, *containers])
 
     def hits(self, text: str, *, clauses: bool = False) -> list[Hit]:
         """Every term occurrence in a normalised text, with its reading.
@@ -176,7 +236,11 @@ class Matcher:
         if not found:
             return []
         ignored = [m.span() for m in self.ignore_re.finditer(text)] if self.ignore_re else []
-        clause_info = clauses or self.question_re.search(text) is not None
+        clause_info = (
+            clauses
+            or self.question_re.search(text) is not None
+            or (self.context_re is not None and self.context_re.search(text) is not None)
+        )
         if clause_info:
             starts, ends, contrast_after, q_after = self._clauses(text, found)
         reversed_text = text[::-1]
@@ -189,7 +253,12 @@ class Matcher:
             coordinated = bool(out) and not cues and self._joined(text, out[-1], start, term)
             if coordinated:
                 cues, counterfactual = list(out[-1].cues), out[-1].counterfactual
+            if not cues:
+                post = self.post_cue(text, end, term)
+                if post:
+                    cues = [post]
             question = doubt = contrast = False
+            context = self.price_context(text, end, term)
             if clause_info:
                 k = bisect.bisect_right(starts, start) - 1
                 clause = text[starts[k] : max(ends[k], end)]
@@ -198,11 +267,13 @@ class Matcher:
                 question = q_after[k] or zh_doubt
                 doubt = zh_doubt or en_doubt
                 contrast = contrast_after[k]
+                context = context or self._clause_context(text, starts[k], start, term, question)
             out.append(Hit(
                 term=term, start=start, end=end, cue_start=cue_start, cues=tuple(cues),
                 negated=len(cues) % 2 == 1, counterfactual=counterfactual, question=question,
                 doubt=doubt, contrast=contrast,
                 ignored=any(a <= start and end <= b for a, b in ignored), coordinated=coordinated,
+                context=context,
             ))  # fmt: skip
         return out
 
@@ -262,6 +333,7 @@ class Matcher:
         tail_chars = self.tail_chars
         out = []
         coordination = self.coordination
+        post_first, price_first = self.post_first, self.price_first
         previous = (-1, -1, False)  # row, end, whether it was a negated problem term
         for start, end, term, row, offset, close in zip(
             found_start,
@@ -278,21 +350,85 @@ class Matcher:
             if close and big[start - 1] in tail_chars:
                 cues, cue_start, _ = self._cues(reversed_big, length, start, term)
                 negated = len(cues) % 2 == 1
-            if (
-                not cues
-                and previous[0] == row
+            joined = (
+                previous[0] == row
                 and previous[2]
                 and term.polarity == "negative"
                 and big[previous[1] : start].strip() in coordination
-            ):
+            )
+            after = big[end : end + 1]  # most hits are followed by nothing a rule reads
+            if not cues and (joined or (after in post_first and self.post_cue(big, end, term))):
                 negated = True
             previous = (row, end, negated and term.polarity == "negative")
+            if after in price_first and self.price_context(big, end, term):
+                continue
             if term.polarity == "positive":
                 if negated:
                     out.append((row, cue_start - offset, end - offset, term, True))
             elif not negated:
                 out.append((row, start - offset, end - offset, term, False))
         return out
+
+    def post_cue(self, text: str, end: int, term: Term) -> str:
+        """The negation cue right after a problem term that ends its clause, or ""."""
+        if self.post_re is None or term.polarity != "negative":
+            return ""
+        m = self.post_re.match(text, end)
+        return (m.group("zh") or m.group("en") or "") if m else ""
+
+    def price_context(self, text: str, end: int, term: Term) -> str:
+        """Why a counterfeit term followed by a price word is a price level, or ""."""
+        if self.price_re is None or not term.counterfeit:
+            return ""
+        m = self.price_re.match(text, end)
+        return f"a price level ({m.group().strip()})" if m else ""
+
+    def may_have_context(self, text: str, found: Iterable[tuple[int, Term]]) -> bool:
+        """Whether any ``(start, term)`` hit could be hearsay or about the shipping box.
+
+        A cheap test (no clause analysis) run on the batch's flagged hits: only the rows
+        where it is true are read again by :meth:`hits`.
+        """
+        for start, term in found:
+            if (
+                term.counterfeit
+                and self.hearsay_re is not None
+                and self.hearsay_re.search(text, 0, start)
+            ):
+                return True
+            if term.category in _PRODUCT_DAMAGE and self.container_re is not None:
+                reach = max(_CONTAINER_REACH)
+                if self.container_re.search(text, max(0, start - reach), start):
+                    return True
+        return False
+
+    def _clause_context(
+        self, text: str, clause_start: int, start: int, term: Term, question: bool
+    ) -> str:
+        """Why a hit in its clause is not a claim about the item (hearsay, ...), or ""."""
+        before = text[clause_start:start]
+        if term.counterfeit and self.hearsay_re is not None:
+            m = self.hearsay_re.search(before)
+            if m:
+                return f"hearsay ({m.group()})"
+        if question and self.quote_re is not None:
+            m = self.quote_re.search(text, max(0, clause_start - 12), clause_start)
+            if m:
+                speaker = text[max(0, m.start() - 6) : m.start()]
+                if "我" not in speaker and not re.search(r"(?<![a-z])i\s*$", speaker):
+                    return f"a question someone else asked ({m.group().strip()})"
+        if term.category in _PRODUCT_DAMAGE and self.container_re is not None:
+            han = is_han(text[start])
+            reach = _CONTAINER_REACH[0] if han else _CONTAINER_REACH[1]
+            found = list(self.container_re.finditer(text, max(clause_start, start - reach), start))
+            if found:
+                gap = text[found[-1].end() : start]
+                gap_break = _ZH_GAP_BREAK if han else _EN_GAP_BREAK
+                if not gap_break.search(gap) and not (
+                    self.coordination_re and self.coordination_re.search(gap)
+                ):
+                    return f"the shipping packaging ({found[-1].group()}), not the product"
+        return ""
 
     def _joined(self, text: str, previous: Hit, start: int, term: Term) -> bool:
         """Whether a term is joined by 和 / 、 / "or" to a negated problem term before it."""
@@ -360,7 +496,11 @@ class Matcher:
             elif "cues" in kinds or "positive_cues" in kinds:
                 cues.append(token)
                 cue_start = length - m.end()
-            elif "counterfactual" in kinds or "comparison" in kinds:
+            elif (
+                "counterfactual" in kinds
+                or "comparison" in kinds
+                or ("choice" in kinds and term.counterfeit)
+            ):
                 cues.append(token)
                 counterfactual = True
                 cue_start = length - m.end()
