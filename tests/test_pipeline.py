@@ -169,3 +169,26 @@ def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> 
         openpyxl.load_workbook(zh / f"supplier-risk-{AS_OF}.xlsx", read_only=True).sheetnames[0]
         == "摘要"
     )
+
+
+def test_manifest_conserves_every_row_and_flags_name_their_supplier(
+    small_world: Path, tmp_path: Path
+) -> None:
+    import json
+
+    night = run_night(small_world, tmp_path / "reports")
+    manifest = json.loads((night / "manifest.json").read_text(encoding="utf-8"))
+    planted = pd.read_csv(small_world / "_truth" / "planted_problems.csv", dtype=str)
+    for name, counts in manifest["inputs"].items():
+        assert counts["conserved"] and counts["rows_read"] == (
+            counts["rows_valid"] + counts["rows_quarantined"] + counts["rows_pending"]
+        ), name
+    assert (
+        sum(c["rows_quarantined"] for c in manifest["inputs"].values())
+        == (planted["expected"] == "quarantined").sum()
+    )
+    flags = pd.read_csv(night / "review_flags.csv", dtype=str, keep_default_na=False)
+    suppliers = set(pd.read_csv(small_world / "suppliers.csv", dtype=str)["supplier_id"])
+    named = flags[flags["supplier_id"] != ""]
+    assert set(named["supplier_id"]) <= suppliers  # an id, never a list of shares
+    assert (flags["attributed_to"] != "").all()

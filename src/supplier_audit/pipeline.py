@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
 from supplier_audit.ingest import IngestResult, ingest_folder
@@ -31,6 +33,7 @@ from supplier_audit.sampling import (
     inspection_status,
     plan_inspections,
 )
+from supplier_audit.schemas import InspectionPlanRows, ReviewFlagRows, SupplierScores
 from supplier_audit.scoring import (
     ScoringResult,
     append_history,
@@ -41,6 +44,22 @@ from supplier_audit.scoring import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class OutputContractError(RuntimeError):
+    """An output table broke its contract: a defect of this program, not of the inputs."""
+
+
+def checked(model: type[pa.DataFrameModel], frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` validated against its output contract (a few failures named if it breaks)."""
+    try:
+        return model.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases.head(5)
+        found = "; ".join(
+            f"{c.column} {c.check} ({c.failure_case!r})" for c in cases.itertuples(index=False)
+        )
+        raise OutputContractError(f"{name} breaks its contract: {found}") from None
 
 
 @dataclass(frozen=True)
@@ -227,9 +246,8 @@ def write_inspection_outputs(run: AuditRun, inspection: InspectionOutcome) -> li
     """``inspection_plan.csv`` for machines and ``inspection-samples-<as_of>.xlsx`` for QA."""
     from supplier_audit.reporting.qa_workbook import write_qa_workbook
 
-    plan_csv = write_csv_atomic(
-        inspection.plan[list(PLAN_COLUMNS)], run.staging_dir / "inspection_plan.csv"
-    )
+    plan = checked(InspectionPlanRows, inspection.plan[list(PLAN_COLUMNS)], "inspection_plan.csv")
+    plan_csv = write_csv_atomic(plan, run.staging_dir / "inspection_plan.csv")
     workbook = write_qa_workbook(
         inspection.plan,
         run.staging_dir / f"inspection-samples-{run.as_of.isoformat()}.xlsx",
@@ -265,12 +283,10 @@ def report_stage(
             flagged = report_frames.flagged_reviews_view(
                 flagged_only(review_flags), attribution, names
             )
-            written.append(
-                write_csv_atomic(
-                    flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]],
-                    run.staging_dir / "review_flags.csv",
-                )
+            rows = checked(
+                ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
             )
+            written.append(write_csv_atomic(rows, run.staging_dir / "review_flags.csv"))
         report = RiskReportInputs(
             as_of=run.as_of,
             language=settings.report_language,
@@ -283,9 +299,8 @@ def report_stage(
             flagged_reviews=flagged,
         )
         if scoring is not None:
-            written.append(
-                write_csv_atomic(scoring.scores, run.staging_dir / SCORE_CSV, for_people=True)
-            )
+            scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
+            written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV, for_people=True))
             report.scores = scoring.scores
             report.evidence_gaps = report_frames.document_gaps(
                 scoring.evidence_gaps, names, language=settings.report_language

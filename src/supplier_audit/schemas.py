@@ -293,3 +293,93 @@ class QuarantineRows(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+
+# ------------------------------------------------------------------------------------ outputs
+
+RISK_TIERS: Final = ("low", "medium", "high", "critical")
+SCORE_LEADING_COLUMNS: Final = (
+    "supplier_id",
+    "supplier_name",
+    "counterfeit_risk",
+    "quality_risk",
+    "risk_tier",
+)
+
+
+class SupplierScores(pa.DataFrameModel):
+    """supplier_scores.csv: one row per supplier, its scores, tier, components, action, reasons."""
+
+    supplier_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    supplier_name: Series[str]
+    counterfeit_risk: Series[float] = pa.Field(ge=0, le=100)
+    quality_risk: Series[float] = pa.Field(ge=0, le=100)
+    risk_tier: Series[str] = pa.Field(isin=RISK_TIERS)
+    evidence_readiness: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    counterfeit_review_rate_shrunk: Series[float] = pa.Field(ge=0, le=1)
+    quality_review_rate_shrunk: Series[float] = pa.Field(ge=0, le=1)
+    counterfeit_units_found: Series[int] = pa.Field(ge=0)
+    counterfeit_risk_change: Series[float] = pa.Field(ge=-100, le=100, nullable=True)
+    previous_tier: Series[str] = pa.Field(isin=RISK_TIERS, nullable=True)
+    newly_high_or_critical: Series[bool]
+    recommended_action: Series[str] = pa.Field(str_length={"min_value": 1})
+    main_reasons: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @pa.dataframe_check
+    @classmethod
+    def columns_start_with_the_contract(cls, frame: pd.DataFrame) -> bool:
+        """supplier_scores.csv starts with these five columns, in this order."""
+        return list(frame.columns[:5]) == list(SCORE_LEADING_COLUMNS)
+
+
+class ReviewFlagRows(pa.DataFrameModel):
+    """review_flags.csv: one row per review with at least one flag."""
+
+    review_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    supplier_id: Series[str] = pa.Field(nullable=True)
+    quality_issue: Series[bool]
+    counterfeit_suspect: Series[bool]
+    categories: Series[str]
+    matched_terms: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check
+    @classmethod
+    def every_row_is_flagged(cls, frame: pd.DataFrame) -> pd.Series:
+        """Only reviews with a flag are listed."""
+        return frame["quality_issue"] | frame["counterfeit_suspect"]
+
+
+class InspectionPlanRows(pa.DataFrameModel):
+    """inspection_plan.csv: one row per lot to inspect tonight."""
+
+    shipment_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    supplier_id: Series[str]
+    sku: Series[str]
+    lot_size: Series[int] = pa.Field(ge=1)
+    inspection_level: Series[str] = pa.Field(isin=("S-1", "S-2", "S-3", "S-4", "I", "II", "III"))
+    severity: Series[str] = pa.Field(isin=("normal", "tightened", "reduced", "discontinued"))
+    aql: Series[float] = pa.Field(gt=0)
+    code_letter: Series[str] = pa.Field(str_matches=r"^[A-R]$")
+    sample_size: Series[int] = pa.Field(ge=1)
+    acceptance_number: Series[int] = pa.Field(ge=0)
+    rejection_number: Series[int] = pa.Field(ge=1)
+    full_inspection: Series[bool]
+    sampled_units: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check
+    @classmethod
+    def sample_fits_the_lot(cls, frame: pd.DataFrame) -> pd.Series:
+        """No sample is larger than its lot, and Re is above Ac."""
+        return (frame["sample_size"] <= frame["lot_size"]) & (
+            frame["rejection_number"] > frame["acceptance_number"]
+        )

@@ -599,7 +599,7 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
                     "kind": _tr("kind.review", language),
                     "severity": reviews.get("max_severity", 1),
                     "date": reviews["created_at"],
-                    "supplier_id": reviews.get("supplier_id"),
+                    "supplier_id": reviews.get("attributed_to", reviews.get("supplier_id")),
                     "supplier_name": reviews.get("supplier_name"),
                     "sku": reviews["sku"],
                     "reference": reviews["review_id"],

@@ -15,11 +15,11 @@ Modules: :mod:`.attribution` (review/complaint -> supplier weights), :mod:`.evid
 :mod:`.reasons` / :mod:`.messages` (bilingual words), :mod:`.history`, :mod:`.feedback`.
 """
 
+from supplier_audit.schemas import SupplierScores
 from supplier_audit.scoring.attribution import Attribution, attribute_items
 from supplier_audit.scoring.evidence import EvidenceResult, evidence_readiness
 from supplier_audit.scoring.feedback import self_check_candidates, tier_inspection_overrides
 from supplier_audit.scoring.history import append_history, history_dates, previous_scores
-from supplier_audit.scoring.schema import SupplierScores
 from supplier_audit.scoring.scores import ScoringResult, score_suppliers
 from supplier_audit.scoring.settings import TIERS, ScoringSettings, load_scoring_settings
 

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.schemas import SCORE_LEADING_COLUMNS
 from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.attribution import attribute_items
 from supplier_audit.scoring.evidence import evidence_readiness, lot_values_cny
@@ -51,7 +52,7 @@ QUALITY_COMPONENTS = (
     "lots_rejected",
     "switching",
 )
-LEADING_COLUMNS = ("supplier_id", "supplier_name", "counterfeit_risk", "quality_risk", "risk_tier")
+LEADING_COLUMNS = SCORE_LEADING_COLUMNS
 TRAILING_COLUMNS = ("recommended_action", "main_reasons")
 _RANK = {tier: i for i, tier in enumerate(TIERS)}
 
