@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -132,15 +133,24 @@ def _widths(frame: pd.DataFrame, columns: Sequence[Column], headers: Sequence[st
     return widths
 
 
+_TIER_FILLS = {tier: PatternFill("solid", fgColor=colour) for tier, colour in TIER_COLOURS.items()}
+_TIER_FONTS = {tier: Font(bold=True, color=colour) for tier, colour in TIER_TEXT_COLOURS.items()}
+_NO_FILL = PatternFill()
+_PLAIN_BOLD = Font(bold=True)
+# Small whole numbers (ratings, severities) read fine without a thousands format.
+_SMALL = 1000
+
+
 def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
+    """One cell of a table, styled by its column's kind (style objects are shared: openpyxl
+    hashes every style it is given, so fresh objects per cell would cost more than the data)."""
     if column.kind == "tier":
         tier = "" if is_blank(value) else str(value)
         return text_cell(
             sheet.ws,
             _tier_word(tier, language),
-            fill=PatternFill("solid", fgColor=TIER_COLOURS.get(tier, "FFFFFF")),
-            font=Font(bold=True, color=TIER_TEXT_COLOURS.get(tier, "000000")),
-            alignment=TOP,
+            fill=_TIER_FILLS.get(tier, _NO_FILL),
+            font=_TIER_FONTS.get(tier, _PLAIN_BOLD),
         )
     if column.kind == "bool":
         return text_cell(
@@ -148,14 +158,38 @@ def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
         )
     if column.kind in ("wrap", "text"):
         if is_blank(value):
-            return value_cell(sheet.ws, None)
-        return text_cell(sheet.ws, value, alignment=WRAP if column.kind == "wrap" else TOP)
+            return None
+        if column.kind == "wrap":
+            return text_cell(sheet.ws, value, alignment=WRAP)
+        return text_cell(sheet.ws, value)
+    if is_blank(value):
+        return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    cell = value_cell(sheet.ws, value, alignment=TOP)
-    if column.kind in FORMATS and not is_blank(value):
+    cell = value_cell(sheet.ws, value)
+    if column.kind in FORMATS and not (
+        column.kind == "int" and isinstance(value, int | float) and abs(value) < _SMALL
+    ):
         cell.number_format = FORMATS[column.kind]
     return cell
+
+
+def _wrapped_lines(
+    frame: pd.DataFrame, columns: Sequence[Column], widths: Sequence[float]
+) -> pd.Series:
+    """How many lines each row's wrapped texts need (vectorised: CJK characters count double)."""
+    lines = pd.Series(1, index=frame.index, dtype="int64")
+    for column, width in zip(columns, widths, strict=True):
+        if column.kind != "wrap":
+            continue
+        text = frame[column.name].astype("str").where(frame[column.name].notna(), "")
+        display = text.str.len() + text.str.count(
+            r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+        )
+        per_line = max(int(width) - 2, 4)
+        needed = -(-display // per_line) + text.str.count("\n")
+        lines = lines.where(lines >= needed, needed)
+    return lines.clip(upper=MAX_LINES)
 
 
 def _table(
@@ -175,7 +209,7 @@ def _table(
     widths = _widths(frame, columns, headers)
     for position, width in enumerate(widths, start=1):
         sheet.ws.column_dimensions[get_column_letter(position)].width = width
-    wrapped = [(i, widths[i]) for i, c in enumerate(columns) if c.kind == "wrap"]
+    line_counts = _wrapped_lines(frame, columns, widths).to_numpy()
     sheet.ws.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
     limit = EXCEL_MAX_ROWS - 2  # header and the note
@@ -191,8 +225,8 @@ def _table(
                 cells[text_position] = highlighted_cell(
                     sheet.ws, values[text_position], [(int(s[0]), int(s[1])) for s in row_spans]
                 )
-        if wrapped:
-            _fit_row_height(sheet, [(values[i], width) for i, width in wrapped])
+        if line_counts[row_number] > 1:
+            sheet.ws.row_dimensions[sheet.rows + 1].height = LINE_HEIGHT * line_counts[row_number]
         sheet.append(cells)
     last_row = sheet.rows
     if columns:
