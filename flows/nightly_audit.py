@@ -21,11 +21,24 @@ from supplier_audit import pipeline
 from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
-from supplier_audit.run import AuditRun, RunLockedError, today_in
+from supplier_audit.run import AuditRun, RunLockedError, StageFailed, today_in
 from supplier_audit.scoring import ScoringResult
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
+def _storage_failed(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry reading only when the storage failed (OSError), never for bad data."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@task(
+    name="ingest", cache_policy=NO_CACHE, retry_delay_seconds=10, retry_condition_fn=_storage_failed
+)
 def ingest(run: AuditRun) -> IngestResult | InputError:
     """Read and validate every input; a file that cannot be read comes back as the error."""
     try:
@@ -122,25 +135,33 @@ def nightly_audit(
         config=loaded,
     )
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
+    limit = loaded.settings.stage_timeout_minutes * 60
+
+    def stage(step: Any, *args: Any, **options: Any) -> Any:
+        """Run one stage as a task with the configured time limit; a failure names the stage."""
+        try:
+            return step.with_options(timeout_seconds=limit, **options)(*args)
+        except Exception as error:
+            raise StageFailed(step.name, error) from error
+
     try:
         with run.exclusive():
-            inputs = ingest(run)
+            inputs = stage(ingest, run, retries=loaded.settings.read_retries)
             if isinstance(inputs, InputError):
                 logger.error("input error: %s", inputs)
                 return Failed(message=f"input error: {inputs}")
             for name, table in inputs.tables.items():
                 logger.info("%s: %s", name, table.counts())
-            review_flags = flag_reviews(run, inputs)
-            status = switching(run, inputs)
-            scoring = score(run, inputs, review_flags, status)
-            inspection = plan_inspections(run, inputs, review_flags, status, scoring)
-            write_reports(run, inputs, inspection, review_flags, scoring)
-            final_dir = publish(run, inputs, scoring)
-            publish_artifacts(
-                pipeline.night_summary(
-                    run, inputs, final_dir, scoring=scoring, inspection=inspection
-                )
-            )
+            review_flags = stage(flag_reviews, run, inputs)
+            status = stage(switching, run, inputs)
+            scoring = stage(score, run, inputs, review_flags, status)
+            inspection = stage(plan_inspections, run, inputs, review_flags, status, scoring)
+            stage(write_reports, run, inputs, inspection, review_flags, scoring)
+            final_dir = stage(publish, run, inputs, scoring)
+        summary = pipeline.night_summary(
+            run, inputs, final_dir, scoring=scoring, inspection=inspection
+        )
+        stage(publish_artifacts, summary)
     except RunLockedError as refused:
         logger.error("%s", refused)
         return Failed(message=str(refused))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -165,3 +166,32 @@ def test_each_run_publishes_a_summary_the_top_risks_and_a_link(
     assert "Lots to inspect tonight" in str(latest["supplier-audit-summary"].data)
     assert "supplier_id" in str(latest["supplier-audit-top-risks"].data)
     assert "supplier-risk-2026-11-26.xlsx" in str(latest["supplier-audit-report"].data)
+
+
+def test_a_failing_stage_fails_the_night_naming_the_stage(
+    prefect_server: None, make_folder: Folder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from flows.nightly_audit import nightly_audit
+
+    from supplier_audit import pipeline
+
+    out = tmp_path / "reports"
+    folder = make_folder()
+    assert (
+        main(["run", "--data", str(folder), "--out", str(out), "--as-of", "2026-11-26"]) == EXIT_OK
+    )
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME}
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "report_stage", disk_full)
+    state = nightly_audit(
+        data_dir=str(folder), out_dir=str(out), as_of=dt.date(2026, 11, 26), return_state=True
+    )
+    assert state.is_failed()
+    assert "stage reports failed: OSError" in (state.message or "")
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME}
+    assert after == before  # the published night and the history are untouched, nothing partial

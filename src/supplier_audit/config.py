@@ -114,6 +114,8 @@ class AuditConfig(_Strict):
     seed: int = Field(ge=0)
     report_language: Literal["zh", "en"]
     lock_wait_seconds: float = Field(ge=0)
+    stage_timeout_minutes: float = Field(gt=0)
+    read_retries: int = Field(ge=0, le=10)
     ingest: IngestSettings
     sampling: SamplingSettings
     schedule: ScheduleSettings

@@ -43,6 +43,14 @@ _VERSIONED_PACKAGES = (
 LOCK_NAME = ".supplier-audit.lock"
 
 
+class StageFailed(RuntimeError):
+    """A stage of the night failed; the message names the stage and the cause."""
+
+    def __init__(self, stage: str, cause: BaseException) -> None:
+        self.stage = stage
+        super().__init__(f"stage {stage} failed: {type(cause).__name__}: {cause}")
+
+
 class RunLockedError(RuntimeError):
     """Another run is writing to the same output folder."""
 
