@@ -308,6 +308,81 @@ def test_batch_path_agrees_with_the_per_text_analysis() -> None:
         assert spans == expected, text
 
 
+def _mixed_reviews(count: int, seed: int) -> list[str]:
+    """Texts pieced together from the lexicon's own words: terms next to cues, modifiers,
+    post cues, question markers, hearsay, containers, coordination, price words, ignored
+    phrases, punctuation, spaces, full-width and traditional forms. Every rule of the reading
+    meets every other one somewhere in here."""
+    lexicon = load_lexicon()
+    rng = np.random.default_rng(seed)
+    words = [w for name in lexicon.negation for w in lexicon.words(name)]
+    pools = [
+        sorted(t.text for t in lexicon.terms),
+        sorted(set(words)),
+        [*"，。？?!！：:、；;.,() ", " ", "  ", "\n", "～", "-", "“"],
+        [*"的了是很有我这个东西买收到好一般", "good", "the", "it", "a", "was", "ed", "s"],
+        ["A", "Ｆ", "質", "貨", "假 货", "\u3000", "FAKE", "Not", "!?"],
+    ]
+    chosen = rng.choice(len(pools), size=(count, 11), p=[0.3, 0.3, 0.2, 0.17, 0.03])
+    sizes = rng.integers(1, 12, count)
+    out = []
+    for row, size in zip(chosen, sizes, strict=True):
+        parts = [pools[p][int(rng.integers(len(pools[p])))] for p in row[:size]]
+        out.append(("" if rng.random() < 0.6 else " ").join(parts))
+    return out
+
+
+def test_vectorised_reading_agrees_with_the_per_text_analysis_on_mixed_texts() -> None:
+    """The hit table (one automaton pass, numpy rules) must flag what the regexes read."""
+    texts = _mixed_reviews(4000, seed=20261126)
+    out = flag_texts(texts)
+    for text, row in zip(texts, out.itertuples(), strict=True):
+        hits = [h for h in explain_text(text) if h["flagged"]]
+        assert row.spans == [(h["start"], h["end"], h["term"]) for h in hits], text
+        assert row.matched_terms == ";".join(dict.fromkeys(h["term"] for h in hits)), text
+        assert row.categories == ";".join(sorted({h["category"] for h in hits})), text
+        assert row.max_severity == max((h["severity"] for h in hits), default=0), text
+
+
+def test_hit_table_decides_most_reviews_as_the_batch_reading_does() -> None:
+    """Plain reviews are read by the hit table, identically to ``Matcher.batch``; only rare
+    rows are left undecided for the per-text reading (what keeps flag_texts within a few
+    times a bare RE2 scan when every review is distinct)."""
+    from supplier_audit.review_terms.hit_table import reader_for
+    from supplier_audit.review_terms.matcher import matcher_for
+
+    lexicon = load_lexicon()
+    matcher = matcher_for(lexicon)
+    plain = [
+        "质量太差了，用了两天就坏了", "不是正品，防伪码查不到", "没有异味，不掉色", "是假货",
+        "broke after a week, cheap plastic", "no smell at all, not fake", "线头多",
+        "一点也不臭", "不是假货，但是质量差", "并非假货", "not genuine", "没有色差",
+    ]  # fmt: skip
+    texts = [f"{t}，第{i}次买" for i, t in enumerate(plain * 40)]
+    big = "\x00".join(texts) + "\x00"
+    row_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    every = np.ones(len(texts), dtype=bool)
+    row, start, end, term, negated, doubt, undecided = reader_for(matcher, lexicon).read(
+        big, row_starts, readable=every, asking=~every
+    )
+    assert not doubt.any()
+    assert np.unique(row[undecided]).size < len(texts) // 10
+    terms = reader_for(matcher, lexicon).terms
+    decided: dict[int, list[tuple[int, int, str, bool]]] = {}
+    for r, a, b, t, neg, left in zip(row, start, end, term, negated, undecided, strict=True):
+        flagged = bool(neg) == (terms[t].polarity == "positive")
+        if flagged and not left:
+            offset = int(row_starts[r])
+            decided.setdefault(int(r), []).append(
+                (a - offset, b - offset, terms[t].text, bool(neg))
+            )
+    expected: dict[int, list[tuple[int, int, str, bool]]] = {}
+    for r, a, b, t, neg in matcher.batch(texts):
+        if r not in set(row[undecided].tolist()):
+            expected.setdefault(r, []).append((a, b, t.text, neg))
+    assert decided == expected
+
+
 # -------------------------------------------------------------------------- properties
 
 BASE_TEXTS = [

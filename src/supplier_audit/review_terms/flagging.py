@@ -2,13 +2,19 @@
 
 Reviews repeat (好评, platform default texts, copied praise), so each distinct text is
 flagged once (Arrow ``dictionary_encode``) and its flags are gathered back to every row;
-when a sample shows the texts are mostly distinct, that step is skipped.
+when a sample shows the texts are mostly distinct (as a shop's review column usually is),
+that step is skipped.
 
-The hot path is vectorised: the distinct texts are normalised with pyarrow kernels and RE2
-alternations of every term mark the rows that can match. Only those rows (typically a
-minority) reach Python, and most of them in one batch (see ``matcher``); each hit is read
-for negation cues right before it, and in its clause (split on punctuation and contrast
-words such as 但是 / "but") for doubting questions.
+The hot path is vectorised: the texts are case-folded with pyarrow kernels and RE2
+alternations of every term mark the rows that can match (the rows needing NFKC,
+traditional -> simplified or filler removal are found in the same passes and normalised
+in Python, with the index map that takes spans back to the original text). The candidate
+rows are joined into one buffer and read by the hit table (see ``hit_table``): one
+Aho-Corasick pass finds the terms, numpy reads the negation chain before each hit and the
+clause of hits in rows with a question. Only the rows it cannot decide (a cue after the
+term, a price word, a term joined to a negated one, an ignored phrase, a quoted question,
+a contrast word in a questioned clause, unusual whitespace, hearsay or a shipping box
+before a hit) reach the per-text regexes of ``matcher``; the result is the same.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import functools
 import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,9 +32,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from supplier_audit.review_terms.lexicon import Lexicon, Term, load_lexicon
+from supplier_audit.review_terms.flag_table import FlaggedRows, HitTable
+from supplier_audit.review_terms.hit_table import reader_for
+from supplier_audit.review_terms.lexicon import Lexicon, Term, load_lexicon, re2_literal
 from supplier_audit.review_terms.matcher import Hit, Matcher, matcher_for, reported_term
-from supplier_audit.review_terms.normalise import normalise_column, normalise_with_map
+from supplier_audit.review_terms.normalise import (
+    fold_column,
+    normalise_slow_rows,
+    normalise_with_map,
+    slow_pattern,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -123,28 +137,44 @@ def flag_texts(
         quality = np.zeros(k + 1, dtype=bool)
         counterfeit = np.zeros(k + 1, dtype=bool)
         severity = np.zeros(k + 1, dtype=np.int64)
-        categories = np.full(k + 1, "", dtype=object)
-        matched = np.full(k + 1, "", dtype=object)
-        spans: list[list[tuple[int, int, str]]] = [[] for _ in range(k + 1)]
+        # the string columns as indices into small tables whose entry 0 is ""
+        category_of = np.zeros(k + 1, dtype=np.int64)
+        terms_of = np.zeros(k + 1, dtype=np.int64)
+        category_names: list[str] = [""]
+        term_lists: list[str] = [""]
+        span_lists = np.empty(0, dtype=object)
+        where = np.zeros(0, dtype=np.int64)
         if k:
-            _flag_column(distinct, matcher_for(lex), lex, quality, counterfeit, severity,
-                         categories, matched, spans)  # fmt: skip
-        per_text = np.empty(k + 1, dtype=object)
-        for i, row_spans in enumerate(spans):  # item by item: numpy would broadcast lists
-            per_text[i] = row_spans
-        span_column = np.empty(n, dtype=object)
+            flagged = _flag_column(distinct, matcher_for(lex), lex)
+            where = flagged.rows
+            quality[where] = flagged.quality
+            counterfeit[where] = flagged.counterfeit
+            severity[where] = flagged.severity
+            category_names += flagged.categories
+            category_of[where] = flagged.category_index + 1
+            term_lists += flagged.terms
+            terms_of[where] = flagged.term_index + 1
+            span_lists = flagged.spans
+        # every row gets its own list, so that changing one row's spans changes no other
+        span_column = np.fromiter(([] for _ in range(n)), dtype=object, count=n)
         if deduplicate:
-            # every row gets its own list, so that changing one row's spans changes no other
-            span_column[:] = [row_spans.copy() for row_spans in per_text[codes].tolist()]
-        else:
-            span_column[:] = per_text[:n]
+            per_text = np.full(k + 1, -1, dtype=np.int64)
+            per_text[where] = np.arange(len(where))
+            holder = np.nonzero(per_text[codes] >= 0)[0]
+            span_column[holder] = np.fromiter(
+                (span_lists[j].copy() for j in per_text[codes[holder]].tolist()),
+                dtype=object,
+                count=len(holder),
+            )
+        elif len(where):
+            span_column[where] = span_lists
         take = pa.array(codes)
         frame = pd.DataFrame(
             {
                 "quality_issue": quality[codes],
                 "counterfeit_suspect": counterfeit[codes],
-                "categories": _take_str(categories, take),
-                "matched_terms": _take_str(matched, take),
+                "categories": _take_str(category_names, category_of, take),
+                "matched_terms": _take_str(term_lists, terms_of, take),
                 "spans": span_column,
                 "max_severity": severity[codes],
             },
@@ -165,9 +195,11 @@ def _mostly_repeated(values: pa.Array, *, sample: int = 20_000) -> bool:
     return int(pc.count_distinct(picked, mode="all").as_py()) < sample // 2
 
 
-def _take_str(per_text: np.ndarray, codes: pa.Array) -> pd.api.extensions.ExtensionArray:
-    """A pandas string array holding ``per_text[codes]``, gathered by Arrow."""
-    gathered = pa.array(per_text, type=pa.large_string()).take(codes)
+def _take_str(
+    table: list[str], per_text: np.ndarray, codes: pa.Array
+) -> pd.api.extensions.ExtensionArray:
+    """A pandas string array holding ``table[per_text[codes]]``, gathered by Arrow."""
+    gathered = pa.array(table, type=pa.large_string()).take(pa.array(per_text).take(codes))
     out: pd.api.extensions.ExtensionArray = pd.array(gathered, dtype="str")
     return out
 
@@ -188,18 +220,65 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _flag_column(
-    values: pa.Array, matcher: Matcher, lexicon: Lexicon, quality: np.ndarray,
-    counterfeit: np.ndarray, severity: np.ndarray, categories: np.ndarray,
-    matched: np.ndarray, spans: list[list[tuple[int, int, str]]],
-) -> None:  # fmt: skip
-    """Fill the output arrays in place for the rows that flag something."""
-    column = normalise_column(values)
+#: the most alternation branches a prefilter pattern may have to take the slow-row pattern
+#: along in the same RE2 pass (about 1,300 exhaust RE2's DFA budget: see ``matcher``)
+_SHARED_SCAN_BRANCHES = 600
+
+
+@dataclass(frozen=True)
+class _ScannedColumn:
+    """``normalise_column``'s result, and whether each row may hold a term (if not slow)."""
+
+    folded: pa.Array
+    slow_rows: pa.Array
+    slow_text: pa.Array
+    may_hold_term: np.ndarray
+
+
+def _normalise_and_scan(values: pa.Array, lexicon: Lexicon) -> _ScannedColumn:
+    """Normalise like ``normalise_column`` and scan for terms, in as few RE2 passes as can be.
+
+    The pattern of rows needing further normalisation rides along with the smallest term
+    pattern when its DFA has room: a row matching that pass either holds a term or is such a
+    row, which one pass over the (few) matching rows then tells apart.
+    """
+    folded = fold_column(values)
+    slow = slow_pattern()
+    patterns = prefilter_patterns(lexicon)
+    branches = [p.count("|") + 1 for p in patterns]
+    shared = int(np.argmin(branches)) if patterns else -1
+    if shared >= 0 and branches[shared] > _SHARED_SCAN_BRANCHES:
+        shared = -1
+    hit = np.zeros(len(folded), dtype=bool)
+    for i, pattern in enumerate(patterns):
+        if i == shared:
+            pattern = f"{pattern}|{slow}"
+        hit |= pc.match_substring_regex(folded, pattern).to_numpy(zero_copy_only=False)
+    if shared >= 0:
+        maybe = np.nonzero(hit)[0]
+        is_slow = pc.match_substring_regex(pc.take(folded, pa.array(maybe)), slow)
+        slow_rows = pa.array(maybe[is_slow.to_numpy(zero_copy_only=False)], type=pa.uint64())
+    else:
+        slow_rows = pc.indices_nonzero(pc.match_substring_regex(folded, slow))
+    slow_text = normalise_slow_rows(pc.take(folded, slow_rows))
+    return _ScannedColumn(folded, slow_rows, slow_text, hit)
+
+
+#: whitespace other than a single space: ``\s+`` in terms and cues may then match more than
+#: one character, so such rows are read by the per-text regexes
+_ODD_SPACE = (
+    r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}"
+    r"\x{2029}\x{202f}\x{205f}\x{3000}]|  "
+)
+
+
+def _flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> FlaggedRows:
+    """The flags of the rows of ``values`` that flag something."""
+    column = _normalise_and_scan(values, lexicon)
     slow_rows = column.slow_rows.to_numpy()
     is_slow = np.zeros(len(values), dtype=bool)
     is_slow[slow_rows] = True
-    fast_hit = scan_any_term(column.folded, lexicon).to_numpy(zero_copy_only=False)
-    fast_rows = np.nonzero(fast_hit & ~is_slow)[0]
+    fast_rows = np.nonzero(column.may_hold_term & ~is_slow)[0]
     slow_hit = scan_any_term(column.slow_text, lexicon).to_numpy(zero_copy_only=False)
     slow_cand = slow_rows[slow_hit] if len(slow_rows) else slow_rows
 
@@ -207,86 +286,87 @@ def _flag_column(
         "%d texts: %d may hold a term, %d need Python normalisation",
         len(values), len(fast_rows), len(slow_rows),
     )  # fmt: skip
-    per_row: dict[int, list[tuple[int, int, str, Term]]] = {}
+    table = HitTable(reader_for(matcher, lexicon))
     origins: dict[int, list[int]] = {}
     # rows needing Python normalisation join the others once normalised (with the index map
     # that takes their spans back to the original text)
-    texts = pc.take(column.folded, pa.array(fast_rows)).to_pylist()
+    slow_texts: list[str] = []
     if len(slow_cand):
         raw = pc.take(values, pa.array(slow_cand)).to_pylist()
         for i, text in zip(slow_cand.tolist(), raw, strict=True):
             norm, origins[i] = normalise_with_map(text)
-            texts.append(norm)
+            slow_texts.append(norm)
     rows = np.concatenate([fast_rows, slow_cand]).astype(np.int64)
     if not len(rows):
-        return
-    cand = pa.array(texts, type=pa.large_string())
-    complex_mask = pc.match_substring_regex(cand, matcher.complex_re2).to_numpy(
-        zero_copy_only=False
-    )
+        return table.flagged(origins)
+    cand = pa.concat_arrays([
+        pc.take(column.folded, pa.array(fast_rows)).cast(pa.large_string()),
+        pa.array(slow_texts, type=pa.large_string()),
+    ])  # fmt: skip
+    # texts with a question or an ignored phrase, and texts with unusual whitespace: one scan
+    # of all, then one of each kind over the few found
+    complex_mask = np.zeros(len(cand), dtype=bool)
+    odd = np.zeros(len(cand), dtype=bool)
+    either = pc.match_substring_regex(cand, f"{matcher.complex_re2}|{_ODD_SPACE}")
+    marked = np.nonzero(either.to_numpy(zero_copy_only=False))[0]
+    if len(marked):
+        some = pc.take(cand, pa.array(marked))
+        complex_mask[marked] = pc.match_substring_regex(some, matcher.complex_re2).to_numpy(
+            zero_copy_only=False
+        )
+        odd[marked] = pc.match_substring_regex(some, _ODD_SPACE).to_numpy(zero_copy_only=False)
     if matcher.short_terms:  # one-character terms: the batch scan cannot find them
         complex_mask = np.ones(len(cand), dtype=bool)
-    simple = np.nonzero(~complex_mask)[0]
+    # rows with a question are read vectorised too, but for the hits near the question
+    asking = np.zeros(len(cand), dtype=bool)
+    vectorised = table.reader.available and not matcher.short_terms
+    if vectorised and table.reader.reads_questions:
+        asking = complex_mask & ~odd
+        ignore = [*lexicon.words("zh_ignore"), *lexicon.words("en_ignore")]
+        if ignore and asking.any():
+            where = np.nonzero(asking)[0]
+            pattern = "|".join(re2_literal(w) for w in ignore)
+            masked = pc.match_substring_regex(pc.take(cand, pa.array(where)), pattern)
+            asking[where[masked.to_numpy(zero_copy_only=False)]] = False
+        complex_mask = complex_mask & ~asking
+    readable = ~complex_mask & ~odd & vectorised
+    per_row: dict[int, list[tuple[int, int, str, Term]]] = {}
+    simple = np.nonzero(~complex_mask & ~readable)[0]
+    if readable.any():
+        to_batch, to_clauses = table.read(cand, readable, asking, rows, matcher)
+        simple = np.sort(np.concatenate([simple, to_batch]))
+        complex_mask[to_clauses] = True
+    logger.debug(
+        "%d candidate texts: %d read by the batch scan, %d by the clause analysis, "
+        "the rest vectorised", len(cand), len(simple), int(complex_mask.sum()),
+    )  # fmt: skip
     if len(simple):
+        texts = pc.take(cand, pa.array(simple)).to_pylist()
         simple_rows = rows[simple]
-        for r, start, end, term, negated in matcher.batch([texts[j] for j in simple]):
+        for r, start, end, term, negated in matcher.batch(texts):
             reported = reported_term(term, negated=negated, doubt=False)
             per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
         # hearsay or a shipping box can only unflag a hit: read in their clause again only
         # the rows the batch flagged that mention one
         if matcher.context_re2:
-            context = pc.match_substring_regex(cand, matcher.context_re2).to_numpy(
-                zero_copy_only=False
-            )
-            for j in simple[context[simple]].tolist():
-                row = int(rows[j])
+            context = pc.match_substring_regex(
+                pc.take(cand, pa.array(simple)), matcher.context_re2
+            ).to_numpy(zero_copy_only=False)
+            for j in np.nonzero(context)[0].tolist():
+                row = int(simple_rows[j])
                 found = per_row.get(row)
                 if found and matcher.may_have_context(
                     texts[j], [(start, term) for start, _, _, term in found]
                 ):
                     del per_row[row]
                     _add_hits(per_row, row, matcher.hits(texts[j]))
-    for j in np.nonzero(complex_mask)[0].tolist():
-        _add_hits(per_row, int(rows[j]), matcher.hits(texts[j]))
-
-    # one pass over the flagged rows; the numeric columns are then filled in one go
-    flagged = list(per_row)
-    is_quality: list[bool] = []
-    is_counterfeit: list[bool] = []
-    worst: list[int] = []
-    row_categories: list[str] = []
-    row_terms: list[str] = []
-    for i in flagged:
-        found = per_row[i]
-        origin = origins.get(i)
-        if len(found) == 1:  # the usual case, kept cheap
-            a, b, reported, term = found[0]
-            is_quality.append(not term.counterfeit)
-            is_counterfeit.append(term.counterfeit)
-            worst.append(term.severity)
-            row_categories.append(term.category)
-            row_terms.append(reported)
-            spans[i] = [
-                (a, b, reported) if origin is None else (origin[a], origin[b - 1] + 1, reported)
-            ]
-            continue
-        terms = [t for _, _, _, t in found]
-        is_quality.append(any(not t.counterfeit for t in terms))
-        is_counterfeit.append(any(t.counterfeit for t in terms))
-        worst.append(max(t.severity for t in terms))
-        row_categories.append(";".join(sorted({t.category for t in terms})))
-        row_terms.append(";".join(dict.fromkeys(r for _, _, r, _ in found)))
-        if origin is None:
-            spans[i] = [(a, b, r) for a, b, r, _ in found]
-        else:
-            spans[i] = [(origin[a], origin[b - 1] + 1, r) for a, b, r, _ in found]
-    if flagged:
-        where = np.array(flagged, dtype=np.int64)
-        quality[where] = is_quality
-        counterfeit[where] = is_counterfeit
-        severity[where] = worst
-        categories[where] = row_categories
-        matched[where] = row_terms
+    complex_rows = np.nonzero(complex_mask)[0]
+    if len(complex_rows):
+        texts = pc.take(cand, pa.array(complex_rows)).to_pylist()
+        for j, text in zip(complex_rows.tolist(), texts, strict=True):
+            _add_hits(per_row, int(rows[j]), matcher.hits(text))
+    table.add_python(per_row)
+    return table.flagged(origins)
 
 
 def _add_hits(

@@ -13,6 +13,8 @@ Two ways to read texts, with the same result (tests compare them on every dev-se
   (see ``may_have_context``).
 
 A counterfeit term followed by a price word (山寨本的价格) names a price level in both.
+``hit_table.VectorReader`` applies the same rules to many texts as whole-array operations
+and leaves the rows it cannot decide to these two.
 """
 
 from __future__ import annotations

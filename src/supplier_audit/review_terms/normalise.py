@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -100,49 +101,54 @@ def _char_form(ch: str) -> str:
     return form
 
 
+class _FormTable(dict[int, str]):
+    """``str.translate`` table: the normalised form of every character, filled on demand."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        form = ch.lower() if ch.isascii() else _char_form(ch)
+        if len(self) < 200_000:
+            self[code] = form
+        return form
+
+
+_FORMS = _FormTable()
+
+
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """Return the normalised text and, per normalised character, its index in ``text``.
 
     Characters are normalised one by one (NFKC, ASCII case folding, traditional ->
     simplified), then fillers between Chinese characters are dropped.
     """
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            chars.append(ch.lower())
-            origin.append(i)
-            continue
-        form = _CHAR_FORMS.get(ch) or _char_form(ch)
-        if len(form) == 1:
-            chars.append(form)
-            origin.append(i)
-        else:
-            for out in form:
-                chars.append(out)
-                origin.append(i)
-    return _drop_fillers(chars, origin)
+    if text.isascii():  # nothing but case to fold, and no Chinese to drop fillers between
+        return text.lower(), list(range(len(text)))
+    norm = text.translate(_FORMS)
+    if len(norm) == len(text):  # every character kept its length (no form is empty)
+        origin = list(range(len(text)))
+    else:
+        forms = _FORMS
+        origin = [i for i, ch in enumerate(text) for _ in forms[ord(ch)]]
+    runs = [m.span() for m in _FILLER_RUN.finditer(norm)]
+    if not runs:
+        return norm, origin
+    # a maximal run of fillers is dropped when Chinese characters stand on both sides
+    kept_text: list[str] = []
+    kept_origin: list[int] = []
+    previous = 0
+    for start, end in runs:
+        kept_text.append(norm[previous:start])
+        kept_origin += origin[previous:start]
+        previous = end
+    kept_text.append(norm[previous:])
+    kept_origin += origin[previous:]
+    return "".join(kept_text), kept_origin
 
 
-def _drop_fillers(chars: list[str], origin: list[int]) -> tuple[str, list[int]]:
-    """Remove runs of filler characters that sit between two Chinese characters."""
-    keep_chars: list[str] = []
-    keep_origin: list[int] = []
-    n = len(chars)
-    i = 0
-    while i < n:
-        ch = chars[i]
-        if ch in FILLER_CHARS and keep_chars and is_han(keep_chars[-1]):
-            j = i
-            while j < n and chars[j] in FILLER_CHARS:
-                j += 1
-            if j < n and is_han(chars[j]):
-                i = j
-                continue
-        keep_chars.append(ch)
-        keep_origin.append(origin[i])
-        i += 1
-    return "".join(keep_chars), keep_origin
+_HAN_RANGES = "\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff"  # as ``is_han``
+_FILLER_RUN = re.compile(
+    f"(?<=[{_HAN_RANGES}])[{re.escape(''.join(sorted(FILLER_CHARS)))}]+(?=[{_HAN_RANGES}])"
+)
 
 
 def normalise_term(term: str) -> str:
@@ -173,20 +179,38 @@ def normalise_column(texts: pa.Array) -> NormalisedColumn:
     full-width letters into ASCII ones. Full-width punctuation (，！？) is left as it is on
     this path: clause splitting reads both widths.
     """
-    folded = pc.ascii_lower(pc.fill_null(texts, ""))
-    slow = pc.or_(
-        pc.match_substring_regex(folded, _NFKC_NEEDED),
-        pc.match_substring_regex(folded, traditional_class() + "|" + _HAN_FILLER_HAN),
+    folded = fold_column(texts)
+    slow_rows = pc.indices_nonzero(pc.match_substring_regex(folded, slow_pattern()))
+    return NormalisedColumn(
+        folded=folded,
+        slow_rows=slow_rows,
+        slow_text=normalise_slow_rows(pc.take(folded, slow_rows)),
     )
-    slow_rows = pc.indices_nonzero(slow)
-    subset = pc.take(folded, slow_rows)
-    if len(subset):
-        subset = pc.ascii_lower(
-            pc.replace_substring(pc.utf8_normalize(subset, "NFKC"), _RIGHT_QUOTE, "'")
-        )
-        table = traditional_to_simplified_table()
-        subset = pa.array([s.translate(table) for s in subset.to_pylist()], folded.type)
-        # twice: RE2 matches do not overlap, so "假 货 差" needs a second pass
-        for _ in range(2):
-            subset = pc.replace_substring_regex(subset, _HAN_FILLER_HAN, r"\1\2")
-    return NormalisedColumn(folded=folded, slow_rows=slow_rows, slow_text=subset)
+
+
+def fold_column(texts: pa.Array) -> pa.Array:
+    """Every text lower-cased (ASCII), missing texts as ""."""
+    folded: pa.Array = pc.ascii_lower(pc.fill_null(texts, ""))
+    return folded
+
+
+@functools.cache
+def slow_pattern() -> str:
+    """RE2 pattern of the rows :func:`normalise_column` must normalise further: a character
+    NFKC changes, a traditional character, or filler between Chinese characters."""
+    return _NFKC_NEEDED + "|" + traditional_class() + "|" + _HAN_FILLER_HAN
+
+
+def normalise_slow_rows(subset: pa.Array) -> pa.Array:
+    """The full normalisation of folded texts that match :func:`slow_pattern`."""
+    if not len(subset):
+        return subset
+    subset = pc.ascii_lower(
+        pc.replace_substring(pc.utf8_normalize(subset, "NFKC"), _RIGHT_QUOTE, "'")
+    )
+    table = traditional_to_simplified_table()
+    subset = pa.array([s.translate(table) for s in subset.to_pylist()], subset.type)
+    # twice: RE2 matches do not overlap, so "假 货 差" needs a second pass
+    for _ in range(2):
+        subset = pc.replace_substring_regex(subset, _HAN_FILLER_HAN, r"\1\2")
+    return subset
