@@ -192,3 +192,26 @@ def test_manifest_conserves_every_row_and_flags_name_their_supplier(
     named = flags[flags["supplier_id"] != ""]
     assert set(named["supplier_id"]) <= suppliers  # an id, never a list of shares
     assert (flags["attributed_to"] != "").all()
+
+
+def test_contacts_buyers_write_are_masked_in_the_report(small_world: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(small_world, data)
+    reviews = pd.read_csv(data / "reviews.csv", dtype=str, keep_default_na=False)
+    extra = reviews.iloc[[0]].assign(
+        review_id="RV-CONTACT", text="假货！加我微信或打电话13812345678，邮箱 buyer.li@163.com"
+    )
+    pd.concat([reviews, extra]).to_csv(data / "reviews.csv", index=False)
+    night = run_night(data, tmp_path / "reports")
+    book = openpyxl.load_workbook(night / f"supplier-risk-{AS_OF}.xlsx", rich_text=True)
+    evidence = book["证据"]
+    header = [c.value for c in evidence[1]]
+    text_col, ref_col = header.index("内容") + 1, header.index("编号") + 1
+    row = next(
+        r for r in range(2, evidence.max_row + 1) if evidence.cell(r, ref_col).value == "RV-CONTACT"
+    )
+    cell = evidence.cell(row, text_col).value
+    shown = "".join(block if isinstance(block, str) else block.text for block in cell)
+    assert "13812345678" not in shown and "138****5678" in shown
+    assert "buyer.li@163.com" not in shown
+    assert cell[0].text == "假货" and cell[0].font.b  # the term is still highlighted

@@ -84,3 +84,47 @@ def test_a_failed_stage_leaves_the_published_night_untouched(tmp_path: Path) -> 
         raise RuntimeError("disk full")
     assert (run.final_dir / "report.txt").read_text(encoding="utf-8") == "first"
     assert sorted(p.name for p in run.out_dir.iterdir()) == [LOCK_NAME, "2026-11-26"]
+
+
+def test_a_night_moved_aside_by_a_killed_rerun_is_restored(tmp_path: Path) -> None:
+    run = AuditRun(
+        data_dir=tmp_path,
+        out_dir=tmp_path / "out",
+        as_of=dt.date(2026, 11, 26),
+        config=load_config(),
+    )
+    with run.exclusive():
+        (run.staging_dir / "report.txt").write_text("published", encoding="utf-8")
+        run.publish()
+    # a rerun died between its two renames: the night is only in .retired-<date>-<pid>
+    os.replace(run.final_dir, run.out_dir / ".retired-2026-11-26-99999")
+    with output_lock(run.out_dir):
+        pass
+    assert (run.final_dir / "report.txt").read_text(encoding="utf-8") == "published"
+    assert not list(run.out_dir.glob(".retired-*"))
+
+
+def test_a_failed_second_rename_puts_the_earlier_night_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = AuditRun(
+        data_dir=tmp_path,
+        out_dir=tmp_path / "out",
+        as_of=dt.date(2026, 11, 26),
+        config=load_config(),
+    )
+    with run.exclusive():
+        (run.staging_dir / "report.txt").write_text("first", encoding="utf-8")
+        run.publish()
+    real_replace = os.replace
+
+    def failing_replace(source: object, target: object) -> None:
+        if str(source).endswith(run.staging_dir.name):
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError), run.exclusive():
+        (run.staging_dir / "report.txt").write_text("second", encoding="utf-8")
+        run.publish()
+    assert (run.final_dir / "report.txt").read_text(encoding="utf-8") == "first"

@@ -223,17 +223,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_flag(args: argparse.Namespace) -> int:
     """Print what the review flagger finds in a text, and why."""
-    from supplier_audit.review_terms import explain_text, flag_texts, load_lexicon
+    from supplier_audit.pipeline import configured_lexicon
+    from supplier_audit.review_terms import explain_text, flag_texts
 
     try:
         settings = load_config(args.config).settings
     except ConfigError as exc:
         return _fail(str(exc))
-    lexicon = (
-        load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
-        if settings.lexicon or settings.lexicon_replace
-        else None
-    )
+    lexicon = configured_lexicon(settings)
     for text in args.texts:
         verdict = flag_texts([text], lexicon=lexicon).iloc[0]
         print(text)

@@ -116,6 +116,7 @@ class AuditConfig(_Strict):
     lock_wait_seconds: float = Field(ge=0)
     stage_timeout_minutes: float = Field(gt=0)
     read_retries: int = Field(ge=0, le=10)
+    mask_contacts_in_reports: bool
     ingest: IngestSettings
     sampling: SamplingSettings
     schedule: ScheduleSettings

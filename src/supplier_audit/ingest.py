@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
@@ -258,7 +257,8 @@ def _row_rules(typed: pd.DataFrame, spec: TableSpec) -> pd.Series:
         bad = typed["closed_on"].notna() & (typed["closed_on"] < typed["opened_on"])
         reasons = reasons.where(~bad, "closed_on is before opened_on")
     elif spec.name == "inspections":
-        bad = typed["counterfeit_units"].fillna(0) > typed["sample_size"].fillna(np.inf)
+        # Only where both were read (an unreadable sample size has its own reason already).
+        bad = (typed["counterfeit_units"] > typed["sample_size"]).fillna(False).astype(bool)
         reasons = reasons.where(~bad, "counterfeit_units is more than sample_size")
     return reasons
 

@@ -26,6 +26,7 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException
 
 from supplier_audit.config import AuditConfig
 from supplier_audit.schemas import INPUT_TABLES, TableSpec
@@ -353,7 +354,26 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
         records = cast(list[list[object]], list(reader))
     except csv.Error as exc:
         raise InputError(path, f"not a readable CSV file ({exc})") from exc
+    if text.count('"') % 2 and _ends_inside_quotes(text, delimiter):
+        raise InputError(
+            path,
+            f'row {len(records)} opens a quoted cell (") that is never closed, so every later '
+            "line would be read into that one cell; remove the stray quote or close it",
+        )
     return [_Sheet(rows=records, label="")], encoding
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """Whether the CSV ends inside a quoted cell (the csv module accepts that silently).
+
+    A closing quote and a line break are appended: only when the text ended inside a quoted
+    cell do they close it and leave the sentinel as a record of its own.
+    """
+    probe = text if text.endswith(("\n", "\r")) else text + "\n"
+    last: list[str] = []
+    for record in csv.reader(io.StringIO(probe + '"\n\x01end', newline=""), delimiter=delimiter):
+        last = record
+    return last == ["\x01end"]
 
 
 def _check_workbook(path: Path, settings: AuditConfig) -> None:
@@ -380,15 +400,39 @@ def _workbook_sheets(path: Path, settings: AuditConfig) -> list[_Sheet]:
     try:
         book = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged files
+        if _is_xml_attack(exc):
+            raise InputError(
+                path,
+                "refused: the workbook's XML declares entities or a DTD, which Excel never "
+                "writes (a possible 'billion laughs' XML bomb); save it again from Excel",
+            ) from exc
         raise InputError(
             path, f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})"
         ) from exc
     sheets = []
     for name, grid in book.items():
-        texts = grid.map(_cell_text)
+        texts = grid.map(_cell_text).astype(object)
+        # pandas infers a string dtype whose missing value is NaN; empty cells must stay None
+        # (a NaN header cell would otherwise become a column named 'nan').
+        texts = texts.where(texts.notna(), None)
         rows = [list(r) for r in texts.itertuples(index=False, name=None)]
         sheets.append(_Sheet(rows=rows, label=f"[{name}]" if len(book) > 1 else ""))
     return sheets
+
+
+def _is_xml_attack(error: BaseException) -> bool:
+    """Whether defusedxml (which openpyxl uses when installed) refused the XML behind ``error``.
+
+    openpyxl wraps the refusal in a ValueError about "invalid XML"; the cause chain keeps it.
+    """
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _parquet_frame(path: Path) -> pd.DataFrame:
@@ -404,6 +448,9 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(series):
             has_time = bool((series.dropna() != series.dropna().dt.normalize()).any())
             fmt = "%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"
+            if getattr(series.dt, "tz", None) is not None:
+                # An instant (e.g. UTC): keep its offset so it is converted to local time.
+                fmt = "%Y-%m-%d %H:%M:%S%z"
             texts[str(column)] = series.dt.strftime(fmt).astype(object).where(series.notna(), None)
         elif pd.api.types.is_bool_dtype(series):
             texts[str(column)] = series.map({True: "true", False: "false"}).astype(object)

@@ -32,6 +32,7 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _INTEGER = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$"
 _DECIMAL = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$"
 _CURRENCY_MARKS = r"^[¥$€£]\s*|\s*(?:元|rmb|cny)$"
+_LARGEST_EXACT_INTEGER = 2**53
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,19 @@ def parse_int(cells: pd.Series, column: str) -> Parsed:
     ok = text.str.fullmatch(_INTEGER).fillna(False).astype(bool)
     digits = text.where(ok).str.replace(",", "", regex=False).str.replace(r"\.0+$", "", regex=True)
     numbers = pd.to_numeric(digits, errors="coerce")
+    # Past 2**53 a float no longer holds every whole number (and past 2**63 the cast to Int64
+    # fails): no lot size or rating is that large, so such a cell is a typo, not a count.
+    too_large = numbers.abs() > _LARGEST_EXACT_INTEGER
+    numbers = numbers.where(~too_large)
     fractional = text.notna() & ~ok & text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
-    not_number = text.notna() & ~ok & ~fractional
+    # Digits NFKC leaves alone (e.g. Arabic-Indic ٣) match the pattern but are no number.
+    not_number = text.notna() & ((~ok & ~fractional) | (ok & numbers.isna() & ~too_large))
     problems = _problems(cells, fractional, "{column} '{value}' is not a whole number", column)
     problems = problems.where(
         ~not_number, _problems(cells, not_number, "{column} '{value}' is not a number", column)
+    )
+    problems = problems.where(
+        ~too_large, _problems(cells, too_large, "{column} '{value}' is too large", column)
     )
     return Parsed(numbers.astype("Int64"), problems)
 
@@ -89,7 +98,7 @@ def parse_decimal(cells: pd.Series, column: str) -> Parsed:
     bare = text.str.lower().str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
     ok = bare.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     numbers = pd.to_numeric(bare.where(ok).str.replace(",", "", regex=False), errors="coerce")
-    failed = text.notna() & ~ok
+    failed = text.notna() & (~ok | numbers.isna())
     return Parsed(
         numbers.astype("float64"),
         _problems(cells, failed, "{column} '{value}' is not a number", column),
@@ -162,6 +171,19 @@ def _date_parts(text: pd.Series, *, excel_serial: pd.Series) -> tuple[pd.DataFra
         for name in ("year", "month", "day", "hour", "minute", "second"):
             numeric[name] = numeric[name].where(~serial, getattr(stamps.dt, name))
     ambiguous = text.str.fullmatch(_AMBIGUOUS_DATE).fillna(False).astype(bool)
+    # 25:00 or a zone of -99:99 would otherwise roll silently into another day: not a time.
+    zone_hours = pd.to_numeric(parts["zone"].str[1:3], errors="coerce")
+    zone_minutes = pd.to_numeric(
+        parts["zone"].str.replace(":", "", regex=False).str[3:5], errors="coerce"
+    )
+    impossible = (
+        (numeric["hour"] > 23)
+        | (numeric["minute"] > 59)
+        | (numeric["second"] > 59)
+        | (zone_hours > 14)
+        | (zone_minutes > 59)
+    )
+    numeric.loc[impossible, "year"] = np.nan
     numeric["zone"] = parts["zone"]
     return numeric, ambiguous
 

@@ -17,9 +17,11 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
+from supplier_audit.config import AuditConfig
 from supplier_audit.ingest import IngestResult, ingest_folder
 from supplier_audit.io import write_csv_atomic
-from supplier_audit.review_terms import flag_texts, load_lexicon
+from supplier_audit.privacy import mask_contacts
+from supplier_audit.review_terms import Lexicon, flag_texts, load_lexicon
 from supplier_audit.run import (
     AuditRun,
     build_manifest,
@@ -86,6 +88,33 @@ REVIEW_FLAG_COLUMNS = (
 )
 
 
+def configured_lexicon(settings: AuditConfig) -> Lexicon | None:
+    """The review lexicon the settings ask for (None: the shipped one)."""
+    if settings.lexicon or settings.lexicon_replace:
+        return load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
+    return None
+
+
+def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
+    """Reviews with the phone numbers and e-mail addresses buyers wrote masked, when configured.
+
+    Masking can change a text's length, so the highlighted spans of a changed text are found
+    again on the masked text (the flags themselves do not depend on contact details).
+    """
+    if not settings.mask_contacts_in_reports or flagged.empty:
+        return flagged
+    masked = mask_contacts(flagged["text"])
+    changed = masked.notna() & (masked != flagged["text"])
+    if not changed.any():
+        return flagged
+    result = flagged.assign(text=masked)
+    refound = flag_texts(masked[changed], lexicon=configured_lexicon(settings))
+    result.loc[changed, "spans"] = pd.Series(
+        refound["spans"].to_numpy(), index=masked[changed].index
+    )
+    return result
+
+
 def flag_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
     """Flag quality and counterfeit terms in every valid review.
 
@@ -95,13 +124,8 @@ def flag_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
     """
     settings = run.settings
     with run.stage("flag_reviews"):
-        lexicon = (
-            load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
-            if settings.lexicon or settings.lexicon_replace
-            else None
-        )
         reviews = ingest["reviews"]
-        flags = flag_texts(reviews["text"], lexicon=lexicon)
+        flags = flag_texts(reviews["text"], lexicon=configured_lexicon(settings))
         lots = ingest["shipments"].set_index("shipment_id")["supplier_id"]
         supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lots))
         flagged = pd.concat(
@@ -281,7 +305,7 @@ def report_stage(
         flagged = None
         if review_flags is not None:
             flagged = report_frames.flagged_reviews_view(
-                flagged_only(review_flags), attribution, names
+                masked_for_people(flagged_only(review_flags), settings), attribution, names
             )
             rows = checked(
                 ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
@@ -300,7 +324,7 @@ def report_stage(
         )
         if scoring is not None:
             scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
-            written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV, for_people=True))
+            written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
             report.scores = scoring.scores
             report.evidence_gaps = report_frames.document_gaps(
                 scoring.evidence_gaps, names, language=settings.report_language

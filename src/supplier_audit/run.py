@@ -94,10 +94,22 @@ def output_lock(out_dir: Path, *, wait_seconds: float = 0.0) -> Iterator[None]:
 
 
 def _remove_leftovers(out_dir: Path) -> None:
-    """Staging folders of runs that died before publishing (only called under the lock)."""
-    for leftover in [*out_dir.glob(".staging-*"), *out_dir.glob(".retired-*")]:
+    """Tidy what runs that died left behind (only called under the lock).
+
+    A staging folder is half-written work: removed. A retired night whose place is empty is the
+    only copy of a published night (the run died between its two renames): restored.
+    """
+    for leftover in sorted(out_dir.glob(".staging-*")):
         log.warning("removing %s left by an interrupted run", leftover)
         shutil.rmtree(leftover, ignore_errors=True)
+    for retired in sorted(out_dir.glob(".retired-*")):
+        night = out_dir / retired.name.removeprefix(".retired-").rsplit("-", 1)[0]
+        if night.exists():
+            log.warning("removing %s left by an interrupted run", retired)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            log.warning("restoring %s from %s left by an interrupted run", night, retired)
+            os.replace(retired, night)
 
 
 def package_versions() -> dict[str, str]:
@@ -173,12 +185,22 @@ class AuditRun:
                 self.abandon()
 
     def publish(self) -> Path:
-        """Rename the staging folder into ``<out>/<as_of>/``, replacing an earlier run's."""
+        """Rename the staging folder into ``<out>/<as_of>/``, replacing an earlier run's.
+
+        Two renames: the earlier night moves aside, the new one moves in. If the second fails,
+        the earlier night is moved back; if the process dies between them, the next run finds
+        the retired folder with no night in its place and restores it (_remove_leftovers).
+        """
         final = self.final_dir
         retired = self.out_dir / f".retired-{self.as_of.isoformat()}-{os.getpid()}"
         if final.exists():
             os.replace(final, retired)
-        os.replace(self.staging_dir, final)
+        try:
+            os.replace(self.staging_dir, final)
+        except BaseException:
+            if retired.exists() and not final.exists():
+                os.replace(retired, final)
+            raise
         shutil.rmtree(retired, ignore_errors=True)
         log.info("reports published in %s", final)
         return final
