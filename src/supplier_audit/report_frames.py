@@ -25,9 +25,17 @@ def _word(words: dict[str, tuple[str, str]], key: object, language: str) -> str:
     return pair[0] if language == "zh" else pair[1]
 
 
-def attributed_to(attribution: pd.DataFrame, table: str) -> pd.Series:
-    """Per review or complaint id, who it is attributed to: ``S1``, or ``S1 60% · S2 40%``."""
+def attributed_to(
+    attribution: pd.DataFrame, table: str, items: pd.Series | None = None
+) -> pd.Series:
+    """Per review or complaint id, who it is attributed to: ``S1``, or ``S1 60% · S2 40%``.
+
+    ``items`` limits the work to the ids the caller shows (the flagged reviews of a big night
+    are a small share of all reviews).
+    """
     rows = attribution[attribution["table"] == table]
+    if items is not None:
+        rows = rows[rows["item_id"].isin(items)]
     if rows.empty:
         return pd.Series(dtype="str")
     rows = rows.sort_values(["item_id", "weight", "supplier_id"], ascending=[True, False, True])
@@ -46,7 +54,8 @@ def flagged_reviews_view(
     """Flagged reviews with who they are attributed to and the supplier's name."""
     view = flagged.copy()
     if attribution is not None:
-        view["attributed_to"] = view["review_id"].map(attributed_to(attribution, "reviews"))
+        who = attributed_to(attribution, "reviews", view["review_id"])
+        view["attributed_to"] = view["review_id"].map(who)
     else:
         view["attributed_to"] = view["supplier_id"]
     view["attributed_to"] = view["attributed_to"].fillna(view["supplier_id"])
@@ -68,7 +77,7 @@ def upheld_complaints(
     chosen = complaints[
         complaints["status"].isin(["upheld", "settled"]) & (complaints["opened_on"] >= since)
     ].copy()
-    who = attributed_to(attribution, "complaints")
+    who = attributed_to(attribution, "complaints", chosen["complaint_id"])
     chosen["supplier_id"] = chosen["supplier_id"].fillna(chosen["complaint_id"].map(who))
     chosen["supplier_name"] = chosen["supplier_id"].map(supplier_names)
     serious = (chosen["complaint_type"] == "counterfeit") & (chosen["status"] == "upheld")
