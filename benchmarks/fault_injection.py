@@ -62,6 +62,17 @@ STAGES = (
     "report_stage",
     "finish",
 )
+# pipeline.audit_night's stage names -> the pipeline functions the faults are injected into
+STAGE_FUNCTIONS = {
+    "ingest": "ingest_stage",
+    "flag": "flag_stage",
+    "switching": "switching_stage",
+    "score": "score_stage",
+    "feedback": "sampling_feedback",
+    "inspection": "inspection_stage",
+    "report": "report_stage",
+    "finish": "finish",
+}
 LEFTOVER_PATTERNS = (".staging-*", ".retired-*", "*.tmp", "*.partial")
 KILL_MARKER = "fault-injection: reached "
 
@@ -77,32 +88,15 @@ def run_night(
     Each stage is looked up on ``pipeline`` when it is called, so a replaced stage is used.
     """
 
-    def stage(name: str, *args: Any, **kwargs: Any) -> Any:
-        result = getattr(pipeline, name)(*args, **kwargs)
+    def around(name: str, stage: Callable[[], Any]) -> Any:
+        result = stage()
         if after_stage is not None:
-            after_stage(name)
+            after_stage(STAGE_FUNCTIONS[name])
         return result
 
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config())
     with run.exclusive():
-        inputs = stage("ingest_stage", run)
-        flags = stage("flag_stage", run, inputs)
-        status = stage("switching_stage", run, inputs)
-        scoring = stage("score_stage", run, inputs, flags, status)
-        levels, self_check = stage("sampling_feedback", run, inputs, flags, scoring)
-        inspection = stage(
-            "inspection_stage",
-            run,
-            inputs,
-            status=status,
-            level_by_supplier=levels,
-            self_check=self_check,
-        )
-        stage(
-            "report_stage", run, inputs, inspection=inspection, review_flags=flags, scoring=scoring
-        )
-        published: Path = stage("finish", run, inputs, scoring=scoring)
-        return published
+        return pipeline.audit_night(run, around=around)
 
 
 # ----------------------------------------------------------------------------------- faults

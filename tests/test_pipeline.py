@@ -26,21 +26,10 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_night(data: Path, out: Path, as_of: dt.date = AS_OF, config: Path | None = None) -> Path:
-    """The nightly recipe of flows/nightly_audit.py, stage by stage, without Prefect."""
+    """The nightly recipe without Prefect."""
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config(config))
     with run.exclusive():
-        inputs = pipeline.ingest_stage(run)
-        flags = pipeline.flag_stage(run, inputs)
-        status = pipeline.switching_stage(run, inputs)
-        scoring = pipeline.score_stage(run, inputs, flags, status)
-        levels, self_check = pipeline.sampling_feedback(run, inputs, flags, scoring)
-        inspection = pipeline.inspection_stage(
-            run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-        )
-        pipeline.report_stage(
-            run, inputs, inspection=inspection, review_flags=flags, scoring=scoring
-        )
-        return pipeline.finish(run, inputs, scoring=scoring)
+        return pipeline.audit_night(run)
 
 
 def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -418,3 +420,39 @@ def night_summary(
         top_risks=report_frames.top_risks_table(scores) if scores is not None else [],
         report_path=report.resolve(),
     )
+
+
+Around = Callable[[str, Callable[[], Any]], Any]
+
+
+def _call(name: str, stage: Callable[[], Any]) -> Any:
+    return stage()
+
+
+def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
+    """The whole night without an orchestrator, stage after stage; returns the published folder.
+
+    The same recipe as ``flows/nightly_audit.py`` (which runs each stage as a Prefect task), for
+    tests, benchmarks and fault injection. ``around(name, stage)`` runs each stage and may time,
+    profile or interrupt it. The caller holds ``run.exclusive()``. Stages are looked up when they
+    run, so a replaced stage function is the one used.
+    """
+    inputs = around("ingest", lambda: ingest_stage(run))
+    flags = around("flag", lambda: flag_stage(run, inputs))
+    status = around("switching", lambda: switching_stage(run, inputs))
+    scoring = around("score", lambda: score_stage(run, inputs, flags, status))
+    levels, self_check = around("feedback", lambda: sampling_feedback(run, inputs, flags, scoring))
+    inspection = around(
+        "inspection",
+        lambda: inspection_stage(
+            run, inputs, status=status, level_by_supplier=levels, self_check=self_check
+        ),
+    )
+    around(
+        "report",
+        lambda: report_stage(
+            run, inputs, inspection=inspection, review_flags=flags, scoring=scoring
+        ),
+    )
+    published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring))
+    return published
