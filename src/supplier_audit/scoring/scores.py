@@ -415,6 +415,8 @@ def _add_trend(frame: pd.DataFrame, previous: pd.DataFrame | None) -> None:
 def _actions(frame: pd.DataFrame, settings: ScoringSettings, language: str) -> pd.Series:
     by_tier = {tier: getattr(settings.actions[tier], language) for tier in TIERS}
     action = frame["risk_tier"].map(by_tier).astype("string")
+    # A discontinued supplier (ISO 2859-1 9.4) gets the discontinuation's own action whatever
+    # its tier: "stop purchasing until corrected" beside a tier's "none" or "stop now" would
+    # contradict or repeat itself.
     stop = getattr(settings.actions["discontinued"], language)
-    separator = msg.REASON_SEPARATOR[language]
-    return action.where(~frame["inspection_discontinued"], stop + separator + action)
+    return action.where(~frame["inspection_discontinued"], stop)
