@@ -173,6 +173,13 @@ def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
     return cell
 
 
+def _top(cell: Any) -> Any:
+    """The cell aligned to the top, beside wrapped texts in the same row (small tables only)."""
+    if cell is not None:
+        cell.alignment = TOP
+    return cell
+
+
 def _wrapped_lines(
     frame: pd.DataFrame, columns: Sequence[Column], widths: Sequence[float]
 ) -> pd.Series:
@@ -431,9 +438,11 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
             [
                 text_cell(sheet.ws, row.supplier_id, alignment=TOP),
                 text_cell(sheet.ws, row.supplier_name, alignment=WRAP),
-                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
-                _data_cell(
-                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                _top(_data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language)),
+                _top(
+                    _data_cell(
+                        sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                    )
                 ),
                 text_cell(sheet.ws, reason, alignment=WRAP),
                 text_cell(sheet.ws, action, alignment=WRAP),
@@ -494,9 +503,11 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
             [
                 text_cell(sheet.ws, row.supplier_id),
                 text_cell(sheet.ws, row.supplier_name),
-                _data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language),
-                _data_cell(
-                    sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                _top(_data_cell(sheet, row.risk_tier, Column("risk_tier", "tier"), language)),
+                _top(
+                    _data_cell(
+                        sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                    )
                 ),
                 text_cell(
                     sheet.ws, _first_reason(getattr(row, "main_reasons", "")), alignment=WRAP
