@@ -233,3 +233,17 @@ def test_data_quality_and_run_info(book_path: Path) -> None:
     assert [c.value for c in quality[3]] == ["reviews", 9, 8, 1, 0]
     run_info = [c.value for row in book["运行信息"].iter_rows() for c in row if c.value]
     assert "ef" * 32 in run_info and "ab" * 32 in run_info and 7 in run_info
+
+
+def test_the_evidence_sheet_lists_the_worst_items_up_to_the_configured_cap(tmp_path: Path) -> None:
+    reviews = flagged_reviews([f"差{i}" for i in range(30)]).assign(
+        max_severity=[3 if i < 5 else 1 for i in range(30)]
+    )
+    path = write_risk_report(
+        inputs(flagged_reviews=reviews, max_evidence_rows=10), tmp_path / "r.xlsx"
+    )
+    sheet = openpyxl.load_workbook(path)["证据"]
+    assert sheet.max_row == 12  # header, 10 items, the note
+    severities = [sheet.cell(r, 2).value for r in range(2, 12)]
+    assert severities[:5] == [3] * 5  # the most serious come first
+    assert "仅列出最严重的前 10 条（共 30 条）" in sheet.cell(12, 1).value

@@ -117,6 +117,7 @@ class AuditConfig(_Strict):
     stage_timeout_minutes: float = Field(gt=0)
     read_retries: int = Field(ge=0, le=10)
     mask_contacts_in_reports: bool
+    report_max_evidence_rows: int = Field(ge=100, le=1_048_574)
     ingest: IngestSettings
     sampling: SamplingSettings
     schedule: ScheduleSettings

@@ -323,6 +323,7 @@ def report_stage(
             inspection_plan=inspection.plan if inspection is not None else None,
             recent_inspections=_recent_inspections(run, ingest),
             flagged_reviews=flagged,
+            max_evidence_rows=settings.report_max_evidence_rows,
         )
         if scoring is not None:
             scores = checked(SupplierScores, scoring.scores, SCORE_CSV)

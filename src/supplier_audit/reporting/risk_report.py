@@ -82,6 +82,8 @@ class RiskReportInputs:
     inspection_plan: pd.DataFrame | None = None
     recent_inspections: pd.DataFrame | None = None
     data_period: tuple[dt.date, dt.date] | None = None
+    # The Evidence sheet lists the worst this many items (review_flags.csv has every one).
+    max_evidence_rows: int | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -207,19 +209,24 @@ def _table(
     *,
     highlight: tuple[str, str] | None = None,
     bars: Sequence[str] = (),
+    max_rows: int | None = None,
 ) -> _Sheet:
-    """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit."""
+    """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit
+    (or at ``max_rows``, with a note saying where the full list is)."""
     columns = [c for c in columns if c.name in frame.columns]
     headers = [_tr(c.label_key or c.name, language) for c in columns]
     sheet = _Sheet(book, title)
     widths = _widths(frame, columns, headers)
     for position, width in enumerate(widths, start=1):
         sheet.ws.column_dimensions[get_column_letter(position)].width = width
-    line_counts = _wrapped_lines(frame, columns, widths).to_numpy()
     sheet.ws.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
     limit = EXCEL_MAX_ROWS - 2  # header and the note
+    note = "capped_note"
+    if max_rows is not None and max_rows < limit:
+        limit, note = max_rows, "evidence_capped_note"
     shown = frame.iloc[:limit]
+    line_counts = _wrapped_lines(shown, columns, widths).to_numpy()
     names = [c.name for c in columns]
     text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
     spans = shown[highlight[1]].tolist() if highlight and highlight[1] in shown.columns else None
@@ -255,9 +262,7 @@ def _table(
             [
                 text_cell(
                     sheet.ws,
-                    _tr("capped_note", language).format(
-                        shown=f"{limit:,}", total=f"{len(frame):,}"
-                    ),
+                    _tr(note, language).format(shown=f"{limit:,}", total=f"{len(frame):,}"),
                     font=Font(italic=True, color="C00000"),
                 )
             ]
@@ -764,6 +769,7 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
             EVIDENCE_COLUMNS,
             language,
             highlight=("text", "spans"),
+            max_rows=inputs.max_evidence_rows,
         )
     if inputs.evidence_gaps is not None:
         _table(
