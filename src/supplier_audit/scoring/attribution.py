@@ -42,6 +42,53 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.mask(values == "")
 
 
+def _window_quantities(keys: pd.DataFrame, lots: pd.DataFrame, lookback_days: int) -> pd.DataFrame:
+    """Per (sku, day) and supplier of that SKU, the quantity it delivered in the window
+    [day - lookback_days, day].
+
+    Cumulative quantities per (sku, supplier) looked up at the window's two ends (merge_asof),
+    so the work grows with keys x suppliers of a SKU, not keys x lots of a SKU (which exploded
+    with a million lots).
+    """
+    columns = ["sku", "day", "supplier_id", "quantity"]
+    if keys.empty or lots.empty:
+        return pd.DataFrame(
+            {
+                "sku": pd.Series(dtype="str"),
+                "day": pd.Series(dtype="datetime64[us]"),
+                "supplier_id": pd.Series(dtype="str"),
+                "quantity": pd.Series(dtype="float64"),
+            }
+        )
+    # One key type on both sides (merge_asof refuses mixed object / string keys).
+    keys = keys.astype({"sku": "str"})
+    lots = lots.astype({"sku": "str", "supplier_id": "str"})
+    daily = lots.groupby(["sku", "supplier_id", "received"], as_index=False, sort=True).agg(
+        quantity=("quantity", "sum")
+    )
+    daily["delivered"] = daily.groupby(["sku", "supplier_id"], sort=False)["quantity"].cumsum()
+    daily = daily.sort_values("received", kind="stable")
+    pairs = keys.merge(daily[["sku", "supplier_id"]].drop_duplicates(), on="sku", how="inner")
+
+    def delivered_by(day: pd.Series) -> pd.Series:
+        at = pairs.assign(at=day).sort_values("at", kind="stable")
+        found = pd.merge_asof(
+            at,
+            daily[["sku", "supplier_id", "received", "delivered"]],
+            left_on="at",
+            right_on="received",
+            by=["sku", "supplier_id"],
+            direction="backward",
+        )
+        return pd.Series(found["delivered"].fillna(0.0).to_numpy(), index=at.index)
+
+    through_day = delivered_by(pairs["day"])
+    before_window = delivered_by(pairs["day"] - pd.Timedelta(days=lookback_days + 1))
+    quantity = through_day.sort_index() - before_window.sort_index()
+    result = pairs.assign(quantity=quantity.to_numpy())[columns]
+    return result.sort_values(["sku", "day", "supplier_id"], kind="stable").reset_index(drop=True)
+
+
 def attribute_items(
     items: pd.DataFrame,
     shipments: pd.DataFrame,
@@ -95,14 +142,7 @@ def attribute_items(
             "quantity": shipments["quantity"].astype("float64").to_numpy(),
         }
     )
-    candidates = keys.merge(lots, on="sku", how="inner")
-    earliest = candidates["day"] - pd.Timedelta(days=lookback_days)
-    candidates = candidates[
-        (candidates["received"] <= candidates["day"]) & (candidates["received"] >= earliest)
-    ]
-    shares = candidates.groupby(["sku", "day", "supplier_id"], as_index=False, sort=False)[
-        "quantity"
-    ].sum()
+    shares = _window_quantities(keys, lots, lookback_days)
     shares = shares[shares["quantity"] > 0]
     totals = shares.groupby(["sku", "day"], sort=False)["quantity"].transform("sum")
     shares["weight"] = shares["quantity"] / totals
