@@ -587,7 +587,8 @@ def read_table(table: str, paths: Iterable[Path], settings: AuditConfig) -> RawT
 # Writing
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Text Excel would read as a formula when typed into a cell (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
@@ -603,9 +604,7 @@ def defuse_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("str")
-        risky = (
-            series.notna() & text.str.startswith(_FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
-        )
+        risky = series.notna() & text.str.startswith(FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
         if risky.any():
             guarded[column] = series.astype(object).where(~risky, "'" + text)
     return guarded

@@ -9,6 +9,11 @@ import pandas as pd
 
 from supplier_audit.sampling import plan_lots
 
+# Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
+REASON_SEPARATORS = r"\n|; |；"
+_WORST_FIRST = ("critical", "high", "medium", "low")
+
+
 _REQUIREMENT_WORDS = {
     "brand_authorization": ("品牌授权书", "brand authorization"),
     "purchase_invoice_or_contract": ("进货发票或合同", "purchase invoice or contract"),
@@ -154,10 +159,7 @@ def run_summary_markdown(
         tiers = scores["risk_tier"].value_counts()
         lines.append(
             "**Suppliers per tier:** "
-            + ", ".join(
-                f"{tier} {int(tiers.get(tier, 0))}"
-                for tier in ("critical", "high", "medium", "low")
-            )
+            + ", ".join(f"{tier} {int(tiers.get(tier, 0))}" for tier in _WORST_FIRST)
         )
         if "newly_high_or_critical" in scores.columns and scores["previous_tier"].notna().any():
             newly = scores[scores["newly_high_or_critical"].fillna(False).astype(bool)]
@@ -175,16 +177,24 @@ def run_summary_markdown(
     return "\n".join(lines)
 
 
+def ranked_by_risk(scores: pd.DataFrame) -> pd.DataFrame:
+    """Suppliers worst first: tier, then counterfeit risk, then quality risk, then id."""
+    order = {tier: rank for rank, tier in enumerate(_WORST_FIRST)}
+    ranked = scores.assign(_tier_rank=scores["risk_tier"].map(order).fillna(len(order)))
+    return ranked.sort_values(
+        ["_tier_rank", "counterfeit_risk", "quality_risk", "supplier_id"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    ).drop(columns="_tier_rank")
+
+
 def top_risks_table(scores: pd.DataFrame, *, top: int = 10) -> list[dict[str, object]]:
     """The top risks as plain rows (for a table artifact): id, name, tier, scores, reason."""
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    ranked = scores.assign(_rank=scores["risk_tier"].map(order)).sort_values(
-        ["_rank", "counterfeit_risk", "supplier_id"], ascending=[True, False, True], kind="stable"
-    )
-    shown = ranked.head(top).assign(
+    ranked = ranked_by_risk(scores).head(top)
+    shown = ranked.assign(
         counterfeit_risk=ranked["counterfeit_risk"].round(1),
         quality_risk=ranked["quality_risk"].round(1),
-        main_reason=ranked["main_reasons"].astype("str").str.split(r"；|; ", regex=True).str[0],
+        main_reason=ranked["main_reasons"].astype("str").str.split(REASON_SEPARATORS).str[0],
     )
     columns = [
         "supplier_id",

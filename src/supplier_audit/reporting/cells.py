@@ -19,11 +19,12 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from supplier_audit.io import FORMULA_START
+
 # Excel's limits (Microsoft, "Excel specifications and limits").
 EXCEL_MAX_CELL_CHARS = 32_767
 EXCEL_MAX_ROWS = 1_048_576
 TRUNCATION_MARKER = " …[truncated]"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_text(value: object) -> str:
@@ -114,4 +115,4 @@ def display_width(text: object) -> int:
 
 def starts_like_formula(text: str) -> bool:
     """Whether Excel would read this text as a formula if it were typed into a cell."""
-    return text.startswith(_FORMULA_START)
+    return text.startswith(FORMULA_START)

@@ -15,9 +15,7 @@ cell with Excel's quote prefix, and characters a workbook cannot hold are stripp
 from __future__ import annotations
 
 import logging
-import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,17 +24,18 @@ from typing import Final
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from supplier_audit.reporting.cells import clean_text, display_width, is_blank, starts_like_formula
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_SHEET: Final = {"zh": "抽检清单", "en": "Inspection list"}
 NO_WAREHOUSE: Final = {"zh": "未指定仓库", "en": "No warehouse"}
-FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -80,25 +79,13 @@ _SEVERITY_ZH: Final = {
     "discontinued": "暂停(加严抽检)",
 }
 _MAX_WIDTH: Final = 48
-_EXCEL_MAX_CELL_CHARS: Final = 32_767
-
-
-def clean_text(value: object) -> str:
-    """Text a workbook cell can hold: control characters removed, cut to Excel's cell limit."""
-    text = str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    return text if len(text) <= _EXCEL_MAX_CELL_CHARS else text[: _EXCEL_MAX_CELL_CHARS - 1] + "…"
-
-
-def _display_width(text: str) -> int:
-    # CJK (wide and full-width) characters take two columns in Excel's default fonts
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _write_text(cell: Cell, value: object) -> None:
     """Write input data as a string cell, never a formula."""
     text = clean_text(value)
     cell.value = text
-    if text.startswith(FORMULA_TRIGGERS):
+    if starts_like_formula(text):
         cell.data_type = "s"
         cell.quotePrefix = True
 
@@ -114,14 +101,8 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _cell_value(column: str, value: object, language: str) -> object:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if column == "severity" and language == "zh":
         return _SEVERITY_ZH.get(str(value), str(value))
@@ -153,7 +134,7 @@ def _fill_sheet(
         cell.fill = result_fill if column.result else header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = border
-        widths[index] = max(column.width, _display_width(label), len(column.name)) + 2
+        widths[index] = max(column.width, display_width(label), len(column.name)) + 2
     sheet.row_dimensions[1].height = 32
 
     records = lots.to_dict("records")
@@ -171,7 +152,7 @@ def _fill_sheet(
                 wrapped = column.name in _WRAPPED
                 cell.alignment = Alignment(wrap_text=wrapped, vertical="top")
                 longest = max(
-                    (_display_width(part) for part in str(cell.value).split("\n")), default=0
+                    (display_width(part) for part in str(cell.value).split("\n")), default=0
                 )
                 widths[index] = min(_MAX_WIDTH, max(widths[index], longest + 2))
             elif value is not None:
@@ -246,7 +227,7 @@ def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: 
     if default is not None:
         workbook.remove(default)
     warehouses = (
-        plan["warehouse"].map(lambda w: None if _is_blank(w) or not str(w).strip() else str(w))
+        plan["warehouse"].map(lambda w: None if is_blank(w) or not str(w).strip() else str(w))
         if "warehouse" in plan.columns
         else pd.Series([None] * len(plan), index=plan.index, dtype=object)
     )

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from supplier_audit.report_frames import REASON_SEPARATORS, ranked_by_risk
 from supplier_audit.reporting.cells import (
     EXCEL_MAX_ROWS,
     display_width,
@@ -324,16 +325,6 @@ SUPPLIER_COLUMNS = (
 )
 
 
-def _ranked(scores: pd.DataFrame) -> pd.DataFrame:
-    order = {t: i for i, t in enumerate(TIERS)}
-    ranked = scores.assign(_tier_rank=scores["risk_tier"].map(order).fillna(len(TIERS)))
-    return ranked.sort_values(
-        ["_tier_rank", "counterfeit_risk", "quality_risk", "supplier_id"],
-        ascending=[True, False, False, True],
-        kind="stable",
-    ).drop(columns="_tier_rank")
-
-
 def _section(sheet: _Sheet, title: str) -> None:
     sheet.append([text_cell(sheet.ws, title, font=Font(bold=True, size=13))])
 
@@ -418,7 +409,7 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
     scores = inputs.scores
     if scores is None or scores.empty:
         return
-    ranked = _ranked(scores)
+    ranked = ranked_by_risk(scores)
 
     sheet.blank()
     _section(sheet, tr("top_risks"))
@@ -525,7 +516,7 @@ def _first_reason(reasons: object) -> str:
     """The main reason: the first of the reasons (they are joined by '; ' or '；')."""
     if is_blank(reasons):
         return ""
-    return re.split(r"\n|; |；", str(reasons))[0]
+    return re.split(REASON_SEPARATORS, str(reasons))[0]
 
 
 def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
@@ -755,7 +746,7 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
         _table(
             book,
             _tr("sheet.suppliers", language),
-            _ranked(inputs.scores),
+            ranked_by_risk(inputs.scores),
             SUPPLIER_COLUMNS,
             language,
             bars=("counterfeit_risk", "quality_risk"),
