@@ -276,20 +276,6 @@ LINE_HEIGHT = 15.0
 MAX_LINES = 8
 
 
-def _fit_row_height(sheet: _Sheet, texts: Sequence[tuple[object, float]]) -> None:
-    """Give the next row the height its wrapped texts need (write-only sheets do not autofit)."""
-    lines = 1
-    for text, width in texts:
-        if not is_blank(text):
-            per_line = max(width - 2, 4)
-            needed = sum(
-                max(1, -(-display_width(part) // int(per_line))) for part in str(text).split("\n")
-            )
-            lines = max(lines, needed)
-    if lines > 1:
-        sheet.ws.row_dimensions[sheet.rows + 1].height = LINE_HEIGHT * min(lines, MAX_LINES)
-
-
 def _print_setup(sheet: _Sheet, *, title_rows: str | None) -> None:
     """Landscape, one page wide, the header row repeated on every printed page."""
     if title_rows:
@@ -426,10 +412,20 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
             ],
         )
     )
-    for row in ranked.head(TOP_RISKS_SHOWN).itertuples(index=False):
-        reason = _first_reason(getattr(row, "main_reasons", ""))
-        action = getattr(row, "recommended_action", "")
-        _fit_row_height(sheet, [(reason, 56), (action, 44)])
+    top = ranked.head(TOP_RISKS_SHOWN)
+    texts = pd.DataFrame(
+        {
+            "reason": top.get("main_reasons", pd.Series("", index=top.index)).map(_first_reason),
+            "action": top.get("recommended_action", pd.Series("", index=top.index)),
+        }
+    )
+    wrapped = (Column("reason", "wrap"), Column("action", "wrap"))
+    lines = _wrapped_lines(texts, wrapped, (56, 44)).to_numpy()
+    for row, reason, action, needed in zip(
+        top.itertuples(index=False), texts["reason"], texts["action"], lines, strict=True
+    ):
+        if needed > 1:
+            sheet.ws.row_dimensions[sheet.rows + 1].height = LINE_HEIGHT * needed
         sheet.append(
             [
                 text_cell(sheet.ws, row.supplier_id, alignment=TOP),
