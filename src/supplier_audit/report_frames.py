@@ -11,7 +11,7 @@ from supplier_audit.sampling import plan_lots
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
 REASON_SEPARATORS = r"\n|; |；"
-_WORST_FIRST = ("critical", "high", "medium", "low")
+WORST_FIRST = ("critical", "high", "medium", "low")
 
 
 _REQUIREMENT_WORDS = {
@@ -159,7 +159,7 @@ def run_summary_markdown(
         tiers = scores["risk_tier"].value_counts()
         lines.append(
             "**Suppliers per tier:** "
-            + ", ".join(f"{tier} {int(tiers.get(tier, 0))}" for tier in _WORST_FIRST)
+            + ", ".join(f"{tier} {int(tiers.get(tier, 0))}" for tier in WORST_FIRST)
         )
         if "newly_high_or_critical" in scores.columns and scores["previous_tier"].notna().any():
             newly = scores[scores["newly_high_or_critical"].fillna(False).astype(bool)]
@@ -179,7 +179,7 @@ def run_summary_markdown(
 
 def ranked_by_risk(scores: pd.DataFrame) -> pd.DataFrame:
     """Suppliers worst first: tier, then counterfeit risk, then quality risk, then id."""
-    order = {tier: rank for rank, tier in enumerate(_WORST_FIRST)}
+    order = {tier: rank for rank, tier in enumerate(WORST_FIRST)}
     ranked = scores.assign(_tier_rank=scores["risk_tier"].map(order).fillna(len(order)))
     return ranked.sort_values(
         ["_tier_rank", "counterfeit_risk", "quality_risk", "supplier_id"],

@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from supplier_audit.report_frames import REASON_SEPARATORS, ranked_by_risk
+from supplier_audit.report_frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
 from supplier_audit.reporting.cells import (
     EXCEL_MAX_ROWS,
     display_width,
@@ -35,7 +35,7 @@ from supplier_audit.reporting.cells import (
 )
 from supplier_audit.reporting.labels import label
 
-TIERS = ("critical", "high", "medium", "low")
+TIERS = WORST_FIRST
 TIER_COLOURS = {"critical": "C00000", "high": "FF7F27", "medium": "FFD966", "low": "A9D08E"}
 TIER_TEXT_COLOURS = {"critical": "FFFFFF", "high": "FFFFFF", "medium": "000000", "low": "000000"}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
