@@ -1,30 +1,48 @@
 """Time one whole night, stage by stage, on demo worlds of growing size (measure, not optimise).
 
     .venv/bin/python benchmarks/bench_nightly.py [--reviews 250000 --lots 25000
-        --suppliers 500 --scales 1 2 4 --format parquet|csv --flow --timeout SECONDS
-        --max-rss GIB --profile STAGE [STAGE ...] --json FILE --keep DIR]
+        --suppliers 500 --scales 1 2 4 --format parquet|csv --batch-rows N
+        --row-group-rows N --flow --task-runner local|dask --dask-workers N
+        --dask-address URL --timeout SECONDS --max-rss GIB --profile STAGE [STAGE ...]
+        --json FILE --keep DIR]
 
 For each scale s it generates a clean demo world of s x (reviews, lots, suppliers) into a
-temporary folder (in a child process), then runs the night of ``tests/test_pipeline.py::
-run_night`` (ingest, flag, switching, score, sampling feedback, inspection plan, report,
-finish) in a fresh child process, so that each scale's peak memory is its own: the peak is the
-child's ``VmHWM`` (/proc/self/status; ``ru_maxrss`` is also recorded). It prints
+temporary folder (in a child process), then runs ``pipeline.audit_night`` (ingest, reviews,
+switching, score, sampling feedback, inspection plan, report, finish) in a fresh child
+process, so that each scale's peak memory is its own: the peak is the child's ``VmHWM``
+(/proc/self/status; ``ru_maxrss`` is also recorded). Every stage is timed by the
+``around(name, stage)`` hook of ``audit_night``. It prints
 
 * one row per scale: reviews, lots, wall and CPU time of the night, peak memory, reviews/s and
-  the seconds of every stage (timed around each call; ``AuditRun.stage_seconds`` agrees), then
-  the CPU seconds of every stage (steadier than wall time on a shared machine);
+  the seconds of every stage, then the CPU seconds of every stage (steadier than wall time on
+  a shared machine);
 * the peak memory reached by the end of each stage (where the peak is set);
+* the reviews stage in parts: partitions, and the read / validate / flag / attribute seconds
+  summed over partitions (``ReviewsResult.seconds``);
 * the growth of wall time, CPU time, peak and each stage between consecutive scales (target:
   linear, <= 2.2x for 2x data);
-* the flagging stage against its floor, a bare pyarrow RE2 any-match scan of the lexicon's
-  pre-filter alternations over the same review texts (``scan_any_term``, as in
-  ``bench_review_terms.py``): the ratio of seconds, flag stage / bare scan;
-* the machine: CPU model, cores, memory, Python and package versions.
+* flagging against its floor: the flag seconds of the reviews stage (``flag_texts`` and the
+  flag frame's assembly, summed over partitions) over a bare pyarrow RE2 any-match scan of the
+  lexicon's pre-filter alternations (``scan_any_term``, as in ``bench_review_terms.py``) over
+  the same review texts, read from the world's files after the night (its peak already
+  recorded), also less the flag seconds' one-time setup (a first ``flag_texts`` call timed in
+  a fresh process); and reviews/s of the whole night and of the reviews stage;
+* the machine: CPU model, cores, memory, Python and package versions;
+* a markdown table of the night per scale, ready to paste into benchmarks/README.md.
+
+Partitions: ``--batch-rows N`` runs the nights with ``[ingest] review_batch_rows = N`` (a
+small config file passed to ``load_config``). A Parquet file is cut only between row groups,
+and the demo generator writes the reviews as one row group per million rows, so
+``--row-group-rows N`` rewrites the generated ``reviews.parquet`` in row groups of N rows (for
+``--format csv``: splits ``reviews.csv`` into a ``reviews/`` folder of N-row files, a CSV file
+being one partition).
 
 ``--flow`` also times one run of the Prefect flow ``flows/nightly_audit.py`` per scale (under
-``prefect_test_harness``; the temporary server's start-up is timed apart). ``--profile STAGE
-[STAGE ...]`` (ingest, flag, switching, score, feedback, inspection, report, finish) runs those
-stages under cProfile and prints the top 15 functions of each by cumulative time.
+``prefect_test_harness``; the temporary server's start-up is timed apart), with
+``--task-runner local`` (each partition a task) or ``dask`` (partitions on a local Dask
+cluster of ``--dask-workers`` processes, or the cluster at ``--dask-address``; the flow's peak
+is then the flow process's only, not its workers'). ``--profile STAGE [STAGE ...]`` runs
+those stages under cProfile and prints the top 15 functions of each by cumulative time.
 ``--timeout`` (seconds) and ``--max-rss`` (GiB, default 16, so that a huge night does not
 push the machine into its OOM killer) bound each child; a night stopped by either, or killed
 for lack of memory, is reported with the stages it finished and the one it was in, and ends
@@ -57,10 +75,12 @@ from typing import Any, TypeVar
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 26)
 SEED = 20261126
-STAGES = ("ingest", "flag", "switching", "score", "feedback", "inspection", "report", "finish")
+STAGES = ("ingest", "reviews", "switching", "score", "feedback", "inspection", "report", "finish")
+REVIEW_STEPS = ("read", "validate", "flag", "attribute")
 PACKAGES = ("supplier-audit", "pandas", "numpy", "pyarrow", "pandera", "scipy", "openpyxl",
-            "prefect")  # fmt: skip
+            "prefect", "dask", "distributed")  # fmt: skip
 LINEAR_TARGET = 2.2  # time growth allowed for twice the data
+MIN_BATCH_ROWS = 1000  # config.py: review_batch_rows >= 1000
 T = TypeVar("T")
 
 
@@ -80,15 +100,18 @@ def memory_kib() -> dict[str, int]:
 
 
 class StageClock:
-    """Times each stage, records the memory after it and appends progress to a file."""
+    """``audit_night``'s ``around``: times each stage, records the memory after it, appends
+    progress to a file and keeps the results of the stages named in ``keep``."""
 
-    def __init__(self, progress: Path | None, profile: list[str]) -> None:
+    def __init__(self, progress: Path | None, profile: list[str], keep: tuple[str, ...]) -> None:
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.peak_after: dict[str, int] = {}
         self.progress = progress
         self.profile_stages = profile
         self.profile_text: dict[str, str] = {}
+        self.keep = keep
+        self.results: dict[str, Any] = {}
 
     def note(self, record: dict[str, Any]) -> None:
         if self.progress is not None:
@@ -113,6 +136,8 @@ class StageClock:
         memory = memory_kib()
         self.peak_after[name] = memory["VmHWM"]
         self.note({"event": "done", "stage": name, "seconds": self.seconds[name], **memory})
+        if name in self.keep:
+            self.results[name] = result
         return result
 
 
@@ -126,12 +151,14 @@ def quiet_logs() -> Iterator[None]:
 
 
 def child_generate(args: argparse.Namespace) -> dict[str, Any]:
-    """Write one demo world; return its row counts and the seconds it took."""
+    """Write one demo world (its reviews re-cut if asked); return its row counts, the seconds
+    it took and how the reviews are laid out."""
     from supplier_audit.demo import generate_world
 
+    world_dir = Path(args.child_generate)
     start = time.perf_counter()
     world = generate_world(
-        Path(args.child_generate),
+        world_dir,
         suppliers=args.suppliers,
         seed=SEED,
         as_of=AS_OF,
@@ -140,65 +167,186 @@ def child_generate(args: argparse.Namespace) -> dict[str, Any]:
         file_format=args.format,
         messy=False,
     )
-    return {"seconds": time.perf_counter() - start, "rows": dict(world.rows)}
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if args.row_group_rows:
+        if args.format == "parquet":
+            regroup_parquet(world_dir / "reviews.parquet", rows=args.row_group_rows)
+        else:
+            split_csv(world_dir / "reviews.csv", rows=args.row_group_rows)
+    return {
+        "seconds": seconds,
+        "recut_seconds": time.perf_counter() - start,
+        "rows": dict(world.rows),
+        "layout": review_layout(world_dir),
+    }
 
 
-def child_night(args: argparse.Namespace) -> dict[str, Any]:
-    """One night, stage by stage, as tests/test_pipeline.py::run_night does it."""
+def regroup_parquet(path: Path, *, rows: int) -> None:
+    """Rewrite a Parquet file in row groups of ``rows`` rows (the last one shorter)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    from supplier_audit import pipeline
-    from supplier_audit.config import load_config
-    from supplier_audit.review_terms import load_lexicon, scan_any_term
-    from supplier_audit.run import AuditRun
+    source = pq.ParquetFile(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pq.ParquetWriter(tmp, source.schema_arrow, compression="zstd") as writer:
+        pending: pa.Table | None = None
+        for group in range(source.num_row_groups):
+            table = source.read_row_group(group)
+            pending = table if pending is None else pa.concat_tables([pending, table])
+            whole = pending.num_rows // rows * rows
+            if whole:
+                writer.write_table(pending.slice(0, whole), row_group_size=rows)
+                pending = pending.slice(whole)
+        if pending is not None and pending.num_rows:
+            writer.write_table(pending, row_group_size=rows)
+    os.replace(tmp, path)
 
-    data, out = Path(args.child_night[0]), Path(args.child_night[1])
-    clock = StageClock(Path(args.progress) if args.progress else None, args.profile or [])
-    imported = memory_kib()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=load_config(None))
-    with run.exclusive():
-        inputs = clock("ingest", lambda: pipeline.ingest_stage(run))
-        flags = clock("flag", lambda: pipeline.flag_stage(run, inputs))
-        status = clock("switching", lambda: pipeline.switching_stage(run, inputs))
-        scoring = clock("score", lambda: pipeline.score_stage(run, inputs, flags, status))
-        levels, self_check = clock(
-            "feedback", lambda: pipeline.sampling_feedback(run, inputs, flags, scoring)
-        )
-        inspection = clock(
-            "inspection",
-            lambda: pipeline.inspection_stage(
-                run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-            ),
-        )
-        clock(
-            "report",
-            lambda: pipeline.report_stage(
-                run, inputs, inspection=inspection, review_flags=flags, scoring=scoring
-            ),
-        )
-        published = clock("finish", lambda: pipeline.finish(run, inputs, scoring=scoring))
-    wall = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-    peak = memory_kib()["VmHWM"]
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
 
-    # the floor of flagging: one bare RE2 any-match pass of the lexicon over the same texts
-    settings = run.settings
-    lexicon = (
-        load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
-        if settings.lexicon or settings.lexicon_replace
-        else None
-    )
-    texts = pa.array(inputs["reviews"]["text"], type=pa.large_string(), from_pandas=True)
-    megabytes = texts.nbytes / 1e6
+def split_csv(path: Path, *, rows: int) -> None:
+    """Split a CSV file into a folder ``<stem>/`` of files of ``rows`` rows (cells unchanged)."""
+    import pandas as pd
+
+    folder = path.with_suffix("")
+    folder.mkdir()
+    chunks = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=rows)
+    for number, chunk in enumerate(chunks):
+        chunk.to_csv(folder / f"part-{number:05d}.csv", index=False, lineterminator="\n")
+    path.unlink()
+
+
+def review_files(data: Path) -> list[Path]:
+    """The review files of a data folder, as the night finds them."""
+    from supplier_audit.io import discover_inputs
+
+    found, _ = discover_inputs(data)
+    return list(found["reviews"])
+
+
+def review_layout(data: Path) -> dict[str, Any]:
+    """How the reviews are stored: files, and row groups (Parquet) with their largest size."""
+    import pyarrow.parquet as pq
+
+    paths = review_files(data)
+    groups = [
+        pq.ParquetFile(p).metadata.row_group(i).num_rows
+        for p in paths
+        if p.suffix.lower() == ".parquet"
+        for i in range(pq.ParquetFile(p).metadata.num_row_groups)
+    ]
+    return {
+        "files": len(paths),
+        "row_groups": len(groups),
+        "largest_row_group": max(groups, default=0),
+    }
+
+
+def read_review_texts(data: Path) -> Any:
+    """Every review text of the world's files (the text column only) as an Arrow
+    ``large_string`` chunked array (not concatenated: no second copy of the texts)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    chunks: list[Any] = []
+    for path in review_files(data):
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            table = pq.read_table(path, columns=["text"])
+        elif suffix == ".csv":
+            table = pa_csv.read_csv(
+                path,
+                convert_options=pa_csv.ConvertOptions(
+                    include_columns=["text"], column_types={"text": pa.string()}
+                ),
+            )
+        else:
+            raise ValueError(f"cannot read review texts from {path.name}")
+        chunks.extend(c.cast(pa.large_string()) for c in table.column("text").chunks)
+        del table
+    return pa.chunked_array(chunks, type=pa.large_string())
+
+
+def flag_floor(data: Path, settings: Any) -> dict[str, Any]:
+    """The floor of flagging: one bare RE2 any-match pass of the lexicon over the texts."""
+    import pyarrow.compute as pc
+
+    from supplier_audit.review_batches import configured_lexicon
+    from supplier_audit.review_terms import scan_any_term
+
+    lexicon = configured_lexicon(settings)
+    start = time.perf_counter()
+    texts = read_review_texts(data)
+    read = time.perf_counter() - start
     scan_any_term(texts[:1000], lexicon)  # compile the patterns outside the timing
     start = time.perf_counter()
     matching = scan_any_term(texts, lexicon)
     bare = time.perf_counter() - start
     return {
-        "rows": {name: table.counts() for name, table in inputs.tables.items()},
+        "bare_scan": bare,
+        "text_read": read,
+        "texts": len(texts),
+        "text_mb": texts.nbytes / 1e6,
+        "bare_matching": int(pc.sum(matching).as_py() or 0),
+        "peak_after_floor_kib": memory_kib()["VmHWM"],
+    }
+
+
+FIRST_FLAG = """
+import sys, time
+from pathlib import Path
+from supplier_audit.config import load_config
+from supplier_audit.review_batches import configured_lexicon
+from supplier_audit.review_terms import flag_texts
+settings = load_config(Path(sys.argv[1]) if sys.argv[1] else None).settings
+start = time.perf_counter()
+flag_texts(["质量很差，是假货"], lexicon=configured_lexicon(settings))
+print(time.perf_counter() - start)
+"""
+
+
+def flag_setup_seconds(config: str | None) -> float:
+    """The one-time cost inside the night's flag seconds: the first ``flag_texts`` call of a
+    fresh process (lexicon loaded, matcher and lookup tables built) on one text."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FLAG, config or ""],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def child_night(args: argparse.Namespace) -> dict[str, Any]:
+    """One night through ``pipeline.audit_night``, every stage timed by its ``around``."""
+    from supplier_audit import pipeline
+    from supplier_audit.config import load_config
+    from supplier_audit.run import AuditRun
+
+    data, out = Path(args.child_night[0]), Path(args.child_night[1])
+    clock = StageClock(
+        Path(args.progress) if args.progress else None,
+        args.profile or [],
+        keep=("reviews", "inspection"),
+    )
+    imported = memory_kib()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    config = load_config(Path(args.config) if args.config else None)
+    run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=config)
+    with run.exclusive():
+        published = pipeline.audit_night(run, around=clock)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    peak = memory_kib()["VmHWM"]
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+    inputs, reviews = clock.results.pop("reviews")
+    lots_to_inspect = len(clock.results.pop("inspection").plan)
+    rows = {name: table.counts() for name, table in inputs.tables.items()}
+    del inputs
+    return {
+        "rows": rows,
         "wall": wall,
         "cpu": cpu,
         "seconds": clock.seconds,
@@ -209,12 +357,15 @@ def child_night(args: argparse.Namespace) -> dict[str, Any]:
         "ru_maxrss_kib": maxrss,
         "after_imports_kib": imported["VmHWM"],
         "peak_after": clock.peak_after,
-        "bare_scan": bare,
-        "text_mb": megabytes,
-        "bare_matching": int(matching.true_count),
-        "flagged_reviews": int((flags["quality_issue"] | flags["counterfeit_suspect"]).sum()),
-        "lots_to_inspect": len(inspection.plan),
+        "batch_rows": run.settings.ingest.review_batch_rows,
+        "partitions": reviews.partitions,
+        "reprocessed": list(reviews.reprocessed),
+        "review_seconds": dict(reviews.seconds),
+        "flagged_reviews": len(reviews.flagged),
+        "lots_to_inspect": lots_to_inspect,
         "profile": clock.profile_text,
+        **flag_floor(data, run.settings),
+        "flag_setup": flag_setup_seconds(args.config),
     }
 
 
@@ -231,7 +382,15 @@ def child_flow(args: argparse.Namespace) -> dict[str, Any]:
     with prefect_test_harness(server_startup_timeout=120):
         server = time.perf_counter() - start
         start = time.perf_counter()
-        result = nightly_audit(data_dir=data, out_dir=out, as_of=AS_OF)
+        result = nightly_audit(
+            data_dir=data,
+            out_dir=out,
+            as_of=AS_OF,
+            config=args.config,
+            task_runner=args.task_runner,
+            dask_address=args.dask_address,
+            dask_workers=args.dask_workers,
+        )
         wall = time.perf_counter() - start
     if not isinstance(result, dict):
         raise RuntimeError(f"the flow did not publish a night: {result}")
@@ -239,6 +398,7 @@ def child_flow(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "server_start": server,
         "wall": wall,
+        "task_runner": args.task_runner,
         "manifest_stages": manifest.get("stages", {}),
         "peak_kib": memory_kib()["VmHWM"],
     }
@@ -254,11 +414,20 @@ def run_child(
     """A child in a fresh interpreter; its result, or None and why it failed."""
     command = [sys.executable, str(Path(__file__).resolve()), *mode,
                "--reviews", str(sizes["reviews"]), "--lots", str(sizes["lots"]),
-               "--suppliers", str(sizes["suppliers"]), "--format", args.format]  # fmt: skip
+               "--suppliers", str(sizes["suppliers"]), "--format", args.format,
+               "--task-runner", args.task_runner]  # fmt: skip
     if progress is not None:
         command += ["--progress", str(progress)]
     if args.profile:
         command += ["--profile", *args.profile]
+    if args.config:
+        command += ["--config", str(args.config)]
+    if args.row_group_rows:
+        command += ["--row-group-rows", str(args.row_group_rows)]
+    if args.dask_workers:
+        command += ["--dask-workers", str(args.dask_workers)]
+    if args.dask_address:
+        command += ["--dask-address", args.dask_address]
     limit_kib = args.max_rss * 2**20 if args.max_rss else None
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True, cwd=REPO)
@@ -346,7 +515,8 @@ def gib(kib: float) -> str:
 
 
 def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> None:
-    """The night per scale, CPU per stage, peaks per stage, growth, flagging floor, flow."""
+    """The night per scale, CPU per stage, peaks per stage, the reviews stage in parts, growth,
+    flagging floor, flow, then the markdown table."""
     done = [r for r in results if "night" in r]
     head = (f"{'scale':>5} {'reviews':>11} {'lots':>10} {'wall s':>8} {'cpu s':>7} {'peak GiB':>8} "
             f"{'reviews/s':>10} " + " ".join(f"{s[:9]:>9}" for s in STAGES))  # fmt: skip
@@ -358,7 +528,7 @@ def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> 
         lots = night["rows"]["shipments"]["rows_valid"]
         print(
             f"{r['scale']:>5g} {reviews:>11,} {lots:>10,} {night['wall']:>8.1f} "
-            f"{night.get('cpu', float('nan')):>7.1f} "
+            f"{night['cpu']:>7.1f} "
             f"{gib(night['peak_kib']):>8} {reviews / night['wall']:>10,.0f} "
             + " ".join(f"{night['seconds'][s]:>9.2f}" for s in STAGES)
         )
@@ -367,16 +537,15 @@ def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> 
             print(f"{r['scale']:>5g}  FAILED: {r['error']}")
     if not done:
         return
-    if all("cpu_seconds" in r["night"] for r in done):
-        print("\nCPU seconds per stage (all the child's threads; steadier than wall time when")
-        print("other processes share the cores)")
-        print(f"{'scale':>5} {'cpu s':>7} " + " ".join(f"{s[:9]:>9}" for s in STAGES))
-        for r in done:
-            cpu = r["night"]["cpu_seconds"]
-            print(
-                f"{r['scale']:>5g} {r['night']['cpu']:>7.1f} "
-                + " ".join(f"{cpu[s]:>9.2f}" for s in STAGES)
-            )
+    print("\nCPU seconds per stage (all the child's threads; steadier than wall time when")
+    print("other processes share the cores)")
+    print(f"{'scale':>5} {'cpu s':>7} " + " ".join(f"{s[:9]:>9}" for s in STAGES))
+    for r in done:
+        cpu = r["night"]["cpu_seconds"]
+        print(
+            f"{r['scale']:>5g} {r['night']['cpu']:>7.1f} "
+            + " ".join(f"{cpu[s]:>9.2f}" for s in STAGES)
+        )
 
     print("\npeak memory (GiB) reached by the end of each stage")
     print(f"{'scale':>5} {'imports':>9} " + " ".join(f"{s[:9]:>9}" for s in STAGES))
@@ -385,6 +554,22 @@ def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> 
         print(
             f"{r['scale']:>5g} {gib(night['after_imports_kib']):>9} "
             + " ".join(f"{gib(night['peak_after'][s]):>9}" for s in STAGES)
+        )
+
+    print("\nthe reviews stage in parts: seconds summed over partitions (ReviewsResult.seconds);")
+    print("other = the stage's wall time less those (planning, the reduce, file hashes)")
+    print(f"{'scale':>5} {'batch rows':>10} {'parts':>5} "
+          + " ".join(f"{s:>9}" for s in REVIEW_STEPS)
+          + f" {'sum':>8} {'stage s':>8} {'other':>7} {'repeated':>8}")  # fmt: skip
+    for r in done:
+        night = r["night"]
+        steps = night["review_seconds"]
+        total = sum(steps.get(s, 0.0) for s in REVIEW_STEPS)
+        stage = night["seconds"]["reviews"]
+        print(
+            f"{r['scale']:>5g} {night['batch_rows']:>10,} {night['partitions']:>5} "
+            + " ".join(f"{steps.get(s, float('nan')):>9.2f}" for s in REVIEW_STEPS)
+            + f" {total:>8.2f} {stage:>8.2f} {stage - total:>7.2f} {len(night['reprocessed']):>8}"
         )
 
     if len(done) > 1:
@@ -402,24 +587,36 @@ def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> 
             )
             print(
                 f"{a['scale']:>4g}->{b['scale']:<4g} {data:>7.2f} {nb['wall'] / na['wall']:>7.2f} "
-                f"{nb.get('cpu', float('nan')) / na.get('cpu', float('nan')):>7.2f} "
-                f"{nb['peak_kib'] / na['peak_kib']:>7.2f} {stages}"
+                f"{nb['cpu'] / na['cpu']:>7.2f} {nb['peak_kib'] / na['peak_kib']:>7.2f} {stages}"
             )
 
-    print("\nflagging against its floor (bare pyarrow RE2 any-match scan of the lexicon)")
-    print(f"{'scale':>5} {'texts MB':>9} {'bare s':>8} {'flag s':>8} {'flag/bare':>9} "
-          f"{'bare hits':>10} {'flagged':>10}")  # fmt: skip
+    print("\nflagging against its floor: flag s = the reviews stage's flag seconds (flag_texts and")
+    print("the flag frame, summed over partitions); setup s = the part of it paid once per")
+    print("process (a first flag_texts call on one text, timed in a fresh process: lexicon,")
+    print("matcher, lookup tables); bare s = one bare pyarrow RE2 any-match scan of the lexicon")
+    print("over the same texts (patterns compiled beforehand), read from the world's files after")
+    print("the night; rev/s = valid reviews over the night's and the reviews stage's wall time")
+    print(f"{'scale':>5} {'texts':>11} {'texts MB':>9} {'bare s':>8} {'flag s':>8} {'setup s':>8} "
+          f"{'flag/bare':>9} {'net/bare':>8} {'bare hits':>10} {'flagged':>10} "
+          f"{'night rev/s':>11} {'stage rev/s':>11}")  # fmt: skip
     for r in done:
         night = r["night"]
-        flag, bare = night["seconds"]["flag"], night["bare_scan"]
+        flag, bare = night["review_seconds"].get("flag", float("nan")), night["bare_scan"]
+        setup = night["flag_setup"]
+        reviews = night["rows"]["reviews"]["rows_valid"]
         print(
-            f"{r['scale']:>5g} {night['text_mb']:>9.1f} {bare:>8.2f} {flag:>8.2f} "
-            f"{flag / bare:>9.2f} {night['bare_matching']:>10,} {night['flagged_reviews']:>10,}"
+            f"{r['scale']:>5g} {night['texts']:>11,} {night['text_mb']:>9.1f} {bare:>8.2f} "
+            f"{flag:>8.2f} {setup:>8.2f} {flag / max(bare, 1e-9):>9.2f} "
+            f"{max(flag - setup, 0.0) / max(bare, 1e-9):>8.2f} {night['bare_matching']:>10,} "
+            f"{night['flagged_reviews']:>10,} {reviews / night['wall']:>11,.0f} "
+            f"{reviews / max(night['seconds']['reviews'], 1e-9):>11,.0f}"
         )
 
     if flows:
-        print("\nthe same night through the Prefect flow (test server)")
-        print(f"{'scale':>5} {'server s':>9} {'flow s':>8} {'direct s':>9} {'peak GiB':>8}")
+        print("\nthe same night through the Prefect flow (test server; with dask, peak is the")
+        print("flow process's only, not its workers')")
+        print(f"{'scale':>5} {'runner':>6} {'server s':>9} {'flow s':>8} {'direct s':>9} "
+              f"{'peak GiB':>8}")  # fmt: skip
         direct = {r["scale"]: r["night"]["wall"] for r in done}
         for f in flows:
             if "flow" not in f:
@@ -428,9 +625,54 @@ def print_tables(results: list[dict[str, Any]], flows: list[dict[str, Any]]) -> 
             flow = f["flow"]
             d = direct.get(f["scale"])
             print(
-                f"{f['scale']:>5g} {flow['server_start']:>9.1f} {flow['wall']:>8.1f} "
-                f"{(f'{d:.1f}' if d is not None else '-'):>9} {gib(flow['peak_kib']):>8}"
+                f"{f['scale']:>5g} {flow['task_runner']:>6} {flow['server_start']:>9.1f} "
+                f"{flow['wall']:>8.1f} {(f'{d:.1f}' if d is not None else '-'):>9} "
+                f"{gib(flow['peak_kib']):>8}"
             )
+
+    print("\nmarkdown (for benchmarks/README.md; stage columns: wall seconds; growth: against")
+    print("the scale before)\n")
+    for line in markdown_table(done):
+        print(line)
+
+
+def markdown_table(done: list[dict[str, Any]]) -> list[str]:
+    """The night per scale as a markdown table, growth ratios against the previous scale."""
+    columns = ["scale", "reviews", "lots", "suppliers", "wall s", "CPU s", "peak GiB",
+               "reviews/s", "partitions", *STAGES, "wall x", "CPU x", "peak x"]  # fmt: skip
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---:" for _ in columns) + "|",
+    ]
+    previous: dict[str, Any] | None = None
+    for r in done:
+        night = r["night"]
+        reviews = night["rows"]["reviews"]["rows_valid"]
+        growth = (
+            [
+                f"{night['wall'] / previous['wall']:.2f}",
+                f"{night['cpu'] / previous['cpu']:.2f}",
+                f"{night['peak_kib'] / previous['peak_kib']:.2f}",
+            ]
+            if previous is not None
+            else ["–"] * 3
+        )
+        cells = [
+            f"{r['scale']:g}",
+            f"{reviews:,}",
+            f"{night['rows']['shipments']['rows_valid']:,}",
+            f"{night['rows']['suppliers']['rows_valid']:,}",
+            f"{night['wall']:.1f}",
+            f"{night['cpu']:.1f}",
+            gib(night["peak_kib"]),
+            f"{reviews / night['wall']:,.0f}",
+            str(night["partitions"]),
+            *(f"{night['seconds'][s]:.2f}" for s in STAGES),
+            *growth,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+        previous = night
+    return lines
 
 
 def parent(args: argparse.Namespace) -> None:
@@ -441,6 +683,20 @@ def parent(args: argparse.Namespace) -> None:
     flows: list[dict[str, Any]] = []
     keep = Path(args.keep) if args.keep else None
     with tempfile.TemporaryDirectory(prefix="bench-nightly-", dir=keep) as tmp:
+        args.config = None
+        if args.batch_rows:
+            args.config = Path(tmp) / "bench-config.toml"
+            args.config.write_text(
+                f"[ingest]\nreview_batch_rows = {args.batch_rows}\n", encoding="utf-8"
+            )
+        batch = f"{args.batch_rows:,} (--batch-rows)" if args.batch_rows else "as configured"
+        unit = "row groups" if args.format == "parquet" else "files"
+        layout = (
+            f"reviews re-cut into {args.row_group_rows:,}-row {unit}"
+            if args.row_group_rows
+            else "reviews as the generator writes them"
+        )
+        print(f"review_batch_rows {batch}; {layout}")
         for scale in args.scales:
             sizes = {
                 "reviews": round(args.reviews * scale),
@@ -463,7 +719,19 @@ def parent(args: argparse.Namespace) -> None:
                 results.append({"scale": scale, "error": f"generation: {error}"})
                 print(f"  generation failed: {error}", flush=True)
                 break
-            print(f"  generated in {generated['seconds']:.1f} s", flush=True)
+            layout = generated["layout"]
+            recut = f", re-cut in {generated['recut_seconds']:.1f} s" if args.row_group_rows else ""
+            groups = (
+                f", {layout['row_groups']} row group(s) of at most "
+                f"{layout['largest_row_group']:,} rows"
+                if layout["row_groups"]
+                else ""
+            )
+            print(
+                f"  generated in {generated['seconds']:.1f} s{recut}; reviews: "
+                f"{layout['files']} file(s){groups}",
+                flush=True,
+            )
             progress = Path(tmp) / f"progress-x{scale:g}.jsonl"
             night, error = run_child(
                 ["--child-night", str(world), str(out)], args, sizes=sizes, progress=progress
@@ -472,10 +740,13 @@ def parent(args: argparse.Namespace) -> None:
                 results.append({"scale": scale, "error": f"{error}; {how_far(progress)}"})
                 print(f"  night failed: {error}\n  {how_far(progress)}", flush=True)
                 break
-            results.append({"scale": scale, "night": night})
+            results.append({"scale": scale, "generated": generated, "night": night})
             print(
                 f"  night in {night['wall']:.1f} s, peak {gib(night['peak_kib'])} GiB "
-                f"(ru_maxrss {gib(night['ru_maxrss_kib'])} GiB); manifest stages: "
+                f"(ru_maxrss {gib(night['ru_maxrss_kib'])} GiB; "
+                f"{gib(night['peak_after_floor_kib'])} GiB after reading the texts for the "
+                f"floor); {night['partitions']} review partition(s) of about "
+                f"{night['batch_rows']:,} rows; manifest stages: "
                 + ", ".join(f"{k} {v['seconds']:.1f}" for k, v in night["manifest_stages"].items()),
                 flush=True,
             )
@@ -492,8 +763,12 @@ def parent(args: argparse.Namespace) -> None:
                 flows.append(
                     {"scale": scale, "flow": flow} if flow else {"scale": scale, "error": error}
                 )
-                if flow:
-                    print(f"  flow in {flow['wall']:.1f} s", flush=True)
+                print(
+                    f"  flow ({args.task_runner}) in {flow['wall']:.1f} s"
+                    if flow
+                    else f"  flow failed: {error}",
+                    flush=True,
+                )
             for folder in (world, out):  # free the disk before the next, bigger world
                 subprocess.run(["rm", "-rf", str(folder)], check=False)
     print_tables(results, flows)
@@ -515,7 +790,26 @@ def main() -> None:
                         help="keep the supplier count at every scale")  # fmt: skip
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        help="[ingest] review_batch_rows for the nights (default: the shipped config's)",
+    )
+    parser.add_argument(
+        "--row-group-rows",
+        type=int,
+        help="rewrite the generated reviews in row groups of this many rows (parquet) or "
+        "split them into a reviews/ folder of files of this many rows (csv)",
+    )
     parser.add_argument("--flow", action="store_true", help="also time the Prefect flow")
+    parser.add_argument(
+        "--task-runner",
+        choices=("local", "dask"),
+        default="local",
+        help="the flow's review partitions: as tasks in the flow's process, or on Dask",
+    )
+    parser.add_argument("--dask-workers", type=int, help="local Dask cluster's worker processes")
+    parser.add_argument("--dask-address", help="an existing Dask scheduler (tcp://host:8786)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per child")
     parser.add_argument(
         "--profile", nargs="+", choices=STAGES, help="cProfile these stages (top 15 each)"
@@ -532,7 +826,17 @@ def main() -> None:
     parser.add_argument("--child-night", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child-flow", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--progress", help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batch_rows is not None and args.batch_rows < MIN_BATCH_ROWS:
+        parser.error(f"--batch-rows must be at least {MIN_BATCH_ROWS} (the config's minimum)")
+    if args.row_group_rows is not None and args.row_group_rows < 1:
+        parser.error("--row-group-rows must be at least 1")
+    if (args.dask_workers or args.dask_address) and args.task_runner != "dask":
+        parser.error("--dask-workers and --dask-address need --task-runner dask")
+    is_child = args.child_generate or args.child_night or args.child_flow
+    if args.task_runner != "local" and not (args.flow or is_child):
+        parser.error("--task-runner dask applies to the flow: add --flow")
     child: Callable[[argparse.Namespace], dict[str, Any]] | None = (
         child_generate
         if args.child_generate

@@ -54,7 +54,7 @@ AS_OF = dt.date(2026, 11, 26)
 PREVIOUS = AS_OF - dt.timedelta(days=1)
 STAGES = (
     "ingest_stage",
-    "flag_stage",
+    "reviews_stage",
     "switching_stage",
     "score_stage",
     "sampling_feedback",
@@ -65,7 +65,7 @@ STAGES = (
 # pipeline.audit_night's stage names -> the pipeline functions the faults are injected into
 STAGE_FUNCTIONS = {
     "ingest": "ingest_stage",
-    "flag": "flag_stage",
+    "reviews": "reviews_stage",
     "switching": "switching_stage",
     "score": "score_stage",
     "feedback": "sampling_feedback",

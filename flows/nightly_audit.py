@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -21,8 +23,22 @@ from supplier_audit import pipeline
 from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
+from supplier_audit.progress import reporter
+from supplier_audit.review_batches import BatchRunner, ReviewsResult
 from supplier_audit.run import AuditRun, RunLockedError, StageFailed, today_in
+from supplier_audit.scale import dask_client, dask_runner
 from supplier_audit.scoring import ScoringResult
+
+
+def _library_logs_reach_prefect() -> None:
+    """Send the library's log lines (stage timings, peak memory, row counts) to the run's
+    logs in Prefect, as PREFECT_LOGGING_EXTRA_LOGGERS=supplier_audit would (idempotent)."""
+    library = logging.getLogger("supplier_audit")
+    for handler in logging.getLogger("prefect.extra").handlers:
+        if handler not in library.handlers:
+            library.addHandler(handler)
+    if library.getEffectiveLevel() > logging.INFO:
+        library.setLevel(logging.INFO)
 
 
 def _storage_failed(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -47,10 +63,42 @@ def ingest(run: AuditRun) -> IngestResult | InputError:
         return error
 
 
-@task(name="flag-reviews", cache_policy=NO_CACHE)
-def flag_reviews(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
-    """Quality and counterfeit terms in every review, negation-aware."""
-    return pipeline.flag_stage(run, inputs)
+@task(
+    name="review-partition",
+    cache_policy=NO_CACHE,
+    retry_delay_seconds=10,
+    retry_condition_fn=_storage_failed,
+)
+def review_partition(function: Callable[[Any, Any], Any], item: Any, shared: Any) -> Any:
+    """One partition of the reviews: read, validate, flag, attribute, sum per supplier."""
+    return function(item, shared)
+
+
+def partition_tasks(*, timeout: float, retries: int) -> BatchRunner:
+    """A batch runner that runs every partition as its own Prefect task, one after another."""
+
+    def run(function: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any) -> list[Any]:
+        results = []
+        for item in items:
+            step = review_partition.with_options(
+                task_run_name=f"reviews {item[0].label}",
+                timeout_seconds=timeout,
+                retries=retries,
+            )
+            results.append(step(function, item, shared))
+            reporter().advanced("reviews", len(results), len(items))
+        return results
+
+    return run
+
+
+@task(name="reviews-on-dask", cache_policy=NO_CACHE)
+def reviews_on_dask(
+    run: AuditRun, inputs: IngestResult, address: str | None, workers: int | None
+) -> tuple[IngestResult, ReviewsResult]:
+    """Every review partition on a Dask cluster (local, or the one at ``address``)."""
+    with dask_client(address, workers=workers) as client:
+        return pipeline.reviews_stage(run, inputs, runner=dask_runner(client))
 
 
 @task(name="switching-rules", cache_policy=NO_CACHE)
@@ -61,22 +109,22 @@ def switching(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
 
 @task(name="score", cache_policy=NO_CACHE)
 def score(
-    run: AuditRun, inputs: IngestResult, review_flags: pd.DataFrame, status: pd.DataFrame
+    run: AuditRun, inputs: IngestResult, reviews: ReviewsResult, status: pd.DataFrame
 ) -> ScoringResult:
     """Counterfeit and quality risk per supplier, reasons, actions, change since last night."""
-    return pipeline.score_stage(run, inputs, review_flags, status)
+    return pipeline.score_stage(run, inputs, reviews, status)
 
 
 @task(name="inspection-plan", cache_policy=NO_CACHE)
 def plan_inspections(
     run: AuditRun,
     inputs: IngestResult,
-    review_flags: pd.DataFrame,
+    reviews: ReviewsResult,
     status: pd.DataFrame,
     scoring: ScoringResult,
 ) -> pipeline.InspectionOutcome:
     """Tonight's lots, sample sizes and units, raised by risk tier, with self-checks."""
-    levels, self_check = pipeline.sampling_feedback(run, inputs, review_flags, scoring)
+    levels, self_check = pipeline.sampling_feedback(run, inputs, reviews, scoring)
     return pipeline.inspection_stage(
         run, inputs, status=status, level_by_supplier=levels, self_check=self_check
     )
@@ -87,12 +135,12 @@ def write_reports(
     run: AuditRun,
     inputs: IngestResult,
     inspection: pipeline.InspectionOutcome,
-    review_flags: pd.DataFrame,
+    reviews: ReviewsResult,
     scoring: ScoringResult,
 ) -> list[Path]:
     """Quarantine files, CSVs and workbooks into the run's staging folder."""
     return pipeline.report_stage(
-        run, inputs, inspection=inspection, review_flags=review_flags, scoring=scoring
+        run, inputs, inspection=inspection, reviews=reviews, scoring=scoring
     )
 
 
@@ -121,12 +169,19 @@ def nightly_audit(
     out_dir: str = "reports",
     as_of: dt.date | None = None,
     config: str | None = None,
+    task_runner: Literal["local", "dask"] = "local",
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
 ) -> State[Any] | dict[str, Any]:
-    """Audit one night: ingest, flag, score, plan inspections, report, publish.
+    """Audit one night: ingest, reviews (by partition), score, plan inspections, report, publish.
 
     Outputs go to ``<out_dir>/<as_of>/``; the scores also enter ``<out_dir>/history/``.
+    ``task_runner="local"`` runs each review partition as a task in this process;
+    ``"dask"`` runs them on a local Dask cluster of ``dask_workers`` processes, or on the
+    existing cluster at ``dask_address``.
     """
     logger = get_run_logger()
+    _library_logs_reach_prefect()
     loaded = load_config(Path(config) if config else None)
     run = AuditRun(
         data_dir=Path(data_dir),
@@ -138,30 +193,51 @@ def nightly_audit(
     limit = loaded.settings.stage_timeout_minutes * 60
 
     def stage(step: Any, *args: Any, **options: Any) -> Any:
-        """Run one stage as a task with the configured time limit; a failure names the stage."""
+        """Run one stage as a task with the configured time limit; a failure names the stage
+        (an unreadable input file stays an InputError: the night's message is the file's)."""
         try:
             return step.with_options(timeout_seconds=limit, **options)(*args)
+        except InputError:
+            raise
         except Exception as error:
             raise StageFailed(step.name, error) from error
+
+    def reviews_stage(inputs: IngestResult) -> tuple[IngestResult, ReviewsResult]:
+        """The reviews, partition by partition: as tasks here, or on Dask in one task."""
+        if task_runner == "dask":
+            found: tuple[IngestResult, ReviewsResult] = stage(
+                reviews_on_dask, run, inputs, dask_address, dask_workers
+            )
+            return found
+        runner = partition_tasks(timeout=limit, retries=loaded.settings.read_retries)
+        try:
+            return pipeline.reviews_stage(run, inputs, runner=runner)
+        except InputError:
+            raise
+        except Exception as error:
+            raise StageFailed("reviews", error) from error
 
     try:
         with run.exclusive():
             inputs = stage(ingest, run, retries=loaded.settings.read_retries)
             if isinstance(inputs, InputError):
-                logger.error("input error: %s", inputs)
-                return Failed(message=f"input error: {inputs}")
+                raise inputs
             for name, table in inputs.tables.items():
                 logger.info("%s: %s", name, table.counts())
-            review_flags = stage(flag_reviews, run, inputs)
+            inputs, reviews = reviews_stage(inputs)
+            logger.info("reviews: %s", inputs.tables["reviews"].counts())
             status = stage(switching, run, inputs)
-            scoring = stage(score, run, inputs, review_flags, status)
-            inspection = stage(plan_inspections, run, inputs, review_flags, status, scoring)
-            stage(write_reports, run, inputs, inspection, review_flags, scoring)
+            scoring = stage(score, run, inputs, reviews, status)
+            inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
+            stage(write_reports, run, inputs, inspection, reviews, scoring)
             final_dir = stage(publish, run, inputs, scoring)
         summary = pipeline.night_summary(
             run, inputs, final_dir, scoring=scoring, inspection=inspection
         )
         stage(publish_artifacts, summary)
+    except InputError as error:
+        logger.error("input error: %s", error)
+        return Failed(message=f"input error: {error}")
     except RunLockedError as refused:
         logger.error("%s", refused)
         return Failed(message=str(refused))

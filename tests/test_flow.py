@@ -195,3 +195,87 @@ def test_a_failing_stage_fails_the_night_naming_the_stage(
     assert "stage reports failed: OSError" in (state.message or "")
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME}
     assert after == before  # the published night and the history are untouched, nothing partial
+
+
+def _partitioned_world(tmp_path: Path) -> Path:
+    """A small demo world whose reviews are a folder of three CSV partitions."""
+    import pandas as pd
+
+    from supplier_audit.demo import generate_world
+
+    data = tmp_path / "world"
+    generate_world(data, suppliers=12, seed=5)
+    reviews = pd.read_csv(data / "reviews.csv", dtype=str, keep_default_na=False)
+    (data / "reviews.csv").unlink()
+    (data / "reviews").mkdir()
+    third = -(-len(reviews) // 3)
+    for number in range(3):
+        part = reviews.iloc[number * third : (number + 1) * third]
+        part.to_csv(data / "reviews" / f"part-{number}.csv", index=False)
+    return data
+
+
+def _logs_of(state: object) -> str:
+    """Every log line of the flow run behind ``state``, as Prefect's server holds them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    flow_run_id = state.state_details.flow_run_id  # type: ignore[attr-defined]
+    APILogHandler().flush()
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return "\n".join(log.message for log in logs)
+
+
+def test_the_dask_runner_gives_the_outputs_of_the_default_runner(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    from flows.nightly_audit import nightly_audit
+
+    data = _partitioned_world(tmp_path)
+    night = {"data_dir": str(data), "as_of": dt.date(2026, 11, 26), "return_state": True}
+    local = nightly_audit(out_dir=str(tmp_path / "local"), **night)
+    dask = nightly_audit(
+        out_dir=str(tmp_path / "dask"), task_runner="dask", dask_workers=2, **night
+    )
+    assert local.is_completed() and dask.is_completed()
+    assert "starting a local Dask cluster of 2 worker process(es)" in _logs_of(dask)
+    for name in ("supplier_scores.csv", "review_flags.csv", "inspection_plan.csv"):
+        expected = (tmp_path / "local" / "2026-11-26" / name).read_bytes()
+        assert (tmp_path / "dask" / "2026-11-26" / name).read_bytes() == expected, name
+    manifest = json.loads(
+        (tmp_path / "dask" / "2026-11-26" / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert len(manifest["inputs"]["reviews"]["files"]) == 3
+
+
+def test_each_partition_is_a_task_and_stage_timings_reach_the_run_logs(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    from flows.nightly_audit import nightly_audit
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+
+    data = _partitioned_world(tmp_path)
+    state = nightly_audit(
+        data_dir=str(data),
+        out_dir=str(tmp_path / "out"),
+        as_of=dt.date(2026, 11, 26),
+        return_state=True,
+    )
+    assert state.is_completed()
+    flow_run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(),
+        )
+    names = sorted(t.name for t in tasks if t.name.startswith("reviews "))
+    assert names == [f"reviews part-{n}.csv" for n in range(3)]
+    said = _logs_of(state)
+    for stage in ("ingest", "reviews", "score", "report"):
+        assert f"stage {stage}: " in said, stage
+    assert "reviews: 3 partition(s)" in said

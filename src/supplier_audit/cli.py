@@ -11,11 +11,13 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from supplier_audit import __version__
 from supplier_audit.config import ConfigError, load_config
+from supplier_audit.progress import TerminalProgress, reporting_to, wants_terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -33,6 +35,7 @@ examples:
   supplier-audit run --data /srv/shop-exports --out /srv/audit-reports
   supplier-audit run --as-of 2026-11-20               redo a past night
   supplier-audit run --since 2026-11-20               every missed night since then, in order
+  supplier-audit run --task-runner dask               review partitions on a local Dask cluster
   supplier-audit run --config my-shop.toml            your own settings (see docs/configuration.md)
 
 The input folder format is described in docs/data-contract.md.
@@ -79,6 +82,16 @@ def _print_night(reports: Path) -> None:
         print(f"  {reports / output}")
 
 
+@contextmanager
+def _progress_display() -> Iterator[None]:
+    """A live display of the stages and partitions when a person watches a terminal."""
+    if not wants_terminal_progress():
+        yield
+        return
+    with TerminalProgress() as shown, reporting_to(shown):
+        yield
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the nightly audit flow for one night, or for every missed night since a date."""
     try:
@@ -87,6 +100,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if not args.data.is_dir():
         return _fail(f"{args.data}: data folder not found")
+    if args.dask_address and args.task_runner != "dask":
+        return _fail("--dask-address needs --task-runner dask")
     last = args.as_of or dt.datetime.now(settings.zone).date()
     if args.since is not None:
         if args.since > last:
@@ -105,13 +120,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"({settings.timezone}) ...",
             flush=True,
         )
-        state = nightly_audit(
-            data_dir=str(args.data),
-            out_dir=str(args.out),
-            as_of=night,
-            config=str(args.config) if args.config else None,
-            return_state=True,
-        )
+        with _progress_display():
+            state = nightly_audit(
+                data_dir=str(args.data),
+                out_dir=str(args.out),
+                as_of=night,
+                config=str(args.config) if args.config else None,
+                task_runner=args.task_runner,
+                dask_address=args.dask_address,
+                dask_workers=args.dask_workers,
+                return_state=True,
+            )
         if state.is_failed():
             message = state.message or "the nightly audit failed"
             if message.startswith("input error: "):
@@ -223,7 +242,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_flag(args: argparse.Namespace) -> int:
     """Print what the review flagger finds in a text, and why."""
-    from supplier_audit.pipeline import configured_lexicon
+    from supplier_audit.review_batches import configured_lexicon
     from supplier_audit.review_terms import explain_text, flag_texts
 
     try:
@@ -300,6 +319,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="your settings file (TOML); defaults apply to anything it leaves out",
+    )
+    run.add_argument(
+        "--task-runner",
+        choices=("local", "dask"),
+        default="local",
+        help="where the review partitions are processed: in this process, one Prefect task "
+        "each (local, the default), or on a Dask cluster (dask)",
+    )
+    run.add_argument(
+        "--dask-address",
+        default=None,
+        metavar="tcp://HOST:8786",
+        help="an existing Dask scheduler (default: a local cluster started for the night)",
+    )
+    run.add_argument(
+        "--dask-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local Dask cluster (default: one per core)",
     )
     run.set_defaults(handler=cmd_run)
 

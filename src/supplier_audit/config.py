@@ -42,6 +42,7 @@ class IngestSettings(_Strict):
     excel_serial_dates_in_csv: bool
     default_currency: str = Field(pattern=r"^[A-Z]{3}$")
     max_workbook_megabytes: float = Field(gt=0)
+    review_batch_rows: int = Field(ge=1000)
 
 
 class SamplingSettings(_Strict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,10 +68,13 @@ class TableResult:
     rows_pending: int
     sources: list[SourceFile] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    # Set when the valid rows were processed in batches and not kept (reviews: see
+    # supplier_audit.review_batches); ``valid`` is then empty.
+    valid_rows: int | None = None
 
     @property
     def rows_valid(self) -> int:
-        return len(self.valid)
+        return len(self.valid) if self.valid_rows is None else self.valid_rows
 
     @property
     def rows_quarantined(self) -> int:
@@ -92,9 +95,18 @@ class IngestResult:
 
     tables: dict[str, TableResult]
     ignored_files: list[str]
+    # Tables left for batch processing (not read yet), with their files in reading order.
+    batched_files: dict[str, list[Path]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name].valid
+
+    def with_table(self, result: TableResult) -> IngestResult:
+        """This result with ``result`` added (tables kept in the contract's order)."""
+        tables = {**self.tables, result.name: result}
+        ordered = {name: tables[name] for name in INPUT_TABLES if name in tables}
+        batched = {k: v for k, v in self.batched_files.items() if k != result.name}
+        return IngestResult(tables=ordered, ignored_files=self.ignored_files, batched_files=batched)
 
     def quarantine_reasons(self) -> pd.DataFrame:
         """How often each kind of reason occurred, per table (for the data-quality sheet)."""
@@ -490,18 +502,32 @@ def quarantine_for_output(result: TableResult) -> pd.DataFrame:
     )
 
 
-def ingest_folder(data_dir: Path, settings: AuditConfig, *, as_of: dt.date) -> IngestResult:
+def ingest_folder(
+    data_dir: Path,
+    settings: AuditConfig,
+    *,
+    as_of: dt.date,
+    batched: Collection[str] = (),
+) -> IngestResult:
     """Read, type, validate and cross-check every input table in ``data_dir``.
 
+    Tables named in ``batched`` (no other table may refer to them) are not read: their files
+    are listed in ``batched_files`` for batch processing (supplier_audit.review_batches).
     Raises ``InputError`` (from reading) when a file cannot be read at all; bad rows never
     raise, they are quarantined.
     """
     found, ignored = discover_inputs(data_dir)
     tables: dict[str, TableResult] = {}
     for name in INPUT_TABLES:
+        if name in batched:
+            continue
         raw = read_table(name, found[name], settings)
         tables[name] = ingest_table(raw, settings, as_of=as_of, done=tables)
-    return IngestResult(tables=tables, ignored_files=ignored)
+    return IngestResult(
+        tables=tables,
+        ignored_files=ignored,
+        batched_files={name: list(found[name]) for name in INPUT_TABLES if name in batched},
+    )
 
 
 def conservation_holds(result: TableResult) -> bool:

@@ -23,7 +23,15 @@ from supplier_audit.config import AuditConfig
 from supplier_audit.ingest import IngestResult, ingest_folder
 from supplier_audit.io import write_csv_atomic
 from supplier_audit.privacy import mask_contacts
-from supplier_audit.review_terms import Lexicon, flag_texts, load_lexicon
+from supplier_audit.review_batches import (
+    BatchRunner,
+    ReviewContext,
+    ReviewsResult,
+    configured_lexicon,
+    process_reviews,
+    run_in_process,
+)
+from supplier_audit.review_terms import flag_texts
 from supplier_audit.run import (
     AuditRun,
     build_manifest,
@@ -46,6 +54,7 @@ from supplier_audit.scoring import (
     self_check_candidates,
     tier_inspection_overrides,
 )
+from supplier_audit.scoring.review_totals import review_sku_shares
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +84,10 @@ class InspectionOutcome:
 
 
 def ingest_stage(run: AuditRun) -> IngestResult:
-    """Read, type and validate every input table (raises InputError for unreadable files)."""
+    """Read, type and validate every input table but the reviews, which are listed for
+    :func:`reviews_stage` (raises InputError for unreadable files)."""
     with run.stage("ingest"):
-        return ingest_folder(run.data_dir, run.settings, as_of=run.as_of)
+        return ingest_folder(run.data_dir, run.settings, as_of=run.as_of, batched=("reviews",))
 
 
 REVIEW_FLAG_COLUMNS = (
@@ -90,11 +100,43 @@ REVIEW_FLAG_COLUMNS = (
 )
 
 
-def configured_lexicon(settings: AuditConfig) -> Lexicon | None:
-    """The review lexicon the settings ask for (None: the shipped one)."""
-    if settings.lexicon or settings.lexicon_replace:
-        return load_lexicon(settings.lexicon, replace=settings.lexicon_replace)
-    return None
+def review_context(run: AuditRun, ingest: IngestResult) -> ReviewContext:
+    """What every review partition needs: settings, as-of, the valid suppliers and lots, and
+    the SKU shares of the scoring window (computed once here, not once per partition)."""
+    settings = run.settings
+    return ReviewContext(
+        settings=settings,
+        as_of=run.as_of,
+        suppliers=ingest.tables["suppliers"],
+        shipments=ingest.tables["shipments"],
+        shares=review_sku_shares(
+            ingest["shipments"],
+            as_of=run.as_of,
+            settings=settings.scoring,
+            lookback_days=settings.lookback_days,
+        ),
+    )
+
+
+def reviews_stage(
+    run: AuditRun, ingest: IngestResult, *, runner: BatchRunner = run_in_process
+) -> tuple[IngestResult, ReviewsResult]:
+    """Read, validate, flag and attribute the reviews partition by partition (through
+    ``runner``: in this process, as Prefect tasks or on Dask), reduced to the flagged reviews
+    and per-supplier totals; the ingest result gains the reviews table (its counts,
+    quarantine and files)."""
+    with run.stage("reviews"):
+        reviews = process_reviews(
+            ingest.batched_files["reviews"], review_context(run, ingest), runner=runner
+        )
+    log.info(
+        "reviews: %d partition(s), %d valid, %d quality issue, %d counterfeit suspect",
+        reviews.partitions,
+        reviews.table.rows_valid,
+        reviews.flag_counts["quality_issue"],
+        reviews.flag_counts["counterfeit_suspect"],
+    )
+    return ingest.with_table(reviews.table), reviews
 
 
 def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
@@ -115,41 +157,6 @@ def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFr
         refound["spans"].to_numpy(), index=masked[changed].index
     )
     return result
-
-
-def flag_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
-    """Flag quality and counterfeit terms in every valid review.
-
-    One row per review: its id, SKU, date, rating and text, the supplier it names (or the
-    supplier of the lot it names, else empty), and the flag columns of
-    :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights).
-    """
-    settings = run.settings
-    with run.stage("flag_reviews"):
-        reviews = ingest["reviews"]
-        flags = flag_texts(reviews["text"], lexicon=configured_lexicon(settings))
-        lots = ingest["shipments"].set_index("shipment_id")["supplier_id"]
-        supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lots))
-        flagged = pd.concat(
-            [
-                reviews[["review_id", "sku", "created_at", "rating", "text", "shipment_id"]],
-                supplier.rename("supplier_id"),
-                flags.set_axis(reviews.index),
-            ],
-            axis=1,
-        )
-    log.info(
-        "reviews flagged: %d quality issue, %d counterfeit suspect, of %d",
-        int(flagged["quality_issue"].sum()),
-        int(flagged["counterfeit_suspect"].sum()),
-        len(flagged),
-    )
-    return flagged
-
-
-def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
-    """The reviews with at least one flag."""
-    return review_flags[review_flags["quality_issue"] | review_flags["counterfeit_suspect"]]
 
 
 def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
@@ -186,7 +193,7 @@ def history_dir(run: AuditRun) -> Path:
 
 
 def score_stage(
-    run: AuditRun, ingest: IngestResult, review_flags: pd.DataFrame, status: pd.DataFrame
+    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, status: pd.DataFrame
 ) -> ScoringResult:
     """Counterfeit and quality risk per supplier, with reasons, actions and the change since
     the previous night in the history."""
@@ -194,7 +201,8 @@ def score_stage(
     with run.stage("score"):
         return score_suppliers(
             {name: ingest[name] for name in ingest.tables},
-            review_flags,
+            reviews.flagged,
+            review_totals=reviews.totals,
             as_of=run.as_of,
             settings=settings.scoring,
             lookback_days=settings.lookback_days,
@@ -205,14 +213,15 @@ def score_stage(
 
 
 def sampling_feedback(
-    run: AuditRun, ingest: IngestResult, review_flags: pd.DataFrame, scoring: ScoringResult
+    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, scoring: ScoringResult
 ) -> tuple[dict[str, dict[str, str]], pd.DataFrame]:
     """What the scores ask of tonight's sampling: raised levels by tier, and self-checks (自查)."""
     settings = run.settings
     overrides = tier_inspection_overrides(scoring.scores, settings.scoring)
     self_check = self_check_candidates(
         {name: ingest[name] for name in ingest.tables},
-        review_flags,
+        reviews.flagged,
+        review_totals=reviews.totals,
         as_of=run.as_of,
         settings=settings.scoring,
         language=settings.report_language,
@@ -291,7 +300,7 @@ def report_stage(
     ingest: IngestResult,
     *,
     inspection: InspectionOutcome | None = None,
-    review_flags: pd.DataFrame | None = None,
+    reviews: ReviewsResult | None = None,
     scoring: ScoringResult | None = None,
 ) -> list[Path]:
     """Quarantine files, the machines' CSVs and the people's workbooks, into the staging folder."""
@@ -305,9 +314,9 @@ def report_stage(
         if inspection is not None:
             written += write_inspection_outputs(run, inspection)
         flagged = None
-        if review_flags is not None:
+        if reviews is not None:
             flagged = report_frames.flagged_reviews_view(
-                masked_for_people(flagged_only(review_flags), settings), attribution, names
+                masked_for_people(reviews.flagged, settings), attribution, names
             )
             rows = checked(
                 ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
@@ -439,10 +448,12 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
     run, so a replaced stage function is the one used.
     """
     inputs = around("ingest", lambda: ingest_stage(run))
-    flags = around("flag", lambda: flag_stage(run, inputs))
+    inputs, reviews = around("reviews", lambda: reviews_stage(run, inputs))
     status = around("switching", lambda: switching_stage(run, inputs))
-    scoring = around("score", lambda: score_stage(run, inputs, flags, status))
-    levels, self_check = around("feedback", lambda: sampling_feedback(run, inputs, flags, scoring))
+    scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
+    levels, self_check = around(
+        "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
+    )
     inspection = around(
         "inspection",
         lambda: inspection_stage(
@@ -451,9 +462,7 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
     )
     around(
         "report",
-        lambda: report_stage(
-            run, inputs, inspection=inspection, review_flags=flags, scoring=scoring
-        ),
+        lambda: report_stage(run, inputs, inspection=inspection, reviews=reviews, scoring=scoring),
     )
     published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring))
     return published

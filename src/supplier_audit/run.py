@@ -25,6 +25,7 @@ from typing import Any
 from supplier_audit.config import AuditConfig, LoadedConfig
 from supplier_audit.ingest import IngestResult, as_manifest_inputs, quarantine_for_output
 from supplier_audit.io import write_csv_atomic, write_text_atomic
+from supplier_audit.progress import stage_progress
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +154,10 @@ class AuditRun:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time a stage; the figure goes into the manifest."""
-        start = time.perf_counter()
-        try:
+        """Time a stage (the figure goes into the manifest and the log) and report its
+        progress (:mod:`supplier_audit.progress`)."""
+        with stage_progress(name, self.stage_seconds):
             yield
-        finally:
-            self.stage_seconds[name] = round(time.perf_counter() - start, 3)
 
     def begin(self) -> None:
         """Create a fresh, empty staging folder."""

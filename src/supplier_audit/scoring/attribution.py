@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 ATTRIBUTION_COLUMNS = ("item_id", "supplier_id", "weight", "basis")
@@ -89,6 +90,52 @@ def _window_quantities(keys: pd.DataFrame, lots: pd.DataFrame, lookback_days: in
     return result.sort_values(["sku", "day", "supplier_id"], kind="stable").reset_index(drop=True)
 
 
+def _lots_frame(shipments: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sku": shipments["sku"].astype("string").to_numpy(),
+            "supplier_id": shipments["supplier_id"].astype("string").to_numpy(),
+            "received": _day(shipments["received_on"]).to_numpy(),
+            "quantity": shipments["quantity"].astype("float64").to_numpy(),
+        }
+    )
+
+
+def _weights_of(shares: pd.DataFrame) -> pd.DataFrame:
+    """Per (sku, day), each supplier's share of the quantity delivered in the window."""
+    shares = shares[shares["quantity"] > 0]
+    totals = shares.groupby(["sku", "day"], sort=False)["quantity"].transform("sum")
+    weighted = shares.assign(weight=shares["quantity"] / totals)
+    return weighted[["sku", "day", "supplier_id", "weight"]]
+
+
+@dataclass(frozen=True)
+class SkuShares:
+    """SKU-share weights computed once for every SKU with lots and every day of a period, so
+    that batches of items need not recompute them (see :func:`sku_shares`)."""
+
+    weights: pd.DataFrame  # sku, day, supplier_id, weight
+    first_day: pd.Timestamp
+    last_day: pd.Timestamp
+
+
+def sku_shares(
+    shipments: pd.DataFrame, *, first_day: pd.Timestamp, last_day: pd.Timestamp, lookback_days: int
+) -> SkuShares:
+    """The SKU-share weights of every (SKU, day) from ``first_day`` to ``last_day``."""
+    lots = _lots_frame(shipments)
+    days = pd.date_range(first_day, last_day, freq="D")
+    skus = pd.Series(lots["sku"].dropna().unique(), dtype="string")
+    keys = pd.DataFrame(
+        {
+            "sku": np.repeat(skus.to_numpy(), len(days)),
+            "day": np.tile(days.to_numpy(), len(skus)),
+        }
+    )
+    shares = _window_quantities(keys, lots, lookback_days)
+    return SkuShares(weights=_weights_of(shares), first_day=first_day, last_day=last_day)
+
+
 def attribute_items(
     items: pd.DataFrame,
     shipments: pd.DataFrame,
@@ -96,8 +143,14 @@ def attribute_items(
     id_column: str,
     date_column: str,
     lookback_days: int,
+    shares: SkuShares | None = None,
 ) -> Attribution:
-    """Attribute items (reviews or complaints) to suppliers; see the module docstring."""
+    """Attribute items (reviews or complaints) to suppliers; see the module docstring.
+
+    ``shares`` (optional): SKU-share weights precomputed with the same ``shipments`` and
+    ``lookback_days`` (:func:`sku_shares`); items on days outside its period are computed
+    as usual.
+    """
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
     item_id = items[id_column].astype("string")
@@ -134,21 +187,17 @@ def attribute_items(
         }
     )
     keys = rest[["sku", "day"]].drop_duplicates()
-    lots = pd.DataFrame(
-        {
-            "sku": shipments["sku"].astype("string").to_numpy(),
-            "supplier_id": shipments["supplier_id"].astype("string").to_numpy(),
-            "received": _day(shipments["received_on"]).to_numpy(),
-            "quantity": shipments["quantity"].astype("float64").to_numpy(),
-        }
-    )
-    shares = _window_quantities(keys, lots, lookback_days)
-    shares = shares[shares["quantity"] > 0]
-    totals = shares.groupby(["sku", "day"], sort=False)["quantity"].transform("sum")
-    shares["weight"] = shares["quantity"] / totals
-    shared = rest.merge(
-        shares[["sku", "day", "supplier_id", "weight"]], on=["sku", "day"], how="left"
-    )
+    known = pd.DataFrame(columns=["sku", "day", "supplier_id", "weight"])
+    if shares is not None:
+        inside = ((keys["day"] >= shares.first_day) & (keys["day"] <= shares.last_day)).to_numpy()
+        keys = keys[~inside]
+        known = shares.weights
+    if not keys.empty or shares is None:
+        computed = _weights_of(_window_quantities(keys, _lots_frame(shipments), lookback_days))
+        weights = computed if shares is None else pd.concat([known, computed], ignore_index=True)
+    else:
+        weights = known
+    shared = rest.merge(weights, on=["sku", "day"], how="left")
     # An item whose (sku, day) no lot matched comes back with no supplier: it is counted.
     lonely = shared["supplier_id"].isna().to_numpy()
     unattributed = shared.loc[lonely, "item_id"].reset_index(drop=True)

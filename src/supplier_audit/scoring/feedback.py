@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.scoring.attribution import attribute_items
+from supplier_audit.scoring.review_totals import ReviewTotals
+from supplier_audit.scoring.review_totals import review_totals as totals_of_reviews
+from supplier_audit.scoring.scores import COUNT_DECIMALS
 from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.signals import day_column
 
@@ -64,6 +67,7 @@ def self_check_candidates(
     as_of: date,
     settings: ScoringSettings,
     language: str = "en",
+    review_totals: ReviewTotals | None = None,
 ) -> pd.DataFrame:
     """(supplier_id, sku, reason) pairs that a recent serious signal says to re-inspect.
 
@@ -71,7 +75,9 @@ def self_check_candidates(
     counterfeit-suspect review or an upheld counterfeit or quality complaint is attributed to
     it with at least ``self_check.min_weight``, or quality-issue reviews attributed to it sum
     to at least ``self_check.quality_reviews``. Rejected, withdrawn, settled and open
-    complaints never trigger one.
+    complaints never trigger one. ``review_totals`` (optional): the reviews' part already
+    summed batch by batch (:mod:`.review_totals`); ``tables["reviews"]`` and
+    ``review_flags`` are then not read.
     """
     if language not in _TEXT:
         raise ValueError(f"language must be 'zh' or 'en', got {language!r}")
@@ -83,39 +89,18 @@ def self_check_candidates(
     shipments = shipments[day_column(shipments["received_on"]) <= end]
     parts: list[pd.DataFrame] = []
 
-    reviews = frames["reviews"]
-    days = day_column(reviews["created_at"])
-    reviews = reviews[(days >= start) & (days <= end)]
-    if not reviews.empty:
-        share = attribute_items(
-            reviews, shipments, id_column="review_id", date_column="created_at",
-            lookback_days=settings.attribution_days,
-        ).weights  # fmt: skip
-        flags = pd.DataFrame(
-            {
-                "item_id": review_flags["review_id"].astype("string").to_numpy(),
-                "cf": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
-                "q": review_flags["quality_issue"].astype(bool).to_numpy(),
-            }
-        ).drop_duplicates("item_id")
-        skus = pd.DataFrame(
-            {
-                "item_id": reviews["review_id"].astype("string").to_numpy(),
-                "sku": reviews["sku"].astype("string").to_numpy(),
-            }
+    if review_totals is None:
+        # Only the self-check part is used here: its window doubles as the scoring window.
+        review_totals = totals_of_reviews(
+            frames["reviews"],
+            review_flags,
+            frames["shipments"],
+            as_of=as_of,
+            settings=settings,
+            lookback_days=cfg.days,
         )
-        rows = share.merge(flags, on="item_id").merge(skus, on="item_id")
-        strong = rows["weight"].to_numpy() >= cfg.min_weight
-        parts.append(
-            pd.DataFrame(
-                {
-                    "supplier_id": rows["supplier_id"].to_numpy(),
-                    "sku": rows["sku"].to_numpy(),
-                    "counterfeit_review": (rows["cf"].to_numpy(dtype=bool) & strong).astype(float),
-                    "quality_review": rows["weight"].to_numpy() * rows["q"].to_numpy(dtype=bool),
-                }
-            )
-        )
+    if not review_totals.self_check.empty:
+        parts.append(review_totals.self_check.round({"quality_review": COUNT_DECIMALS}))
 
     complaints = frames.get("complaints")
     if complaints is not None and not complaints.empty:

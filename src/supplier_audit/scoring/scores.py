@@ -25,13 +25,14 @@ from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.attribution import attribute_items
 from supplier_audit.scoring.evidence import evidence_readiness, lot_values_cny
 from supplier_audit.scoring.reasons import main_reasons
+from supplier_audit.scoring.review_totals import ReviewTotals
+from supplier_audit.scoring.review_totals import review_totals as totals_of_reviews
 from supplier_audit.scoring.settings import TIERS, ScoringSettings
 from supplier_audit.scoring.signals import (
     complaint_signals,
     day_column,
     inspection_signals,
     price_signals,
-    review_signals,
     sourcing_signals,
 )
 from supplier_audit.scoring.statistics import clopper_pearson, rate_evidence
@@ -53,6 +54,7 @@ QUALITY_COMPONENTS = (
     "switching",
 )
 LEADING_COLUMNS = SCORE_LEADING_COLUMNS
+COUNT_DECIMALS = 9  # fractional review counts are kept to this many decimals
 TRAILING_COLUMNS = ("recommended_action", "main_reasons")
 _RANK = {tier: i for i, tier in enumerate(TIERS)}
 
@@ -105,6 +107,7 @@ def score_suppliers(
     inspection_status: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
     language: str = "zh",
+    review_totals: ReviewTotals | None = None,
 ) -> ScoringResult:
     """Score every supplier in ``tables["suppliers"]`` over the window ending on ``as_of``.
 
@@ -112,7 +115,10 @@ def score_suppliers(
     review_id, quality_issue, counterfeit_suspect; ``inspection_status`` (optional) has
     supplier_id, severity, explanation from the switching rules; ``previous`` (optional) is an
     earlier run's scores (see :mod:`.history`). ``language`` ("zh" or "en") is the language of
-    main_reasons and recommended_action.
+    main_reasons and recommended_action. ``review_totals`` (optional) are the reviews'
+    totals already summed batch by batch (:mod:`.review_totals`); when given,
+    ``tables["reviews"]`` and ``review_flags`` are not read. ``attribution`` in the result
+    holds the flagged reviews (the ones a report shows) and every complaint in the window.
     """
     if language not in msg.LANGUAGES:
         raise ValueError(f"language must be one of {msg.LANGUAGES}, got {language!r}")
@@ -132,18 +138,20 @@ def score_suppliers(
 
     attributions: list[pd.DataFrame] = []
     unattributed: dict[str, int] = {}
-    reviews = tables["reviews"]
-    reviews = reviews[_window(reviews, "created_at", start, end)]
-    review_share = attribute_items(
-        reviews,
-        shipments,
-        id_column="review_id",
-        date_column="created_at",
-        lookback_days=settings.attribution_days,
-    )
-    attributions.append(review_share.weights.assign(table="reviews"))
-    unattributed["reviews"] = len(review_share.unattributed)
-    frame = frame.join(review_signals(review_share.weights, review_flags))
+    if review_totals is None:
+        review_totals = totals_of_reviews(
+            tables["reviews"],
+            review_flags,
+            shipments,
+            as_of=as_of,
+            settings=settings,
+            lookback_days=lookback_days,
+        )
+    attributions.append(review_totals.attribution.assign(table="reviews"))
+    unattributed["reviews"] = review_totals.unattributed
+    # Counts summed batch by batch differ from one sum in the last bits; rounded to 1e-9 (far
+    # below a fraction of a review) they are the same, so the prior's fit is too.
+    frame = frame.join(review_totals.per_supplier.round(COUNT_DECIMALS))
 
     complaints = _optional(tables, "complaints")
     unattributed["complaints"] = 0

@@ -1,0 +1,224 @@
+"""The reviews' share of the scores, computed per batch of reviews and summed.
+
+Reviews are the one input that grows without bound, so the night never needs them all at
+once: each batch is attributed to suppliers (see :mod:`.attribution`) and reduced to
+
+* fractional review counts per supplier in the scoring window (reviews, counterfeit-suspect,
+  quality-issue) — what :func:`.scores.score_suppliers` turns into rates;
+* per (supplier, SKU) the counterfeit-suspect reviews attributed with at least
+  ``self_check.min_weight`` and the quality-issue weight, in the self-check window — what
+  :func:`.feedback.self_check_candidates` compares with its thresholds;
+* the attribution weights of the flagged reviews in the scoring window (the report shows
+  which supplier each flagged review was attributed to), and how many could not be attributed.
+
+Attribution of one review depends only on the review and the lots, so batches may be cut
+anywhere: the sums over batches are the sums over all reviews (up to the order of floating-point
+additions, which :func:`combine_review_totals` fixes by summing in batch order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from supplier_audit.scoring.attribution import (
+    ATTRIBUTION_COLUMNS,
+    SkuShares,
+    attribute_items,
+    sku_shares,
+)
+from supplier_audit.scoring.settings import ScoringSettings
+from supplier_audit.scoring.signals import day_column, review_signals
+
+REVIEW_COUNT_COLUMNS = ("reviews", "counterfeit_reviews", "quality_reviews")
+SELF_CHECK_REVIEW_COLUMNS = ("supplier_id", "sku", "counterfeit_review", "quality_review")
+
+
+@dataclass(frozen=True)
+class ReviewTotals:
+    """What scoring and self-checks need of a set of reviews (see the module docstring)."""
+
+    per_supplier: pd.DataFrame  # index supplier_id; REVIEW_COUNT_COLUMNS
+    self_check: pd.DataFrame  # SELF_CHECK_REVIEW_COLUMNS, one row per (supplier_id, sku)
+    attribution: pd.DataFrame  # item_id, supplier_id, weight, basis of flagged reviews
+    unattributed: int
+
+
+def _empty_counts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="float64") for c in REVIEW_COUNT_COLUMNS},
+        index=pd.Index([], dtype="string", name="supplier_id"),
+    )
+
+
+def _empty_self_check() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "supplier_id": pd.Series(dtype="string"),
+            "sku": pd.Series(dtype="string"),
+            "counterfeit_review": pd.Series(dtype="float64"),
+            "quality_review": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def _empty_attribution() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series(dtype="string"),
+            "supplier_id": pd.Series(dtype="string"),
+            "weight": pd.Series(dtype="float64"),
+            "basis": pd.Series(dtype="string"),
+        }
+    )
+
+
+def _in_days(reviews: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    days = day_column(reviews["created_at"])
+    return reviews[((days >= start) & (days <= end)).to_numpy()]
+
+
+def _flag_lookup(review_flags: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": review_flags["review_id"].astype("string").to_numpy(),
+            "counterfeit_suspect": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
+            "quality_issue": review_flags["quality_issue"].astype(bool).to_numpy(),
+        }
+    ).drop_duplicates("item_id")
+
+
+def review_totals(
+    reviews: pd.DataFrame,
+    review_flags: pd.DataFrame,
+    shipments: pd.DataFrame,
+    *,
+    as_of: date,
+    settings: ScoringSettings,
+    lookback_days: int,
+    shares: SkuShares | None = None,
+) -> ReviewTotals:
+    """The totals of one batch of valid reviews (or of all of them).
+
+    ``reviews``: review_id, sku, created_at and the optional supplier_id / shipment_id as
+    ingested (the supplier a buyer named, not yet filled from the lot); ``review_flags``:
+    review_id, quality_issue, counterfeit_suspect; ``shipments``: the valid lots;
+    ``shares``: the SKU shares of :func:`review_sku_shares` (computed once for all batches).
+    """
+    end = pd.Timestamp(as_of)
+    lots = shipments[(day_column(shipments["received_on"]) <= end).to_numpy()]
+    flags = _flag_lookup(review_flags)
+
+    scored = _in_days(reviews, end - pd.Timedelta(days=lookback_days), end)
+    share = None
+    if scored.empty:
+        per_supplier, attribution, unattributed = _empty_counts(), _empty_attribution(), 0
+    else:
+        share = attribute_items(
+            scored,
+            lots,
+            id_column="review_id",
+            date_column="created_at",
+            lookback_days=settings.attribution_days,
+            shares=shares,
+        )
+        per_supplier = review_signals(share.weights, review_flags)
+        flagged_ids = flags.loc[flags["counterfeit_suspect"] | flags["quality_issue"], "item_id"]
+        attribution = share.weights[share.weights["item_id"].isin(flagged_ids)]
+        attribution = attribution.loc[:, list(ATTRIBUTION_COLUMNS)].reset_index(drop=True)
+        unattributed = len(share.unattributed)
+
+    cfg = settings.self_check
+    recent = _in_days(reviews, end - pd.Timedelta(days=cfg.days), end)
+    if recent.empty:
+        self_check = _empty_self_check()
+    else:
+        if share is not None and cfg.days <= lookback_days:
+            # the self-check window lies inside the scoring window: reuse its weights
+            weights = share.weights[share.weights["item_id"].isin(recent["review_id"])]
+        else:
+            weights = attribute_items(
+                recent,
+                lots,
+                id_column="review_id",
+                date_column="created_at",
+                lookback_days=settings.attribution_days,
+                shares=shares,
+            ).weights
+        skus = pd.DataFrame(
+            {
+                "item_id": recent["review_id"].astype("string").to_numpy(),
+                "sku": recent["sku"].astype("string").to_numpy(),
+            }
+        )
+        rows = weights.merge(flags, on="item_id").merge(skus, on="item_id")
+        weight = rows["weight"].to_numpy(dtype=np.float64)
+        strong = weight >= cfg.min_weight
+        self_check = (
+            pd.DataFrame(
+                {
+                    "supplier_id": rows["supplier_id"].astype("string").to_numpy(),
+                    "sku": rows["sku"].astype("string").to_numpy(),
+                    "counterfeit_review": (
+                        rows["counterfeit_suspect"].to_numpy(dtype=bool) & strong
+                    ).astype(np.float64),
+                    "quality_review": weight * rows["quality_issue"].to_numpy(dtype=bool),
+                }
+            )
+            .groupby(["supplier_id", "sku"], as_index=False, sort=True)
+            .sum()
+        )
+    return ReviewTotals(
+        per_supplier=per_supplier,
+        self_check=self_check,
+        attribution=attribution,
+        unattributed=unattributed,
+    )
+
+
+def review_sku_shares(
+    shipments: pd.DataFrame, *, as_of: date, settings: ScoringSettings, lookback_days: int
+) -> SkuShares:
+    """The SKU shares every batch of reviews needs, for each day of the scoring window (and of
+    the self-check window), computed once instead of once per batch."""
+    end = pd.Timestamp(as_of)
+    lots = shipments[(day_column(shipments["received_on"]) <= end).to_numpy()]
+    days = max(lookback_days, settings.self_check.days)
+    return sku_shares(
+        lots,
+        first_day=end - pd.Timedelta(days=days),
+        last_day=end,
+        lookback_days=settings.attribution_days,
+    )
+
+
+def combine_review_totals(parts: Sequence[ReviewTotals]) -> ReviewTotals:
+    """The totals of several batches: counts summed (in the given order), rows concatenated."""
+    counts = [p.per_supplier for p in parts if not p.per_supplier.empty]
+    checks = [p.self_check for p in parts if not p.self_check.empty]
+    attributions = [p.attribution for p in parts if not p.attribution.empty]
+    per_supplier = (
+        pd.concat(counts).groupby(level="supplier_id", sort=True).sum()
+        if counts
+        else _empty_counts()
+    )
+    self_check = (
+        pd.concat(checks, ignore_index=True)
+        .groupby(["supplier_id", "sku"], as_index=False, sort=True)
+        .sum()
+        if checks
+        else _empty_self_check()
+    )
+    attribution = (
+        pd.concat(attributions, ignore_index=True) if attributions else _empty_attribution()
+    )
+    return ReviewTotals(
+        per_supplier=per_supplier,
+        self_check=self_check,
+        attribution=attribution,
+        unattributed=sum(p.unattributed for p in parts),
+    )
