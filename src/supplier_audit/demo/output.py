@@ -40,11 +40,15 @@ def render_table(table: pa.Table) -> pa.Table:
     return pa.table({name: render_column(table.column(name)) for name in table.column_names})
 
 
+PARQUET_ROW_GROUP_ROWS: Final = 250_000
+
+
 def write_table(chunks: Iterable[pa.Table], path: Path, file_format: str) -> int:
     """Write one table from its chunks to `path` (atomically); return the number of rows.
 
-    CSV is UTF-8 with a header and minimal quoting; Parquet keeps the types, one row group
-    per chunk. The same chunks always give the same bytes.
+    CSV is UTF-8 with a header and minimal quoting; Parquet keeps the types, in row groups of
+    at most ``PARQUET_ROW_GROUP_ROWS`` rows (so that the night can read a big file in batches:
+    it cuts files only between row groups). The same chunks always give the same bytes.
     """
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -70,7 +74,7 @@ def _write(chunks: Iterable[pa.Table], tmp: Path, file_format: str) -> int:
             for chunk in chunks:
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, chunk.schema, compression="zstd")
-                writer.write_table(chunk)
+                writer.write_table(chunk, row_group_size=PARQUET_ROW_GROUP_ROWS)
                 rows += chunk.num_rows
         finally:
             if writer is not None:
