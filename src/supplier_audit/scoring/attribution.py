@@ -144,16 +144,22 @@ def attribute_items(
     date_column: str,
     lookback_days: int,
     shares: SkuShares | None = None,
+    positions: bool = False,
 ) -> Attribution:
     """Attribute items (reviews or complaints) to suppliers; see the module docstring.
 
     ``shares`` (optional): SKU-share weights precomputed with the same ``shipments`` and
     ``lookback_days`` (:func:`sku_shares`); items on days outside its period are computed
-    as usual.
+    as usual. ``positions``: identify items by their row position in ``items`` (int64)
+    instead of ``id_column`` (for callers that look up more columns of the same rows).
     """
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
-    item_id = items[id_column].astype("string")
+    item_id = (
+        pd.Series(np.arange(len(items), dtype=np.int64), index=items.index)
+        if positions
+        else items[id_column].astype("string")
+    )
     named = _text(items, "supplier_id")
     lot = _text(items, "shipment_id")
     lot_supplier = pd.Series(
@@ -207,7 +213,7 @@ def attribute_items(
         [direct, shared[["item_id", "supplier_id", "weight", "basis"]]], ignore_index=True
     )
     weights = weights.loc[:, list(ATTRIBUTION_COLUMNS)]
-    weights["item_id"] = weights["item_id"].astype("string")
+    weights["item_id"] = weights["item_id"].astype("int64" if positions else "string")
     weights["supplier_id"] = weights["supplier_id"].astype("string")
     weights["weight"] = weights["weight"].astype("float64")
     weights["basis"] = weights["basis"].astype("string")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.scoring.attribution import (
@@ -32,7 +33,7 @@ from supplier_audit.scoring.attribution import (
     sku_shares,
 )
 from supplier_audit.scoring.settings import ScoringSettings
-from supplier_audit.scoring.signals import day_column, review_signals
+from supplier_audit.scoring.signals import day_column
 
 REVIEW_COUNT_COLUMNS = ("reviews", "counterfeit_reviews", "quality_reviews")
 SELF_CHECK_REVIEW_COLUMNS = ("supplier_id", "sku", "counterfeit_review", "quality_review")
@@ -77,19 +78,30 @@ def _empty_attribution() -> pd.DataFrame:
     )
 
 
-def _in_days(reviews: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    days = day_column(reviews["created_at"])
-    return reviews[((days >= start) & (days <= end)).to_numpy()]
-
-
-def _flag_lookup(review_flags: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+def _aligned_flags(
+    reviews: pd.DataFrame, review_flags: pd.DataFrame
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """counterfeit_suspect and quality_issue for each row of ``reviews`` (False for a review
+    with no flag row; the first flag row of an id counts)."""
+    ids = reviews["review_id"].astype("string").to_numpy()
+    flag_ids = review_flags["review_id"].astype("string").to_numpy()
+    if len(flag_ids) == len(ids) and bool((flag_ids == ids).all()):
+        return (
+            review_flags["counterfeit_suspect"].to_numpy(dtype=bool),
+            review_flags["quality_issue"].to_numpy(dtype=bool),
+        )
+    first = pd.DataFrame(
         {
-            "item_id": review_flags["review_id"].astype("string").to_numpy(),
             "counterfeit_suspect": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
             "quality_issue": review_flags["quality_issue"].astype(bool).to_numpy(),
-        }
-    ).drop_duplicates("item_id")
+        },
+        index=pd.Index(flag_ids),
+    )
+    first = first[~first.index.duplicated()].reindex(ids, fill_value=False)
+    return (
+        first["counterfeit_suspect"].to_numpy(dtype=bool),
+        first["quality_issue"].to_numpy(dtype=bool),
+    )
 
 
 def review_totals(
@@ -111,13 +123,18 @@ def review_totals(
     """
     end = pd.Timestamp(as_of)
     lots = shipments[(day_column(shipments["received_on"]) <= end).to_numpy()]
-    flags = _flag_lookup(review_flags)
+    counterfeit, quality = _aligned_flags(reviews, review_flags)
+    days = day_column(reviews["created_at"]).to_numpy()
+    cfg = settings.self_check
 
-    scored = _in_days(reviews, end - pd.Timedelta(days=lookback_days), end)
-    share = None
+    in_window = (days >= end - pd.Timedelta(days=lookback_days)) & (days <= end)
+    scored = reviews[in_window]
     if scored.empty:
         per_supplier, attribution, unattributed = _empty_counts(), _empty_attribution(), 0
+        share = None
     else:
+        # items are identified by their row in `scored`: flags and SKUs are looked up by
+        # position, not joined on id strings
         share = attribute_items(
             scored,
             lots,
@@ -125,22 +142,43 @@ def review_totals(
             date_column="created_at",
             lookback_days=settings.attribution_days,
             shares=shares,
+            positions=True,
+        ).weights
+        row = share["item_id"].to_numpy()
+        weight = share["weight"].to_numpy(dtype=np.float64)
+        fake, poor = counterfeit[in_window][row], quality[in_window][row]
+        per_supplier = (
+            pd.DataFrame(
+                {
+                    "supplier_id": share["supplier_id"].to_numpy(),
+                    "reviews": weight,
+                    "counterfeit_reviews": weight * fake,
+                    "quality_reviews": weight * poor,
+                }
+            )
+            .groupby("supplier_id")
+            .sum()
         )
-        per_supplier = review_signals(share.weights, review_flags)
-        flagged_ids = flags.loc[flags["counterfeit_suspect"] | flags["quality_issue"], "item_id"]
-        attribution = share.weights[share.weights["item_id"].isin(flagged_ids)]
-        attribution = attribution.loc[:, list(ATTRIBUTION_COLUMNS)].reset_index(drop=True)
-        unattributed = len(share.unattributed)
+        shown = fake | poor
+        ids = scored["review_id"].astype("string").to_numpy()
+        attribution = share.loc[shown, list(ATTRIBUTION_COLUMNS)].assign(
+            item_id=pd.array(ids[row[shown]], dtype="string")
+        )
+        attribution = attribution.reset_index(drop=True)
+        unattributed = len(scored) - len(np.unique(row))
 
-    cfg = settings.self_check
-    recent = _in_days(reviews, end - pd.Timedelta(days=cfg.days), end)
-    if recent.empty:
+    recent_rows = (days >= end - pd.Timedelta(days=cfg.days)) & (days <= end)
+    if not recent_rows.any():
         self_check = _empty_self_check()
     else:
         if share is not None and cfg.days <= lookback_days:
             # the self-check window lies inside the scoring window: reuse its weights
-            weights = share.weights[share.weights["item_id"].isin(recent["review_id"])]
+            recent = scored
+            recent_in = recent_rows[in_window]
+            weights = share[recent_in[share["item_id"].to_numpy()]]
+            fake_all, poor_all = counterfeit[in_window], quality[in_window]
         else:
+            recent = reviews[recent_rows]
             weights = attribute_items(
                 recent,
                 lots,
@@ -148,25 +186,19 @@ def review_totals(
                 date_column="created_at",
                 lookback_days=settings.attribution_days,
                 shares=shares,
+                positions=True,
             ).weights
-        skus = pd.DataFrame(
-            {
-                "item_id": recent["review_id"].astype("string").to_numpy(),
-                "sku": recent["sku"].astype("string").to_numpy(),
-            }
-        )
-        rows = weights.merge(flags, on="item_id").merge(skus, on="item_id")
-        weight = rows["weight"].to_numpy(dtype=np.float64)
+            fake_all, poor_all = counterfeit[recent_rows], quality[recent_rows]
+        row = weights["item_id"].to_numpy()
+        weight = weights["weight"].to_numpy(dtype=np.float64)
         strong = weight >= cfg.min_weight
         self_check = (
             pd.DataFrame(
                 {
-                    "supplier_id": rows["supplier_id"].astype("string").to_numpy(),
-                    "sku": rows["sku"].astype("string").to_numpy(),
-                    "counterfeit_review": (
-                        rows["counterfeit_suspect"].to_numpy(dtype=bool) & strong
-                    ).astype(np.float64),
-                    "quality_review": weight * rows["quality_issue"].to_numpy(dtype=bool),
+                    "supplier_id": weights["supplier_id"].astype("string").to_numpy(),
+                    "sku": recent["sku"].astype("string").to_numpy()[row],
+                    "counterfeit_review": (fake_all[row] & strong).astype(np.float64),
+                    "quality_review": weight * poor_all[row],
                 }
             )
             .groupby(["supplier_id", "sku"], as_index=False, sort=True)

@@ -1,4 +1,5 @@
-"""Raw per-supplier signals over the scoring window: reviews, complaints, inspections, price.
+"""Raw per-supplier signals over the scoring window: complaints, inspections, price, sourcing
+(the reviews' signals are summed batch by batch in :mod:`.review_totals`).
 
 Every function returns one row per supplier that has the signal (index supplier_id); the
 caller reindexes onto all suppliers. Fractional counts come from attribution weights.
@@ -19,33 +20,6 @@ def day_column(values: pd.Series) -> pd.Series:
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     return stamps.dt.normalize()
-
-
-def review_signals(weights: pd.DataFrame, review_flags: pd.DataFrame) -> pd.DataFrame:
-    """Fractional review totals and flagged counts per supplier.
-
-    ``weights``: item_id, supplier_id, weight (reviews already in the window). A review with
-    no flag row counts as a review that flags nothing.
-    """
-    flags = pd.DataFrame(
-        {
-            "item_id": review_flags["review_id"].astype("string").to_numpy(),
-            "quality_issue": review_flags["quality_issue"].astype(bool).to_numpy(),
-            "counterfeit_suspect": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
-        }
-    ).drop_duplicates("item_id")
-    merged = weights.merge(flags, on="item_id", how="left")
-    weight = merged["weight"].to_numpy(dtype=np.float64)
-    frame = pd.DataFrame(
-        {
-            "supplier_id": merged["supplier_id"].to_numpy(),
-            "reviews": weight,
-            "counterfeit_reviews": weight
-            * merged["counterfeit_suspect"].fillna(False).to_numpy(dtype=bool),
-            "quality_reviews": weight * merged["quality_issue"].fillna(False).to_numpy(dtype=bool),
-        }
-    )
-    return frame.groupby("supplier_id").sum()
 
 
 def complaint_signals(
