@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from supplier_audit import parsing
 from supplier_audit.config import AuditConfig
-from supplier_audit.io import RawTable, SourceFile, discover_inputs, read_table
+from supplier_audit.io import RawTable, SourceFile, discover_inputs, is_text_column, read_table
 from supplier_audit.schemas import (
     CHANNELS,
     COMPLAINT_STATUSES,
@@ -123,21 +126,28 @@ class IngestResult:
 
 # ---------------------------------------------------------------------------------------------
 # Typing
+#
+# Problems and reasons are kept only for the rows that have them: a Series of messages indexed
+# by the row (the position in ``RawTable.cells``), never one string per cell.
 
 
 def _type_columns(
     raw: RawTable, spec: TableSpec, settings: AuditConfig
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed frame and a frame of per-cell problems ('' = fine), same index as the raw cells."""
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Typed frame (same index as the raw cells) and, per column, the cells it could not read."""
     cells = raw.cells
     workbook = raw.from_workbook.reindex(cells.index, fill_value=False).astype(bool)
     serial_ok = workbook | settings.ingest.excel_serial_dates_in_csv
     typed: dict[str, pd.Series] = {}
     problems: dict[str, pd.Series] = {}
     aliases = settings.aliases
+    truthy = aliases.booleans.get("true", [])
+    falsy = aliases.booleans.get("false", [])
     for column in spec.columns:
         source = cells[column.name]
-        if column.kind in ("id", "text"):
+        if not is_text_column(source):
+            parsed = _type_stored(raw, column.name, column.kind, bool(column.default), settings)
+        elif column.kind in ("id", "text"):
             parsed = parsing.parse_text(source)
         elif column.kind == "enum":
             parsed = parsing.parse_enum(
@@ -148,11 +158,7 @@ def _type_columns(
             )
         elif column.kind == "bool":
             parsed = parsing.parse_bool(
-                source,
-                column.name,
-                truthy=aliases.booleans.get("true", []),
-                falsy=aliases.booleans.get("false", []),
-                default=bool(column.default),
+                source, column.name, truthy=truthy, falsy=falsy, default=bool(column.default)
             )
         elif column.kind == "int":
             parsed = parsing.parse_int(source, column.name)
@@ -170,16 +176,82 @@ def _type_columns(
             )
         typed[column.name] = parsed.values
         problems[column.name] = parsed.problems
-    return pd.DataFrame(typed, index=cells.index), pd.DataFrame(problems, index=cells.index)
+    return pd.DataFrame(typed, index=cells.index, copy=False), problems
 
 
-def _empty_required(typed: pd.DataFrame, problems: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+def _type_stored(
+    raw: RawTable, name: str, kind: str, default: bool, settings: AuditConfig
+) -> parsing.Parsed:
+    """Type a column Parquet stored with a type (io keeps only types that fit the kind)."""
+    source = raw.cells[name]
+
+    def as_text(rows: pd.Index) -> pd.Series:
+        return raw.cell_texts(name, rows.to_numpy())
+
+    if kind == "bool":
+        aliases = settings.aliases.booleans
+        return parsing.parse_bool_values(
+            source,
+            name,
+            as_text=as_text,
+            truthy=aliases.get("true", []),
+            falsy=aliases.get("false", []),
+            default=default,
+        )
+    if kind == "int":
+        return parsing.parse_int_values(source, name, as_text=as_text)
+    if kind == "decimal":
+        return parsing.parse_decimal_values(source, name, as_text=as_text)
+    if kind == "date":
+        return parsing.parse_date_values(source, name, as_text=as_text)
+    if kind == "datetime":
+        return parsing.parse_datetime_values(source, name, as_text=as_text, zone=settings.zone)
+    raise ValueError(f"column {name} of kind {kind} cannot be stored typed")
+
+
+def _no_reasons() -> pd.Series:
+    return pd.Series([], dtype=object)
+
+
+def _failing(rows: pd.Series, message: pd.Series | str) -> pd.Series:
+    """The reasons of the rows where ``rows`` is true (only those)."""
+    mask = rows.to_numpy(dtype=bool)
+    if isinstance(message, str):
+        return pd.Series(message, index=rows.index[mask], dtype=object)
+    return message[mask].astype(object)
+
+
+def _joined(pieces: list[pd.Series]) -> pd.Series:
+    """One reason per row that has any: its pieces joined with '; ', in the order given."""
+    present = [piece[piece != ""] for piece in pieces if len(piece)]
+    present = [piece for piece in present if len(piece)]
+    if not present:
+        return _no_reasons()
+    every = pd.concat(present)
+    if every.index.is_unique:
+        joined: pd.Series = every.sort_index().astype(object)
+    else:
+        joined = every.groupby(level=0, sort=True).agg("; ".join).astype(object)
+    return joined
+
+
+def _has_problem(problems: pd.Series, index: pd.Index) -> np.ndarray:
+    return np.asarray(index.isin(problems.index), dtype=bool)
+
+
+def _empty_required(
+    typed: pd.DataFrame, problems: Mapping[str, pd.Series], spec: TableSpec
+) -> dict[str, pd.Series]:
     """Mark required columns that are empty in a row (where no other problem was found)."""
-    problems = problems.copy()
+    marked = dict(problems)
     for column in spec.required_columns:
-        empty = typed[column].isna() & (problems[column] == "")
-        problems[column] = problems[column].where(~empty, f"{column} is empty")
-    return problems
+        empty = typed[column].isna().to_numpy(dtype=bool) & ~_has_problem(
+            marked[column], typed.index
+        )
+        if empty.any():
+            more = pd.Series(f"{column} is empty", index=typed.index[empty], dtype=object)
+            marked[column] = pd.concat([marked[column], more]).sort_index()
+    return marked
 
 
 _CHECK_MESSAGES = {
@@ -200,18 +272,22 @@ def _check_message(check: str, column: str, value: object) -> str:
 
 
 def _validate(
-    typed: pd.DataFrame, problems: pd.DataFrame, raw_cells: pd.DataFrame, spec: TableSpec
-) -> pd.DataFrame:
+    typed: pd.DataFrame, problems: Mapping[str, pd.Series], raw: RawTable, spec: TableSpec
+) -> dict[str, pd.Series]:
     """Run the pandera contract lazily; add every failure to the row's problems."""
     # Every row is checked, so a row shows all its problems at once. Cells that could not be
     # read hold a neutral stand-in here and their failures are ignored below.
-    candidate = typed.copy()
-    for column in spec.columns:
-        if column.required and column.kind == "int":
-            candidate[column.name] = candidate[column.name].fillna(1).astype("int64")
+    stand_ins = {
+        column.name: typed[column.name].fillna(1).astype("int64")
+        for column in spec.columns
+        if column.required and column.kind == "int"
+    }
+    candidate = typed.assign(**stand_ins)
+    found = dict(problems)
     try:
         spec.model.validate(candidate, lazy=True)
     except SchemaErrors as errors:
+        del candidate
         cases = errors.failure_cases
         # Key uniqueness is judged later (first occurrence kept), not here.
         cases = cases[
@@ -219,33 +295,28 @@ def _validate(
             & cases["column"].isin(spec.column_names)
             & ~cases["check"].astype("str").str.contains("unique")
         ]
-        already = problems.to_numpy()[
-            problems.index.get_indexer(cases["index"].astype("int64")),
-            problems.columns.get_indexer(cases["column"].astype("str")),
-        ]
-        cases = cases[already == ""]
-        if cases.empty:
-            return problems
         rows = cases["index"].astype("int64").to_numpy()
         columns = cases["column"].astype("str").to_numpy()
-        originals = pd.Series(
-            raw_cells.to_numpy()[
-                raw_cells.index.get_indexer(rows), raw_cells.columns.get_indexer(columns)
-            ]
-        )
-        checks = cases["check"].astype("str").reset_index(drop=True)
-        messages = _bulk_check_messages(checks, pd.Series(columns), originals)
-        found = (
+        fresh = np.ones(len(cases), dtype=bool)
+        originals = np.empty(len(cases), dtype=object)
+        for name in np.unique(columns):
+            at = columns == name
+            fresh[at] = ~pd.Index(rows[at]).isin(found[name].index)
+            originals[at] = raw.cell_texts(name, rows[at]).to_numpy()
+        if not fresh.any():
+            return found
+        rows, columns, originals = rows[fresh], columns[fresh], originals[fresh]
+        checks = cases["check"].astype("str").to_numpy()[fresh]
+        messages = _bulk_check_messages(pd.Series(checks), pd.Series(columns), pd.Series(originals))
+        joined = (
             pd.DataFrame({"row": rows, "column": columns, "message": messages})
-            .groupby(["row", "column"], sort=False)["message"]
+            .groupby(["column", "row"], sort=False)["message"]
             .agg("; ".join)
-            .unstack("column")
         )
-        problems = problems.copy()
-        for failing in found.columns:
-            extra = found[failing].reindex(problems.index).fillna("")
-            problems[failing] = _append(problems[failing], extra)
-    return problems
+        for name in pd.unique(columns):
+            extra = joined.loc[name]
+            found[name] = pd.concat([found[name], extra.astype(object)]).sort_index()
+    return found
 
 
 def _bulk_check_messages(checks: pd.Series, columns: pd.Series, originals: pd.Series) -> pd.Series:
@@ -261,22 +332,21 @@ def _bulk_check_messages(checks: pd.Series, columns: pd.Series, originals: pd.Se
 
 def _row_rules(typed: pd.DataFrame, spec: TableSpec) -> pd.Series:
     """Rules that relate two columns of the same row."""
-    reasons = pd.Series("", index=typed.index, dtype=object)
     if spec.name == "documents":
         bad = typed["valid_until"].notna() & (typed["valid_until"] < typed["issued_on"])
-        reasons = reasons.where(~bad, "valid_until is before issued_on")
-    elif spec.name == "complaints":
+        return _failing(bad, "valid_until is before issued_on")
+    if spec.name == "complaints":
         bad = typed["closed_on"].notna() & (typed["closed_on"] < typed["opened_on"])
-        reasons = reasons.where(~bad, "closed_on is before opened_on")
-    elif spec.name == "inspections":
+        return _failing(bad, "closed_on is before opened_on")
+    if spec.name == "inspections":
         # Only where both were read (an unreadable sample size has its own reason already).
         bad = (typed["counterfeit_units"] > typed["sample_size"]).fillna(False).astype(bool)
-        reasons = reasons.where(~bad, "counterfeit_units is more than sample_size")
-    return reasons
+        return _failing(bad, "counterfeit_units is more than sample_size")
+    return _no_reasons()
 
 
-def _after_as_of(typed: pd.DataFrame, spec: TableSpec, as_of: dt.date) -> pd.Series:
-    reasons = pd.Series("", index=typed.index, dtype=object)
+def _after_as_of(typed: pd.DataFrame, spec: TableSpec, as_of: dt.date) -> list[pd.Series]:
+    reasons: list[pd.Series] = []
     day = pd.Timestamp(as_of)
     for column in spec.columns:
         if column.name in _NOT_AFTER_AS_OF:
@@ -286,28 +356,20 @@ def _after_as_of(typed: pd.DataFrame, spec: TableSpec, as_of: dt.date) -> pd.Ser
         else:
             continue
         if late.any():
-            stamp = typed[column.name].dt.strftime(
-                "%Y-%m-%d %H:%M" if column.kind == "datetime" else "%Y-%m-%d"
-            )
-            message = column.name + " " + stamp + f" is after the as-of date {as_of.isoformat()}"
-            reasons = _append(reasons, message.where(late, ""))
+            stamps = typed[column.name][late.to_numpy(dtype=bool)]
+            layout = "%Y-%m-%d %H:%M" if column.kind == "datetime" else "%Y-%m-%d"
+            shown = stamps.dt.strftime(layout)
+            message = column.name + " " + shown + f" is after the as-of date {as_of.isoformat()}"
+            reasons.append(message.astype(object))
     return reasons
-
-
-def _append(reasons: pd.Series, more: pd.Series) -> pd.Series:
-    """Join two columns of reasons with '; ', skipping empty ones."""
-    more = more.reindex(reasons.index, fill_value="").astype(object)
-    both = (reasons != "") & (more != "")
-    joined = reasons.where(more == "", more.where(reasons == "", reasons + "; " + more))
-    return joined.where(~both, reasons + "; " + more)
 
 
 def _references(
     typed: pd.DataFrame,
     spec: TableSpec,
     done: Mapping[str, TableResult],
-) -> pd.Series:
-    reasons = pd.Series("", index=typed.index, dtype=object)
+) -> list[pd.Series]:
+    reasons: list[pd.Series] = []
     for column, target in _REFERENCES.get(spec.name, ()):
         if target not in done:
             continue
@@ -318,22 +380,18 @@ def _references(
         )
         values = typed[column]
         given = values.notna()
-        known = values.isin(valid_ids)
+        known = pd.Series(_isin(values, valid_ids), index=values.index)
         was_quarantined = given & ~known & values.isin(quarantined_ids)
         unknown = given & ~known & ~was_quarantined
         noun = "supplier" if target == "suppliers" else "shipment"
-        reasons = _append(
-            reasons,
-            (f"{column}: {noun} " + values.astype("str") + " was quarantined").where(
-                was_quarantined, ""
-            ),
-        )
-        reasons = _append(
-            reasons,
-            (f"{column}: unknown {noun} " + values.astype("str") + f" (not in {target})").where(
-                unknown, ""
-            ),
-        )
+        if was_quarantined.any():
+            named = values[was_quarantined.to_numpy(dtype=bool)].astype("str")
+            reasons.append((f"{column}: {noun} " + named + " was quarantined").astype(object))
+        if unknown.any():
+            named = values[unknown.to_numpy(dtype=bool)].astype("str")
+            reasons.append(
+                (f"{column}: unknown {noun} " + named + f" (not in {target})").astype(object)
+            )
     # A row naming both a supplier and a lot: the lot must be that supplier's.
     if (
         {"supplier_id", "shipment_id"} <= set(typed.columns)
@@ -351,34 +409,45 @@ def _references(
             typed["supplier_id"].notna()
             & lot_supplier.notna()
             & (lot_supplier != typed["supplier_id"])
-        )
-        message = (
-            "shipment_id: shipment "
-            + typed["shipment_id"].astype("str")
-            + " is from supplier "
-            + lot_supplier.astype("str")
-            + ", not "
-            + typed["supplier_id"].astype("str")
-        )
-        reasons = _append(reasons, message.where(clash, ""))
+        ).to_numpy(dtype=bool)
+        if clash.any():
+            message = (
+                "shipment_id: shipment "
+                + typed["shipment_id"][clash].astype("str")
+                + " is from supplier "
+                + lot_supplier[clash].astype("str")
+                + ", not "
+                + typed["supplier_id"][clash].astype("str")
+            )
+            reasons.append(message.astype(object))
     return reasons
 
 
+def _isin(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """``values.isin(ids)`` for text, without pandas' Python loop over ``ids`` for Arrow text."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return np.asarray(values.isin(ids), dtype=bool)
+    strings = pa.array(values.array)
+    wanted = pa.array(ids.to_numpy(dtype=object), type=strings.type, from_pandas=True)
+    found = pc.is_in(strings, value_set=wanted, skip_nulls=True)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _duplicates(
-    typed: pd.DataFrame, source_rows: pd.Series, spec: TableSpec, ok: pd.Series
+    typed: pd.DataFrame, source_rows: pd.Series, spec: TableSpec, ok: np.ndarray
 ) -> pd.Series:
     """Later occurrences of a key among otherwise valid rows; the first is kept."""
-    reasons = pd.Series("", index=typed.index, dtype=object)
     keys = typed.loc[ok, list(spec.key)]
     later = keys.duplicated(keep="first")
     if not later.any():
-        return reasons
+        return _no_reasons()
     first_row = (
         source_rows.loc[ok].groupby([keys[k] for k in spec.key], dropna=False).transform("first")
     )
-    key_text = keys[spec.key[0]].astype("str")
+    repeated = keys.loc[later]
+    key_text = repeated[spec.key[0]].astype("str")
     for extra in spec.key[1:]:
-        value = keys[extra]
+        value = repeated[extra]
         shown = value.dt.strftime("%Y-%m-%d") if hasattr(value, "dt") else value.astype("str")
         key_text = key_text + " / " + shown
     name = " / ".join(spec.key)
@@ -388,18 +457,35 @@ def _duplicates(
         + " "
         + key_text
         + " (first kept, on row "
-        + first_row.astype("str")
+        + first_row.loc[later].astype("str")
         + ")"
     )
-    reasons.loc[later[later].index] = message.loc[later].to_numpy()
-    return reasons
+    return message.astype(object)
 
 
-def _pending_rows(typed: pd.DataFrame, problems: pd.DataFrame, spec: TableSpec) -> pd.Series:
+def _undecodable(raw: RawTable, spec: TableSpec) -> pd.Series:
+    """Rows with a U+FFFD in a text cell: bytes the file's encoding could not decode."""
+    hit = np.zeros(len(raw.cells), dtype=bool)
+    for column in spec.column_names:
+        cells = raw.cells[column]
+        if is_text_column(cells) and cells.notna().any():
+            found = cells.astype("str").str.contains("\ufffd", regex=False) & cells.notna()
+            hit |= found.fillna(False).to_numpy(dtype=bool)
+    return _failing(
+        pd.Series(hit, index=raw.cells.index),
+        "undecodable bytes in the row (check the file's encoding)",
+    )
+
+
+def _pending_rows(
+    typed: pd.DataFrame, problems: Mapping[str, pd.Series], spec: TableSpec
+) -> np.ndarray:
     if not spec.pending_when_empty:
-        return pd.Series(False, index=typed.index)
+        return np.zeros(len(typed), dtype=bool)
     columns = list(spec.pending_when_empty)
-    empty = typed[columns].isna().all(axis=1) & (problems[columns] == "").all(axis=1)
+    empty = np.array(typed[columns].isna().all(axis=1), dtype=bool)
+    for column in columns:
+        empty &= ~_has_problem(problems[column], typed.index)
     return empty
 
 
@@ -416,38 +502,39 @@ def ingest_table(
     typed, problems = _type_columns(raw, spec, settings)
     pending = _pending_rows(typed, problems, spec)
     problems = _empty_required(typed, problems, spec)
-    problems = _validate(typed, problems, raw.cells, spec)
-    reasons = pd.Series("", index=typed.index, dtype=object)
-    for column in spec.column_names:
-        reasons = _append(reasons, problems[column])
-    reasons = _append(reasons, _row_rules(typed, spec))
-    reasons = _append(reasons, _after_as_of(typed, spec, as_of))
-    reasons = _append(reasons, _references(typed, spec, done))
-    replacement = (
-        raw.cells[list(spec.column_names)]
-        .apply(lambda col: col.astype("str").str.contains("\ufffd", regex=False) & col.notna())
-        .any(axis=1)
+    problems = _validate(typed, problems, raw, spec)
+    reasons = _joined(
+        [
+            *(problems[column] for column in spec.column_names),
+            _row_rules(typed, spec),
+            *_after_as_of(typed, spec, as_of),
+            *_references(typed, spec, done),
+            _undecodable(raw, spec),
+        ]
     )
-    reasons = _append(
-        reasons,
-        pd.Series(
-            "undecodable bytes in the row (check the file's encoding)", index=typed.index
-        ).where(replacement, ""),
-    )
-    reasons = reasons.where(~pending, "")
-    ok = (reasons == "") & ~pending
-    reasons = _append(reasons, _duplicates(typed, raw.cells["source_row"], spec, ok))
-    ok = (reasons == "") & ~pending
-    bad = (reasons != "") & ~pending
+    del problems
+    pending_at = pd.Series(pending, index=typed.index)
+    reasons = reasons[~pending_at.loc[reasons.index].to_numpy(dtype=bool)]
+    ok = ~pending & ~_has_problem(reasons, typed.index)
+    duplicates = _duplicates(typed, raw.cells["source_row"], spec, ok)
+    if len(duplicates):
+        reasons = _joined([reasons, duplicates])
+        ok &= ~_has_problem(duplicates, typed.index)
 
-    valid = typed.loc[ok].copy()
-    for spec_column in spec.columns:
-        if spec_column.required and spec_column.kind == "int":
-            valid[spec_column.name] = valid[spec_column.name].astype("int64")
-    valid["source_file"] = raw.cells.loc[ok, "source_file"].astype("str")
-    valid["source_row"] = raw.cells.loc[ok, "source_row"].astype("int64")
-    valid = valid.reset_index(drop=True)
+    valid = typed if ok.all() else typed.loc[ok]
+    del typed
+    whole_numbers = {
+        column.name: valid[column.name].astype("int64")
+        for column in spec.columns
+        if column.required and column.kind == "int"
+    }
+    valid = valid.assign(
+        **whole_numbers,
+        source_file=raw.cells["source_file"][ok].astype("str"),
+        source_row=raw.cells["source_row"][ok].astype("int64"),
+    ).reset_index(drop=True)
 
+    bad = pd.Series(_has_problem(reasons, raw.cells.index), index=raw.cells.index)
     quarantine = _quarantine_frame(raw, spec, bad, reasons)
     result = TableResult(
         name=spec.name,
@@ -472,14 +559,21 @@ def ingest_table(
 def _quarantine_frame(
     raw: RawTable, spec: TableSpec, bad: pd.Series, reasons: pd.Series
 ) -> pd.DataFrame:
-    """Rejected rows: where from, why, and every original cell under its original header."""
-    original = raw.original.loc[bad]
+    """Rejected rows: where from, why, and every original cell under its original header.
+
+    ``bad`` marks the rejected rows of ``raw.cells``; ``reasons`` holds a reason for each of
+    them (it may hold only those rows).
+    """
+    bad_rows = raw.cells.index[bad.reindex(raw.cells.index, fill_value=False).to_numpy(bool)]
+    positions = bad_rows.to_numpy(dtype=np.int64)
+    reasons = reasons.reindex(bad_rows)
+    original = raw.original_rows(positions)
     front = pd.DataFrame(
         {
             "table": spec.name,
-            "source_file": raw.cells.loc[bad, "source_file"].astype("str"),
-            "source_row": raw.cells.loc[bad, "source_row"].astype("int64"),
-            "reason": reasons.loc[bad].astype("str"),
+            "source_file": raw.cells["source_file"].iloc[positions].astype("str"),
+            "source_row": raw.cells["source_row"].iloc[positions].astype("int64"),
+            "reason": reasons.astype("str"),
         },
         index=original.index,
     )
@@ -487,10 +581,8 @@ def _quarantine_frame(
     frame = pd.concat([front, body], axis=1)
     # The row's keys as read, for cascades ("supplier X was quarantined").
     for key in spec.key[:1]:
-        frame[f"__{key}"] = (
-            raw.cells.loc[bad, key]
-            .astype(object)
-            .map(lambda v: None if v is None else str(v).strip())
+        frame[f"__{key}"] = raw.cell_texts(key, positions).map(
+            lambda v: None if v is None else str(v).strip()
         )
     return frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
 

@@ -1,9 +1,10 @@
 """Reading merchants' files (csv, xlsx, parquet) and writing outputs atomically.
 
-Reading turns any input file into a frame of *text* cells with the contract's column names,
-the original header and the row number a person sees in a spreadsheet. Typing and validation
+Reading turns any input file into a frame of cells with the contract's column names, the
+original header and the row number a person sees in a spreadsheet: text from CSV and
+workbooks, the stored types from Parquet where they fit the contract. Typing and validation
 happen later (`supplier_audit.ingest`), so that a bad cell can be quarantined with its
-original value.
+original value (as text).
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from defusedxml import DefusedXmlException
 
 from supplier_audit.config import AuditConfig
@@ -61,22 +64,138 @@ class SourceFile:
     rows_read: int
 
 
+@dataclass(frozen=True)
+class _OriginalPart:
+    """The cells of one file (or sheet) as read, to show a rejected row's original values.
+
+    A CSV or worksheet keeps its text grid. A Parquet file keeps its Arrow table and renders
+    only the rows asked for as text, so the cells of valid rows never become Python strings.
+    """
+
+    start: int
+    source_file: str
+    source_rows: np.ndarray
+    # CSV / workbook: every column as text, under its original header.
+    texts: pd.DataFrame | None = None
+    # Parquet: the table as stored, the date-time text format of each timestamp column (judged
+    # on the whole file, as a person would see it), and which column holds each contract column.
+    arrow: pa.Table | None = None
+    time_formats: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.source_rows)
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """Original text cells of the rows at ``positions`` (0-based within this part)."""
+        if self.texts is not None:
+            return self.texts.iloc[positions].drop(columns=["source_file", "source_row"])
+        assert self.arrow is not None
+        frame = self.arrow.take(pa.array(positions, type=pa.int64())).to_pandas()
+        return pd.DataFrame(
+            {str(label): self._texts(str(label), frame[label]) for label in frame.columns},
+            index=frame.index,
+        )
+
+    def _texts(self, label: str, values: pd.Series) -> pd.Series:
+        """Some rows of one stored column as text, exactly as the whole column reads.
+
+        The whole column decides how a value reads: a boolean column with empty cells reads
+        as Python objects ('True'), and a column with any value reads as str (NaN if empty).
+        """
+        assert self.arrow is not None
+        whole = self.arrow.column(label)
+        if pa.types.is_boolean(whole.type) and whole.null_count and values.dtype == bool:
+            values = values.astype(object)
+        texts = cell_texts(values, time_format=self.time_formats.get(label))
+        if (
+            not pd.api.types.is_datetime64_any_dtype(values)
+            and not pd.api.types.is_bool_dtype(values)
+            and whole.null_count < len(whole)
+        ):
+            texts = texts.astype("str")
+        return texts
+
+    def column_texts(self, column: str, positions: np.ndarray) -> pd.Series:
+        """Original text of one contract column at ``positions``; None where empty or absent."""
+        label = self.labels.get(column)
+        if self.arrow is None or label is None:
+            return pd.Series([None] * len(positions), dtype=object)
+        values = self.arrow.column(label).take(pa.array(positions, type=pa.int64()))
+        texts = cell_texts(values.to_pandas(), time_format=self.time_formats.get(label))
+        return texts.astype(object).where(texts.notna(), None).reset_index(drop=True)
+
+
 @dataclass
 class RawTable:
-    """The cells of one input table, as text, before typing and validation."""
+    """The cells of one input table, before typing and validation.
+
+    ``cells`` holds the contract columns present in the files plus source_file and
+    source_row. A column read from CSV or a workbook is text (or None); a Parquet column keeps
+    its stored type where that type can satisfy the contract (dates and timestamps for date
+    columns, integers and floats for numbers, booleans for flags, strings for text), and is
+    text otherwise. The original cells are rendered as text on demand (``original_rows``),
+    for the few rows that are quarantined.
+    """
 
     table: str
-    # Contract columns present in the files (text or NA), plus source_file and source_row.
     cells: pd.DataFrame
-    # Every column as the merchant wrote it, original headers, for the quarantine file.
-    original: pd.DataFrame
     sources: list[SourceFile]
     unknown_columns: list[str] = field(default_factory=list)
     from_workbook: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))
+    parts: list[_OriginalPart] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
         return len(self.cells)
+
+    @property
+    def original(self) -> pd.DataFrame:
+        """Every column of every row as the merchant wrote it (original headers, as text)."""
+        return self.original_rows(np.arange(self.rows_read))
+
+    def original_rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (of ``cells``) as text under their original headers.
+
+        Returns source_file and source_row too; the index is the rows' positions.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        pieces = []
+        for part in self.parts:
+            inside = positions[(positions >= part.start) & (positions < part.start + len(part))]
+            local = inside - part.start
+            body = part.rows(local).set_axis(pd.Index(inside), axis=0)
+            body = body.assign(
+                source_file=part.source_file,
+                source_row=pd.Series(part.source_rows[local], index=body.index, dtype="int64"),
+            )
+            pieces.append(body)
+        if not pieces:
+            return pd.DataFrame(columns=["source_file", "source_row"])
+        return pd.concat(pieces).loc[positions]
+
+    def cell_texts(self, column: str, positions: np.ndarray) -> pd.Series:
+        """The text a person sees in one contract column at ``positions``; None where empty.
+
+        The index is the rows' positions (the index of ``cells``).
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        series = self.cells[column]
+        if is_text_column(series):
+            values = series.iloc[positions]
+            return values.astype(object).where(values.notna(), None)
+        out = pd.Series([None] * len(positions), index=pd.Index(positions), dtype=object)
+        for part in self.parts:
+            within = (positions >= part.start) & (positions < part.start + len(part))
+            if within.any():
+                texts = part.column_texts(column, positions[within] - part.start)
+                out.iloc[np.flatnonzero(within)] = texts.to_numpy()
+        return out
+
+
+def is_text_column(series: pd.Series) -> bool:
+    """Whether a column of cells holds text (str or object) rather than stored typed values."""
+    return series.dtype == object or isinstance(series.dtype, pd.StringDtype)
 
 
 def sha256_of(path: Path) -> str:
@@ -435,93 +554,238 @@ def _is_xml_attack(error: BaseException) -> bool:
     return False
 
 
-def _parquet_frame(path: Path) -> pd.DataFrame:
+def datetime_text_format(series: pd.Series) -> str:
+    """How a timestamp column reads as text: a date alone unless some value has a time of day.
+
+    An instant with a zone keeps its offset, so that it is converted to local time.
+    """
+    if getattr(series.dt, "tz", None) is not None:
+        return "%Y-%m-%d %H:%M:%S%z"
+    present = series.dropna()
+    has_time = bool((present != present.dt.normalize()).any())
+    return "%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"
+
+
+def cell_texts(series: pd.Series, *, time_format: str | None = None) -> pd.Series:
+    """A column of stored (Parquet) values as the text a person sees; None where empty.
+
+    Whole floats read as integers ('1200', not '1200.0'), other floats as Python writes them,
+    booleans as true/false, timestamps per ``time_format`` (judged on ``series`` when not
+    given), anything else as ``str``.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        fmt = time_format or datetime_text_format(series)
+        stamps: pd.Series = series.dt.strftime(fmt).astype(object)
+        return stamps.where(series.notna(), None)
+    if pd.api.types.is_bool_dtype(series):
+        return series.map({True: "true", False: "false"}).astype(object)
+    if pd.api.types.is_float_dtype(series):
+        whole = series.notna() & (series == np.floor(series)) & (series.abs() < 1e15)
+        as_text = series.astype(object).where(series.notna(), None)
+        as_text = as_text.where(~whole, series.where(whole, 0).astype("int64").astype(str))
+        return as_text.map(lambda v: repr(v) if isinstance(v, float) else v)
+    if series.dtype.kind in "iu":
+        return series.astype(str).astype(object)
+    return (
+        series.astype(object)
+        .where(series.notna(), None)
+        .map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    )
+
+
+def parquet_row_groups(path: Path) -> list[int]:
+    """The number of rows in each row group of a Parquet file (from its metadata alone)."""
     try:
-        frame = pd.read_parquet(path)
+        metadata = pq.ParquetFile(path).metadata
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(
             path, f"corrupt or unreadable parquet file ({type(exc).__name__})"
         ) from exc
-    texts = {}
-    for column in frame.columns:
-        series = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            has_time = bool((series.dropna() != series.dropna().dt.normalize()).any())
-            fmt = "%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"
-            if getattr(series.dt, "tz", None) is not None:
-                # An instant (e.g. UTC): keep its offset so it is converted to local time.
-                fmt = "%Y-%m-%d %H:%M:%S%z"
-            texts[str(column)] = series.dt.strftime(fmt).astype(object).where(series.notna(), None)
-        elif pd.api.types.is_bool_dtype(series):
-            texts[str(column)] = series.map({True: "true", False: "false"}).astype(object)
-        elif pd.api.types.is_float_dtype(series):
-            whole = series.notna() & (series == np.floor(series)) & (series.abs() < 1e15)
-            as_text = series.astype(object).where(series.notna(), None)
-            as_text = as_text.where(~whole, series.where(whole, 0).astype("int64").astype(str))
-            texts[str(column)] = as_text.map(lambda v: repr(v) if isinstance(v, float) else v)
+    return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+
+
+def _parquet_table(path: Path, row_groups: Sequence[int] | None) -> tuple[pa.Table, np.ndarray]:
+    """The file's table (or only ``row_groups``) and each row's 0-based position in the file."""
+    try:
+        parquet = pq.ParquetFile(path)
+        if row_groups is None:
+            table = parquet.read(use_pandas_metadata=True)
+            positions = np.arange(table.num_rows, dtype=np.int64)
         else:
-            texts[str(column)] = (
-                series.astype(object)
-                .where(series.notna(), None)
-                .map(lambda v: v if v is None or isinstance(v, str) else str(v))
+            sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+            wrong = [g for g in row_groups if not 0 <= g < len(sizes)]
+            if wrong:
+                raise InputError(
+                    path, f"no row group {wrong[0]} (the file has {len(sizes)} row groups)"
+                )
+            starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            table = parquet.read_row_groups(list(row_groups), use_pandas_metadata=True)
+            positions = np.concatenate(
+                [np.arange(starts[g], starts[g + 1], dtype=np.int64) for g in row_groups]
+                or [np.zeros(0, dtype=np.int64)]
             )
-    return pd.DataFrame(texts, index=frame.index)
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(
+            path, f"corrupt or unreadable parquet file ({type(exc).__name__})"
+        ) from exc
+    return table, positions
+
+
+def _keeps_stored_type(series: pd.Series, kind: str) -> bool:
+    """Whether a stored Parquet column can be typed directly for a contract column's kind."""
+    dtype = series.dtype
+    if kind in ("id", "text", "enum", "currency"):
+        return isinstance(dtype, pd.StringDtype)
+    if kind == "bool":
+        return dtype == np.dtype(bool)
+    if kind in ("int", "decimal"):
+        return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
+    if kind in ("date", "datetime"):
+        return pd.api.types.is_datetime64_any_dtype(dtype)
+    return False
 
 
 def _parquet_cells(
-    path: Path, spec: TableSpec, lookup: Mapping[str, str]
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    frame = _parquet_frame(path)
+    path: Path,
+    spec: TableSpec,
+    lookup: Mapping[str, str],
+    row_groups: Sequence[int] | None,
+) -> tuple[pd.DataFrame, _OriginalPart, list[str]]:
+    table, positions = _parquet_table(path, row_groups)
+    # pandas keeps text as Arrow large_string: cast once, so that the cells share the table's
+    # buffers instead of holding a second copy of every text.
+    wide = pa.schema(
+        [
+            field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
+            for field in table.schema
+        ],
+        metadata=table.schema.metadata,
+    )
+    table = table.cast(wide)
+    # Dates (date32) as timestamps, not one Python object per cell.
+    frame = table.to_pandas(date_as_object=False)
     canonical: dict[str, str] = {}
     unknown: list[str] = []
     for label in frame.columns:
-        column = _canonical_header(label, lookup, spec)
+        column = _canonical_header(str(label), lookup, spec)
         if column is None:
-            unknown.append(label)
+            unknown.append(str(label))
         elif column in canonical.values():
             raise InputError(path, f"two columns both mean {column}; keep one")
         else:
-            canonical[label] = column
+            canonical[str(label)] = column
     missing = [c for c in spec.required_columns if c not in canonical.values()]
     if missing:
         raise InputError(
             path, f"missing required column(s) {', '.join(missing)} for table {spec.name}"
         )
+    frame = frame.set_axis([str(label) for label in frame.columns], axis=1)
     frame = frame.reset_index(drop=True)
-    numbers = pd.Series(np.arange(2, len(frame) + 2), index=frame.index, dtype="int64")
-    cells = frame[list(canonical)].rename(columns=canonical)
-    cells = cells.assign(source_file=path.name, source_row=numbers)
-    original = frame.assign(source_file=path.name, source_row=numbers)
-    return cells, original, unknown
+    kinds = {column.name: column.kind for column in spec.columns}
+    time_formats = {
+        str(label): datetime_text_format(frame[label])
+        for label in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[label])
+    }
+    columns: dict[str, pd.Series] = {}
+    for label, column in canonical.items():
+        series = frame[label]
+        if _keeps_stored_type(series, kinds[column]):
+            columns[column] = series
+        else:
+            columns[column] = cell_texts(series, time_format=time_formats.get(label))
+    numbers = positions + 2
+    cells = pd.DataFrame(columns, index=frame.index, copy=False).assign(
+        source_file=path.name, source_row=pd.Series(numbers, index=frame.index, dtype="int64")
+    )
+    part = _OriginalPart(
+        start=0,
+        source_file=path.name,
+        source_rows=numbers,
+        arrow=table,
+        time_formats=time_formats,
+        labels={column: label for label, column in canonical.items()},
+    )
+    return cells, part, unknown
 
 
-def read_table(table: str, paths: Iterable[Path], settings: AuditConfig) -> RawTable:
-    """Read every file of one table into text cells with contract column names.
+def _uniform_types(cell_parts: list[pd.DataFrame], parts: list[_OriginalPart]) -> None:
+    """Make each column of several files one kind of value, as text where the files disagree.
+
+    A column stored as integers in one file and as text in another (or timestamps read with
+    and without a time of day) is read as text in every file, as it would be from CSV.
+    """
+    if len(cell_parts) < 2:
+        return
+    names = {c for frame in cell_parts for c in frame.columns} - {"source_file", "source_row"}
+    for column in names:
+        series = [frame[column] if column in frame.columns else None for frame in cell_parts]
+        typed = [s is not None and not is_text_column(s) for s in series]
+        if not any(typed):
+            continue
+        dtypes = {str(s.dtype) for s in series if s is not None}
+        formats = {
+            part.time_formats.get(part.labels.get(column, ""), "")
+            for part, s in zip(parts, series, strict=True)
+            if s is not None and pd.api.types.is_datetime64_any_dtype(s)
+        }
+        if all(typed) and len(dtypes) == 1 and len(formats) <= 1:
+            continue
+        for index, (frame, part) in enumerate(zip(cell_parts, parts, strict=True)):
+            if column in frame.columns and typed[index]:
+                label = part.labels.get(column, "")
+                texts = cell_texts(frame[column], time_format=part.time_formats.get(label))
+                cell_parts[index] = frame.assign(**{column: texts})
+
+
+def read_table(
+    table: str,
+    paths: Iterable[Path],
+    settings: AuditConfig,
+    *,
+    row_groups: Sequence[int] | None = None,
+    hash_files: bool = True,
+) -> RawTable:
+    """Read every file of one table into cells with contract column names.
+
+    CSV and workbook cells are text; Parquet columns keep their stored types where those can
+    satisfy the contract (see `RawTable`).
+
+    Args:
+        row_groups: read only these row groups; ``paths`` must then be one Parquet file. Each
+            row's ``source_row`` is still its row number in the whole file.
+        hash_files: with False, each `SourceFile.sha256` is "" (the caller hashes the files).
 
     Raises InputError for a file that cannot be read at all (encoding, corrupt workbook,
     missing required column, no header row): the caller stops the run with that message.
     """
     spec = INPUT_TABLES[table]
     lookup = header_lookup(settings)
+    paths = list(paths)
+    if row_groups is not None and (len(paths) != 1 or paths[0].suffix.lower() != ".parquet"):
+        shown = ", ".join(p.name for p in paths) or "no file"
+        raise ValueError(f"row_groups needs exactly one Parquet file, got {shown}")
     cell_parts: list[pd.DataFrame] = []
-    original_parts: list[pd.DataFrame] = []
-    workbook_flags: list[pd.Series] = []
+    original_parts: list[_OriginalPart] = []
+    workbook_flags: list[np.ndarray] = []
     sources: list[SourceFile] = []
     unknown: list[str] = []
+    start = 0
     for path in paths:
         suffix = path.suffix.lower()
         encoding: str | None = None
         header_row: int | None = None
+        parts: list[tuple[pd.DataFrame, _OriginalPart, list[str]]] = []
         if suffix == ".parquet":
-            cells, original, extra = _parquet_cells(path, spec, lookup)
+            parts.append(_parquet_cells(path, spec, lookup, row_groups))
             header_row = 1
-            parts = [(cells, original, extra)]
         else:
             if suffix in WORKBOOK_SUFFIXES:
                 sheets = _workbook_sheets(path, settings)
             else:
                 sheets, encoding = _csv_sheets(path)
-            parts = []
             errors: list[InputError] = []
             for sheet in sheets:
                 try:
@@ -531,7 +795,13 @@ def read_table(table: str, paths: Iterable[Path], settings: AuditConfig) -> RawT
                 except InputError as exc:
                     errors.append(exc)
                     continue
-                parts.append((cells, original, extra))
+                text_part = _OriginalPart(
+                    start=0,
+                    source_file=str(path.name) + sheet.label,
+                    source_rows=original["source_row"].to_numpy(dtype=np.int64),
+                    texts=original,
+                )
+                parts.append((cells, text_part, extra))
             if not parts:
                 # One sheet (or a CSV): its own message. Several: none looked like this table.
                 raise (
@@ -544,42 +814,46 @@ def read_table(table: str, paths: Iterable[Path], settings: AuditConfig) -> RawT
                     )
                 )
         rows_read = 0
-        for cells, original, extra in parts:
+        for cells, part, extra in parts:
             cell_parts.append(cells)
-            original_parts.append(original)
-            workbook_flags.append(pd.Series(suffix in WORKBOOK_SUFFIXES, index=cells.index))
+            original_parts.append(replace(part, start=start))
+            start += len(cells)
+            workbook_flags.append(np.full(len(cells), suffix in WORKBOOK_SUFFIXES))
             unknown.extend(u for u in extra if u not in unknown)
             rows_read += len(cells)
         sources.append(
             SourceFile(
                 path=path,
-                sha256=sha256_of(path),
+                sha256=sha256_of(path) if hash_files else "",
                 encoding=encoding,
                 header_row=header_row,
                 rows_read=rows_read,
             )
         )
-    if cell_parts:
+    _uniform_types(cell_parts, original_parts)
+    if len(cell_parts) == 1:
+        cells = cell_parts[0].reset_index(drop=True)
+    elif cell_parts:
         cells = pd.concat(cell_parts, ignore_index=True)
-        original = pd.concat(original_parts, ignore_index=True)
-        from_workbook = pd.concat(workbook_flags, ignore_index=True).astype(bool)
     else:
         cells = pd.DataFrame(columns=["source_file", "source_row"])
-        original = pd.DataFrame(columns=["source_file", "source_row"])
-        from_workbook = pd.Series(dtype=bool)
-    for column in spec.column_names:
-        if column not in cells.columns:
-            cells[column] = None
-    cells = cells[[*spec.column_names, "source_file", "source_row"]].astype(
-        dict.fromkeys(spec.column_names, object)
+    from_workbook = pd.Series(
+        np.concatenate(workbook_flags) if workbook_flags else np.zeros(0, dtype=bool),
+        index=cells.index,
+        dtype=bool,
     )
+    del cell_parts
+    missing = {c: None for c in spec.column_names if c not in cells.columns}
+    if missing:
+        cells = cells.assign(**missing).astype(dict.fromkeys(missing, object))
+    cells = cells[[*spec.column_names, "source_file", "source_row"]]
     return RawTable(
         table=table,
         cells=cells,
-        original=original,
         sources=sources,
         unknown_columns=unknown,
         from_workbook=from_workbook,
+        parts=original_parts,
     )
 
 

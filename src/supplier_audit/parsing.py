@@ -1,19 +1,24 @@
 """Reading cell values the way merchants type them, vectorised over whole columns.
 
-Every parser takes a column of text cells (or NA) and returns the typed values plus a column of
-reasons (empty where the cell was read). A cell that cannot be read becomes NA in the values and
-a human-readable reason naming the column and the original value.
+Every ``parse_*`` parser takes a column of text cells (or NA) and returns the typed values plus
+the reasons for the cells that could not be read (only those rows). A cell that cannot be read
+becomes NA in the values and gets a human-readable reason naming the column and the original
+value. The ``*_values`` parsers take a column already typed (from Parquet): values that satisfy
+the contract as stored are taken directly, and only the others are read as text, so a typed
+value gets exactly the value and the reason its text would get.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from supplier_audit.io import normalise_label
 
@@ -33,6 +38,24 @@ _INTEGER = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$"
 _DECIMAL = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$"
 _CURRENCY_MARKS = r"^[¥$€£]\s*|\s*(?:元|rmb|cny)$"
 _LARGEST_EXACT_INTEGER = 2**53
+# Canonical ISO dates and date-times, read by position without a regex per cell; every other
+# spelling goes through _DATE. RE2 (pyarrow) syntax: [0-9] is ASCII only, as intended.
+_ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_SECOND = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}$"
+_ISO_FIELDS = (("year", 0, 4), ("month", 5, 7), ("day", 8, 10))
+_ISO_TIME_FIELDS = (("hour", 11, 13), ("minute", 14, 16), ("second", 17, 19))
+_DATE_FIELDS = ("year", "month", "day", "hour", "minute", "second")
+# Years whose timestamps every step below holds exactly (nanosecond range, with a margin for
+# a zone shift); stored values outside it are read as their text instead.
+_SAFE_YEARS = (1679, 2260)
+# A zone offset a written time can carry (_DATE refuses 15 hours or more).
+_LARGEST_OFFSET = pd.Timedelta(hours=15)
+
+# pandas' default text dtype ("str"): Arrow storage, NaN for an empty cell.
+_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+# Renders the stored values of the given rows as the text a person sees (see io.cell_texts).
+AsText = Callable[[pd.Index], pd.Series]
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,7 @@ class Parsed:
     """Typed values of one column and, per row, why a cell could not be read ('' if it could)."""
 
     values: pd.Series
+    # Only the rows whose cell could not be read, each with its reason.
     problems: pd.Series
 
 
@@ -50,23 +74,53 @@ def normalise_cells(cells: pd.Series) -> pd.Series:
 
 
 def _problems(cells: pd.Series, failed: pd.Series, template: str, column: str) -> pd.Series:
-    """Per-row reason text where ``failed``: template with {column} and {value}."""
+    """Reason text for the rows where ``failed`` (only those): template with {column}, {value}."""
     head, _, tail = template.partition("{value}")
-    message = head.format(column=column) + cells.astype("str") + tail.format(column=column)
-    return message.where(failed, "").astype(object)
+    shown = cells[failed.to_numpy(dtype=bool)]
+    message = head.format(column=column) + shown.astype("str") + tail.format(column=column)
+    return message.astype(object)
 
 
 def _no_problems(index: pd.Index) -> pd.Series:
-    return pd.Series("", index=index, dtype=object)
+    return pd.Series([], index=index[:0], dtype=object)
+
+
+def _merged(first: Parsed, rest: Parsed, rest_rows: pd.Index) -> Parsed:
+    """``first`` with the rows ``rest_rows`` replaced by ``rest`` (parsed from their text)."""
+    if not len(rest_rows):
+        return first
+    values = first.values.copy()
+    values.loc[rest_rows] = rest.values.loc[rest_rows].to_numpy()
+    problems = pd.concat([first.problems.drop(rest_rows, errors="ignore"), rest.problems])
+    return Parsed(values, problems.sort_index().astype(object))
 
 
 def parse_text(cells: pd.Series, *, strip: bool = True) -> Parsed:
     """Free text and ids: kept exactly (ids never become numbers), empty -> NA."""
+    if cells.dtype == _ARROW_TEXT:
+        return Parsed(_clean_arrow_text(cells, strip=strip), _no_problems(cells.index))
     text = cells.astype("str")
     if strip:
         text = text.str.strip()
     values = text.where(cells.notna() & (text != ""), None).astype("str")
     return Parsed(values, _no_problems(cells.index))
+
+
+def _clean_arrow_text(cells: pd.Series, *, strip: bool) -> pd.Series:
+    """`parse_text` of Arrow-backed text, copying the column only when a cell changes."""
+    strings = pa.array(cells.array)
+    changed = False
+    if strip:
+        trimmed = pc.utf8_trim_whitespace(strings)
+        if pc.any(pc.not_equal(pc.binary_length(trimmed), pc.binary_length(strings))).as_py():
+            strings, changed = trimmed, True
+        del trimmed
+    empty = pc.equal(pc.binary_length(strings), 0)
+    if pc.any(empty).as_py():
+        strings, changed = pc.if_else(empty, pa.scalar(None, strings.type), strings), True
+    if not changed:
+        return cells
+    return pd.Series(pd.array(strings, dtype=_ARROW_TEXT), index=cells.index)
 
 
 def parse_int(cells: pd.Series, column: str) -> Parsed:
@@ -82,14 +136,15 @@ def parse_int(cells: pd.Series, column: str) -> Parsed:
     fractional = text.notna() & ~ok & text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     # Digits NFKC leaves alone (e.g. Arabic-Indic ٣) match the pattern but are no number.
     not_number = text.notna() & ((~ok & ~fractional) | (ok & numbers.isna() & ~too_large))
-    problems = _problems(cells, fractional, "{column} '{value}' is not a whole number", column)
-    problems = problems.where(
-        ~not_number, _problems(cells, not_number, "{column} '{value}' is not a number", column)
-    )
-    problems = problems.where(
-        ~too_large, _problems(cells, too_large, "{column} '{value}' is too large", column)
-    )
-    return Parsed(numbers.astype("Int64"), problems)
+    # The three kinds of failure never overlap.
+    problems = pd.concat(
+        [
+            _problems(cells, fractional, "{column} '{value}' is not a whole number", column),
+            _problems(cells, not_number, "{column} '{value}' is not a number", column),
+            _problems(cells, too_large, "{column} '{value}' is too large", column),
+        ]
+    ).sort_index()
+    return Parsed(numbers.astype("Int64"), problems.astype(object))
 
 
 def parse_decimal(cells: pd.Series, column: str) -> Parsed:
@@ -130,14 +185,26 @@ def parse_enum(
     for canonical, names in aliases.items():
         for name in names:
             lookup.setdefault(normalise_label(name), canonical)
-    text = normalise_cells(cells)
+    # A column holds few distinct values: read each once.
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    text = normalise_cells(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
     keys = text.str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
-    mapped = keys.map(lookup)
-    failed = text.notna() & mapped.isna()
+    mapped_once = keys.map(lookup)
+    failed_once = (text.notna() & mapped_once.isna()).to_numpy(dtype=bool)
+    present = codes >= 0
+    mapped = np.full(len(cells), np.nan, dtype=object)
+    mapped[present] = mapped_once.to_numpy(dtype=object)[codes[present]]
+    failed = np.zeros(len(cells), dtype=bool)
+    failed[present] = failed_once[codes[present]]
     listed = ", ".join(allowed)
     return Parsed(
-        mapped.astype("str"),
-        _problems(cells, failed, "{column} '{value}' is not one of: " + listed, column),
+        pd.Series(mapped, index=cells.index, dtype=object).astype("str"),
+        _problems(
+            cells,
+            pd.Series(failed, index=cells.index),
+            "{column} '{value}' is not one of: " + listed,
+            column,
+        ),
     )
 
 
@@ -149,42 +216,72 @@ def parse_currency(cells: pd.Series, column: str, *, default: str) -> Parsed:
     return Parsed(values, _no_problems(cells.index))
 
 
+def _iso_fields(text: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """Year..second of canonical ISO cells (2026-11-03, 2026-11-03 10:00:00), read by position.
+
+    Returns float fields (NaN elsewhere) and which cells were canonical.
+    """
+    fields = pd.DataFrame(np.nan, index=text.index, columns=list(_DATE_FIELDS))
+    strings = pa.array(text.astype("str").array)
+    day_only = pc.fill_null(pc.match_substring_regex(strings, _ISO_DAY), False)
+    with_time = pc.fill_null(pc.match_substring_regex(strings, _ISO_SECOND), False)
+    canonical = pc.or_(day_only, with_time)
+    if not pc.any(canonical).as_py():
+        return fields, np.zeros(len(text), dtype=bool)
+    empty = pa.scalar(None, strings.type)
+    for names, hits in ((_ISO_FIELDS, canonical), (_ISO_TIME_FIELDS, with_time)):
+        for name, begin, stop in names:
+            digits = pc.if_else(hits, pc.utf8_slice_codeunits(strings, begin, stop), empty)
+            number = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+            fields[name] = np.asarray(number, dtype=np.float64)
+    return fields, canonical.to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _date_parts(text: pd.Series, *, excel_serial: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-    """Year..second columns for every readable date; and which cells were ambiguous."""
-    parts = text.str.extract(_DATE)
-    compact = text.str.extract(_COMPACT_DATE)
-    use_compact = parts["year"].isna() & compact["year"].notna()
-    for name in ("year", "month", "day"):
-        parts[name] = parts[name].where(~use_compact, compact[name])
-    numeric = parts[["year", "month", "day", "hour", "minute", "second"]].apply(
-        pd.to_numeric, errors="coerce"
-    )
-    serial = (
-        excel_serial
-        & parts["year"].isna()
-        & text.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
-    )
-    if serial.any():
-        days = pd.to_numeric(text.where(serial), errors="coerce")
-        stamps = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-        stamps = stamps.dt.round("s")
-        for name in ("year", "month", "day", "hour", "minute", "second"):
-            numeric[name] = numeric[name].where(~serial, getattr(stamps.dt, name))
-    ambiguous = text.str.fullmatch(_AMBIGUOUS_DATE).fillna(False).astype(bool)
+    """Year..second columns for every readable date; and which cells were ambiguous.
+
+    Canonical ISO cells are read by position; only the others go through the regexes.
+    """
+    numeric, canonical = _iso_fields(text)
+    zone = pd.Series(np.nan, index=text.index, dtype=object)
+    ambiguous = pd.Series(False, index=text.index)
+    others = text.notna().to_numpy(dtype=bool) & ~canonical
+    if others.any():
+        rest = text[others]
+        parts = rest.str.extract(_DATE)
+        compact = rest.str.extract(_COMPACT_DATE)
+        use_compact = parts["year"].isna() & compact["year"].notna()
+        for name in ("year", "month", "day"):
+            parts[name] = parts[name].where(~use_compact, compact[name])
+        found = parts[list(_DATE_FIELDS)].apply(pd.to_numeric, errors="coerce")
+        serial = (
+            excel_serial[others]
+            & parts["year"].isna()
+            & rest.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
+        )
+        if serial.any():
+            days = pd.to_numeric(rest.where(serial), errors="coerce")
+            stamps = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+            stamps = stamps.dt.round("s")
+            for name in _DATE_FIELDS:
+                found[name] = found[name].where(~serial, getattr(stamps.dt, name))
+        for name in _DATE_FIELDS:
+            numeric.loc[others, name] = found[name].astype("float64").to_numpy()
+        zone.loc[others] = parts["zone"].to_numpy()
+        ambiguous.loc[others] = rest.str.fullmatch(_AMBIGUOUS_DATE).fillna(False).to_numpy(bool)
     # 25:00 or a zone of -99:99 would otherwise roll silently into another day: not a time.
-    zone_hours = pd.to_numeric(parts["zone"].str[1:3], errors="coerce")
-    zone_minutes = pd.to_numeric(
-        parts["zone"].str.replace(":", "", regex=False).str[3:5], errors="coerce"
-    )
-    impossible = (
-        (numeric["hour"] > 23)
-        | (numeric["minute"] > 59)
-        | (numeric["second"] > 59)
-        | (zone_hours > 14)
-        | (zone_minutes > 59)
-    )
+    impossible = (numeric["hour"] > 23) | (numeric["minute"] > 59) | (numeric["second"] > 59)
+    zoned = zone.notna()
+    if zoned.any():
+        zones = zone[zoned].astype("str")
+        zone_hours = pd.to_numeric(zones.str[1:3], errors="coerce")
+        zone_minutes = pd.to_numeric(
+            zones.str.replace(":", "", regex=False).str[3:5], errors="coerce"
+        )
+        bad_zone = (zone_hours > 14) | (zone_minutes > 59)
+        impossible = impossible | bad_zone.reindex(impossible.index, fill_value=False)
     numeric.loc[impossible, "year"] = np.nan
-    numeric["zone"] = parts["zone"]
+    numeric["zone"] = zone.where(zone.notna(), np.nan)
     return numeric, ambiguous
 
 
@@ -238,16 +335,177 @@ def _date_problems(
     failed = text.notna() & stamps.isna()
     unclear = failed & ambiguous
     unreadable = failed & ~ambiguous
-    problems = _problems(
-        cells,
-        unclear,
-        "{column} '{value}' is ambiguous (day and month order unknown); write it as 2026-11-03",
-        column,
+    problems = pd.concat(
+        [
+            _problems(
+                cells,
+                unclear,
+                "{column} '{value}' is ambiguous (day and month order unknown); "
+                "write it as 2026-11-03",
+                column,
+            ),
+            _problems(
+                cells,
+                unreadable,
+                "{column} '{value}' is not a date (write it as 2026-11-03)",
+                column,
+            ),
+        ]
     )
-    other = _problems(
-        cells, unreadable, "{column} '{value}' is not a date (write it as 2026-11-03)", column
+    ordered: pd.Series = problems.sort_index().astype(object)
+    return ordered
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns already typed (Parquet)
+
+
+def _from_text(
+    values: pd.Series, direct: np.ndarray, as_text: AsText, read: Callable[[pd.Series], Parsed]
+) -> tuple[pd.Index, Parsed | None]:
+    """Read the rows not taken directly from their text; return those rows and the result."""
+    rest_rows = values.index[~direct]
+    if not len(rest_rows):
+        return rest_rows, None
+    texts = as_text(rest_rows)
+    return rest_rows, read(pd.Series(texts.to_numpy(), index=rest_rows, dtype=object))
+
+
+def _with_text_rest(
+    values: pd.Series,
+    direct: np.ndarray,
+    taken: pd.Series,
+    as_text: AsText,
+    read: Callable[[pd.Series], Parsed],
+) -> Parsed:
+    first = Parsed(taken, _no_problems(values.index))
+    rest_rows, rest = _from_text(values, direct, as_text, read)
+    return first if rest is None else _merged(first, rest, rest_rows)
+
+
+def _exact_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Float values of a stored number column, and where they equal what their text reads as.
+
+    Integers up to 2**53; whole floats below 1e15 (written without a decimal point); other
+    floats from 1e-4 to 1e15 (written without an exponent); empty cells.
+    """
+    raw = values.to_numpy()
+    if raw.dtype.kind in "iu":
+        limit = _LARGEST_EXACT_INTEGER
+        direct = (raw <= limit) & ((raw >= -limit) if raw.dtype.kind == "i" else True)
+        return raw.astype(np.float64), np.asarray(direct, dtype=bool)
+    numbers = raw.astype(np.float64)
+    size = np.abs(numbers)
+    with np.errstate(invalid="ignore"):
+        whole = numbers == np.floor(numbers)
+        direct = np.isnan(numbers) | ((size < 1e15) & (whole | (size >= 1e-4)))
+    # -0.0 reads as '0'.
+    return numbers + 0.0, direct
+
+
+def parse_int_values(values: pd.Series, column: str, *, as_text: AsText) -> Parsed:
+    """Whole numbers from a stored integer or float column (see `parse_int`)."""
+    numbers, direct = _exact_numbers(values)
+    if values.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            direct &= np.isnan(numbers) | (numbers == np.floor(numbers))
+    taken = pd.Series(np.where(direct, numbers, np.nan), index=values.index).astype("Int64")
+    return _with_text_rest(values, direct, taken, as_text, lambda t: parse_int(t, column))
+
+
+def parse_decimal_values(values: pd.Series, column: str, *, as_text: AsText) -> Parsed:
+    """Prices and money from a stored integer or float column (see `parse_decimal`)."""
+    numbers, direct = _exact_numbers(values)
+    taken = pd.Series(np.where(direct, numbers, np.nan), index=values.index, dtype="float64")
+    return _with_text_rest(values, direct, taken, as_text, lambda t: parse_decimal(t, column))
+
+
+def _safe_stamps(stamps: pd.Series) -> np.ndarray:
+    """Where a stored timestamp is empty or in the years every step holds exactly."""
+    years = stamps.dt.year
+    return np.asarray(
+        stamps.isna() | ((years >= _SAFE_YEARS[0]) & (years <= _SAFE_YEARS[1])), dtype=bool
     )
-    return problems.where(~unreadable, other)
+
+
+def _written_offset_ok(stamps: pd.Series) -> np.ndarray:
+    """Where an instant's zone offset is one a written time can carry (whole minutes, < 15 h)."""
+    offset = stamps.dt.tz_localize(None) - stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    fine = (offset.abs() < _LARGEST_OFFSET) & (offset % pd.Timedelta(minutes=1) == pd.Timedelta(0))
+    return np.asarray(fine | stamps.isna(), dtype=bool)
+
+
+def parse_date_values(values: pd.Series, column: str, *, as_text: AsText) -> Parsed:
+    """Calendar dates from a stored date or timestamp column (see `parse_date`).
+
+    A time of day is dropped; an instant with a zone gives its date in that zone, as its text
+    (2026-11-03 23:30:00+0800) does.
+    """
+    stamps = values
+    direct = np.ones(len(values), dtype=bool)
+    if getattr(values.dt, "tz", None) is not None:
+        direct &= _written_offset_ok(values)
+        stamps = values.dt.tz_localize(None)
+    direct &= _safe_stamps(stamps)
+    taken = stamps.dt.normalize().where(direct).astype("datetime64[us]")
+    serial = pd.Series(False, index=values.index)
+    return _with_text_rest(
+        values,
+        direct,
+        taken,
+        as_text,
+        lambda t: parse_date(t, column, excel_serial=serial.loc[t.index]),
+    )
+
+
+def parse_datetime_values(
+    values: pd.Series, column: str, *, as_text: AsText, zone: ZoneInfo
+) -> Parsed:
+    """Local date-times from a stored timestamp column (see `parse_datetime`).
+
+    Seconds are kept (fractions dropped, as in the text); an instant with a zone is converted
+    to the configured zone.
+    """
+    direct = np.ones(len(values), dtype=bool)
+    if getattr(values.dt, "tz", None) is not None:
+        direct &= _written_offset_ok(values)
+        utc = values.dt.tz_convert("UTC")
+        direct &= _safe_stamps(utc.dt.tz_localize(None))
+        local = utc.dt.floor("s").dt.tz_convert(zone).dt.tz_localize(None)
+    else:
+        direct &= _safe_stamps(values)
+        local = values.dt.floor("s")
+    taken = local.where(direct).astype("datetime64[us]")
+    serial = pd.Series(False, index=values.index)
+    return _with_text_rest(
+        values,
+        direct,
+        taken,
+        as_text,
+        lambda t: parse_datetime(t, column, excel_serial=serial.loc[t.index], zone=zone),
+    )
+
+
+def parse_bool_values(
+    values: pd.Series,
+    column: str,
+    *,
+    as_text: AsText,
+    truthy: list[str],
+    falsy: list[str],
+    default: bool,
+) -> Parsed:
+    """Yes/no flags from a stored boolean column (true/false, as its text reads)."""
+    if "true" in {t.casefold() for t in truthy} and "false" in {f.casefold() for f in falsy}:
+        return Parsed(values.astype(bool), _no_problems(values.index))
+    direct = np.zeros(len(values), dtype=bool)
+    return _with_text_rest(
+        values,
+        direct,
+        values.astype(bool),
+        as_text,
+        lambda t: parse_bool(t, column, truthy=truthy, falsy=falsy, default=default),
+    )
 
 
 def end_of_day(day: dt.date) -> pd.Timestamp:

@@ -36,7 +36,7 @@ import pandas as pd
 
 from supplier_audit.config import AuditConfig
 from supplier_audit.ingest import TableResult, _quarantine_frame, ingest_table
-from supplier_audit.io import InputError, SourceFile, read_table, sha256_of
+from supplier_audit.io import InputError, SourceFile, parquet_row_groups, read_table, sha256_of
 from supplier_audit.progress import reporter
 from supplier_audit.review_terms import Lexicon, flag_texts, load_lexicon
 from supplier_audit.schemas import INPUT_TABLES
@@ -69,18 +69,6 @@ class ReviewPartition:
         return f"{self.path.name} row groups {first}-{last}"
 
 
-def _parquet_group_rows(path: Path) -> list[int]:
-    import pyarrow.parquet as pq
-
-    try:
-        metadata = pq.ParquetFile(path).metadata
-    except Exception as exc:  # pyarrow raises several types for damaged files
-        raise InputError(
-            path, f"corrupt or unreadable parquet file ({type(exc).__name__})"
-        ) from exc
-    return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
-
-
 def plan_review_partitions(paths: Sequence[Path], *, batch_rows: int) -> list[ReviewPartition]:
     """The partitions of the review files, in reading order.
 
@@ -96,7 +84,7 @@ def plan_review_partitions(paths: Sequence[Path], *, batch_rows: int) -> list[Re
         if path.suffix.lower() != ".parquet":
             partitions.append(ReviewPartition(number=len(partitions), path=path))
             continue
-        sizes = _parquet_group_rows(path)
+        sizes = parquet_row_groups(path)
         if sum(sizes) <= batch_rows or len(sizes) < 2:
             partitions.append(ReviewPartition(len(partitions), path, None, sum(sizes)))
             continue
