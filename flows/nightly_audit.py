@@ -184,7 +184,8 @@ def nightly_audit(
     _library_logs_reach_prefect()
     loaded = load_config(Path(config) if config else None)
     run = AuditRun(
-        data_dir=Path(data_dir),
+        # absolute: Dask workers read the partitions, perhaps in another working directory
+        data_dir=Path(data_dir).resolve(),
         out_dir=Path(out_dir),
         as_of=as_of or today_in(loaded.settings),
         config=loaded,
