@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,15 @@ class TableResult:
     @property
     def rows_valid(self) -> int:
         return len(self.valid) if self.valid_rows is None else self.valid_rows
+
+    @cached_property
+    def lot_suppliers(self) -> pd.Series:
+        """shipment_id -> supplier_id of the valid lots (shipments only); built once, so
+        that every batch of reviews reuses the same index and its hash table."""
+        lots = self.valid.drop_duplicates("shipment_id")
+        return pd.Series(
+            lots["supplier_id"].to_numpy(), index=pd.Index(lots["shipment_id"].to_numpy())
+        )
 
     @property
     def rows_quarantined(self) -> int:
@@ -403,8 +413,7 @@ def _references(
             "documents",
         )
     ):
-        lots = done["shipments"].valid.set_index("shipment_id")["supplier_id"]
-        lot_supplier = typed["shipment_id"].map(lots)
+        lot_supplier = typed["shipment_id"].map(done["shipments"].lot_suppliers)
         clash = (
             typed["supplier_id"].notna()
             & lot_supplier.notna()

@@ -157,13 +157,15 @@ def configured_lexicon(settings: AuditConfig) -> Lexicon | None:
     return _LEXICONS[key]
 
 
-def flag_reviews(reviews: pd.DataFrame, lots: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
+def flag_reviews(
+    reviews: pd.DataFrame, lot_suppliers: pd.Series, settings: AuditConfig
+) -> pd.DataFrame:
     """One row per valid review: the review's own columns, the supplier it names (else the
     supplier of the lot it names, else empty) and the flag columns of
-    :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights)."""
+    :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights).
+    ``lot_suppliers``: shipment_id -> supplier_id."""
     flags = flag_texts(reviews["text"], lexicon=configured_lexicon(settings))
-    lot_supplier = pd.Series(lots["supplier_id"].to_numpy(), index=lots["shipment_id"].to_numpy())
-    supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lot_supplier))
+    supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lot_suppliers))
     return pd.concat(
         [
             reviews[list(REVIEW_FRAME_COLUMNS)],
@@ -243,7 +245,7 @@ def process_review_partition(
     lap("validate")
     reviews = table.valid
     lots = context.shipments.valid
-    review_flags = flag_reviews(reviews, lots, settings)
+    review_flags = flag_reviews(reviews, context.shipments.lot_suppliers, settings)
     lap("flag")
     totals = review_totals(
         reviews,
@@ -253,6 +255,7 @@ def process_review_partition(
         settings=settings.scoring,
         lookback_days=settings.lookback_days,
         shares=context.shares,
+        lot_suppliers=context.shipments.lot_suppliers,
     )
     ids = pd.DataFrame(
         {

@@ -145,6 +145,7 @@ def attribute_items(
     lookback_days: int,
     shares: SkuShares | None = None,
     positions: bool = False,
+    lot_suppliers: pd.Series | None = None,
 ) -> Attribution:
     """Attribute items (reviews or complaints) to suppliers; see the module docstring.
 
@@ -152,6 +153,8 @@ def attribute_items(
     ``lookback_days`` (:func:`sku_shares`); items on days outside its period are computed
     as usual. ``positions``: identify items by their row position in ``items`` (int64)
     instead of ``id_column`` (for callers that look up more columns of the same rows).
+    ``lot_suppliers`` (optional): shipment_id -> supplier_id of ``shipments``, when the
+    caller already has it (one index for many batches).
     """
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
@@ -162,12 +165,13 @@ def attribute_items(
     )
     named = _text(items, "supplier_id")
     lot = _text(items, "shipment_id")
-    lot_supplier = pd.Series(
-        shipments["supplier_id"].astype("string").to_numpy(),
-        index=shipments["shipment_id"].astype("string").to_numpy(),
-    )
-    lot_supplier = lot_supplier[~lot_supplier.index.duplicated()]
-    by_lot = lot.map(lot_supplier)
+    if lot_suppliers is None:
+        lot_suppliers = pd.Series(
+            shipments["supplier_id"].astype("string").to_numpy(),
+            index=shipments["shipment_id"].astype("string").to_numpy(),
+        )
+        lot_suppliers = lot_suppliers[~lot_suppliers.index.duplicated()]
+    by_lot = lot.map(lot_suppliers).astype("string")
 
     has_name = named.notna().to_numpy()
     has_lot = (~has_name) & by_lot.notna().to_numpy()

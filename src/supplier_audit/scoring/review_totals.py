@@ -83,13 +83,13 @@ def _aligned_flags(
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """counterfeit_suspect and quality_issue for each row of ``reviews`` (False for a review
     with no flag row; the first flag row of an id counts)."""
-    ids = reviews["review_id"].astype("string").to_numpy()
-    flag_ids = review_flags["review_id"].astype("string").to_numpy()
-    if len(flag_ids) == len(ids) and bool((flag_ids == ids).all()):
+    if reviews["review_id"].equals(review_flags["review_id"]):  # the flags of these rows
         return (
             review_flags["counterfeit_suspect"].to_numpy(dtype=bool),
             review_flags["quality_issue"].to_numpy(dtype=bool),
         )
+    ids = reviews["review_id"].astype("string").to_numpy()
+    flag_ids = review_flags["review_id"].astype("string").to_numpy()
     first = pd.DataFrame(
         {
             "counterfeit_suspect": review_flags["counterfeit_suspect"].astype(bool).to_numpy(),
@@ -113,13 +113,15 @@ def review_totals(
     settings: ScoringSettings,
     lookback_days: int,
     shares: SkuShares | None = None,
+    lot_suppliers: pd.Series | None = None,
 ) -> ReviewTotals:
     """The totals of one batch of valid reviews (or of all of them).
 
     ``reviews``: review_id, sku, created_at and the optional supplier_id / shipment_id as
     ingested (the supplier a buyer named, not yet filled from the lot); ``review_flags``:
     review_id, quality_issue, counterfeit_suspect; ``shipments``: the valid lots;
-    ``shares``: the SKU shares of :func:`review_sku_shares` (computed once for all batches).
+    ``shares``: the SKU shares of :func:`review_sku_shares` (computed once for all batches);
+    ``lot_suppliers``: shipment_id -> supplier_id of ``shipments`` (likewise).
     """
     end = pd.Timestamp(as_of)
     lots = shipments[(day_column(shipments["received_on"]) <= end).to_numpy()]
@@ -143,6 +145,7 @@ def review_totals(
             lookback_days=settings.attribution_days,
             shares=shares,
             positions=True,
+            lot_suppliers=lot_suppliers,
         ).weights
         row = share["item_id"].to_numpy()
         weight = share["weight"].to_numpy(dtype=np.float64)
