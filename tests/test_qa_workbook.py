@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import gc
+import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -170,3 +173,73 @@ def test_filled_in_workbook_reads_back_as_inspections(tmp_path: Path) -> None:
     assert set(inspections) <= set(frame.columns)
     assert frame.loc[0, "major_defects"] == 3
     assert str(frame.loc[0, "inspected_on"])[:10] == "2026-11-21"
+
+
+def test_cells_are_bordered_top_aligned_and_wrapped_where_text_is_long(tmp_path: Path) -> None:
+    skus = ["=1+1", "K2", "K3"]
+    sheet = _write(tmp_path, _plan(skus=skus))["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    col = {n: i for i, n in enumerate(names)}
+    header = sheet[1]
+    assert sheet.row_dimensions[1].height == 32
+    assert all(c.font.b and c.alignment.wrap_text and c.border.left.style == "thin" for c in header)
+    assert header[col["inspector"]].fill.fgColor.rgb.endswith("FFF2CC")  # to fill in
+    assert header[col["sku"]].fill.fgColor.rgb.endswith("DDEBF7")
+    for row in sheet.iter_rows(min_row=2):
+        assert all(c.border.bottom.style == "thin" for c in row)  # result cells too
+        assert (
+            row[col["reason"]].alignment.wrap_text and row[col["sampled_units"]].alignment.wrap_text
+        )
+        assert not row[col["shipment_id"]].alignment.wrap_text
+        assert row[col["shipment_id"]].alignment.vertical == "top"
+        assert row[col["sample_size"]].alignment.vertical == "top"
+        assert isinstance(row[col["sample_size"]].value, int)
+        assert isinstance(row[col["aql"]].value, float)
+        assert row[col["inspected_on"]].number_format == "yyyy-mm-dd"
+    formula_like = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[0].value == "S1")
+    assert formula_like.value == "=1+1" and formula_like.data_type == "s"
+    assert formula_like.quotePrefix  # Excel shows the text, and keeps it text when edited
+    plain = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[0].value == "S2")
+    assert not plain.quotePrefix
+
+
+def test_column_widths_fit_the_widest_line_counting_cjk_double(tmp_path: Path) -> None:
+    plan = _plan()
+    plan["reason"] = ["新批次", "received today\n首次入库的批次", "x"]
+    plan["sku"] = ["K1", "A" * 200, "K3"]  # a long value: capped
+    plan["code_letter"] = ["七个中文的字码", "K", "K"]
+    sheet = _write(tmp_path, plan)["抽检清单"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    letter = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(names, start=1)}
+    width = {n: sheet.column_dimensions[letter[n]].width for n in names}
+    assert width["reason"] == 32  # the header's minimum (30 + 2): 7 CJK characters are 14
+    assert width["code_letter"] == 16  # 7 CJK characters (14) + 2, wider than the header's 13
+    assert width["sku"] == 48  # capped
+    plan["reason"] = ["很长的抽检原因" * 3, "x", "y"]  # 21 CJK characters are 42 wide
+    sheet = _write(tmp_path, plan)["抽检清单"]
+    assert sheet.column_dimensions[letter["reason"]].width == 44
+
+
+def test_an_empty_plan_still_has_the_headers_validation_and_print_setup(tmp_path: Path) -> None:
+    sheet = _write(tmp_path, _plan().iloc[:0])["抽检清单"]
+    assert sheet.max_row == 1 and len(_headers(sheet)) == 20
+    assert {v.type for v in sheet.data_validations.dataValidation} == {"whole", "date"}
+    assert sheet.freeze_panes == "A2" and sheet.page_setup.orientation == "landscape"
+    assert sheet.oddHeader.center.text == "抽检清单 2026-11-20"
+    assert sheet.oddFooter.center.text == "&P / &N"
+
+
+def test_a_failed_save_publishes_nothing_and_leaves_no_open_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(self: object, filename: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.workbook.workbook.Workbook, "save", full_disk)
+    complaints: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", complaints.append)
+    with pytest.raises(OSError, match="No space"):
+        write_qa_workbook(_plan(), tmp_path / "qa.xlsx", as_of=AS_OF)
+    gc.collect()  # the workbook's sheets are collected here
+    assert not complaints  # no "exception ignored" from a half-written sheet
+    assert not (tmp_path / "qa.xlsx").exists()

@@ -247,3 +247,46 @@ def test_the_evidence_sheet_lists_the_worst_items_up_to_the_configured_cap(tmp_p
     severities = [sheet.cell(r, 2).value for r in range(2, 12)]
     assert severities[:5] == [3] * 5  # the most serious come first
     assert "仅列出最严重的前 10 条（共 30 条）" in sheet.cell(12, 1).value
+
+
+def test_table_cells_are_styled_by_their_column_kind(tmp_path: Path) -> None:
+    reviews = flagged_reviews(["#N/A", "=1+1", "差评\n第二行", "#REF!"]).assign(
+        sku=["#DIV/0!", "SKU-1", "SKU-2", "SKU-3"],
+        rating=[1, 2, 3, 1500],
+        matched_terms=["\x01=1+1", "假货\x07", None, "+1"],
+    )
+    path = write_risk_report(inputs(flagged_reviews=reviews), tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(path)
+    suppliers = book["供应商风险"]
+    for row in range(2, 6):
+        tier = suppliers.cell(row, 3)
+        colour = risk_report.TIER_COLOURS[
+            scores().set_index("supplier_name").loc[suppliers.cell(row, 2).value, "risk_tier"]
+        ]
+        assert tier.fill.fgColor.rgb.endswith(colour) and tier.font.b
+        assert suppliers.cell(row, 4).number_format == "0"  # scores
+    assert suppliers["F2"].alignment.wrap_text and suppliers["F2"].alignment.vertical == "top"
+    assert not suppliers["A2"].alignment.wrap_text
+    evidence = book["证据"]
+    header = [c.value for c in evidence[1]]
+    assert all(c.font.b and c.fill.fgColor.rgb.endswith("1F4E78") for c in evidence[1])
+    rows = list(evidence.iter_rows(min_row=2))
+    column = {name: header.index(label(name, "zh")) for name in ("date", "sku", "rating", "text")}
+    for row in rows:
+        assert row[column["date"]].number_format == "yyyy-mm-dd"  # the column kind wins
+        text = row[column["text"]]
+        assert text.data_type == "s" and text.alignment.wrap_text
+    # error-code-like and formula-like input stays text, in plain and in wrapped columns
+    texts = {r[column["text"]].value: r[column["text"]].data_type for r in rows}
+    assert texts["#N/A"] == texts["#REF!"] == texts["=1+1"] == "s"
+    skus = {r[column["sku"]].value: r[column["sku"]].data_type for r in rows}
+    assert skus["#DIV/0!"] == "s"
+    terms = header.index(label("matched_terms", "zh"))
+    # cleaned first: a formula hidden behind a control character is still only text
+    assert {r[terms].value: r[terms].data_type for r in rows if r[terms].value} == {
+        "=1+1": "s",
+        "假货": "s",
+        "+1": "s",
+    }
+    ratings = {r[column["rating"]].value: r[column["rating"]].number_format for r in rows}
+    assert ratings == {1: "General", 2: "General", 3: "General", 1500: "#,##0"}

@@ -36,21 +36,40 @@ def attributed_to(
     """Per review or complaint id, who it is attributed to: ``S1``, or ``S1 60% · S2 40%``.
 
     ``items`` limits the work to the ids the caller shows (the flagged reviews of a big night
-    are a small share of all reviews).
+    are a small share of all reviews). Suppliers are listed largest share first, then by id; a
+    share of 99.95 % or more is shown as the bare id.
     """
     rows = attribution[attribution["table"] == table]
     if items is not None:
         rows = rows[rows["item_id"].isin(items)]
+    rows = rows[rows["item_id"].notna()]  # as a group-by would: an item needs an id
     if rows.empty:
         return pd.Series(dtype="str")
     rows = rows.sort_values(["item_id", "weight", "supplier_id"], ascending=[True, False, True])
-    share = (rows["weight"] * 100).round().astype("int64").astype("str")
-    label = (
-        rows["supplier_id"]
-        .astype("str")
-        .where(rows["weight"] >= 0.9995, rows["supplier_id"].astype("str") + " " + share + "%")
-    )
-    return label.groupby(rows["item_id"], sort=False).agg(" · ".join)
+    supplier = rows["supplier_id"].astype("str")
+    weight = rows["weight"]
+    label = supplier.to_numpy(dtype=object).copy()
+    partial = (weight < 0.9995).to_numpy()
+    if partial.any():  # one supplier's item (weight 1) needs no percentage
+        share = (weight[partial] * 100).round().astype("int64").astype("str")
+        label[partial] = (supplier[partial] + " " + share + "%").to_numpy(dtype=object)
+    # Rows are sorted by item: number each item, and each row's position within its item.
+    item_id = rows["item_id"]
+    ids = item_id.to_numpy(dtype=object)
+    new_item = np.ones(len(ids), dtype=bool)
+    new_item[1:] = ids[1:] != ids[:-1]
+    group = np.cumsum(new_item) - 1
+    position = np.arange(len(ids)) - np.flatnonzero(new_item)[group]
+    # An item's label starts with its first row's; a shared item's next suppliers are appended
+    # one position at a time (a few vectorised passes, not a Python call per item).
+    joined = label[new_item]
+    later = np.flatnonzero(~new_item)
+    for rank in range(1, int(position.max()) + 1):
+        at = later[position[later] == rank]
+        joined[group[at]] = joined[group[at]] + " · " + label[at]
+    result = pd.Series(joined, index=item_id[new_item].array, dtype="str", name="supplier_id")
+    result.index.name = "item_id"
+    return result
 
 
 def flagged_reviews_view(

@@ -22,15 +22,25 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from supplier_audit.reporting.cells import clean_text, display_width, is_blank, starts_like_formula
+from supplier_audit.reporting.cells import (
+    CellStyle,
+    clean_text,
+    display_width,
+    display_widths,
+    is_blank,
+    save_write_only,
+    starts_like_formula,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +91,6 @@ _SEVERITY_ZH: Final = {
 _MAX_WIDTH: Final = 48
 
 
-def _write_text(cell: Cell, value: object) -> None:
-    """Write input data as a string cell, never a formula."""
-    text = clean_text(value)
-    cell.value = text
-    if starts_like_formula(text):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
 def _sheet_title(name: str, taken: set[str]) -> str:
     title = _SHEET_NAME_FORBIDDEN.sub("_", clean_text(name)).strip("'") or "_"
     title = title[:31]
@@ -101,20 +102,86 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _cell_value(column: str, value: object, language: str) -> object:
-    if is_blank(value):
-        return None
-    if column == "severity" and language == "zh":
-        return _SEVERITY_ZH.get(str(value), str(value))
-    if column in ("lot_size", "sample_size", "acceptance_number", "rejection_number"):
-        return int(value)  # type: ignore[call-overload]
-    if column == "aql":
-        return float(value)  # type: ignore[arg-type]
-    return value
+_INT_COLUMNS: Final = ("lot_size", "sample_size", "acceptance_number", "rejection_number")
+
+
+def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's cell values and which of them are text.
+
+    Values are None for blanks, Python ints for counts, a float for the AQL, the severity in the
+    report language, and text cleaned of what a workbook cannot hold.
+    """
+    series = lots[name] if name in lots.columns else pd.Series(None, index=lots.index, dtype=object)
+    values = series.to_numpy(dtype=object).copy()
+    present = series.notna().to_numpy()
+    values[~present] = None
+    kept = series[present]
+    if name in _INT_COLUMNS:
+        values[present] = kept.astype("int64").to_numpy().astype(object)
+    elif name == "aql":
+        values[present] = kept.astype("float64").to_numpy().astype(object)
+    elif name == "severity" and language == "zh":
+        words = kept.astype("str")
+        values[present] = words.map(_SEVERITY_ZH).fillna(words).to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    values[is_text] = [clean_text(v) for v in values[is_text]]
+    return values, is_text
+
+
+def _text_width(texts: pd.Series) -> int:
+    """The widest line of these texts, in Excel's character units."""
+    # A line of _MAX_WIDTH characters or more is as wide as a column gets: no need to measure.
+    if int(texts.str.len().max()) >= _MAX_WIDTH and not texts.str.contains("\n").any():
+        return _MAX_WIDTH
+    lines = texts.str.split("\n").explode()
+    return int(display_widths(lines).max())
+
+
+@dataclass(frozen=True)
+class _ColumnStyles:
+    """A column's cell styles, registered once per sheet."""
+
+    text: CellStyle  # input text
+    formula_like: CellStyle  # input text Excel would read as a formula: quote-prefixed
+    value: CellStyle  # numbers and other values
+    blank: CellStyle  # an empty cell (and every cell of a result column)
+
+
+def _column_styles(sheet: WriteOnlyWorksheet, column: _Column, border: Border) -> _ColumnStyles:
+    if column.result:
+        number_format = "yyyy-mm-dd" if column.name == "inspected_on" else "General"
+        blank = CellStyle(sheet, border=border, number_format=number_format)
+        return _ColumnStyles(blank, blank, blank, blank)
+    text = Alignment(wrap_text=column.name in _WRAPPED, vertical="top")
+    return _ColumnStyles(
+        text=CellStyle(sheet, border=border, alignment=text),
+        formula_like=CellStyle(sheet, border=border, alignment=text, quotePrefix=True),
+        value=CellStyle(sheet, border=border, alignment=Alignment(vertical="top")),
+        blank=CellStyle(sheet, border=border),
+    )
+
+
+def _row_cells(
+    sheet: WriteOnlyWorksheet, values: Sequence[object], styles: Sequence[_ColumnStyles]
+) -> list[WriteOnlyCell]:
+    cells = []
+    for value, style in zip(values, styles, strict=True):
+        if value is None:
+            cells.append(style.blank.apply(WriteOnlyCell(sheet)))
+        elif isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            if starts_like_formula(value):  # stored as a string, never a formula
+                cell.data_type = "s"
+                cells.append(style.formula_like.apply(cell))
+            else:
+                cells.append(style.text.apply(cell))
+        else:
+            cells.append(style.value.apply(WriteOnlyCell(sheet, value=value)))
+    return cells
 
 
 def _fill_sheet(
-    sheet: Worksheet,
+    sheet: WriteOnlyWorksheet,
     lots: pd.DataFrame,
     columns: Sequence[_Column],
     *,
@@ -126,40 +193,39 @@ def _fill_sheet(
     result_fill = PatternFill("solid", start_color="FFF2CC")
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    widths: dict[int, int] = {}
+    centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+    # Every value first (widths must be set before the first row of a write-only sheet).
+    data_columns = [c for c in columns if not c.result]
+    values = {c.name: _column_values(lots, c.name, language) for c in data_columns}
+    headers: list[WriteOnlyCell] = []
     for index, column in enumerate(columns, start=1):
         label = column.zh if language == "zh" else column.en
-        cell = sheet.cell(row=1, column=index, value=f"{label}\n{column.name}")
+        cell = WriteOnlyCell(sheet, value=f"{label}\n{column.name}")
         cell.font = header_font
         cell.fill = result_fill if column.result else header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.alignment = centred
         cell.border = border
-        widths[index] = max(column.width, display_width(label), len(column.name)) + 2
+        headers.append(cell)
+        width = max(column.width, display_width(label), len(column.name)) + 2
+        if not column.result:
+            column_values, is_text = values[column.name]
+            if is_text.any():
+                longest = _text_width(pd.Series(column_values[is_text], dtype="str"))
+                width = min(_MAX_WIDTH, max(width, longest + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    _print_setup(sheet, as_of=as_of, language=language)
     sheet.row_dimensions[1].height = 32
+    sheet.append(headers)
+    if len(lots):  # (an empty sheet registers no styles it does not use)
+        styles = [_column_styles(sheet, column, border) for column in columns]
+        empty = np.full(len(lots), None, dtype=object)
+        by_column = [empty if c.result else values[c.name][0] for c in columns]
+        for row in zip(*by_column, strict=True):
+            sheet.append(_row_cells(sheet, row, styles))
 
-    records = lots.to_dict("records")
-    for row_number, record in enumerate(records, start=2):
-        for index, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=row_number, column=index)
-            cell.border = border
-            if column.result:
-                if column.name == "inspected_on":
-                    cell.number_format = "yyyy-mm-dd"
-                continue
-            value = _cell_value(column.name, record.get(column.name), language)
-            if isinstance(value, str):
-                _write_text(cell, value)
-                wrapped = column.name in _WRAPPED
-                cell.alignment = Alignment(wrap_text=wrapped, vertical="top")
-                longest = max(
-                    (display_width(part) for part in str(cell.value).split("\n")), default=0
-                )
-                widths[index] = min(_MAX_WIDTH, max(widths[index], longest + 2))
-            elif value is not None:
-                cell.value = value
-                cell.alignment = Alignment(vertical="top")
-
-    last_row = max(2, len(records) + 1)
+    last_row = max(2, len(lots) + 1)
     letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     sample = letter_of["sample_size"]
     counts = DataValidation(
@@ -191,15 +257,16 @@ def _fill_sheet(
         else "Enter a date, e.g. 2026-11-20",
     )
     dates.add(f"{letter_of['inspected_on']}2:{letter_of['inspected_on']}{last_row}")
-    sheet.add_data_validation(counts)
-    sheet.add_data_validation(dates)
+    sheet.data_validations.append(counts)
+    sheet.data_validations.append(dates)
 
-    for index, width in widths.items():
-        sheet.column_dimensions[get_column_letter(index)].width = width
+
+def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> None:
+    """Frozen header; landscape A4, one page wide, the header row on every printed page."""
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -222,10 +289,7 @@ def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: 
     missing = [c for c in required if c not in plan.columns]
     if missing:
         raise ValueError(f"the inspection plan lacks the column(s) {', '.join(missing)}")
-    workbook = Workbook()
-    default = workbook.active
-    if default is not None:
-        workbook.remove(default)
+    workbook = Workbook(write_only=True)  # rows streamed to disk: bounded memory, no cell index
     warehouses = (
         plan["warehouse"].map(lambda w: None if is_blank(w) or not str(w).strip() else str(w))
         if "warehouse" in plan.columns
@@ -243,7 +307,7 @@ def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    workbook.save(partial)
+    save_write_only(workbook, partial)
     partial.replace(path)  # a reader never sees a half-written workbook
     logger.info(
         "QA sample list: %d lots on %d sheet(s) written to %s", len(plan), len(groups), path

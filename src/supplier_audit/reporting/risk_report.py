@@ -27,10 +27,15 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from supplier_audit.report_frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
 from supplier_audit.reporting.cells import (
     EXCEL_MAX_ROWS,
+    CellStyle,
     display_width,
+    display_widths,
     highlighted_cell,
     is_blank,
+    save_write_only,
     text_cell,
+    text_value,
+    text_values,
     value_cell,
 )
 from supplier_audit.reporting.labels import label
@@ -94,6 +99,14 @@ class _Sheet:
     def __init__(self, book: Workbook, title: str) -> None:
         self.ws: WriteOnlyWorksheet = book.create_sheet(title[:31])
         self.rows = 0
+        self._styles: dict[str, CellStyle] = {}
+
+    def style(self, key: str, **style: Any) -> CellStyle:
+        """The cell style named ``key`` (registered with the workbook on first use)."""
+        found = self._styles.get(key)
+        if found is None:
+            found = self._styles[key] = CellStyle(self.ws, **style)
+        return found
 
     def append(self, cells: Sequence[Any]) -> None:
         self.ws.append(list(cells))
@@ -143,37 +156,69 @@ _PLAIN_BOLD = Font(bold=True)
 _SMALL = 1000
 
 
-def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
-    """One cell of a table, styled by its column's kind (style objects are shared: openpyxl
-    hashes every style it is given, so fresh objects per cell would cost more than the data)."""
-    if column.kind == "tier":
-        tier = "" if is_blank(value) else str(value)
-        return text_cell(
-            sheet.ws,
-            _tier_word(tier, language),
-            fill=_TIER_FILLS.get(tier, _NO_FILL),
-            font=_TIER_FONTS.get(tier, _PLAIN_BOLD),
-        )
-    if column.kind == "bool":
-        return text_cell(
-            sheet.ws, "" if is_blank(value) else _tr("yes" if value else "no", language)
-        )
-    if column.kind in ("wrap", "text"):
+def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any], Any]:
+    """What turns a value of this column into a table cell, styled by the column's kind.
+
+    A plain string or number comes back as itself where it needs no style (openpyxl then stores
+    it with no cell object of ours); styled cells copy style ids registered once per sheet
+    (:class:`CellStyle`): openpyxl hashes every style object it is given, so setting fonts,
+    fills and formats cell by cell would cost more than the data.
+    """
+    ws = sheet.ws
+    kind = column.kind
+    if kind == "tier":
+
+        def tier_cell(value: Any) -> Any:
+            tier = "" if is_blank(value) else str(value)
+            style = sheet.style(
+                f"tier:{tier}",
+                fill=_TIER_FILLS.get(tier, _NO_FILL),
+                font=_TIER_FONTS.get(tier, _PLAIN_BOLD),
+            )
+            return style.apply(text_cell(ws, _tier_word(tier, language)))
+
+        return tier_cell
+    if kind == "bool":
+        yes, no = _tr("yes", language), _tr("no", language)
+        return lambda value: text_value(ws, "" if is_blank(value) else yes if value else no)
+    if kind == "text":
+        return lambda value: None if is_blank(value) else text_value(ws, value)
+    if kind == "wrap":
+        wrap = sheet.style("wrap", alignment=WRAP)
+        return lambda value: None if is_blank(value) else wrap.apply(text_cell(ws, value))
+    number_format = (
+        sheet.style(f"format:{kind}", number_format=FORMATS[kind]) if kind in FORMATS else None
+    )
+
+    def value(value: Any) -> Any:
         if is_blank(value):
             return None
-        if column.kind == "wrap":
-            return text_cell(sheet.ws, value, alignment=WRAP)
-        return text_cell(sheet.ws, value)
-    if is_blank(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    cell = value_cell(sheet.ws, value)
-    if column.kind in FORMATS and not (
-        column.kind == "int" and isinstance(value, int | float) and abs(value) < _SMALL
-    ):
-        cell.number_format = FORMATS[column.kind]
-    return cell
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        plain = isinstance(value, int | float)  # bool included: value_cell keeps it as it is
+        if number_format is None or (kind == "int" and plain and abs(value) < _SMALL):
+            return value if plain else value_cell(ws, value)
+        return number_format.apply(value_cell(ws, value))
+
+    return value
+
+
+_BLOCK_ROWS = 10_000
+
+
+def _column_cells(
+    sheet: _Sheet, values: pd.Series, column: Column, make: Callable[[Any], Any]
+) -> list[Any]:
+    """The cells of one column (``make`` applied to each value; plain text vectorised)."""
+    if column.kind == "text" and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return text_values(sheet.ws, values)
+    return [make(value) for value in values]
+
+
+def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
+    """One cell of a table, styled by its column's kind (None for a blank)."""
+    cell = _cell_maker(sheet, column, language)(value)
+    return value_cell(sheet.ws, cell) if isinstance(cell, str | int | float) else cell
 
 
 def _top(cell: Any) -> Any:
@@ -192,9 +237,7 @@ def _wrapped_lines(
         if column.kind != "wrap":
             continue
         text = frame[column.name].astype("str").where(frame[column.name].notna(), "")
-        display = text.str.len() + text.str.count(
-            r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
-        )
+        display = display_widths(text)
         per_line = max(int(width) - 2, 4)
         needed = -(-display // per_line) + text.str.count("\n")
         lines = lines.where(lines >= needed, needed)
@@ -231,17 +274,28 @@ def _table(
     names = [c.name for c in columns]
     text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
     spans = shown[highlight[1]].tolist() if highlight and highlight[1] in shown.columns else None
-    for row_number, values in enumerate(shown[names].itertuples(index=False, name=None)):
-        cells = [_data_cell(sheet, v, c, language) for v, c in zip(values, columns, strict=True)]
-        if text_position is not None and spans is not None:
-            row_spans = spans[row_number]
-            if isinstance(row_spans, list | tuple) and row_spans:
-                cells[text_position] = highlighted_cell(
-                    sheet.ws, values[text_position], [(int(s[0]), int(s[1])) for s in row_spans]
-                )
-        if line_counts[row_number] > 1:
-            sheet.ws.row_dimensions[sheet.rows + 1].height = LINE_HEIGHT * line_counts[row_number]
-        sheet.append(cells)
+    makers = [_cell_maker(sheet, column, language) for column in columns]
+    # Cells are made column by column, a block of rows at a time (memory stays bounded).
+    for first in range(0, len(shown), _BLOCK_ROWS):
+        block = shown.iloc[first : first + _BLOCK_ROWS]
+        made = [
+            _column_cells(sheet, block[column.name], column, make)
+            for column, make in zip(columns, makers, strict=True)
+        ]
+        texts = block[names[text_position]].tolist() if text_position is not None else None
+        for row_number, cells in enumerate(map(list, zip(*made, strict=True)), start=first):
+            if texts is not None and spans is not None and text_position is not None:
+                row_spans = spans[row_number]
+                if isinstance(row_spans, list | tuple) and row_spans:
+                    cells[text_position] = highlighted_cell(
+                        sheet.ws,
+                        texts[row_number - first],
+                        [(int(s[0]), int(s[1])) for s in row_spans],
+                    )
+            if line_counts[row_number] > 1:
+                height = LINE_HEIGHT * line_counts[row_number]
+                sheet.ws.row_dimensions[sheet.rows + 1].height = height
+            sheet.append(cells)
     last_row = sheet.rows
     if columns:
         sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
@@ -769,7 +823,7 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
     for finish in deferred:
         finish()
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save_write_only(book, path)
     return path
 
 

@@ -1,0 +1,106 @@
+"""The report's frames: who a review or complaint is attributed to, as the report shows it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from supplier_audit.report_frames import attributed_to, flagged_reviews_view
+
+
+def _reference(attribution: pd.DataFrame, table: str, items: pd.Series | None) -> pd.Series:
+    """The labels spelt out item by item: largest share first (then by id), ' · ' between."""
+    rows = attribution[attribution["table"] == table]
+    if items is not None:
+        rows = rows[rows["item_id"].isin(items)]
+    labels = {}
+    for item, group in rows.groupby("item_id"):
+        ordered = sorted(
+            zip(group["weight"], group["supplier_id"], strict=True), key=lambda p: (-p[0], p[1])
+        )
+        labels[item] = " · ".join(
+            supplier if weight >= 0.9995 else f"{supplier} {round(weight * 100)}%"
+            for weight, supplier in ordered
+        )
+    return pd.Series(labels, dtype="str")
+
+
+def _random_attribution(seed: int, items: int = 400) -> pd.DataFrame:
+    """Reviews and complaints, a third shared by up to six suppliers, with tied and near-1
+    weights (and the same id in both tables)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for table in ("reviews", "complaints"):
+        for number in rng.permutation(items):
+            item = f"I{number:04d}"
+            if rng.random() < 0.6:
+                suppliers, weights = [f"S{rng.integers(0, 50):02d}"], [1.0]
+            elif rng.random() < 0.1:  # one supplier's share just under and just over the cut
+                suppliers, weights = [f"S{rng.integers(0, 50):02d}"], [[0.9994, 0.9996][number % 2]]
+            else:
+                count = int(rng.integers(2, 7))
+                suppliers = [f"S{s:02d}" for s in rng.choice(50, count, replace=False)]
+                raw = (
+                    rng.choice([1.0, 1.0, 2.0, 3.5], count)
+                    if rng.random() < 0.3
+                    else (rng.uniform(0.01, 1, count))
+                )
+                weights = list(raw / raw.sum())
+            rows += [
+                (table, item, supplier, weight)
+                for supplier, weight in zip(suppliers, weights, strict=True)
+            ]
+    frame = pd.DataFrame(rows, columns=["table", "item_id", "supplier_id", "weight"])
+    frame["item_id"] = frame["item_id"].astype("string")
+    frame["supplier_id"] = frame["supplier_id"].astype("string")
+    return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("table", ["reviews", "complaints"])
+def test_labels_match_a_straightforward_item_by_item_join(seed: int, table: str) -> None:
+    attribution = _random_attribution(seed)
+    shown = pd.Series([f"I{n:04d}" for n in range(0, 400, 3)] + ["not attributed"])
+    for items in (None, shown):
+        got = attributed_to(attribution, table, items)
+        expected = _reference(attribution, table, items)
+        assert got.index.is_unique
+        assert got.sort_index().to_dict() == expected.to_dict()
+        assert got.str.contains(" · ").any()  # shared items were part of the comparison
+
+
+def test_a_shared_review_lists_its_suppliers_largest_share_first() -> None:
+    attribution = pd.DataFrame(
+        {
+            "table": ["reviews"] * 6,
+            "item_id": ["R1", "R2", "R2", "R2", "R3", "R3"],
+            "supplier_id": ["S9", "S2", "S1", "S3", "S5", "S4"],
+            "weight": [1.0, 0.25, 0.25, 0.5, 0.9996, 0.0004],
+        }
+    )
+    labels = attributed_to(attribution, "reviews")
+    assert labels.to_dict() == {
+        "R1": "S9",
+        "R2": "S3 50% · S1 25% · S2 25%",
+        "R3": "S5 · S4 0%",
+    }
+    assert attributed_to(attribution, "complaints").empty
+
+
+def test_flagged_reviews_view_names_the_attributed_supplier() -> None:
+    attribution = pd.DataFrame(
+        {
+            "table": "reviews",
+            "item_id": ["R1", "R2", "R2", "R3"],
+            "supplier_id": ["S1", "S1", "S2", "S2"],
+            "weight": [1.0, 0.6, 0.4, 1.0],
+        }
+    )
+    flagged = pd.DataFrame({"review_id": ["R1", "R2", "R4"], "supplier_id": ["S1", None, "S3"]})
+    names = pd.Series({"S1": "甲", "S2": "乙", "S3": "丙"})
+    view = flagged_reviews_view(flagged, attribution, names)
+    assert view["attributed_to"].tolist() == ["S1", "S1 60% · S2 40%", "S3"]
+    assert view["supplier_name"].tolist()[0::2] == ["甲", "丙"]
+    assert pd.isna(view["supplier_name"].iloc[1])  # a shared review shows the shares instead
+    assert "attributed_to" not in flagged.columns  # the argument is not changed
