@@ -544,7 +544,7 @@ def ingest_table(
     ).reset_index(drop=True)
 
     bad = pd.Series(_has_problem(reasons, raw.cells.index), index=raw.cells.index)
-    quarantine = _quarantine_frame(raw, spec, bad, reasons)
+    quarantine = quarantine_frame(raw, spec, bad, reasons)
     result = TableResult(
         name=spec.name,
         valid=valid,
@@ -565,7 +565,7 @@ def ingest_table(
     return result
 
 
-def _quarantine_frame(
+def quarantine_frame(
     raw: RawTable, spec: TableSpec, bad: pd.Series, reasons: pd.Series
 ) -> pd.DataFrame:
     """Rejected rows: where from, why, and every original cell under its original header.

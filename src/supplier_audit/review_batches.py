@@ -37,8 +37,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import TableResult, _quarantine_frame, ingest_table
-from supplier_audit.io import InputError, SourceFile, parquet_row_groups, read_table, sha256_of
+from supplier_audit.ingest import TableResult, ingest_table, quarantine_frame
+from supplier_audit.io import (
+    InputError,
+    RawTable,
+    SourceFile,
+    parquet_row_groups,
+    read_table,
+    sha256_of,
+)
 from supplier_audit.progress import reporter
 from supplier_audit.review_terms import Lexicon, flag_texts, load_lexicon
 from supplier_audit.schemas import INPUT_TABLES
@@ -185,7 +192,7 @@ def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def _move_to_quarantine(
-    raw: Any, table: TableResult, reasons_by_row: Mapping[int, str]
+    raw: RawTable, table: TableResult, reasons_by_row: Mapping[int, str]
 ) -> TableResult:
     """``table`` with the valid rows at the given source rows quarantined for the given reasons."""
     rows = raw.cells["source_row"].astype("int64")
@@ -196,7 +203,7 @@ def _move_to_quarantine(
     bad = pd.Series(chosen, index=raw.cells.index)
     reasons = rows.map(reasons_by_row).fillna("").astype(object)
     spec = INPUT_TABLES[raw.table]
-    moved = _quarantine_frame(raw, spec, bad, reasons)
+    moved = quarantine_frame(raw, spec, bad, reasons)
     keep = ~table.valid["source_row"].isin(list(reasons_by_row))
     quarantine = pd.concat([table.quarantine, moved], ignore_index=True).sort_values(
         ["source_file", "source_row"], kind="stable"
