@@ -277,7 +277,10 @@ def process_review_partition(
         pd.util.hash_pandas_object(ids["review_id"], index=False), dtype=np.uint64
     )
     flagged = flagged_only(review_flags).reset_index(drop=True)
-    kept = replace(table, valid=reviews.iloc[0:0], valid_rows=len(reviews))
+    # An empty frame of the same columns, built anew: an empty slice would keep the whole
+    # partition's Arrow buffers alive until the night ends.
+    empty = pd.DataFrame({name: pd.Series(dtype=reviews[name].dtype) for name in reviews})
+    kept = replace(table, valid=empty, valid_rows=len(reviews))
     lap("attribute")
     log.info(
         "reviews %s: %d read, %d valid, %d flagged",
