@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,15 +31,25 @@ from supplier_audit.scale import dask_client, dask_runner
 from supplier_audit.scoring import ScoringResult
 
 
-def _library_logs_reach_prefect() -> None:
-    """Send the library's log lines (stage timings, peak memory, row counts) to the run's
-    logs in Prefect, as PREFECT_LOGGING_EXTRA_LOGGERS=supplier_audit would (idempotent)."""
+@contextmanager
+def _library_logs_reach_prefect() -> Iterator[None]:
+    """Inside the block, send the library's log lines (stage timings, peak memory, row
+    counts) to the run's logs in Prefect, as PREFECT_LOGGING_EXTRA_LOGGERS=supplier_audit
+    would; the handlers are taken off again after, so library code used outside a flow run
+    does not try to log to the API."""
     library = logging.getLogger("supplier_audit")
-    for handler in logging.getLogger("prefect.extra").handlers:
-        if handler not in library.handlers:
-            library.addHandler(handler)
+    added = [h for h in logging.getLogger("prefect.extra").handlers if h not in library.handlers]
+    level = library.level
+    for handler in added:
+        library.addHandler(handler)
     if library.getEffectiveLevel() > logging.INFO:
         library.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for handler in added:
+            library.removeHandler(handler)
+        library.setLevel(level)
 
 
 def _storage_failed(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -180,8 +191,21 @@ def nightly_audit(
     ``"dask"`` runs them on a local Dask cluster of ``dask_workers`` processes, or on the
     existing cluster at ``dask_address``.
     """
+    with _library_logs_reach_prefect():
+        return _audit(data_dir, out_dir, as_of, config, task_runner, dask_address, dask_workers)
+
+
+def _audit(
+    data_dir: str,
+    out_dir: str,
+    as_of: dt.date | None,
+    config: str | None,
+    task_runner: Literal["local", "dask"],
+    dask_address: str | None,
+    dask_workers: int | None,
+) -> State[Any] | dict[str, Any]:
+    """The flow's body (see :func:`nightly_audit`)."""
     logger = get_run_logger()
-    _library_logs_reach_prefect()
     loaded = load_config(Path(config) if config else None)
     run = AuditRun(
         # absolute: Dask workers read the partitions, perhaps in another working directory
