@@ -13,6 +13,7 @@ import logging
 import resource
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TextIO
@@ -74,8 +75,6 @@ def peak_memory_mib() -> float:
 def stage_progress(stage: str, seconds: dict[str, float]) -> Iterator[None]:
     """Report a stage's start and end, log its seconds and the peak memory so far, and
     record the seconds in ``seconds`` (even when the stage fails)."""
-    import time
-
     reporter().stage_started(stage)
     start = time.perf_counter()
     try:

@@ -49,32 +49,27 @@ class ReviewTotals:
     unattributed: int
 
 
+def _empty(dtypes: dict[str, str], index: pd.Index | None = None) -> pd.DataFrame:
+    """A frame with no rows and the given columns and dtypes."""
+    columns = {name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()}
+    return pd.DataFrame(columns, index=index)
+
+
 def _empty_counts() -> pd.DataFrame:
-    return pd.DataFrame(
-        {c: pd.Series(dtype="float64") for c in REVIEW_COUNT_COLUMNS},
+    return _empty(
+        dict.fromkeys(REVIEW_COUNT_COLUMNS, "float64"),
         index=pd.Index([], dtype="string", name="supplier_id"),
     )
 
 
 def _empty_self_check() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "supplier_id": pd.Series(dtype="string"),
-            "sku": pd.Series(dtype="string"),
-            "counterfeit_review": pd.Series(dtype="float64"),
-            "quality_review": pd.Series(dtype="float64"),
-        }
-    )
+    counts = dict.fromkeys(("counterfeit_review", "quality_review"), "float64")
+    return _empty({"supplier_id": "string", "sku": "string", **counts})
 
 
 def _empty_attribution() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "item_id": pd.Series(dtype="string"),
-            "supplier_id": pd.Series(dtype="string"),
-            "weight": pd.Series(dtype="float64"),
-            "basis": pd.Series(dtype="string"),
-        }
+    return _empty(
+        {"item_id": "string", "supplier_id": "string", "weight": "float64", "basis": "string"}
     )
 
 
