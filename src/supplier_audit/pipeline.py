@@ -1,6 +1,7 @@
 """The stages of one nightly audit as plain functions: what each reads, decides and writes.
 
-The Prefect flow (``flows/nightly_audit.py``) calls these in order, one task per stage; tests
+The Prefect flow (``flows/nightly_audit.py``) calls these in order, one task per stage (and one
+per review partition, or the partitions on Dask); tests
 and scripts can call them directly. Every file is written into the run's staging folder and
 published only when all stages succeeded (:meth:`AuditRun.publish`).
 """
