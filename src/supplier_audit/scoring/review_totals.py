@@ -124,16 +124,10 @@ def review_totals(
     days = day_column(reviews["created_at"]).to_numpy()
     cfg = settings.self_check
 
-    in_window = (days >= end - pd.Timedelta(days=lookback_days)) & (days <= end)
-    scored = reviews[in_window]
-    if scored.empty:
-        per_supplier, attribution, unattributed = _empty_counts(), _empty_attribution(), 0
-        share = None
-    else:
-        # items are identified by their row in `scored`: flags and SKUs are looked up by
-        # position, not joined on id strings
-        share = attribute_items(
-            scored,
+    def weights_of(items: pd.DataFrame) -> pd.DataFrame:
+        """Attribution weights of ``items``, each identified by its row in ``items``."""
+        return attribute_items(
+            items,
             lots,
             id_column="review_id",
             date_column="created_at",
@@ -142,6 +136,16 @@ def review_totals(
             positions=True,
             lot_suppliers=lot_suppliers,
         ).weights
+
+    in_window = (days >= end - pd.Timedelta(days=lookback_days)) & (days <= end)
+    scored = reviews[in_window]
+    if scored.empty:
+        per_supplier, attribution, unattributed = _empty_counts(), _empty_attribution(), 0
+        share = None
+    else:
+        # items are identified by their row in `scored`: flags and SKUs are looked up by
+        # position, not joined on id strings
+        share = weights_of(scored)
         row = share["item_id"].to_numpy()
         weight = share["weight"].to_numpy(dtype=np.float64)
         fake, poor = counterfeit[in_window][row], quality[in_window][row]
@@ -177,15 +181,7 @@ def review_totals(
             fake_all, poor_all = counterfeit[in_window], quality[in_window]
         else:
             recent = reviews[recent_rows]
-            weights = attribute_items(
-                recent,
-                lots,
-                id_column="review_id",
-                date_column="created_at",
-                lookback_days=settings.attribution_days,
-                shares=shares,
-                positions=True,
-            ).weights
+            weights = weights_of(recent)
             fake_all, poor_all = counterfeit[recent_rows], quality[recent_rows]
         row = weights["item_id"].to_numpy()
         weight = weights["weight"].to_numpy(dtype=np.float64)
