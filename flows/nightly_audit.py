@@ -92,7 +92,7 @@ def partition_tasks(*, timeout: float, retries: int) -> BatchRunner:
         results = []
         for item in items:
             step = review_partition.with_options(
-                task_run_name=f"reviews {item[0].label}",
+                task_run_name=f"reviews {item.label}",
                 timeout_seconds=timeout,
                 retries=retries,
             )
@@ -217,15 +217,19 @@ def _audit(
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
     limit = loaded.settings.stage_timeout_minutes * 60
 
-    def stage(step: Any, *args: Any, **options: Any) -> Any:
-        """Run one stage as a task with the configured time limit; a failure names the stage
-        (an unreadable input file stays an InputError: the night's message is the file's)."""
+    def named(stage_name: str, call: Callable[[], Any]) -> Any:
+        """``call()``; a failure names the stage (an unreadable input file stays an
+        InputError: the night's message is the file's)."""
         try:
-            return step.with_options(timeout_seconds=limit, **options)(*args)
+            return call()
         except InputError:
             raise
         except Exception as error:
-            raise StageFailed(step.name, error) from error
+            raise StageFailed(stage_name, error) from error
+
+    def stage(step: Any, *args: Any, **options: Any) -> Any:
+        """Run one stage as a task with the configured time limit."""
+        return named(step.name, lambda: step.with_options(timeout_seconds=limit, **options)(*args))
 
     def reviews_stage(inputs: IngestResult) -> tuple[IngestResult, ReviewsResult]:
         """The reviews, partition by partition: as tasks here, or on Dask in one task."""
@@ -235,12 +239,10 @@ def _audit(
             )
             return found
         runner = partition_tasks(timeout=limit, retries=loaded.settings.read_retries)
-        try:
-            return pipeline.reviews_stage(run, inputs, runner=runner)
-        except InputError:
-            raise
-        except Exception as error:
-            raise StageFailed("reviews", error) from error
+        done: tuple[IngestResult, ReviewsResult] = named(
+            "reviews", lambda: pipeline.reviews_stage(run, inputs, runner=runner)
+        )
+        return done
 
     try:
         with run.exclusive():

@@ -395,7 +395,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 # runner(function, items, shared) -> [function(item, shared) for item in items], in order.
 BatchRunner = Callable[[Callable[[Any, Any], Any], Sequence[Any], Any], list[Any]]
-Progress = Callable[[str, int, int], None]
 
 
 def run_in_process(function: Callable[[T, Any], R], items: Sequence[T], shared: Any) -> list[R]:
@@ -407,12 +406,22 @@ def run_in_process(function: Callable[[T, Any], R], items: Sequence[T], shared: 
     return results
 
 
-def process_partition_item(
-    item: tuple[ReviewPartition, Mapping[int, str] | None], shared: ReviewContext
-) -> ReviewBatch:
-    """:func:`process_review_partition` in a runner's shape: ``(partition, duplicates)``."""
-    partition, duplicates = item
-    return process_review_partition(partition, shared, duplicates)
+@dataclass(frozen=True)
+class PartitionWork:
+    """One run of a partition: its rows, and the source rows an earlier partition's ids make
+    duplicates (quarantined with the given reasons; none on the first run)."""
+
+    partition: ReviewPartition
+    duplicates: Mapping[int, str] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.partition.label
+
+
+def process_partition_item(item: PartitionWork, shared: ReviewContext) -> ReviewBatch:
+    """:func:`process_review_partition` in a runner's shape."""
+    return process_review_partition(item.partition, shared, item.duplicates)
 
 
 def process_reviews(
@@ -426,7 +435,7 @@ def process_reviews(
     if not partitions:
         raise InputError("reviews", "no review file found")
     batches: list[ReviewBatch] = runner(
-        process_partition_item, [(p, None) for p in partitions], context
+        process_partition_item, [PartitionWork(p) for p in partitions], context
     )
     duplicates = cross_batch_duplicates(batches)
     reprocessed = sorted(duplicates)
@@ -438,7 +447,7 @@ def process_reviews(
         )
         again: list[ReviewBatch] = runner(
             process_partition_item,
-            [(partitions[number], duplicates[number]) for number in reprocessed],
+            [PartitionWork(partitions[number], duplicates[number]) for number in reprocessed],
             context,
         )
         by_number = {b.partition.number: b for b in batches}
