@@ -270,6 +270,29 @@ def cmd_flag(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _folder_arguments(command: argparse.ArgumentParser) -> None:
+    """--data, --out and --config, as `run` and `serve` both take them."""
+    command.add_argument(
+        "--data",
+        type=Path,
+        default=Path("data/demo"),
+        help="folder of input tables (default: data/demo)",
+    )
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help="folder the dated report folders go in (default: reports)",
+    )
+    command.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your settings file (TOML); defaults apply to anything it leaves out",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -286,18 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the nightly audit once",
         description="Audit the input folder and write the reports to <out>/<as-of>/.",
     )
-    run.add_argument(
-        "--data",
-        type=Path,
-        default=Path("data/demo"),
-        help="folder of input tables (default: data/demo)",
-    )
-    run.add_argument(
-        "--out",
-        type=Path,
-        default=Path("reports"),
-        help="folder the dated report folders go in (default: reports)",
-    )
+    _folder_arguments(run)
     run.add_argument(
         "--as-of",
         type=_date,
@@ -312,13 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="catch up: audit, in order, every night from this date to --as-of (or today) "
         "that has no report yet (e.g. after a weekend the machine was off)",
-    )
-    run.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="your settings file (TOML); defaults apply to anything it leaves out",
     )
     run.add_argument(
         "--task-runner",
@@ -351,19 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it starts a local one on 127.0.0.1:4200 and stops it on exit (Prefect's temporary "
         "server cannot run schedules).",
     )
-    serve.add_argument(
-        "--data",
-        type=Path,
-        default=Path("data/demo"),
-        help="folder of input tables (default: data/demo)",
-    )
-    serve.add_argument(
-        "--out",
-        type=Path,
-        default=Path("reports"),
-        help="folder the dated report folders go in (default: reports)",
-    )
-    serve.add_argument("--config", type=Path, default=None, metavar="FILE", help="settings file")
+    _folder_arguments(serve)
     serve.add_argument(
         "--no-local-server",
         action="store_true",
