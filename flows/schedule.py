@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
@@ -82,11 +83,16 @@ def local_prefect_server(port: int = LOCAL_PORT, *, startup_seconds: float = 120
         log.info("started a local Prefect server at %s", api_url)
         yield api_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
+
+
+def stop(process: subprocess.Popen[Any], *, grace_seconds: float = 30) -> None:
+    """Ask a child process to end (SIGTERM); kill it if it has not within ``grace_seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def nightly_deployment(

@@ -24,6 +24,7 @@ def served(
     make_folder: Folder,
     tmp_path: Path,
 ) -> Iterator[tuple[Path, Path]]:
+    from flows.schedule import stop
     from prefect.settings import PREFECT_API_URL
 
     config = tmp_path / "shop.toml"
@@ -51,11 +52,7 @@ def served(
     try:
         yield out, config
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def _deployment(timeout: float = 90):  # type: ignore[no-untyped-def]
