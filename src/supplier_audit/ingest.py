@@ -114,6 +114,10 @@ class IngestResult:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name].valid
 
+    def valid_tables(self) -> dict[str, pd.DataFrame]:
+        """Every table's valid rows, by name."""
+        return {name: table.valid for name, table in self.tables.items()}
+
     def with_table(self, result: TableResult) -> IngestResult:
         """This result with ``result`` added (tables kept in the contract's order)."""
         tables = {**self.tables, result.name: result}

@@ -201,7 +201,7 @@ def score_stage(
     settings = run.settings
     with run.stage("score"):
         return score_suppliers(
-            {name: ingest[name] for name in ingest.tables},
+            ingest.valid_tables(),
             reviews.flagged,
             review_totals=reviews.totals,
             as_of=run.as_of,
@@ -220,7 +220,7 @@ def sampling_feedback(
     settings = run.settings
     overrides = tier_inspection_overrides(scoring.scores, settings.scoring)
     self_check = self_check_candidates(
-        {name: ingest[name] for name in ingest.tables},
+        ingest.valid_tables(),
         reviews.flagged,
         review_totals=reviews.totals,
         as_of=run.as_of,
