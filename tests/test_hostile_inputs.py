@@ -117,11 +117,65 @@ def test_utf16_text_from_excel_is_read(make_folder: Folder, settings: AuditConfi
     assert ingest(folder, settings)["suppliers"]["supplier_name"].tolist() == ["甲"]
 
 
-def test_nul_bytes_in_a_csv_are_fatal(make_folder: Folder, settings: AuditConfig) -> None:
+def test_a_stray_nul_byte_costs_the_character_not_the_file(
+    make_folder: Folder, settings: AuditConfig
+) -> None:
+    """Shop systems' exports carry stray control characters: the one cell loses them, the row
+    stays valid, and the rows touched are counted and named."""
     folder = make_folder()
-    (folder / "suppliers.csv").write_bytes(b"supplier_id,supplier_name,channel\nS1,a\x00,other\n")
+    reviews = "review_id,sku,created_at,text\n" + "".join(
+        f"R{i},SKU-1,2026-11-05 10:00,质量很好 {i}\n" for i in range(1, 40)
+    )
+    reviews += "R40,SKU-1,2026-11-06 11:00,假\x00货\x07 一点也不好\n"
+    (folder / "reviews.csv").write_bytes(reviews.encode("utf-8"))
+    result = ingest(folder, settings)
+    table = result.tables["reviews"]
+    assert table.rows_valid == 40 and table.rows_quarantined == 0
+    texts = result["reviews"].set_index("review_id")["text"]
+    assert texts["R40"] == "假货 一点也不好"
+    assert table.cleaned.to_dict("records") == [
+        {"source_file": "reviews.csv", "source_row": 41, "columns": "text"}
+    ]
+    manifest = as_manifest_inputs(result, folder)["reviews"]
+    assert manifest["rows_cleaned"] == 1 and manifest["conserved"]
+
+
+def test_control_characters_in_a_parquet_cell_are_removed_too(
+    make_folder: Folder, settings: AuditConfig
+) -> None:
+    folder = make_folder(replace={"suppliers": None})
+    pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2"],
+            "supplier_name": ["义乌\x0b甲贸易", "广州乙服饰厂"],
+            "channel": ["wholesaler", "manufacturer"],
+        }
+    ).to_parquet(folder / "suppliers.parquet")
+    result = ingest(folder, settings)
+    assert result["suppliers"]["supplier_name"].tolist() == ["义乌甲贸易", "广州乙服饰厂"]
+    assert result.tables["suppliers"].cleaned["columns"].tolist() == ["supplier_name"]
+
+
+def test_a_workbook_renamed_csv_is_one_clear_fatal_error(
+    make_folder: Folder, settings: AuditConfig, tmp_path: Path
+) -> None:
+    folder = make_folder()
+    book = openpyxl.Workbook()
+    book.active.append(["supplier_id", "supplier_name", "channel"])
+    book.save(tmp_path / "suppliers.xlsx")
+    (folder / "suppliers.csv").write_bytes((tmp_path / "suppliers.xlsx").read_bytes())
     message = fatal(folder, settings)
-    assert "suppliers.csv" in message and "NUL bytes" in message
+    assert "suppliers.csv" in message and "not a text file" in message and ".xlsx" in message
+
+
+def test_a_binary_file_without_a_known_signature_is_fatal(
+    make_folder: Folder, settings: AuditConfig
+) -> None:
+    folder = make_folder()
+    noise = bytes(range(0, 32)) * 200
+    (folder / "suppliers.csv").write_bytes(b"supplier_id,supplier_name,channel\n" + noise)
+    message = fatal(folder, settings)
+    assert "suppliers.csv" in message and "control characters" in message
 
 
 # --------------------------------------------------------------------------- lines and rows
@@ -356,18 +410,28 @@ def test_a_notes_sheet_beside_the_data_sheet_is_skipped(
     assert ingest(folder, settings).tables["shipments"].rows_valid == 2
 
 
-def test_an_uncomputed_formula_cell_reads_as_empty(
+def test_a_formula_without_a_saved_value_is_quarantined_naming_the_cell(
     make_folder: Folder, settings: AuditConfig
 ) -> None:
-    """A workbook saved by a program, not Excel, has formulas without values: never run."""
+    """A workbook saved by a program, not Excel, has formulas without values: never run, and
+    never read as empty (an empty brand would make a branded lot 'unbranded')."""
     folder = make_folder(replace={"shipments": None})
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.append(SHIPMENT_HEADER)
     sheet.append(["L1", "S1", "SKU-1", "Nike", "2026-11-01", "=100*12", "12.5"])
+    sheet.append(["L2", "S2", "SKU-1", '=UPPER("nike")', "2026-11-02", "300", "13"])
+    sheet.append(["L3", "S2", "SKU-1", "Nike", "2026-11-03", "300", "13"])
     _save(book, folder)
-    assert reasons(ingest(folder, settings), "shipments") == ["quantity is empty"]
+    result = ingest(folder, settings)
+    assert result["shipments"]["shipment_id"].tolist() == ["L3"]
+    assert reasons(result, "shipments") == [
+        "cell F2 (数量) holds a formula without a saved value: open the file in Excel and "
+        "save it again",
+        "cell D3 (品牌) holds a formula without a saved value: open the file in Excel and "
+        "save it again",
+    ]
 
 
 def test_parquet_instants_with_a_zone_are_converted_to_local_time(
@@ -564,13 +628,16 @@ def test_merchant_forms_mean_the_same_values(make_folder: Folder, settings: Audi
 # ---------------------------------------------------------------------------- hostile text
 
 
-def test_control_characters_are_kept_in_data_and_removed_from_workbook_cells(
+def test_control_characters_leave_the_data_as_they_leave_workbook_cells(
     make_folder: Folder, settings: AuditConfig
 ) -> None:
+    """Controls that XML cannot hold are removed on reading (the row stays valid and is listed
+    as cleaned); other invisible characters are text and stay."""
     text = "质量\x07差\x1b[31m 退货\u202e\u200b"
     reviews = [base_row("reviews", review_id="R9", text=text)]
     result = ingest(make_folder({"reviews": reviews}), settings)
-    assert result["reviews"]["text"].iloc[-1] == text
+    assert result["reviews"]["text"].iloc[-1] == "质量差[31m 退货\u202e\u200b"
+    assert result.tables["reviews"].cleaned["source_row"].tolist() == [4]
     assert clean_text(text) == "质量差[31m 退货\u202e\u200b"  # what a workbook cell holds
 
 

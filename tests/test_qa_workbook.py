@@ -220,11 +220,14 @@ def test_column_widths_fit_the_widest_line_counting_cjk_double(tmp_path: Path) -
     assert sheet.column_dimensions[letter["reason"]].width == 44
 
 
-def test_an_empty_plan_still_has_the_headers_validation_and_print_setup(tmp_path: Path) -> None:
+def test_an_empty_plan_says_so_above_the_headers_and_keeps_the_print_setup(
+    tmp_path: Path,
+) -> None:
     sheet = _write(tmp_path, _plan().iloc[:0])["抽检清单"]
-    assert sheet.max_row == 1 and len(_headers(sheet)) == 20
-    assert {v.type for v in sheet.data_validations.dataValidation} == {"whole", "date"}
-    assert sheet.freeze_panes == "A2" and sheet.page_setup.orientation == "landscape"
+    assert sheet["A1"].value == "今晚没有需要抽检的批次"
+    assert sheet.max_row == 2 and sheet["A2"].value == "入库单号\nshipment_id"
+    assert not sheet.data_validations.dataValidation  # nothing to fill in
+    assert sheet.freeze_panes == "A3" and sheet.page_setup.orientation == "landscape"
     assert sheet.oddHeader.center.text == "抽检清单 2026-11-20"
     assert sheet.oddFooter.center.text == "&P / &N"
 

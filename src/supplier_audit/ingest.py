@@ -75,6 +75,13 @@ class TableResult:
     # Set when the valid rows were processed in batches and not kept (reviews: see
     # supplier_audit.review_batches); ``valid`` is then empty.
     valid_rows: int | None = None
+    # Rows whose cells had control characters removed: source_file, source_row, columns.
+    cleaned: pd.DataFrame = field(default_factory=lambda: empty_cleaned())
+
+    @property
+    def present(self) -> bool:
+        """Whether the table came in a file at all (an absent optional table did not)."""
+        return bool(self.sources)
 
     @property
     def rows_valid(self) -> int:
@@ -124,6 +131,17 @@ class IngestResult:
         ordered = {name: tables[name] for name in INPUT_TABLES if name in tables}
         batched = {k: v for k, v in self.batched_files.items() if k != result.name}
         return IngestResult(tables=ordered, ignored_files=self.ignored_files, batched_files=batched)
+
+    def cleaned_rows(self) -> pd.DataFrame:
+        """Every table's rows cleaned of control characters, with the table's name."""
+        pieces = [
+            table.cleaned.assign(table=name)
+            for name, table in self.tables.items()
+            if len(table.cleaned)
+        ]
+        if not pieces:
+            return empty_cleaned().assign(table=pd.Series(dtype="str"))
+        return pd.concat(pieces, ignore_index=True)
 
     def quarantine_reasons(self) -> pd.DataFrame:
         """How often each kind of reason occurred, per table (for the data-quality sheet)."""
@@ -490,6 +508,31 @@ def _undecodable(raw: RawTable, spec: TableSpec) -> pd.Series:
     )
 
 
+def empty_cleaned() -> pd.DataFrame:
+    """No row cleaned of control characters."""
+    return pd.DataFrame(
+        {
+            "source_file": pd.Series(dtype="str"),
+            "source_row": pd.Series(dtype="int64"),
+            "columns": pd.Series(dtype="str"),
+        }
+    )
+
+
+def _cleaned_rows(raw: RawTable) -> pd.DataFrame:
+    """Where the reader removed control characters, as a person finds the rows."""
+    if raw.cleaned.empty:
+        return empty_cleaned()
+    positions = raw.cleaned.index.to_numpy(dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "source_file": raw.cells["source_file"].iloc[positions].astype("str").to_numpy(),
+            "source_row": raw.cells["source_row"].iloc[positions].astype("int64").to_numpy(),
+            "columns": raw.cleaned.astype("str").to_numpy(),
+        }
+    )
+
+
 def _pending_rows(
     typed: pd.DataFrame, problems: Mapping[str, pd.Series], spec: TableSpec
 ) -> np.ndarray:
@@ -514,6 +557,8 @@ def ingest_table(
     done = done or {}
     typed, problems = _type_columns(raw, spec, settings)
     pending = _pending_rows(typed, problems, spec)
+    # A row whose cells could not be read (a formula without its value) is not "still empty".
+    pending[raw.read_problems.index.to_numpy(dtype=np.int64)] = False
     problems = _empty_required(typed, problems, spec)
     problems = _validate(typed, problems, raw, spec)
     reasons = _joined(
@@ -526,6 +571,11 @@ def ingest_table(
         ]
     )
     del problems
+    if len(raw.read_problems):
+        # A cell that could not be read says so; what its emptiness would imply does not.
+        reasons = pd.concat(
+            [reasons.drop(raw.read_problems.index, errors="ignore"), raw.read_problems]
+        ).sort_index()
     pending_at = pd.Series(pending, index=typed.index)
     reasons = reasons[~pending_at.loc[reasons.index].to_numpy(dtype=bool)]
     ok = ~pending & ~_has_problem(reasons, typed.index)
@@ -557,7 +607,14 @@ def ingest_table(
         rows_pending=int(pending.sum()),
         sources=raw.sources,
         unknown_columns=raw.unknown_columns,
+        cleaned=_cleaned_rows(raw),
     )
+    if len(result.cleaned):
+        log.warning(
+            "%s: control characters removed from %d row(s) (kept valid)",
+            spec.name,
+            len(result.cleaned),
+        )
     log.info(
         "%s: %d read, %d valid, %d quarantined, %d pending",
         spec.name,
@@ -657,10 +714,12 @@ def as_manifest_inputs(result: IngestResult, data_dir: Path) -> dict[str, Any]:
             for source in table.sources
         ]
         inputs[name] = {
+            "present": table.present,
             "file": files[0]["file"] if len(files) == 1 else [f["file"] for f in files] or None,
             "sha256": files[0]["sha256"] if len(files) == 1 else None,
             **table.counts(),
             "conserved": conservation_holds(table),
+            "rows_cleaned": len(table.cleaned),
             "files": files,
             "ignored_columns": table.unknown_columns,
         }

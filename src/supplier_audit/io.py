@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -144,6 +145,10 @@ class RawTable:
     unknown_columns: list[str] = field(default_factory=list)
     from_workbook: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))
     parts: list[_OriginalPart] = field(default_factory=list)
+    # Row position -> the contract columns that had control characters removed.
+    cleaned: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    # Row position -> why reading the row's cells failed (e.g. a formula without a value).
+    read_problems: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
     @property
     def rows_read(self) -> int:
@@ -353,10 +358,17 @@ def _column_letter(position: int) -> str:
 
 @dataclass(frozen=True)
 class _Sheet:
-    """The grid of one CSV file or worksheet: text cells (or NA), row numbers 1-based."""
+    """The grid of one CSV file or worksheet: text cells (or NA), row numbers 1-based.
+
+    ``unsaved_formulas`` holds the (row, column) positions (0-based, in ``rows``) of formula
+    cells whose value was never saved: read as empty, they would lose a value silently.
+    ``may_hold_controls`` is False when the text is known to hold no control character.
+    """
 
     rows: list[list[object]]
     label: str
+    unsaved_formulas: frozenset[tuple[int, int]] = frozenset()
+    may_hold_controls: bool = True
 
 
 def _frame_from_grid(
@@ -365,15 +377,25 @@ def _frame_from_grid(
     spec: TableSpec,
     lookup: Mapping[str, str],
     settings: AuditConfig,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str], int]:
-    """Find the header row; return contract cells, original cells, unknown headers, header row."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], int | None, pd.Series]:
+    """Find the header row; return contract cells, original cells, unknown headers, header row
+    and the reasons why some rows' cells could not be read."""
     rows = sheet.rows
     header_index = _find_header_row(rows, spec, lookup, settings.ingest.max_title_rows)
     where = f"{path}{sheet.label}"
     if header_index is None:
         expected = ", ".join(spec.required_columns)
         if not any(any(cell not in (None, "") for cell in row) for row in rows):
-            raise InputError(where, "the file is empty: no header row and no data")
+            if not spec.required:
+                # An optional table exported with nothing in it: no rows is the truth.
+                empty = pd.DataFrame(
+                    {"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
+                )
+                return empty, empty.copy(), [], None, pd.Series(dtype=object)
+            raise InputError(
+                where,
+                f"the file is empty: no header row and no data (table {spec.name} is required)",
+            )
         raise InputError(
             where,
             f"no header row found in the first {settings.ingest.max_title_rows + 1} rows: none "
@@ -415,7 +437,10 @@ def _frame_from_grid(
     if len(body) == 0:
         grid = pd.DataFrame(columns=range(width), dtype=object)
     grid = grid.replace({"": None})
-    keep = grid.notna().any(axis=1).to_numpy()
+    keep = grid.notna().any(axis=1).to_numpy().copy()
+    for row, _ in sheet.unsaved_formulas:
+        if 0 <= row - header_index - 1 < len(keep):
+            keep[row - header_index - 1] = True
     grid, numbers = grid.loc[keep], numbers[keep]
     # An unnamed column that holds data still belongs to the row's original values.
     original_names = [label or f"(column {_column_letter(p)})" for p, label in enumerate(header)]
@@ -427,7 +452,29 @@ def _frame_from_grid(
     source_rows = pd.Series(numbers, index=grid.index, dtype="int64")
     cells = cells.assign(source_file=str(path.name) + sheet.label, source_row=source_rows)
     original = original.assign(source_file=str(path.name) + sheet.label, source_row=source_rows)
-    return cells, original, unknown, header_index + 1
+    problems = _unsaved_formula_problems(sheet, header_index, grid.index, header)
+    return cells, original, unknown, header_index + 1, problems
+
+
+def _unsaved_formula_problems(
+    sheet: _Sheet, header_index: int, kept: pd.Index, header: list[str]
+) -> pd.Series:
+    """A reason per data row holding a formula without a saved value, naming the cells."""
+    cells_by_row: dict[int, list[str]] = {}
+    for row, column in sorted(sheet.unsaved_formulas):
+        if row > header_index:
+            name = header[column] if column < len(header) and header[column] else ""
+            where = f"{_column_letter(column)}{row + 1}" + (f" ({name})" if name else "")
+            cells_by_row.setdefault(row - header_index - 1, []).append(where)
+    # Rows of the body are numbered from 0 in ``grid``; a row with only an unsaved formula
+    # reads as empty and is dropped, but it was a row the merchant wrote: keep it.
+    reasons = {
+        position: f"cell {', '.join(cells)} holds a formula without a saved value: open the "
+        "file in Excel and save it again"
+        for position, cells in cells_by_row.items()
+        if position in kept
+    }
+    return pd.Series(reasons, dtype=object)
 
 
 def _cell_text(value: object) -> object:
@@ -455,13 +502,36 @@ def _cell_text(value: object) -> object:
 # Readers per format
 
 
+# Files that are not text whatever their name says, by their first bytes.
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive (an .xlsx workbook renamed .csv?)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"%PDF": "a PDF document",
+}
+# A text file may carry a few stray control characters; one where this share of the first
+# 64 KiB are controls is binary.
+_BINARY_CONTROL_SHARE = 0.05
+
+
 def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
     raw = path.read_bytes()
-    text, encoding = decode_text(raw, path)
-    if "\x00" in text:
+    signature = next(
+        (kind for magic, kind in _BINARY_SIGNATURES.items() if raw.startswith(magic)), None
+    )
+    if signature is not None:
         raise InputError(
-            path, "not a text file (it contains NUL bytes); is it a workbook saved as .csv?"
+            path, f"not a text file: it is {signature}; save it from Excel as CSV or .xlsx"
         )
+    text, encoding = decode_text(raw, path)
+    head = text[:65536]
+    controls = len(_CONTROL_RE.findall(head))
+    if controls and controls > _BINARY_CONTROL_SHARE * len(head):
+        raise InputError(
+            path,
+            f"not a text file ({controls / len(head):.0%} of its first characters are control "
+            "characters); is it a workbook saved as .csv?",
+        )
+    may_hold_controls = controls > 0 or _CONTROL_RE.search(text, 65536) is not None
     try:
         sample = text[:65536]
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
@@ -479,7 +549,7 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
             f'row {len(records)} opens a quoted cell (") that is never closed, so every later '
             "line would be read into that one cell; remove the stray quote or close it",
         )
-    return [_Sheet(rows=records, label="")], encoding
+    return [_Sheet(rows=records, label="", may_hold_controls=may_hold_controls)], encoding
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
@@ -528,6 +598,7 @@ def _workbook_sheets(path: Path, settings: AuditConfig) -> list[_Sheet]:
         raise InputError(
             path, f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})"
         ) from exc
+    formulas = _formula_cells(path)
     sheets = []
     for name, grid in book.items():
         texts = grid.map(_cell_text).astype(object)
@@ -535,8 +606,44 @@ def _workbook_sheets(path: Path, settings: AuditConfig) -> list[_Sheet]:
         # (a NaN header cell would otherwise become a column named 'nan').
         texts = texts.where(texts.notna(), None)
         rows = [list(r) for r in texts.itertuples(index=False, name=None)]
-        sheets.append(_Sheet(rows=rows, label=f"[{name}]" if len(book) > 1 else ""))
+        # pandas keeps the grid from cell A1 (row r, column c of the sheet is rows[r-1][c-1]),
+        # so a formula's position tells whether its value was saved.
+        unsaved = frozenset(
+            (row, column)
+            for row, column in formulas.get(str(name), ())
+            if row >= len(rows) or column >= len(rows[row]) or rows[row][column] is None
+        )
+        if unsaved:
+            width = max(len(r) for r in rows) if rows else 0
+            rows += [[None] * width for _ in range(max(r for r, _ in unsaved) + 1 - len(rows))]
+        sheets.append(
+            _Sheet(rows=rows, label=f"[{name}]" if len(book) > 1 else "", unsaved_formulas=unsaved)
+        )
     return sheets
+
+
+def _formula_cells(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Per sheet, the 0-based (row, column) of every formula cell (none read when the sheets'
+    XML holds no formula, which is the common case and costs one scan of the archive)."""
+    with zipfile.ZipFile(path) as archive:
+        has_formula = any(
+            b"<f" in archive.read(info)
+            for info in archive.infolist()
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        )
+    if not has_formula:
+        return {}
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[str, list[tuple[int, int]]] = {}
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        found.setdefault(sheet.title, []).append((cell.row - 1, cell.column - 1))
+        return found
+    finally:
+        book.close()
 
 
 def _is_xml_attack(error: BaseException) -> bool:
@@ -770,6 +877,8 @@ def read_table(
     cell_parts: list[pd.DataFrame] = []
     original_parts: list[_OriginalPart] = []
     workbook_flags: list[np.ndarray] = []
+    cleaned_parts: list[pd.Series] = []
+    problem_parts: list[pd.Series] = []
     sources: list[SourceFile] = []
     unknown: list[str] = []
     start = 0
@@ -777,9 +886,10 @@ def read_table(
         suffix = path.suffix.lower()
         encoding: str | None = None
         header_row: int | None = None
-        parts: list[tuple[pd.DataFrame, _OriginalPart, list[str]]] = []
+        parts: list[_ReadPart] = []
         if suffix == ".parquet":
-            parts.append(_parquet_cells(path, spec, lookup, row_groups))
+            cells, part, extra = _parquet_cells(path, spec, lookup, row_groups)
+            parts.append(_ReadPart(cells, part, extra))
             header_row = 1
         else:
             if suffix in WORKBOOK_SUFFIXES:
@@ -789,7 +899,7 @@ def read_table(
             errors: list[InputError] = []
             for sheet in sheets:
                 try:
-                    cells, original, extra, header_row = _frame_from_grid(
+                    cells, original, extra, header_row, problems = _frame_from_grid(
                         sheet, path, spec, lookup, settings
                     )
                 except InputError as exc:
@@ -801,7 +911,7 @@ def read_table(
                     source_rows=original["source_row"].to_numpy(dtype=np.int64),
                     texts=original,
                 )
-                parts.append((cells, text_part, extra))
+                parts.append(_ReadPart(cells, text_part, extra, problems, sheet.may_hold_controls))
             if not parts:
                 # One sheet (or a CSV): its own message. Several: none looked like this table.
                 raise (
@@ -814,7 +924,15 @@ def read_table(
                     )
                 )
         rows_read = 0
-        for cells, part, extra in parts:
+        for read in parts:
+            cells, part, extra = read.cells, read.original, read.unknown
+            if read.may_hold_controls:
+                cells, touched = _without_control_characters(cells, spec)
+                cleaned_parts.append(
+                    touched.set_axis(cells.index.get_indexer(touched.index) + start)
+                )
+            positions = cells.index.get_indexer(read.problems.index)
+            problem_parts.append(read.problems.set_axis(positions + start))
             cell_parts.append(cells)
             original_parts.append(replace(part, start=start))
             start += len(cells)
@@ -854,7 +972,59 @@ def read_table(
         unknown_columns=unknown,
         from_workbook=from_workbook,
         parts=original_parts,
+        cleaned=_concat_or_empty(cleaned_parts),
+        read_problems=_concat_or_empty(problem_parts),
     )
+
+
+@dataclass(frozen=True)
+class _ReadPart:
+    """The cells of one file or sheet as read, with what reading found about its rows."""
+
+    cells: pd.DataFrame
+    original: _OriginalPart
+    unknown: list[str]
+    problems: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    may_hold_controls: bool = True
+
+
+def _concat_or_empty(pieces: list[pd.Series]) -> pd.Series:
+    pieces = [p for p in pieces if len(p)]
+    return pd.concat(pieces).astype(object) if pieces else pd.Series(dtype=object)
+
+
+# Characters that XML 1.0 (and so a workbook cell) cannot hold: the C0 controls other than
+# tab, line feed and carriage return. Shop systems' exports carry a stray one now and then.
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_CONTROL_RE = re.compile(CONTROL_CHARACTERS)
+
+
+def _without_control_characters(
+    cells: pd.DataFrame, spec: TableSpec
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``cells`` with control characters removed from its text, and for each row touched the
+    contract columns that lost one (the row itself stays as valid as it was)."""
+    touched: dict[str, np.ndarray] = {}
+    for column in spec.column_names:
+        if column not in cells.columns or not is_text_column(cells[column]):
+            continue
+        values = cells[column]
+        found = values.astype("str").str.contains(CONTROL_CHARACTERS, regex=True)
+        mask = found.fillna(False).to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
+        if mask.any():
+            touched[column] = mask
+    if not touched:
+        return cells, pd.Series(dtype=object)
+    cleaned = cells.copy()
+    for column, mask in touched.items():
+        fixed = cleaned.loc[mask, column].astype("str")
+        fixed = fixed.str.replace(CONTROL_CHARACTERS, "", regex=True)
+        cleaned[column] = cleaned[column].astype(object)
+        cleaned.loc[mask, column] = fixed.where(fixed.str.strip() != "", None).astype(object)
+    any_hit = np.logical_or.reduce(list(touched.values()))
+    rows = np.flatnonzero(any_hit)
+    names = [", ".join(c for c, mask in touched.items() if mask[row]) for row in rows]
+    return cleaned, pd.Series(names, index=cells.index[rows], dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -884,10 +1054,14 @@ def defuse_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     return guarded
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: Path, *, for_people: bool = False) -> Path:
-    """Write a CSV via a temporary file renamed into place; UTF-8 with BOM so Excel reads it."""
+def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a CSV via a temporary file renamed into place; UTF-8 with BOM so Excel reads it.
+
+    Every CSV the audit writes is one double-click from Excel, machine-facing or not, and
+    carries text from merchants' and buyers' files: its text cells are defused first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = defuse_for_spreadsheet(frame) if for_people else frame
+    body = defuse_for_spreadsheet(frame)
     with _temporary_beside(path) as temporary:
         body.to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path

@@ -46,7 +46,12 @@ from supplier_audit.sampling import (
     inspection_status,
     plan_inspections,
 )
-from supplier_audit.schemas import InspectionPlanRows, ReviewFlagRows, SupplierScores
+from supplier_audit.schemas import (
+    InspectionPlanRows,
+    ReviewFlagRows,
+    SupplierScores,
+    typed_empty,
+)
 from supplier_audit.scoring import (
     ScoringResult,
     append_history,
@@ -65,7 +70,13 @@ class OutputContractError(RuntimeError):
 
 
 def checked(model: type[pa.DataFrameModel], frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """``frame`` validated against its output contract (a few failures named if it breaks)."""
+    """``frame`` validated against its output contract (a few failures named if it breaks).
+
+    Zero rows is a normal size (a quiet night has no lot to inspect): an empty frame is given
+    the contract's column types first, so its CSV has the same header as any other night's.
+    """
+    if frame.empty:
+        frame = typed_empty(model, frame.columns)
     try:
         return model.validate(frame, lazy=True)
     except SchemaErrors as errors:
@@ -329,6 +340,7 @@ def report_stage(
             manifest=build_manifest(run, ingest, outputs=[]),
             lookback_days=settings.lookback_days,
             quarantine_reasons=ingest.quarantine_reasons(),
+            cleaned_rows=ingest.cleaned_rows(),
             data_period=_data_period(ingest),
             inspection_plan=inspection.plan if inspection is not None else None,
             recent_inspections=_recent_inspections(run, ingest),

@@ -106,7 +106,7 @@ def upheld_complaints(
     chosen["supplier_name"] = chosen["supplier_id"].map(supplier_names)
     serious = (chosen["complaint_type"] == "counterfeit") & (chosen["status"] == "upheld")
     chosen["severity"] = np.where(serious, 3, np.where(chosen["status"] == "upheld", 2, 1))
-    money = chosen["compensation"].map(lambda v: "" if pd.isna(v) else f"; ¥{v:,.2f}")
+    money = chosen["compensation"].map(lambda v: "" if pd.isna(v) else f"; ¥{v:,.2f}").astype("str")
     chosen["description"] = chosen["complaint_type"] + " / " + chosen["status"] + money
     return chosen
 

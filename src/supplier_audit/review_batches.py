@@ -37,7 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import TableResult, ingest_table, quarantine_frame
+from supplier_audit.ingest import TableResult, empty_cleaned, ingest_table, quarantine_frame
 from supplier_audit.io import (
     InputError,
     RawTable,
@@ -375,6 +375,9 @@ def combine_review_batches(batches: Sequence[ReviewBatch]) -> ReviewsResult:
         sources=_merged_sources(ordered),
         unknown_columns=unknown,
         valid_rows=sum(b.table.rows_valid for b in ordered),
+        cleaned=pd.concat([b.table.cleaned for b in ordered], ignore_index=True)
+        if any(len(b.table.cleaned) for b in ordered)
+        else empty_cleaned(),
     )
     flagged_parts = [b.flagged for b in ordered]
     flagged = pd.concat(flagged_parts, ignore_index=True) if flagged_parts else pd.DataFrame()

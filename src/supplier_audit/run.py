@@ -211,7 +211,7 @@ def write_quarantine(run: AuditRun, ingest: IngestResult) -> list[Path]:
     for name, table in ingest.tables.items():
         if table.rows_quarantined:
             path = run.staging_dir / "quarantine" / f"{name}.csv"
-            written.append(write_csv_atomic(quarantine_for_output(table), path, for_people=True))
+            written.append(write_csv_atomic(quarantine_for_output(table), path))
     return written
 
 

@@ -383,3 +383,15 @@ class InspectionPlanRows(pa.DataFrameModel):
         return (frame["sample_size"] <= frame["lot_size"]) & (
             frame["rejection_number"] > frame["acceptance_number"]
         )
+
+
+def typed_empty(model: type[pa.DataFrameModel], columns: pd.Index | list[str]) -> pd.DataFrame:
+    """A frame of zero rows with ``columns`` in order, typed as ``model`` declares them (text
+    for columns the model does not name): what an output contract expects of a quiet night."""
+    declared = model.empty()
+    return pd.DataFrame(
+        {
+            name: declared[name] if name in declared.columns else pd.Series(dtype="str")
+            for name in columns
+        }
+    )

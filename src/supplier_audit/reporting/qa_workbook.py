@@ -41,6 +41,7 @@ from supplier_audit.reporting.cells import (
     save_write_only,
     starts_like_formula,
 )
+from supplier_audit.reporting.labels import label as label_for
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,14 @@ def _fill_sheet(
         sheet.column_dimensions[get_column_letter(index)].width = width
 
     _print_setup(sheet, as_of=as_of, language=language)
+    if not len(lots):
+        # Said in words above the header (a title row the reader skips when the workbook comes
+        # back as inspection results), rather than an empty list that looks unfinished.
+        note = WriteOnlyCell(sheet, value=label_for("no_lot_to_inspect", language))
+        note.font = Font(bold=True, size=14)
+        sheet.freeze_panes = "A3"
+        sheet.print_title_rows = "1:2"
+        sheet.append([note])
     sheet.row_dimensions[1].height = 32
     sheet.append(headers)
     if len(lots):  # (an empty sheet registers no styles it does not use)
@@ -225,7 +234,9 @@ def _fill_sheet(
         for row in zip(*by_column, strict=True):
             sheet.append(_row_cells(sheet, row, styles))
 
-    last_row = max(2, len(lots) + 1)
+    if not len(lots):
+        return  # nothing to fill in
+    last_row = len(lots) + 1
     letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     sample = letter_of["sample_size"]
     counts = DataValidation(

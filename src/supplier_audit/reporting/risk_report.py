@@ -91,6 +91,8 @@ class RiskReportInputs:
     # The Evidence sheet lists the worst this many items (review_flags.csv has every one).
     max_evidence_rows: int | None = None
     notes: list[str] = field(default_factory=list)
+    # Rows the reader cleaned of control characters: table, source_file, source_row, columns.
+    cleaned_rows: pd.DataFrame | None = None
 
 
 class _Sheet:
@@ -443,7 +445,7 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
         fact("lots_to_inspect", len(inputs.inspection_plan))
         if "sample_size" in inputs.inspection_plan.columns:
             fact("units_to_pull", int(inputs.inspection_plan["sample_size"].sum()))
-    for note in inputs.notes:
+    for note in [*absence_notes(inputs), *inputs.notes]:
         sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
 
     scores = inputs.scores
@@ -562,6 +564,24 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
         )
 
 
+def absence_notes(inputs: RiskReportInputs) -> list[str]:
+    """What the night did not have, in words: tables not provided or without rows, no lot to
+    inspect, no supplier to score (a blank would read as "nothing wrong")."""
+    language = inputs.language
+    notes = []
+    for name, table in inputs.manifest["inputs"].items():
+        what = _tr(f"table.{name}", language)
+        if not table.get("present", True):
+            notes.append(_tr("table_absent", language).format(table=what))
+        elif int(table["rows_read"]) == 0:
+            notes.append(_tr("table_empty", language).format(table=what))
+    if inputs.inspection_plan is not None and inputs.inspection_plan.empty:
+        notes.append(_tr("no_lot_to_inspect", language))
+    if inputs.scores is not None and inputs.scores.empty:
+        notes.append(_tr("no_supplier_scored", language))
+    return notes
+
+
 def _first_reason(reasons: object) -> str:
     """The main reason: the first of the reasons (they are joined by '; ' or '；')."""
     if is_blank(reasons):
@@ -590,6 +610,7 @@ def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
         Column("rows_pending", "int"),
     ]
     sheet = _table(book, _tr("sheet.data_quality", language), counts, columns, language)
+    _cleaned_rows(sheet, inputs)
     if inputs.quarantine_reasons.empty:
         return
     sheet.blank()
@@ -607,6 +628,46 @@ def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
                 text_cell(sheet.ws, row.reason),
             ]
         )
+
+
+# The data-quality sheet names at most this many cleaned rows (the manifest counts them all).
+MAX_CLEANED_ROWS_SHOWN = 1000
+
+
+def _cleaned_rows(sheet: _Sheet, inputs: RiskReportInputs) -> None:
+    """How many rows lost control characters, and which (table, file, row, columns)."""
+    cleaned = inputs.cleaned_rows
+    if cleaned is None or cleaned.empty:
+        return
+    language = inputs.language
+    sheet.blank()
+    title = f"{_tr('cleaned_rows', language)}: {len(cleaned):,}"
+    sheet.append([text_cell(sheet.ws, title, font=Font(bold=True))])
+    sheet.append(
+        _header_cells(
+            sheet,
+            [
+                _tr("table", language),
+                _tr("file", language),
+                _tr("source_row", language),
+                _tr("cleaned_columns", language),
+            ],
+        )
+    )
+    for row in cleaned.head(MAX_CLEANED_ROWS_SHOWN).itertuples(index=False):
+        sheet.append(
+            [
+                text_cell(sheet.ws, _tr(f"table.{row.table}", language)),
+                text_cell(sheet.ws, row.source_file),
+                value_cell(sheet.ws, row.source_row),
+                text_cell(sheet.ws, row.columns),
+            ]
+        )
+    if len(cleaned) > MAX_CLEANED_ROWS_SHOWN:
+        note = _tr("cleaned_capped_note", language).format(
+            shown=f"{MAX_CLEANED_ROWS_SHOWN:,}", total=f"{len(cleaned):,}"
+        )
+        sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
 
 
 def _run_info(book: Workbook, inputs: RiskReportInputs) -> None:
