@@ -263,7 +263,8 @@ def _audit(
         )
         stage(publish_artifacts, summary)
     except InputError as error:
-        logger.error("input error: %s", error)
+        # Said once: the failed state's message (the run's logs show it as the final state;
+        # the command line prints it as its one line).
         return Failed(message=f"input error: {error}")
     except RunLockedError as refused:
         logger.error("%s", refused)

@@ -36,6 +36,28 @@ def test_plan_refuses_a_bad_lot_size(capsys: pytest.CaptureFixture[str]) -> None
     assert "supplier-audit: error:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--rates", "150"], "argument --rates: 150 is not a defect rate in percent"),
+        (["--rates", "abc"], "argument --rates: 'abc' is not a number"),
+        (["--aql", "3"], "the nearest values are 2.5 and 4.0"),
+        (["--aql", "5000"], "the nearest is 1000"),
+    ],
+)
+def test_a_bad_plan_argument_is_one_line_before_anything_prints(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = {"--lot-size": "500", "--aql": "2.5", **dict(zip(argv[::2], argv[1::2]))}
+    with pytest.raises(SystemExit) as stopped:
+        main(["plan", *[part for pair in arguments.items() for part in pair]])
+    assert stopped.value.code == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no half-printed plan
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("supplier-audit plan: error:") and expected in line
+
+
 def test_demo_writes_a_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(["demo", "--out", str(tmp_path / "w"), "--suppliers", "6", "--seed", "2"]) == EXIT_OK

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from supplier_audit import __version__
 from supplier_audit.config import ConfigError, load_config
@@ -42,13 +43,55 @@ The input folder format is described in docs/data-contract.md.
 """
 
 
-def _prefect_environment() -> None:
-    """Settings that make Prefect quiet and reliable on a machine without internet."""
+def _prefect_environment(*, verbose: bool = True) -> None:
+    """Settings that make Prefect quiet and reliable on a machine without internet.
+
+    Unless ``verbose``, Prefect's INFO lines (the temporary server starting and stopping, each
+    task finishing: ~40 lines a night) stay off the terminal: the command prints what a person
+    needs, and every line still reaches the run's logs in Prefect. A level set in the
+    environment wins.
+    """
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # A fresh PREFECT_HOME takes ~20 s to start the temporary server; the default limit is 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "supplier_audit")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _percent(text: str) -> float:
+    """A defect rate in percent, more than 0 and at most 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a defect rate in percent (more than 0, at most 100)"
+        )
+    return value
+
+
+def _aql(text: str) -> float:
+    """An AQL of the standard's preferred series."""
+    from supplier_audit.sampling import aql_problem
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    problem = aql_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def _date(text: str) -> dt.date:
@@ -74,6 +117,9 @@ def _print_night(reports: Path) -> None:
     print(f"\nReports for {manifest['as_of']} are in {reports}/")
     print(f"{'table':<12} {'read':>8} {'valid':>8} {'quarantined':>12} {'pending':>8}")
     for name, counts in manifest["inputs"].items():
+        if not counts.get("present", True):
+            print(f"{name:<12} {'(no file: an optional table)':>38}")
+            continue
         print(
             f"{name:<12} {counts['rows_read']:>8} {counts['rows_valid']:>8} "
             f"{counts['rows_quarantined']:>12} {counts['rows_pending']:>8}"
@@ -110,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{len(nights)} night(s) from {args.since} to {last} have no report yet", flush=True)
     else:
         nights = [last]
-    _prefect_environment()
+    _prefect_environment(verbose=args.verbose)
     # Prefect loads only for the commands that run flows.
     from flows.nightly_audit import nightly_audit
 
@@ -295,7 +341,7 @@ def _folder_arguments(command: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="supplier-audit",
         description=_DESCRIPTION,
         epilog=_EPILOG,
@@ -344,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="worker processes of the local Dask cluster (default: one per core)",
+    )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Prefect's own INFO lines at the terminal too (they always reach the run's "
+        "logs in Prefect)",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -424,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the plan accepts a lot at a few defect rates (binomial).",
     )
     plan.add_argument("--lot-size", type=int, required=True, metavar="N", help="units in the lot")
-    plan.add_argument("--aql", type=float, required=True, help="acceptance quality limit, e.g. 2.5")
+    plan.add_argument("--aql", type=_aql, required=True, help="acceptance quality limit, e.g. 2.5")
     plan.add_argument(
         "--level",
         default="II",
@@ -439,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument(
         "--rates",
-        type=float,
+        type=_percent,
         nargs="+",
         default=[0.5, 1, 2.5, 5, 10, 20],
         metavar="PERCENT",

@@ -61,12 +61,11 @@ class SamplingSettings(_Strict):
     @field_validator("aql")
     @classmethod
     def _standard_aql(cls, aql: float) -> float:
-        from supplier_audit.sampling import AQL_SERIES
+        from supplier_audit.sampling import aql_problem
 
-        if not any(abs(aql - value) < 1e-9 for value in AQL_SERIES):
-            raise ValueError(
-                f"AQL {aql} is not in the standard's series ({', '.join(map(str, AQL_SERIES))})"
-            )
+        problem = aql_problem(aql)
+        if problem is not None:
+            raise ValueError(problem)
         return aql
 
 

@@ -23,7 +23,14 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit import parsing
 from supplier_audit.config import AuditConfig
-from supplier_audit.io import RawTable, SourceFile, discover_inputs, is_text_column, read_table
+from supplier_audit.io import (
+    InputError,
+    RawTable,
+    SourceFile,
+    discover_inputs,
+    is_text_column,
+    read_table,
+)
 from supplier_audit.schemas import (
     CHANNELS,
     COMPLAINT_STATUSES,
@@ -684,12 +691,25 @@ def ingest_folder(
         if name in batched:
             continue
         raw = read_table(name, found[name], settings)
+        require_rows(name, raw.rows_read, found[name])
         tables[name] = ingest_table(raw, settings, as_of=as_of, done=tables)
     return IngestResult(
         tables=tables,
         ignored_files=ignored,
         batched_files={name: list(found[name]) for name in INPUT_TABLES if name in batched},
     )
+
+
+def require_rows(table: str, rows_read: int, paths: Collection[Path]) -> None:
+    """Stop the run when a required table came with a header but no rows (an optional table
+    without rows is a normal night: no complaints, no documents)."""
+    if rows_read == 0 and INPUT_TABLES[table].required:
+        where = ", ".join(str(p) for p in paths) or table
+        raise InputError(
+            where,
+            f"table {table} has a header but no rows: it is required, so the export is "
+            "incomplete (export it again)",
+        )
 
 
 def conservation_holds(result: TableResult) -> bool:

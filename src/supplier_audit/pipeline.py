@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import IngestResult, ingest_folder
+from supplier_audit.ingest import IngestResult, ingest_folder, require_rows
 from supplier_audit.io import write_csv_atomic
 from supplier_audit.privacy import mask_contacts
 from supplier_audit.review_batches import (
@@ -141,6 +141,7 @@ def reviews_stage(
         reviews = process_reviews(
             ingest.batched_files["reviews"], review_context(run, ingest), runner=runner
         )
+        require_rows("reviews", reviews.table.rows_read, ingest.batched_files["reviews"])
     log.info(
         "reviews: %d partition(s), %d valid, %d quality issue, %d counterfeit suspect",
         reviews.partitions,

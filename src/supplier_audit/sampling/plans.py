@@ -73,6 +73,32 @@ MASTER_TABLE_FILES: Final = {
     "tightened": "table_2b_tightened.csv",
     "reduced": "table_2c_reduced.csv",
 }
+
+
+def aql_problem(aql: float) -> str | None:
+    """Why ``aql`` cannot be used (it is not in the standard's preferred series, naming the
+    nearest values), or None when it is one of them."""
+    if any(abs(aql - value) <= 1e-6 * value for value in AQL_SERIES):
+        return None
+    below = [v for v in AQL_SERIES if v < aql]
+    above = [v for v in AQL_SERIES if v > aql]
+    nearest = [aql_text(v) for v in below[-1:] + above[:1]]
+    return (
+        f"AQL {aql:g} is not in the preferred series of ISO 2859-1 / GB/T 2828.1 "
+        f"(0.010 … 1000); the nearest "
+        + (f"values are {nearest[0]} and {nearest[1]}" if len(nearest) == 2 else f"is {nearest[0]}")
+    )
+
+
+def aql_text(aql: float) -> str:
+    """An AQL as the standard's tables print it: 0.010, 0.65, 4.0, 10."""
+    if aql < 0.1:
+        return f"{aql:.3f}"
+    if aql < 1:
+        return f"{aql:.2f}"
+    return f"{aql:.1f}" if aql < 10 else f"{aql:g}"
+
+
 ARROW_DOWN: Final = "↓"
 ARROW_UP: Final = "↑"
 
@@ -243,7 +269,7 @@ def _aql_indices(aqls: npt.ArrayLike) -> npt.NDArray[np.intp]:
     bad = ~np.isclose(series[index], values, rtol=1e-6, atol=0.0)
     if bad.any():
         wrong = np.unique(values[bad])[:5]
-        raise ValueError(f"AQL {wrong.tolist()} is not in the series 0.010 … 1000 of ISO 2859-1")
+        raise ValueError("; ".join(str(aql_problem(float(v))) for v in wrong))
     return index.astype(np.intp)
 
 
