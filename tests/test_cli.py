@@ -48,7 +48,8 @@ def test_plan_refuses_a_bad_lot_size(capsys: pytest.CaptureFixture[str]) -> None
 def test_a_bad_plan_argument_is_one_line_before_anything_prints(
     argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arguments = {"--lot-size": "500", "--aql": "2.5", **dict(zip(argv[::2], argv[1::2], strict=True))}
+    given = dict(zip(argv[::2], argv[1::2], strict=True))
+    arguments = {"--lot-size": "500", "--aql": "2.5", **given}
     with pytest.raises(SystemExit) as stopped:
         main(["plan", *[part for pair in arguments.items() for part in pair]])
     assert stopped.value.code == EXIT_BAD_INPUT
