@@ -200,6 +200,18 @@ def _spoil_world(world: Path) -> None:
         if table == "reviews":
             frame.loc[0, "text"] = HOSTILE_REVIEW
         frame.to_csv(world / f"{table}.csv", index=False)
+    # ids are text too: one supplier's id, every lot's and every review's id formula-like
+    spoilt_id = {"supplier_id": ("SUP0001", "=SUP0001")}
+    for table in ("suppliers", "shipments", "reviews", "complaints", "documents", "inspections"):
+        frame = pd.read_csv(world / f"{table}.csv", dtype=str, keep_default_na=False)
+        for column, (plain, spoilt) in spoilt_id.items():
+            if column in frame.columns:
+                frame[column] = frame[column].replace(plain, spoilt)
+        if "shipment_id" in frame.columns:
+            frame["shipment_id"] = frame["shipment_id"].map(lambda v: f"+{v}" if v else v)
+        if table == "reviews":
+            frame["review_id"] = "-" + frame["review_id"]
+        frame.to_csv(world / f"{table}.csv", index=False)
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +255,31 @@ def test_hostile_text_reaches_the_reports_as_text(hostile_night: Path) -> None:
     report_values = _all_values(hostile_night / f"supplier-risk-{AS_OF}.xlsx")
     assert HOSTILE_NAME in report_values
     assert skus <= report_values  # the report's Inspections sheet
+
+
+def test_no_csv_of_the_night_holds_a_cell_a_spreadsheet_would_run(hostile_night: Path) -> None:
+    """Every CSV the audit writes, machine-facing or not: ids, names, SKUs, terms, reasons."""
+    csvs = sorted(hostile_night.rglob("*.csv"))
+    assert {p.name for p in csvs} >= {
+        "supplier_scores.csv",
+        "review_flags.csv",
+        "inspection_plan.csv",
+        "suppliers.csv",  # quarantine/
+    }
+    defused = 0
+    for path in csvs:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    runs = cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                    assert not runs or re.fullmatch(r"[+-]?\d+(\.\d+)?", cell), (path.name, cell)
+                    defused += cell.startswith(("'=", "'+", "'-", "'@"))
+    assert defused > 100  # the spoilt ids, names and SKUs came through, defused
+    scores = pd.read_csv(hostile_night / "supplier_scores.csv", dtype=str)
+    assert "'" + HOSTILE_NAME in set(scores["supplier_name"])
+    assert "'=SUP0001" in set(scores["supplier_id"])
+    flags = pd.read_csv(hostile_night / "review_flags.csv", dtype=str)
+    assert flags["review_id"].str.startswith("'-").all()
 
 
 def test_the_quarantine_csv_defuses_formula_like_cells(hostile_night: Path) -> None:

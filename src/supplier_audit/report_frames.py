@@ -82,7 +82,7 @@ def flagged_reviews_view(
         view["attributed_to"] = view["review_id"].map(who)
     else:
         view["attributed_to"] = view["supplier_id"]
-    view["attributed_to"] = view["attributed_to"].fillna(view["supplier_id"])
+    view["attributed_to"] = view["attributed_to"].astype("str").fillna(view["supplier_id"])
     # the name when the review belongs to one supplier; shared reviews show the shares instead
     view["supplier_name"] = view["supplier_id"].fillna(view["attributed_to"]).map(supplier_names)
     return view

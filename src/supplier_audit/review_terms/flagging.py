@@ -126,6 +126,8 @@ def flag_texts(
         deduplicate = _mostly_repeated(values)
         if deduplicate:
             encoded = pc.dictionary_encode(values)
+            if isinstance(encoded, pa.ChunkedArray):  # (a partition with no text at all)
+                encoded = encoded.combine_chunks()
             distinct = encoded.dictionary
             k = len(distinct)
             # one extra, empty slot at the end stands for missing texts
