@@ -267,16 +267,17 @@ def test_empty_files_are_fatal(
     assert "reviews.csv" in message and expected in message
 
 
-def test_header_only_required_table_reads_as_empty_and_cascades(
+def test_header_only_required_table_is_fatal_and_optional_one_is_empty(
     make_folder: Folder, settings: AuditConfig
 ) -> None:
     folder = make_folder()
+    (folder / "complaints.csv").write_text(
+        "complaint_id,sku,opened_on,complaint_type,status\n", encoding="utf-8"
+    )
+    assert ingest(folder, settings).tables["complaints"].rows_read == 0
     (folder / "suppliers.csv").write_text(SUPPLIERS_CSV, encoding="utf-8")
-    result = ingest(folder, settings)
-    assert result.tables["suppliers"].rows_read == 0
-    # every shipment now names an unknown supplier: quarantined with that reason, not lost
-    assert result.tables["shipments"].rows_valid == 0
-    assert all("unknown supplier" in r for r in reasons(result, "shipments"))
+    message = fatal(folder, settings)
+    assert "suppliers.csv: table suppliers has a header but no rows" in message
 
 
 def test_extra_unknown_columns_are_ignored_and_listed(
@@ -384,7 +385,7 @@ def test_workbook_with_a_repeated_unknown_header_is_fine(
 
 
 def test_empty_and_header_only_workbooks(make_folder: Folder, settings: AuditConfig) -> None:
-    folder = make_folder(replace={"shipments": None})
+    folder = make_folder(replace={"shipments": None, "inspections": None})
     _save(openpyxl.Workbook(), folder)
     assert "shipments.xlsx: the file is empty" in fatal(folder, settings)
     book = openpyxl.Workbook()
@@ -392,7 +393,13 @@ def test_empty_and_header_only_workbooks(make_folder: Folder, settings: AuditCon
     assert sheet is not None
     sheet.append(SHIPMENT_HEADER)
     _save(book, folder)
-    assert ingest(folder, settings).tables["shipments"].rows_read == 0
+    assert "table shipments has a header but no rows" in fatal(folder, settings)
+    # an optional table's empty workbook is a night without inspections
+    (folder / "shipments.xlsx").unlink()
+    write_table(folder, "shipments", BASE_TABLES["shipments"])
+    openpyxl.Workbook().save(folder / "inspections.xlsx")
+    result = ingest(folder, settings)
+    assert result.tables["inspections"].rows_read == 0 and result.tables["inspections"].present
 
 
 def test_a_notes_sheet_beside_the_data_sheet_is_skipped(

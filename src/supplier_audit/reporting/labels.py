@@ -133,6 +133,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "table.reviews": ("评价", "reviews"),
     "table.suppliers": ("供应商", "suppliers"),
     "table.shipments": ("入库批次", "shipments"),
+    "no_rows": ("（无）", "(none)"),
     "no_lot_to_inspect": ("今晚没有需要抽检的批次", "No lot to inspect tonight"),
     "no_supplier_scored": ("没有可评分的供应商", "No supplier to score"),
     "rows": ("行数", "Rows"),

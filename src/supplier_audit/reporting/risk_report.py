@@ -314,6 +314,9 @@ def _table(
                     color="FFC00000" if name == "counterfeit_risk" else "FF5B9BD5",
                 ),
             )
+    if frame.empty:
+        # an empty table says so (a blank sheet reads as "not finished")
+        sheet.append([text_cell(sheet.ws, _tr("no_rows", language), font=Font(italic=True))])
     if len(frame) > limit:
         sheet.append(
             [
