@@ -156,3 +156,22 @@ def test_a_required_table_with_no_rows_is_one_clear_fatal_error(tmp_path: Path, 
     with pytest.raises(InputError, match=f"table {table} has a header but no rows"):
         night(data, tmp_path / "reports", AS_OF)
     assert not (tmp_path / "reports" / AS_OF.isoformat()).exists()
+
+
+def test_a_stray_nul_byte_costs_one_character_and_the_report_names_the_row(
+    tmp_path: Path,
+) -> None:
+    data = build(tmp_path / "data", {})
+    reviews = data / "reviews.csv"
+    reviews.write_bytes(reviews.read_bytes().replace("假货".encode(), "假\x00货".encode()))
+    published = night(data, tmp_path / "reports", AS_OF)
+    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["reviews"]["rows_valid"] == 2
+    assert manifest["inputs"]["reviews"]["rows_cleaned"] == 1
+    flags = pd.read_csv(published / "review_flags.csv", dtype=str)
+    assert flags["review_id"].tolist() == ["R2"]  # 假货 still read as 假货
+    book = openpyxl.load_workbook(published / f"supplier-risk-{AS_OF.isoformat()}.xlsx")
+    quality = [[c.value for c in row] for row in book["数据质量"].iter_rows()]
+    title = next(i for i, row in enumerate(quality) if str(row[0]).startswith("已删除控制字符"))
+    assert quality[title][0].endswith(": 1")
+    assert quality[title + 2][:4] == ["评价", "reviews.csv", 3, "text"]
