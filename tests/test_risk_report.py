@@ -290,3 +290,20 @@ def test_table_cells_are_styled_by_their_column_kind(tmp_path: Path) -> None:
     }
     ratings = {r[column["rating"]].value: r[column["rating"]].number_format for r in rows}
     assert ratings == {1: "General", 2: "General", 3: "General", 1500: "#,##0"}
+
+
+def test_every_sheet_prints_one_page_wide_with_its_name_and_page_numbers(
+    book_path: Path,
+) -> None:
+    """fitToWidth means nothing without the sheet's fitToPage flag (a write-only sheet writes
+    that flag with its first row): without it the zh demo report printed as 681 pages."""
+    book = openpyxl.load_workbook(book_path)
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible" or sheet.max_row < 2:
+            continue
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+    for sheet in book.worksheets[1:]:
+        if sheet.sheet_state == "visible":
+            assert sheet.oddHeader.center.text == "&A" and sheet.oddFooter.center.text == "&P / &N"

@@ -266,6 +266,8 @@ def _table(
     for position, width in enumerate(widths, start=1):
         sheet.ws.column_dimensions[get_column_letter(position)].width = width
     sheet.ws.freeze_panes = "A2"
+    # before the first row: a write-only sheet writes its properties (fitToPage) with it
+    _print_setup(sheet, title_rows="1:1")
     sheet.append(_header_cells(sheet, headers))
     limit = EXCEL_MAX_ROWS - 2  # header and the note
     note = "capped_note"
@@ -327,7 +329,6 @@ def _table(
                 )
             ]
         )
-    _print_setup(sheet, title_rows="1:1")
     return sheet
 
 
@@ -344,6 +345,9 @@ def _print_setup(sheet: _Sheet, *, title_rows: str | None) -> None:
     sheet.ws.page_setup.fitToWidth = 1
     sheet.ws.page_setup.fitToHeight = 0
     sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # the sheet's name on top and "page / pages" below every printed page
+    sheet.ws.oddHeader.center.text = "&A"
+    sheet.ws.oddFooter.center.text = "&P / &N"
 
 
 # ------------------------------------------------------------------------------------ sheets
@@ -383,6 +387,7 @@ def _top_chart(
         return _tr(key, language)
 
     chart_data = _Sheet(book, tr("sheet.chart_data"))
+    chart_data.ws.sheet_state = "hidden"  # the chart's numbers, not a sheet to read or print
     chart_data.ws.column_dimensions["A"].width = 40
     chart_data.append(_header_cells(chart_data, [tr("supplier_name"), tr("counterfeit_risk")]))
     by_risk = ranked.sort_values("counterfeit_risk", ascending=False, kind="stable")
@@ -679,6 +684,7 @@ def _run_info(book: Workbook, inputs: RiskReportInputs) -> None:
     sheet = _Sheet(book, _tr("sheet.run_info", language))
     for letter, width in zip("ABCD", (28, 40, 70, 12), strict=True):
         sheet.ws.column_dimensions[letter].width = width
+    _print_setup(sheet, title_rows=None)
     bold = Font(bold=True)
     rows = [
         ("as_of", manifest["as_of"]),
