@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test test-fast check bench demo clean
+.PHONY: run test test-fast check bench demo clean render-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,22 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## audit the bundled demo data; reports go to reports/<as-of>/
 	$(BIN)/supplier-audit run --data data/demo --out reports $(AS_OF_ARG)
 
-test: $(STAMP)  ## the whole test suite (what CI runs)
+# LibreOffice (headless), CJK fonts and poppler: the tests that print the workbooks
+# (tests/test_print.py) use them and are skipped, saying why, where they are missing.
+RENDER_PACKAGES := libreoffice-calc-nogui fonts-noto-cjk poppler-utils
+
+render-tools:  ## install what the print tests need (Debian packages; needs root)
+	@if command -v soffice >/dev/null && command -v pdftotext >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(RENDER_PACKAGES) for the print tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(RENDER_PACKAGES) >/dev/null; } \
+		|| echo "render-tools: could not install them; the print tests will be skipped"; \
+	else \
+		echo "render-tools: not root on Debian; install $(RENDER_PACKAGES) to run the print tests"; \
+	fi
+
+test: $(STAMP) render-tools  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)  ## unit tests only, without the whole-flow tests

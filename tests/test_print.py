@@ -1,0 +1,115 @@
+"""The workbooks as a spreadsheet client prints them: LibreOffice (headless) renders each to
+PDF, and the pages are read back with poppler's pdfinfo / pdftotext.
+
+`make render-tools` installs the three Debian packages (root on Debian; CI does); elsewhere
+these tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from supplier_audit import pipeline
+from supplier_audit.config import load_config
+from supplier_audit.demo import generate_world
+from supplier_audit.run import AuditRun
+
+AS_OF = dt.date(2026, 11, 26)
+TOOLS = ("soffice", "pdfinfo", "pdftotext")
+missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+pytestmark = pytest.mark.skipif(
+    bool(missing),
+    reason=f"{', '.join(missing)} not installed: run `make render-tools` (Debian: "
+    "libreoffice-calc-nogui, fonts-noto-cjk, poppler-utils) to check the printed pages",
+)
+
+
+def _to_pdf(workbook: Path, folder: Path) -> Path:
+    profile = folder / "lo-profile"  # a private profile: no clash with another soffice
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder / workbook.with_suffix(".pdf").name
+
+
+def _pages(pdf: Path) -> list[str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    count = int(next(line for line in info.stdout.splitlines() if line.startswith("Pages:"))[6:])
+    return [
+        subprocess.run(
+            ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for n in range(1, count + 1)
+    ]
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list[str]]]:
+    world = tmp_path_factory.mktemp("print-world")
+    generate_world(world, suppliers=25, seed=7, as_of=AS_OF)
+    out = tmp_path_factory.mktemp("print-out")
+    run = AuditRun(data_dir=world, out_dir=out, as_of=AS_OF, config=load_config(None))
+    with run.exclusive():
+        night = pipeline.audit_night(run)
+    pdfs = tmp_path_factory.mktemp("pdf")
+    found = {}
+    for prefix in ("supplier-risk", "inspection-samples"):
+        workbook = night / f"{prefix}-{AS_OF.isoformat()}.xlsx"
+        found[prefix] = (workbook, _pages(_to_pdf(workbook, pdfs)))
+    return found
+
+
+def _first_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
+    return [str(c.value).split("\n")[0] for c in next(sheet.iter_rows(max_row=1)) if c.value]
+
+
+def test_every_table_sheet_prints_its_whole_header_on_every_page(
+    printed: dict[str, tuple[Path, list[str]]],
+) -> None:
+    """One page wide: no column spills onto a page of its own. Each printed page of a table
+    sheet repeats the header row, so its first and last column headers are on every page."""
+    workbook, pages = printed["supplier-risk"]
+    book = openpyxl.load_workbook(workbook)
+    checked = 0
+    for sheet in book.worksheets[1:]:
+        if sheet.sheet_state != "visible" or sheet.title == "运行信息":
+            continue
+        header = _first_row(sheet)
+        own = [page for page in pages if page.lstrip().startswith(sheet.title)]
+        assert own, f"no printed page is headed {sheet.title}"
+        for page in own:
+            assert header[0] in page and header[-1] in page, (sheet.title, header[-1])
+        checked += 1
+    assert checked >= 4
+
+
+def test_the_reports_print_as_a_handful_of_pages(
+    printed: dict[str, tuple[Path, list[str]]],
+) -> None:
+    _, pages = printed["supplier-risk"]
+    summary = [p for p in pages if p.lstrip().startswith("摘要")]
+    assert 1 <= len(summary) <= 2
+    assert len(pages) <= 40  # 25 suppliers: was a column per few pages before fitToPage
+    _, qa_pages = printed["inspection-samples"]
+    assert 1 <= len(qa_pages) <= 10
