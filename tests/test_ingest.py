@@ -458,9 +458,9 @@ def test_filled_in_qa_workbook_rows_without_results_are_pending(
         [
             "入库单号\nshipment_id",
             "样本量\nsample_size",
-            "严重缺陷数\ncritical_defects",
-            "重缺陷数\nmajor_defects",
-            "轻缺陷数\nminor_defects",
+            "致命缺陷数\ncritical_defects",
+            "严重缺陷数\nmajor_defects",
+            "轻微缺陷数\nminor_defects",
             "假货数\ncounterfeit_units",
             "检验日期\ninspected_on",
             "批量\nlot_size",
@@ -570,3 +570,40 @@ def test_demo_data_planted_problems_land_where_the_truth_says(settings: AuditCon
             assert quarantined["reason"].str.contains(row.column).any(), quarantined["reason"]
     quarantined_total = sum(t.rows_quarantined for t in result.tables.values())
     assert quarantined_total == (planted["expected"] == "quarantined").sum()
+
+
+def test_defect_classes_are_read_as_gb_t_2828_names_them(
+    make_folder: Folder, settings: AuditConfig
+) -> None:
+    """致命 = critical, 严重 = major, 轻微 = minor (GB/T 2828.1). A merchant's own 严重缺陷数
+    column is major; a QA workbook of an earlier version ("严重缺陷数\\ncritical_defects")
+    still reads by its contract line."""
+    folder = make_folder(replace={"inspections": None})
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        ["入库单号", "检验日期", "样本量", "致命缺陷数", "严重缺陷数", "轻微缺陷数", "假货数"]
+    )
+    sheet.append(["L1", dt.date(2026, 11, 20), 80, 1, 2, 3, 0])
+    book.save(folder / "inspections.xlsx")
+    old = openpyxl.Workbook()
+    sheet = old.active
+    assert sheet is not None
+    sheet.append(
+        [
+            "入库单号\nshipment_id",
+            "检验日期\ninspected_on",
+            "样本量\nsample_size",
+            "严重缺陷数\ncritical_defects",
+            "主要缺陷数\nmajor_defects",
+            "次要缺陷数\nminor_defects",
+            "假货件数\ncounterfeit_units",
+        ]
+    )
+    sheet.append(["L2", dt.date(2026, 11, 21), 32, 1, 2, 3, 0])
+    old.save(folder / "inspection-samples-2026-11-20.xlsx")
+    found = ingest(folder, settings)["inspections"].set_index("shipment_id")
+    counts = ["critical_defects", "major_defects", "minor_defects"]
+    assert found.loc["L1", counts].tolist() == [1, 2, 3]
+    assert found.loc["L2", counts].tolist() == [1, 2, 3]

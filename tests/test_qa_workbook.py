@@ -63,7 +63,9 @@ def test_headers_are_a_chinese_label_then_the_contract_column_name(tmp_path: Pat
     headers = _headers(_write(tmp_path, _plan())["抽检清单"])
     for expected in (
         "入库单号\nshipment_id",
-        "严重缺陷数\ncritical_defects",
+        "致命缺陷数\ncritical_defects",
+        "严重缺陷数\nmajor_defects",
+        "轻微缺陷数\nminor_defects",
         "检验日期\ninspected_on",
         "样本量\nsample_size",
         "备注\nnotes",

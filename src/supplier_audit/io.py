@@ -329,7 +329,14 @@ def header_lookup(settings: AuditConfig) -> dict[str, str]:
 def _canonical_header(cell: object, lookup: Mapping[str, str], spec: TableSpec) -> str | None:
     """The contract column a header cell names for this table, trying each line of the cell."""
     text = "" if cell is None else str(cell)
-    for candidate in [text, *text.splitlines()]:
+    lines = text.splitlines()
+    # A line that is the contract's own column name wins over a label beside it: the QA
+    # workbook's "label\ncolumn" headers read the same whatever words the label used (its
+    # earlier versions labelled critical_defects 严重缺陷数, which GB/T 2828.1 calls major).
+    for line in lines:
+        if normalise_label(line) in spec.column_names:
+            return normalise_label(line)
+    for candidate in [text, *lines]:
         column = lookup.get(normalise_label(candidate))
         if column is not None and column in spec.column_names:
             return column

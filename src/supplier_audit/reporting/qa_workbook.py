@@ -73,9 +73,10 @@ PLAN_SHEET_COLUMNS: Final = (
     _Column("rejection_number", "拒收数Re", "Re", 8),
     _Column("sampled_units", "抽样单位", "Units to pull", 30),
     _Column("reason", "抽检原因", "Why chosen", 30),
-    _Column("critical_defects", "严重缺陷数", "Critical defects", 9, result=True),
-    _Column("major_defects", "主要缺陷数", "Major defects", 9, result=True),
-    _Column("minor_defects", "次要缺陷数", "Minor defects", 9, result=True),
+    # GB/T 2828.1's classes: 致命 (critical), 严重 (major), 轻微 (minor)
+    _Column("critical_defects", "致命缺陷数", "Critical defects", 9, result=True),
+    _Column("major_defects", "严重缺陷数", "Major defects", 9, result=True),
+    _Column("minor_defects", "轻微缺陷数", "Minor defects", 9, result=True),
     _Column("counterfeit_units", "假货件数", "Counterfeit units", 9, result=True),
     _Column("inspector", "检验员", "Inspector", 10, result=True),
     _Column("inspected_on", "检验日期", "Inspected on", 12, result=True),
