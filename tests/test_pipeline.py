@@ -94,6 +94,8 @@ def _fill_in(workbook: Path, *, counterfeit_lot: str) -> dict[str, int]:
     for sheet in book.worksheets:
         header = [str(c.value or "") for c in sheet[1]]
         column = {h.split("\n")[-1]: i + 1 for i, h in enumerate(header)}
+        if "shipment_id" not in column:
+            continue  # the instructions sheet
         for row in range(2, min(sheet.max_row, 3) + 1):
             shipment = sheet.cell(row, column["shipment_id"]).value
             counterfeit = 2 if shipment == counterfeit_lot else 0
@@ -151,8 +153,10 @@ def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> 
     book = openpyxl.load_workbook(night / f"supplier-risk-{AS_OF}.xlsx", read_only=True)
     assert book.sheetnames[:3] == ["Summary", "Suppliers", "Evidence"]
     qa = openpyxl.load_workbook(night / f"inspection-samples-{AS_OF}.xlsx", read_only=True)
-    first_header = next(qa.worksheets[0].iter_rows(max_row=1, values_only=True))
-    assert str(first_header[0]).split("\n")[-1] == "shipment_id"
+    assert qa.sheetnames[0] == "Instructions"
+    first_header = next(qa.worksheets[1].iter_rows(max_row=1, values_only=True))
+    assert [str(h).split("\n")[-1] for h in first_header[:2]] == ["priority", "shipment_id"]
+    assert str(first_header[0]).split("\n")[0] == "Priority"
     zh = run_night(small_world, tmp_path / "zh")
     assert (
         openpyxl.load_workbook(zh / f"supplier-risk-{AS_OF}.xlsx", read_only=True).sheetnames[0]

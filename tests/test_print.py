@@ -113,3 +113,64 @@ def test_the_reports_print_as_a_handful_of_pages(
     assert len(pages) <= 40  # 25 suppliers: was a column per few pages before fitToPage
     _, qa_pages = printed["inspection-samples"]
     assert 1 <= len(qa_pages) <= 10
+
+
+def _lo_resave(workbook: Path, folder: Path) -> Path:
+    """The workbook opened and saved again by LibreOffice (formulas computed and cached)."""
+    folder.mkdir()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(folder),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder / workbook.name
+
+
+def test_a_filled_qa_sheet_shows_its_verdicts_and_reads_back_as_inspections(
+    printed: dict[str, tuple[Path, list[str]]], tmp_path: Path
+) -> None:
+    """Counts typed by an inspector: the client shows 接收/拒收 against Ac/Re, and the saved file
+    is the next night's inspection results (its verdict column ignored, blank rows pending)."""
+    from supplier_audit.ingest import ingest_table
+    from supplier_audit.io import read_table
+
+    workbook, _ = printed["inspection-samples"]
+    book = openpyxl.load_workbook(workbook)
+    sheet = book.worksheets[1]
+    column = {str(c.value).split("\n")[-1]: c.column for c in sheet[1]}
+    re_of_row3 = int(sheet.cell(4, column["rejection_number"]).value)
+    typed = {  # row: (critical, major, minor, counterfeit) -> expected verdict
+        2: ((0, 0, 0, 0), "接收"),
+        3: ((1, 0, 0, 0), "拒收"),
+        4: ((0, re_of_row3, 0, 0), "拒收"),
+    }
+    for row, (counts, _) in typed.items():
+        names = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
+        for name, count in zip(names, counts, strict=True):
+            sheet.cell(row, column[name]).value = count
+        sheet.cell(row, column["inspected_on"]).value = AS_OF
+        sheet.cell(row, column["inspector"]).value = "王芳"
+    filled = tmp_path / workbook.name
+    book.save(filled)
+    saved = _lo_resave(filled, tmp_path / "saved")
+    shown = openpyxl.load_workbook(saved, data_only=True).worksheets[1]
+    for row, (_, verdict) in typed.items():
+        assert shown.cell(row, column["verdict"]).value == verdict, row
+    assert shown.cell(5, column["verdict"]).value in (None, "")  # nothing typed yet
+
+    settings = load_config(None).settings
+    raw = read_table("inspections", [saved], settings)
+    result = ingest_table(raw, settings, as_of=AS_OF)
+    assert result.rows_quarantined == 0
+    assert result.rows_valid == 3 and result.rows_read == result.rows_valid + result.rows_pending
+    assert any(c.endswith("verdict") for c in result.unknown_columns)  # read, and ignored

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import errno
 import gc
+import re
 import sys
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +17,11 @@ from supplier_audit.reporting.qa_workbook import write_qa_workbook
 from supplier_audit.sampling import plan_inspections
 
 AS_OF = date(2026, 11, 20)
+# The verdict formula: only references to the row's own cells and the two verdict words.
+VERDICT = (
+    r'=IF\(COUNT\([A-Z]+(\d+),[A-Z]+\1,[A-Z]+\1,[A-Z]+\1\)=0,"",IF\(OR\([A-Z]+\1>0,'
+    r'[A-Z]+\1>0,[A-Z]+\1(\+[A-Z]+\1)?>=[A-Z]+\1\),"(拒收|reject)","(接收|accept)"\)\)'
+)
 
 
 def _plan(
@@ -46,17 +51,23 @@ def _headers(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
     return [str(cell.value) for cell in sheet[1]]
 
 
+def _column(sheet: openpyxl.worksheet.worksheet.Worksheet, name: str) -> list[object]:
+    """The values of one column (by its contract name) below the header."""
+    position = [h.split("\n")[1] for h in _headers(sheet)].index(name)
+    return [row[position].value for row in sheet.iter_rows(min_row=2)]
+
+
 def test_one_sheet_named_for_the_list_when_no_lot_names_a_warehouse(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan())
-    assert book.sheetnames == ["抽检清单"]
+    assert book.sheetnames == ["填写说明", "抽检清单"]  # the instructions first
     assert book["抽检清单"].max_row == 4  # header + 3 lots
 
 
 def test_one_sheet_per_warehouse(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan(warehouses=["上海仓", "北京仓", None]))
-    assert sorted(book.sheetnames) == sorted(["上海仓", "北京仓", "未指定仓库"])
-    assert [row[0].value for row in book["上海仓"].iter_rows(min_row=2)] == ["S1"]
-    assert [row[0].value for row in book["未指定仓库"].iter_rows(min_row=2)] == ["S3"]
+    assert sorted(book.sheetnames) == sorted(["填写说明", "上海仓", "北京仓", "未指定仓库"])
+    assert _column(book["上海仓"], "shipment_id") == ["S1"]
+    assert _column(book["未指定仓库"], "shipment_id") == ["S3"]
 
 
 def test_headers_are_a_chinese_label_then_the_contract_column_name(tmp_path: Path) -> None:
@@ -75,7 +86,7 @@ def test_headers_are_a_chinese_label_then_the_contract_column_name(tmp_path: Pat
         label, name = header.split("\n")
         assert label and name == name.lower() and " " not in name
     canonical = [h.split("\n")[1] for h in headers]
-    assert canonical[:3] == ["shipment_id", "supplier_id", "sku"]
+    assert canonical[:5] == ["priority", "shipment_id", "supplier_id", "risk_tier", "sku"]
     assert {"major_defects", "minor_defects", "counterfeit_units", "inspector"} <= set(canonical)
     assert {"lot_size", "aql", "code_letter", "acceptance_number", "rejection_number"} <= set(
         canonical
@@ -139,20 +150,22 @@ def test_formula_like_values_stay_text(tmp_path: Path) -> None:
     assert written == sorted(skus)
     for row in sheet.iter_rows(min_row=2):
         assert row[column].data_type == "s"
-    with zipfile.ZipFile(tmp_path / "qa.xlsx") as archive:
-        xml = archive.read("xl/worksheets/sheet1.xml").decode()
-    assert "<f>" not in xml and "<f " not in xml  # no formula anywhere in the sheet
+    verdicts = _column(sheet, "verdict")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            # the one formula is the audit's verdict, made of cell references and two words
+            assert cell.data_type != "f" or cell.value in verdicts
+    assert all(re.fullmatch(VERDICT, str(v)) for v in verdicts)
 
 
 def test_characters_excel_cannot_hold_are_stripped(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan(skus=["K\x01\x07one", "K2", "K3"]))
-    sheet = book["抽检清单"]
-    assert "Kone" in [row[2].value for row in sheet.iter_rows(min_row=2)]
+    assert "Kone" in _column(book["抽检清单"], "sku")
 
 
 def test_english_headers_keep_the_contract_names(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan(), language="en")
-    assert book.sheetnames == ["Inspection list"]
+    assert book.sheetnames == ["Instructions", "Inspection list"]
     headers = _headers(book["Inspection list"])
     assert "Shipment\nshipment_id" in headers
     assert "Critical defects\ncritical_defects" in headers
@@ -198,10 +211,11 @@ def test_cells_are_bordered_top_aligned_and_wrapped_where_text_is_long(tmp_path:
         assert isinstance(row[col["sample_size"]].value, int)
         assert isinstance(row[col["aql"]].value, float)
         assert row[col["inspected_on"]].number_format == "yyyy-mm-dd"
-    formula_like = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[0].value == "S1")
+    lot = col["shipment_id"]
+    formula_like = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[lot].value == "S1")
     assert formula_like.value == "=1+1" and formula_like.data_type == "s"
     assert formula_like.quotePrefix  # Excel shows the text, and keeps it text when edited
-    plain = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[0].value == "S2")
+    plain = next(r[col["sku"]] for r in sheet.iter_rows(min_row=2) if r[lot].value == "S2")
     assert not plain.quotePrefix
 
 
@@ -227,7 +241,7 @@ def test_an_empty_plan_says_so_above_the_headers_and_keeps_the_print_setup(
 ) -> None:
     sheet = _write(tmp_path, _plan().iloc[:0])["抽检清单"]
     assert sheet["A1"].value == "今晚没有需要抽检的批次"
-    assert sheet.max_row == 2 and sheet["A2"].value == "入库单号\nshipment_id"
+    assert sheet.max_row == 2 and sheet["B2"].value == "入库单号\nshipment_id"
     assert not sheet.data_validations.dataValidation  # nothing to fill in
     assert sheet.freeze_panes == "A3" and sheet.page_setup.orientation == "landscape"
     assert sheet.oddHeader.center.text == "抽检清单 2026-11-20"

@@ -104,3 +104,45 @@ def test_flagged_reviews_view_names_the_attributed_supplier() -> None:
     assert view["supplier_name"].tolist()[0::2] == ["甲", "丙"]
     assert pd.isna(view["supplier_name"].iloc[1])  # a shared review shows the shares instead
     assert "attributed_to" not in flagged.columns  # the argument is not changed
+
+
+def test_the_qa_worklist_puts_redo_and_risky_lots_first_and_says_what_to_look_for() -> None:
+    from supplier_audit.report_frames import qa_worklist
+
+    plan = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2", "L3", "L4", "L5"],
+            "supplier_id": ["A", "B", "C", "C", "A"],
+            "sku": ["K1", "K2", "K3", "K3", "K9"],
+            "severity": ["normal", "normal", "tightened", "normal", "normal"],
+            "reason": [
+                "received 2026-11-20, not inspected yet",
+                "received 2026-11-20, not inspected yet",
+                "received 2026-11-20, not inspected yet",
+                "self-check (自查): 3 quality reviews",
+                "received 2026-11-20, not inspected yet",
+            ],
+            "warehouse": ["杭州仓", "杭州仓", "杭州仓", "杭州仓", "上海仓"],
+        }
+    )
+    scores = pd.DataFrame(
+        {"supplier_id": ["A", "B", "C"], "risk_tier": ["low", "critical", "high"]}
+    )
+    flagged = pd.DataFrame(
+        {
+            "sku": ["K3", "K3", "K3", "K2"],
+            "categories": ["smell;colour", "colour", "colour;workmanship", "counterfeit"],
+        }
+    )
+    redo = pd.DataFrame({"__shipment_id": ["L1"], "reason": ["major_defects '三' is not a number"]})
+    worklist = qa_worklist(plan, scores=scores, flagged_reviews=flagged, redo=redo)
+    hangzhou = worklist[worklist["warehouse"] == "杭州仓"]
+    # a result to redo, then worst tier; within a tier a self-check before a tightened lot
+    assert hangzhou["shipment_id"].tolist() == ["L1", "L2", "L4", "L3"]
+    assert hangzhou["priority"].tolist() == [1, 2, 3, 4]
+    assert worklist.set_index("shipment_id").at["L5", "priority"] == 1  # its own warehouse
+    found = worklist.set_index("shipment_id")
+    assert found.at["L3", "look_for"] == "colour;smell;workmanship"  # most frequent first
+    assert found.at["L2", "risk_tier"] == "critical"
+    assert found.at["L1", "redo_reason"] == "major_defects '三' is not a number"
+    assert pd.isna(found.at["L5", "look_for"]) and pd.isna(found.at["L2", "redo_reason"])

@@ -4,6 +4,7 @@ naming the file; formula-like text from the inputs never becomes a formula in an
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import struct
@@ -238,11 +239,22 @@ def _all_values(workbook: Path) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("prefix", ["supplier-risk", "inspection-samples"])
-def test_no_workbook_of_the_night_holds_a_formula(hostile_night: Path, prefix: str) -> None:
-    workbook = hostile_night / f"{prefix}-{AS_OF}.xlsx"
-    # neither workbook writes formulas of its own, so no <f> element may appear at all
-    assert not any(re.search(r"<f[ >]", xml) for xml in _sheet_xml(workbook))
+def test_no_workbook_of_the_night_holds_a_formula_made_of_input(hostile_night: Path) -> None:
+    report = hostile_night / f"supplier-risk-{AS_OF}.xlsx"
+    # the risk report writes no formula of its own: no <f> element may appear at all
+    assert not any(re.search(r"<f[ >]", xml) for xml in _sheet_xml(report))
+    # the QA list's only formulas are its verdicts: cell references and two fixed words
+    formulas = [
+        html.unescape(f)
+        for xml in _sheet_xml(hostile_night / f"inspection-samples-{AS_OF}.xlsx")
+        for f in re.findall(r"<f>(.*?)</f>", xml)
+    ]
+    assert formulas
+    verdict = re.compile(
+        r'IF\(COUNT\([A-Z]+\d+(,[A-Z]+\d+){3}\)=0,"",IF\(OR\([A-Z]+\d+>0,'
+        r'[A-Z]+\d+>0,[A-Z]+\d+(\+[A-Z]+\d+)?>=[A-Z]+\d+\),"拒收","接收"\)\)'
+    )
+    assert all(verdict.fullmatch(f) for f in formulas), formulas[:3]
 
 
 def test_hostile_text_reaches_the_reports_as_text(hostile_night: Path) -> None:

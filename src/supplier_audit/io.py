@@ -445,7 +445,10 @@ def _frame_from_grid(
         grid = pd.DataFrame(columns=range(width), dtype=object)
     grid = grid.replace({"": None})
     keep = grid.notna().any(axis=1).to_numpy().copy()
-    for row, _ in sheet.unsaved_formulas:
+    # Only a contract column loses a value to an unsaved formula (other columns are ignored,
+    # such as the verdict formula of the audit's own QA workbook).
+    unsaved = {(row, column) for row, column in sheet.unsaved_formulas if column in canonical}
+    for row, _ in unsaved:
         if 0 <= row - header_index - 1 < len(keep):
             keep[row - header_index - 1] = True
     grid, numbers = grid.loc[keep], numbers[keep]
@@ -459,16 +462,16 @@ def _frame_from_grid(
     source_rows = pd.Series(numbers, index=grid.index, dtype="int64")
     cells = cells.assign(source_file=str(path.name) + sheet.label, source_row=source_rows)
     original = original.assign(source_file=str(path.name) + sheet.label, source_row=source_rows)
-    problems = _unsaved_formula_problems(sheet, header_index, grid.index, header)
+    problems = _unsaved_formula_problems(unsaved, header_index, grid.index, header)
     return cells, original, unknown, header_index + 1, problems
 
 
 def _unsaved_formula_problems(
-    sheet: _Sheet, header_index: int, kept: pd.Index, header: list[str]
+    unsaved: set[tuple[int, int]], header_index: int, kept: pd.Index, header: list[str]
 ) -> pd.Series:
     """A reason per data row holding a formula without a saved value, naming the cells."""
     cells_by_row: dict[int, list[str]] = {}
-    for row, column in sorted(sheet.unsaved_formulas):
+    for row, column in sorted(unsaved):
         if row > header_index:
             name = header[column] if column < len(header) and header[column] else ""
             where = f"{_column_letter(column)}{row + 1}" + (f" ({name})" if name else "")

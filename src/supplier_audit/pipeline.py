@@ -290,19 +290,43 @@ def inspection_stage(
     return InspectionOutcome(plan=plan, status=status)
 
 
-def write_inspection_outputs(run: AuditRun, inspection: InspectionOutcome) -> list[Path]:
-    """``inspection_plan.csv`` for machines and ``inspection-samples-<as_of>.xlsx`` for QA."""
+def write_inspection_outputs(
+    run: AuditRun,
+    inspection: InspectionOutcome,
+    *,
+    ingest: IngestResult | None = None,
+    reviews: ReviewsResult | None = None,
+    scoring: ScoringResult | None = None,
+) -> list[Path]:
+    """``inspection_plan.csv`` for machines and ``inspection-samples-<as_of>.xlsx`` for QA: the
+    plan as a worklist (priority, risk tier, what to look for, results to redo)."""
     from supplier_audit.reporting.qa_workbook import write_qa_workbook
 
     plan = checked(InspectionPlanRows, inspection.plan[list(PLAN_COLUMNS)], "inspection_plan.csv")
     plan_csv = write_csv_atomic(plan, run.staging_dir / "inspection_plan.csv")
-    workbook = write_qa_workbook(
+    worklist = report_frames.qa_worklist(
         inspection.plan,
+        scores=scoring.scores if scoring is not None else None,
+        flagged_reviews=reviews.flagged if reviews is not None else None,
+        redo=_qa_results_to_redo(ingest) if ingest is not None else None,
+    )
+    workbook = write_qa_workbook(
+        worklist,
         run.staging_dir / f"inspection-samples-{run.as_of.isoformat()}.xlsx",
         as_of=run.as_of,
         language=run.settings.report_language,
+        count_minor_defects=run.settings.sampling.count_minor_defects,
     )
     return [plan_csv, workbook]
+
+
+def _qa_results_to_redo(ingest: IngestResult) -> pd.DataFrame:
+    """Result rows of earlier QA sheets (inspection-samples-*.xlsx) that were quarantined."""
+    quarantine = ingest.tables["inspections"].quarantine if "inspections" in ingest.tables else None
+    if quarantine is None or quarantine.empty:
+        return pd.DataFrame(columns=["__shipment_id", "reason"])
+    from_qa = quarantine["source_file"].astype("str").str.startswith("inspection-samples-")
+    return quarantine.loc[from_qa, ["__shipment_id", "reason"]]
 
 
 SCORE_CSV = "supplier_scores.csv"
@@ -325,7 +349,9 @@ def report_stage(
     with run.stage("report"):
         written = write_quarantine(run, ingest)
         if inspection is not None:
-            written += write_inspection_outputs(run, inspection)
+            written += write_inspection_outputs(
+                run, inspection, ingest=ingest, reviews=reviews, scoring=scoring
+            )
         flagged = None
         if reviews is not None:
             flagged = report_frames.flagged_reviews_view(

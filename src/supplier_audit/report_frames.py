@@ -226,3 +226,81 @@ def top_risks_table(scores: pd.DataFrame, *, top: int = 10) -> list[dict[str, ob
     ]
     rows: list[dict[str, object]] = shown[columns].to_dict(orient="records")  # type: ignore[assignment]
     return rows
+
+
+# The QA worklist: the plan in the order an inspector should work it.
+_SEVERITY_URGENCY = {"discontinued": 0, "tightened": 1, "normal": 2, "reduced": 3}
+LOOK_FOR_LIMIT = 4  # review categories named per lot, most frequent first
+
+
+def qa_worklist(
+    plan: pd.DataFrame,
+    *,
+    scores: pd.DataFrame | None = None,
+    flagged_reviews: pd.DataFrame | None = None,
+    redo: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Tonight's plan with what an inspector needs to prioritise and look, most urgent first.
+
+    Adds ``risk_tier`` (the supplier's), ``look_for`` (the review categories flagged on that
+    SKU, most frequent first, as keys), ``redo_reason`` (why the lot's result from an earlier
+    QA sheet was not accepted, so it is filled in again) and ``priority`` (1 = first, within
+    each warehouse). Order:
+    a result to redo, the supplier's risk tier (worst first), a self-check or a suspected
+    counterfeit find, the inspection severity (strictest first), then the lot id.
+    """
+    lots = plan.copy()
+    tiers = (
+        scores.set_index("supplier_id")["risk_tier"]
+        if scores is not None and not scores.empty
+        else pd.Series(dtype="str")
+    )
+    lots["risk_tier"] = lots["supplier_id"].map(tiers).astype("str")
+    lots["look_for"] = lots["sku"].map(_review_categories_by_sku(flagged_reviews)).astype("str")
+    lots["redo_reason"] = lots["shipment_id"].map(_redo_reasons(redo)).astype("str")
+    reason = lots["reason"].astype("str") if "reason" in lots.columns else pd.Series("", lots.index)
+    tier_rank = {tier: rank for rank, tier in enumerate(WORST_FIRST)}
+    order = pd.DataFrame(
+        {
+            "redo": lots["redo_reason"].isna().astype(int),
+            "tier": lots["risk_tier"].map(tier_rank).fillna(len(tier_rank)),
+            "signal": (~reason.str.contains("self-check|suspected counterfeit", na=False)).astype(
+                int
+            ),
+            "severity": lots["severity"].astype("str").map(_SEVERITY_URGENCY).fillna(9),
+            "lot": lots["shipment_id"].astype("str"),
+        },
+        index=lots.index,
+    )
+    ranked = lots.loc[order.sort_values(list(order.columns), kind="stable").index]
+    # numbered within each warehouse: an inspector works the sheet of their warehouse
+    place = (
+        ranked["warehouse"].astype("str").fillna("")
+        if "warehouse" in ranked.columns
+        else pd.Series("", index=ranked.index)
+    )
+    priority = place.groupby(place, sort=False).cumcount().to_numpy(dtype=np.int64) + 1
+    return ranked.assign(priority=priority).reset_index(drop=True)
+
+
+def _review_categories_by_sku(flagged: pd.DataFrame | None) -> pd.Series:
+    """SKU -> its flagged reviews' categories (";"-joined keys, most frequent first)."""
+    if flagged is None or flagged.empty or "sku" not in flagged.columns:
+        return pd.Series(dtype="str")
+    pairs = flagged[["sku", "categories"]].dropna()
+    pairs = pairs.assign(category=pairs["categories"].astype("str").str.split(";")).explode(
+        "category"
+    )
+    pairs = pairs[pairs["category"].str.len() > 0]
+    counts = pairs.groupby(["sku", "category"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["sku", "n", "category"], ascending=[True, False, True])
+    top = counts.groupby("sku").head(LOOK_FOR_LIMIT)
+    return top.groupby("sku")["category"].agg(";".join)
+
+
+def _redo_reasons(redo: pd.DataFrame | None) -> pd.Series:
+    """shipment id -> why an earlier QA sheet's result for it was quarantined."""
+    if redo is None or redo.empty or "__shipment_id" not in redo.columns:
+        return pd.Series(dtype="str")
+    rows = redo.dropna(subset=["__shipment_id"])
+    return rows.groupby("__shipment_id")["reason"].agg(lambda r: "; ".join(dict.fromkeys(r)))

@@ -42,6 +42,27 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "tier.high": ("高", "high"),
     "tier.medium": ("中", "medium"),
     "tier.low": ("低", "low"),
+    # review categories (the lexicon's keys), as an inspector reads them: what to look for
+    "category.counterfeit": ("疑似假货", "counterfeit"),
+    "category.defect": ("故障/不能用", "defect / does not work"),
+    "category.damage": ("破损", "damage"),
+    "category.smell": ("异味", "smell"),
+    "category.colour": ("色差/掉色", "colour / fading"),
+    "category.workmanship": ("做工", "workmanship"),
+    "category.material": ("材质", "material"),
+    "category.size": ("尺码/尺寸", "size / fit"),
+    "category.expired": ("过期/变质", "expired / spoiled"),
+    "category.missing": ("缺件", "missing parts"),
+    "category.safety": ("安全隐患", "safety hazard"),
+    "category.quality": ("质量差", "poor quality"),
+    # the QA worklist
+    "qa.verdict.accept": ("接收", "accept"),
+    "qa.verdict.reject": ("拒收", "reject"),
+    "qa.redo": (
+        "上次填写的结果未被接受，请重新检验并填写：{reason}",
+        "Last result not accepted, inspect and fill in again: {reason}",
+    ),
+    "qa.sheet.instructions": ("填写说明", "Instructions"),
     # supplier columns
     "supplier_id": ("供应商编号", "Supplier ID"),
     "supplier_name": ("供应商名称", "Supplier"),

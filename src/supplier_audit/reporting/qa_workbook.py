@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -57,11 +58,17 @@ class _Column:
     en: str
     width: int  # minimum width in characters
     result: bool = False  # an empty column for the inspector
+    # filled by the worklist (report_frames.qa_worklist); a bare plan leaves it empty
+    worklist: bool = False
+    # the audit's own formula, computed from the row's typed counts (never from input text)
+    computed: bool = False
 
 
 PLAN_SHEET_COLUMNS: Final = (
+    _Column("priority", "优先级", "Priority", 6, worklist=True),
     _Column("shipment_id", "入库单号", "Shipment", 14),
     _Column("supplier_id", "供应商编号", "Supplier", 12),
+    _Column("risk_tier", "风险等级", "Risk tier", 8, worklist=True),
     _Column("sku", "商品编码", "SKU", 14),
     _Column("lot_size", "批量", "Lot size", 9),
     _Column("inspection_level", "检验水平", "Level", 8),
@@ -73,17 +80,19 @@ PLAN_SHEET_COLUMNS: Final = (
     _Column("rejection_number", "拒收数Re", "Re", 8),
     _Column("sampled_units", "抽样单位", "Units to pull", 30),
     _Column("reason", "抽检原因", "Why chosen", 30),
+    _Column("look_for", "重点检查（评价反映）", "Look for (from reviews)", 16, worklist=True),
     # GB/T 2828.1's classes: 致命 (critical), 严重 (major), 轻微 (minor)
     _Column("critical_defects", "致命缺陷数", "Critical defects", 9, result=True),
     _Column("major_defects", "严重缺陷数", "Major defects", 9, result=True),
     _Column("minor_defects", "轻微缺陷数", "Minor defects", 9, result=True),
     _Column("counterfeit_units", "假货件数", "Counterfeit units", 9, result=True),
+    _Column("verdict", "判定", "Verdict", 8, result=True, computed=True),
     _Column("inspector", "检验员", "Inspector", 10, result=True),
     _Column("inspected_on", "检验日期", "Inspected on", 12, result=True),
     _Column("notes", "备注", "Notes", 24, result=True),
 )
 _COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
-_WRAPPED: Final = ("sampled_units", "reason", "notes")
+_WRAPPED: Final = ("sampled_units", "reason", "notes", "look_for")
 _SEVERITY_ZH: Final = {
     "normal": "正常",
     "tightened": "加严",
@@ -104,7 +113,35 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return candidate
 
 
-_INT_COLUMNS: Final = ("lot_size", "sample_size", "acceptance_number", "rejection_number")
+_INT_COLUMNS: Final = (
+    "priority",
+    "lot_size",
+    "sample_size",
+    "acceptance_number",
+    "rejection_number",
+)
+
+
+class _Formula(str):
+    """A formula the audit writes itself (the verdict): the only text that may start with '='."""
+
+    __slots__ = ()
+
+
+def verdict_formula(row: int, letter_of: dict[str, str], language: str, *, minor: bool) -> str:
+    """接收/拒收 once any count is typed: a critical defect or a counterfeit unit rejects the lot
+    (GB/T 2828.1: critical nonconformities are not accepted), as do nonconforming units at or
+    over Re (major, plus minor where the settings count them); blank until then."""
+    cell = {name: f"{letter_of[name]}{row}" for name in (*_COUNT_COLUMNS, "rejection_number")}
+    nonconforming = cell["major_defects"] + (f"+{cell['minor_defects']}" if minor else "")
+    counted = ",".join(cell[name] for name in _COUNT_COLUMNS)
+    accept = label_for("qa.verdict.accept", language)
+    reject = label_for("qa.verdict.reject", language)
+    return (
+        f'=IF(COUNT({counted})=0,"",IF(OR({cell["critical_defects"]}>0,'
+        f"{cell['counterfeit_units']}>0,{nonconforming}>={cell['rejection_number']}),"
+        f'"{reject}","{accept}"))'
+    )
 
 
 def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.ndarray, np.ndarray]:
@@ -125,6 +162,23 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
     elif name == "severity" and language == "zh":
         words = kept.astype("str")
         values[present] = words.map(_SEVERITY_ZH).fillna(words).to_numpy(dtype=object)
+    elif name == "risk_tier":
+        values[present] = [label_for(f"tier.{t}", language) for t in kept.astype("str")]
+    elif name == "look_for":
+        joiner = "、" if language == "zh" else ", "
+        values[present] = [
+            joiner.join(label_for(f"category.{c}", language) for c in str(keys).split(";") if c)
+            for keys in kept
+        ]
+    elif name == "reason" and "redo_reason" in lots.columns:
+        redo = lots["redo_reason"].to_numpy(dtype=object)
+        values[:] = [
+            label_for("qa.redo", language).format(reason=again)
+            + ("\n" + str(why) if why is not None else "")
+            if isinstance(again, str) and again
+            else why
+            for why, again in zip(values, redo, strict=True)
+        ]
     is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     values[is_text] = [clean_text(v) for v in values[is_text]]
     return values, is_text
@@ -168,7 +222,9 @@ def _row_cells(
 ) -> list[WriteOnlyCell]:
     cells = []
     for value, style in zip(values, styles, strict=True):
-        if value is None:
+        if isinstance(value, _Formula):
+            cells.append(style.value.apply(WriteOnlyCell(sheet, value=str(value))))
+        elif value is None:
             cells.append(style.blank.apply(WriteOnlyCell(sheet)))
         elif isinstance(value, str):
             cell = WriteOnlyCell(sheet, value=value)
@@ -189,6 +245,7 @@ def _fill_sheet(
     *,
     as_of: date,
     language: str,
+    count_minor_defects: bool = False,
 ) -> None:
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", start_color="DDEBF7")
@@ -205,7 +262,7 @@ def _fill_sheet(
         label = column.zh if language == "zh" else column.en
         cell = WriteOnlyCell(sheet, value=f"{label}\n{column.name}")
         cell.font = header_font
-        cell.fill = result_fill if column.result else header_fill
+        cell.fill = result_fill if column.result and not column.computed else header_fill
         cell.alignment = centred
         cell.border = border
         headers.append(cell)
@@ -228,17 +285,26 @@ def _fill_sheet(
         sheet.append([note])
     sheet.row_dimensions[1].height = 32
     sheet.append(headers)
+    letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     if len(lots):  # (an empty sheet registers no styles it does not use)
         styles = [_column_styles(sheet, column, border) for column in columns]
         empty = np.full(len(lots), None, dtype=object)
-        by_column = [empty if c.result else values[c.name][0] for c in columns]
+        verdicts = np.array(
+            [
+                _Formula(verdict_formula(row, letter_of, language, minor=count_minor_defects))
+                for row in range(2, len(lots) + 2)
+            ],
+            dtype=object,
+        )
+        by_column = [
+            verdicts if c.computed else empty if c.result else values[c.name][0] for c in columns
+        ]
         for row in zip(*by_column, strict=True):
             sheet.append(_row_cells(sheet, row, styles))
 
     if not len(lots):
         return  # nothing to fill in
     last_row = len(lots) + 1
-    letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     sample = letter_of["sample_size"]
     counts = DataValidation(
         type="whole",
@@ -271,6 +337,73 @@ def _fill_sheet(
     dates.add(f"{letter_of['inspected_on']}2:{letter_of['inspected_on']}{last_row}")
     sheet.data_validations.append(counts)
     sheet.data_validations.append(dates)
+    verdict = letter_of["verdict"]
+    sheet.conditional_formatting.add(
+        f"{verdict}2:{verdict}{last_row}",
+        FormulaRule(
+            formula=[f'{verdict}2="{label_for("qa.verdict.reject", language)}"'],
+            font=Font(bold=True, color="C00000"),
+        ),
+    )
+
+
+# The instructions sheet: its title, then one line a step. It has no table header, so the
+# reader skips it when the filled-in workbook comes back as inspection results.
+INSTRUCTIONS: Final = {
+    "zh": (
+        "填写说明",
+        "1. 按“优先级”从 1 开始检验；“重点检查”是该商品评价中反映的问题，检验时重点查看。",
+        "2. 按“抽样单位”抽取样本（编号从 1 起，按入库顺序或箱号数），样本量见“样本量”。",
+        "3. 按 GB/T 2828.1 分类记录不合格件数：致命缺陷（危及安全或导致无法使用）、"
+        "严重缺陷（影响主要功能或用途）、轻微缺陷（外观等次要问题）。",
+        "4. 发现疑似假货时填写“假货件数”，并在“假货状态”选择：疑似（已留样待鉴定）、"
+        "确认（品牌方或检测机构鉴定为假）、已排除（鉴定为正品）。",
+        "5. “判定”栏根据填写的件数自动显示接收或拒收：有致命缺陷或假货即拒收，"
+        "严重缺陷（按设置含轻微缺陷）达到拒收数 Re 即拒收。",
+        "6. 填写检验员和检验日期，保存后把本文件放回数据文件夹，下次运行自动读取。"
+        "未填写结果的行视为待检，不会计入。",
+        "7. 原因栏写有“上次填写的结果未被接受”的批次，请按原因更正后重新填写。",
+    ),
+    "en": (
+        "Instructions",
+        "1. Inspect in the order of 'Priority' (1 first); 'Look for' lists the problems buyers "
+        "reported in reviews of that SKU.",
+        "2. Pull the units listed under 'Units to pull' (numbered from 1 in receiving or carton "
+        "order); the sample size is under 'Sample size'.",
+        "3. Record nonconforming units by GB/T 2828.1 / ISO 2859-1 class: critical (unsafe or "
+        "unusable), major (impairs the main function or use), minor (cosmetic).",
+        "4. For suspected fakes fill in 'Counterfeit units' and pick the status: suspected "
+        "(sample kept), confirmed (the brand owner or a lab says fake) or cleared (genuine).",
+        "5. 'Verdict' shows accept or reject as soon as counts are typed: any critical defect or "
+        "counterfeit unit rejects the lot, as do major defects (with minor ones where the "
+        "settings count them) at or over Re.",
+        "6. Fill in the inspector and the date, save, and put this file back into the data "
+        "folder: the next night reads it. Rows without results stay pending.",
+        "7. A lot whose reason says the last result was not accepted: correct it as the reason "
+        "says and fill it in again.",
+    ),
+}
+
+
+def _instructions(sheet: WriteOnlyWorksheet, language: str) -> None:
+    title, *steps = INSTRUCTIONS[language]
+    sheet.column_dimensions["A"].width = 110
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    heading = WriteOnlyCell(sheet, value=title)
+    heading.font = Font(bold=True, size=16)
+    sheet.append([heading])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for number, step in enumerate(steps, start=2):
+        cell = WriteOnlyCell(sheet, value=step)
+        cell.alignment = wrap
+        cell.font = Font(size=12)
+        # a write-only row keeps the height it is given: enough lines for the wrapped step
+        sheet.row_dimensions[number].height = 17 * (display_width(step) // 100 + 1)
+        sheet.append([cell])
 
 
 def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> None:
@@ -289,15 +422,25 @@ def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> No
     sheet.oddFooter.center.text = "&P / &N"
 
 
-def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: str = "zh") -> Path:
-    """Write the QA sample list for tonight's plan (see :func:`plan_inspections`) to ``path``.
+def write_qa_workbook(
+    plan: pd.DataFrame,
+    path: Path,
+    *,
+    as_of: date,
+    language: str = "zh",
+    count_minor_defects: bool = False,
+) -> Path:
+    """Write the QA sample list for tonight's plan (see :func:`plan_inspections`, or the
+    worklist of :func:`supplier_audit.report_frames.qa_worklist`) to ``path``.
 
     Returns the path written. ``language`` ("zh" or "en") chooses the first header line and the
-    sheet names; the second header line is always the contract's column name.
+    sheet names; the second header line is always the contract's column name. The first sheet
+    tells the inspector how to fill the list in; ``count_minor_defects`` follows the settings
+    (minor defects count towards Re in the verdict).
     """
     if language not in ("zh", "en"):
         raise ValueError("language is 'zh' or 'en'")
-    required = [c.name for c in PLAN_SHEET_COLUMNS if not c.result]
+    required = [c.name for c in PLAN_SHEET_COLUMNS if not c.result and not c.worklist]
     missing = [c for c in required if c not in plan.columns]
     if missing:
         raise ValueError(f"the inspection plan lacks the column(s) {', '.join(missing)}")
@@ -308,6 +451,7 @@ def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: 
         else pd.Series([None] * len(plan), index=plan.index, dtype=object)
     )
     taken: set[str] = set()
+    _instructions(workbook.create_sheet(_sheet_title(INSTRUCTIONS[language][0], taken)), language)
     if warehouses.isna().all():
         groups: list[tuple[str, pd.DataFrame]] = [(DEFAULT_SHEET[language], plan)]
     else:
@@ -315,7 +459,14 @@ def write_qa_workbook(plan: pd.DataFrame, path: Path, *, as_of: date, language: 
         groups = [(str(name), plan[names == name]) for name in sorted(names.unique())]
     for name, lots in groups:
         sheet = workbook.create_sheet(_sheet_title(name, taken))
-        _fill_sheet(sheet, lots, PLAN_SHEET_COLUMNS, as_of=as_of, language=language)
+        _fill_sheet(
+            sheet,
+            lots,
+            PLAN_SHEET_COLUMNS,
+            as_of=as_of,
+            language=language,
+            count_minor_defects=count_minor_defects,
+        )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
