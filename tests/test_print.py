@@ -8,6 +8,7 @@ these tests are skipped with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -112,7 +113,38 @@ def test_the_reports_print_as_a_handful_of_pages(
     assert 1 <= len(summary) <= 2
     assert len(pages) <= 40  # 25 suppliers: was a column per few pages before fitToPage
     _, qa_pages = printed["inspection-samples"]
-    assert 1 <= len(qa_pages) <= 10
+    assert 2 <= len(qa_pages) <= 30  # instructions, the lists, the pick list
+
+
+def _word_heights(pdf: Path, page: int) -> list[float]:
+    """The height of every word's box on one page, in points (about 1.16 x the font size for
+    the Latin fonts LibreOffice uses here, more for CJK)."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [
+        float(bottom) - float(top)
+        for top, bottom in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)
+    ]
+
+
+def test_the_qa_list_prints_legibly_with_its_whole_header_on_every_page(
+    printed: dict[str, tuple[Path, list[str]]], tmp_path: Path
+) -> None:
+    """At least 8 pt (word boxes of 9.2 pt and more: it printed at about 3 pt before), one page
+    wide: every page of a list repeats the header row, first column to last."""
+    workbook, pages = printed["inspection-samples"]
+    pdf = _to_pdf(workbook, tmp_path)
+    lists = [n for n, page in enumerate(pages, start=1) if "抽检清单" in page[:200]]
+    assert lists
+    for number in lists:
+        page = pages[number - 1]
+        assert "入库单号" in page and "备注" in page  # second and last column headers
+        heights = sorted(_word_heights(pdf, number))
+        assert heights[len(heights) // 2] >= 9.2, number
 
 
 def _lo_resave(workbook: Path, folder: Path) -> Path:

@@ -51,6 +51,12 @@ def _headers(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
     return [str(cell.value) for cell in sheet[1]]
 
 
+def book_rows(tmp_path: Path) -> list[tuple[object, ...]]:
+    """The pick list's rows of the workbook last written by ``_write``."""
+    book = openpyxl.load_workbook(tmp_path / "qa.xlsx")
+    return list(book["抽样明细"].iter_rows(min_row=2, values_only=True))
+
+
 def _column(sheet: openpyxl.worksheet.worksheet.Worksheet, name: str) -> list[object]:
     """The values of one column (by its contract name) below the header."""
     position = [h.split("\n")[1] for h in _headers(sheet)].index(name)
@@ -59,13 +65,14 @@ def _column(sheet: openpyxl.worksheet.worksheet.Worksheet, name: str) -> list[ob
 
 def test_one_sheet_named_for_the_list_when_no_lot_names_a_warehouse(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan())
-    assert book.sheetnames == ["填写说明", "抽检清单"]  # the instructions first
+    assert book.sheetnames == ["填写说明", "抽检清单", "抽样明细"]  # instructions, list, picks
     assert book["抽检清单"].max_row == 4  # header + 3 lots
 
 
 def test_one_sheet_per_warehouse(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan(warehouses=["上海仓", "北京仓", None]))
-    assert sorted(book.sheetnames) == sorted(["填写说明", "上海仓", "北京仓", "未指定仓库"])
+    assert book.sheetnames[0] == "填写说明" and book.sheetnames[-1] == "抽样明细"
+    assert sorted(book.sheetnames[1:-1]) == sorted(["上海仓", "北京仓", "未指定仓库"])
     assert _column(book["上海仓"], "shipment_id") == ["S1"]
     assert _column(book["未指定仓库"], "shipment_id") == ["S3"]
 
@@ -104,7 +111,14 @@ def test_rows_hold_the_plan_and_empty_result_columns(tmp_path: Path) -> None:
     assert (first["code_letter"], first["sample_size"]) == ("K", 125)
     assert (first["acceptance_number"], first["rejection_number"]) == (7, 8)
     assert first["severity"] == "正常"
-    assert first["sampled_units"] == plan.set_index("shipment_id").at["S1", "sampled_units"]
+    # 125 units are a pick list, not an overflowing cell
+    assert first["sampled_units"] == "共 125 件，见“抽样明细”"
+    picked = [r for r in book_rows(tmp_path) if r[2] == "S1"]
+    assert (
+        " ".join(str(r[4]) for r in picked)
+        == plan.set_index("shipment_id").at["S1", "sampled_units"]
+    )
+    assert sum(int(r[5]) for r in picked) == 125
     for row in rows:
         for result in ("critical_defects", "major_defects", "inspector", "inspected_on", "notes"):
             assert row[result] is None
@@ -135,9 +149,17 @@ def test_sheets_print_landscape_one_page_wide_with_the_header_on_every_page(
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.freeze_panes == "A2"
-    widths = {c: sheet.column_dimensions[c].width for c in ("A", "L", "M")}
-    assert widths["L"] > widths["A"] and widths["M"] > widths["A"]  # units and reason are wide
-    assert all(width <= 50 for width in widths.values())
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    letter = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(names, start=1)}
+    shown = [
+        sheet.column_dimensions[letter[n]].width
+        for n in names
+        if not sheet.column_dimensions[letter[n]].hidden
+    ]
+    # about 170 units a row: 8 pt or more on landscape A4 (tests/test_print.py measures it)
+    assert sum(shown) <= 175
+    hidden = {n for n in names if sheet.column_dimensions[letter[n]].hidden}
+    assert hidden == {"inspection_level", "aql", "code_letter"}  # kept, not printed
 
 
 def test_formula_like_values_stay_text(tmp_path: Path) -> None:
@@ -165,7 +187,7 @@ def test_characters_excel_cannot_hold_are_stripped(tmp_path: Path) -> None:
 
 def test_english_headers_keep_the_contract_names(tmp_path: Path) -> None:
     book = _write(tmp_path, _plan(), language="en")
-    assert book.sheetnames == ["Instructions", "Inspection list"]
+    assert book.sheetnames == ["Instructions", "Inspection list", "Pick list"]
     headers = _headers(book["Inspection list"])
     assert "Shipment\nshipment_id" in headers
     assert "Critical defects\ncritical_defects" in headers
@@ -190,13 +212,13 @@ def test_filled_in_workbook_reads_back_as_inspections(tmp_path: Path) -> None:
     assert str(frame.loc[0, "inspected_on"])[:10] == "2026-11-21"
 
 
-def test_cells_are_bordered_top_aligned_and_wrapped_where_text_is_long(tmp_path: Path) -> None:
+def test_cells_are_bordered_top_aligned_and_text_wraps(tmp_path: Path) -> None:
     skus = ["=1+1", "K2", "K3"]
     sheet = _write(tmp_path, _plan(skus=skus))["抽检清单"]
     names = [h.split("\n")[1] for h in _headers(sheet)]
     col = {n: i for i, n in enumerate(names)}
     header = sheet[1]
-    assert sheet.row_dimensions[1].height == 32
+    assert sheet.row_dimensions[1].height >= 45  # label and contract name, wrapped
     assert all(c.font.b and c.alignment.wrap_text and c.border.left.style == "thin" for c in header)
     assert header[col["inspector"]].fill.fgColor.rgb.endswith("FFF2CC")  # to fill in
     assert header[col["sku"]].fill.fgColor.rgb.endswith("DDEBF7")
@@ -205,7 +227,7 @@ def test_cells_are_bordered_top_aligned_and_wrapped_where_text_is_long(tmp_path:
         assert (
             row[col["reason"]].alignment.wrap_text and row[col["sampled_units"]].alignment.wrap_text
         )
-        assert not row[col["shipment_id"]].alignment.wrap_text
+        assert row[col["shipment_id"]].alignment.wrap_text  # every text wraps in its column
         assert row[col["shipment_id"]].alignment.vertical == "top"
         assert row[col["sample_size"]].alignment.vertical == "top"
         assert isinstance(row[col["sample_size"]].value, int)
@@ -219,21 +241,48 @@ def test_cells_are_bordered_top_aligned_and_wrapped_where_text_is_long(tmp_path:
     assert not plain.quotePrefix
 
 
-def test_column_widths_fit_the_widest_line_counting_cjk_double(tmp_path: Path) -> None:
+def test_rows_are_as_tall_as_their_longest_wrapped_text_counting_cjk_double(
+    tmp_path: Path,
+) -> None:
     plan = _plan()
-    plan["reason"] = ["新批次", "received today\n首次入库的批次", "x"]
-    plan["sku"] = ["K1", "A" * 200, "K3"]  # a long value: capped
-    plan["code_letter"] = ["七个中文的字码", "K", "K"]
+    plan["reason"] = plan["shipment_id"].map(
+        {"S3": "新批次", "S2": "received today\n首次入库的批次", "S1": "很长的抽检原因" * 6}
+    )
     sheet = _write(tmp_path, plan)["抽检清单"]
-    names = [h.split("\n")[1] for h in _headers(sheet)]
-    letter = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(names, start=1)}
-    width = {n: sheet.column_dimensions[letter[n]].width for n in names}
-    assert width["reason"] == 32  # the header's minimum (30 + 2): 7 CJK characters are 14
-    assert width["code_letter"] == 16  # 7 CJK characters (14) + 2, wider than the header's 13
-    assert width["sku"] == 48  # capped
-    plan["reason"] = ["很长的抽检原因" * 3, "x", "y"]  # 21 CJK characters are 42 wide
-    sheet = _write(tmp_path, plan)["抽检清单"]
-    assert sheet.column_dimensions[letter["reason"]].width == 44
+    heights = {
+        str(row[1].value): sheet.row_dimensions[row[0].row].height or 15.0
+        for row in sheet.iter_rows(min_row=2)
+    }
+    assert heights["S3"] <= 30.0  # a few units: at most two lines
+    assert heights["S2"] >= 30.0  # the reason's line break
+    assert heights["S1"] >= 15.0 * 5  # 42 CJK characters (84 units) in a 20-unit column
+    assert sheet.row_dimensions[1].height >= 45  # the wrapped two-line headers
+
+
+def test_the_pick_list_has_a_row_per_run_of_units_or_per_carton(tmp_path: Path) -> None:
+    from supplier_audit.reporting.qa_workbook import pick_list
+
+    lots = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2", "L3"],
+            "sku": ["K1", "K2", "K3"],
+            "sampled_units": [
+                " ".join(str(u) for u in range(1, 50, 2)) + " 60-64",  # 25 numbers and a run
+                "C01-U02 C01-U07 C03-U01",
+                "ALL C01-U01..C02-U12",
+            ],
+            "sample_size": [30, 3, 24],
+            "priority": [1, 2, 3],
+        }
+    )
+    picks = pick_list(lots)
+    first = picks[picks["shipment_id"] == "L1"]
+    assert first["count"].tolist() == [10, 10, 10] and first["count"].sum() == 30
+    assert first["units"].iloc[-1].endswith("60-64")
+    assert picks[picks["shipment_id"] == "L2"]["units"].tolist() == ["C01: U02 U07", "C03: U01"]
+    assert picks[picks["shipment_id"] == "L3"]["count"].tolist() == [24]
+    book = _write(tmp_path, _plan())
+    assert [c.value for c in book["抽样明细"][1]][-1] == "已抽 ✓"  # a column to tick
 
 
 def test_an_empty_plan_says_so_above_the_headers_and_keeps_the_print_setup(

@@ -134,7 +134,8 @@ def test_the_report_says_what_was_absent_in_words(tmp_path: Path) -> None:
     assert "今晚没有需要抽检的批次" in texts  # no lot to inspect tonight
     assert pd.read_csv(published / "inspection_plan.csv").empty
     qa = openpyxl.load_workbook(published / f"inspection-samples-{later.isoformat()}.xlsx")
-    assert qa.worksheets[0]["A1"].value == "今晚没有需要抽检的批次"
+    assert qa.sheetnames == ["填写说明", "抽检清单"]  # no pick list without lots
+    assert qa["抽检清单"]["A1"].value == "今晚没有需要抽检的批次"
 
 
 def test_an_empty_qa_sheet_dropped_back_reads_as_no_inspections(tmp_path: Path) -> None:

@@ -26,18 +26,21 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from supplier_audit.reporting.cells import (
+    WIDE_CHARACTERS,
     CellStyle,
     clean_text,
     display_width,
-    display_widths,
     is_blank,
     save_write_only,
     starts_like_formula,
@@ -47,6 +50,8 @@ from supplier_audit.reporting.labels import label as label_for
 logger = logging.getLogger(__name__)
 
 DEFAULT_SHEET: Final = {"zh": "抽检清单", "en": "Inspection list"}
+_HEADER_LABEL: Final = InlineFont(b=True, sz=11)
+_HEADER_NAME: Final = InlineFont(sz=7, color="808080")
 NO_WAREHOUSE: Final = {"zh": "未指定仓库", "en": "No warehouse"}
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 
@@ -56,43 +61,51 @@ class _Column:
     name: str  # canonical contract name (second header line)
     zh: str
     en: str
-    width: int  # minimum width in characters
+    width: int  # width in Excel's character units
     result: bool = False  # an empty column for the inspector
     # filled by the worklist (report_frames.qa_worklist); a bare plan leaves it empty
     worklist: bool = False
     # the audit's own formula, computed from the row's typed counts (never from input text)
     computed: bool = False
+    # kept for the record and for a person who unhides it, but not printed or shown
+    hidden: bool = False
 
 
+_UNITS_COLUMN_WIDTH: Final = 18
+# Widths in Excel's character units, chosen so that a row fits one landscape A4 page at 8 pt or
+# more when printed (about 170 units shown, measured in LibreOffice): longer text wraps, and
+# each row is as tall as its longest wrapped cell. The plan's level, AQL and code letter stay
+# in the sheet (and in inspection_plan.csv) but hidden: the inspector needs n, Ac and Re.
 PLAN_SHEET_COLUMNS: Final = (
-    _Column("priority", "优先级", "Priority", 6, worklist=True),
-    _Column("shipment_id", "入库单号", "Shipment", 14),
-    _Column("supplier_id", "供应商编号", "Supplier", 12),
-    _Column("risk_tier", "风险等级", "Risk tier", 8, worklist=True),
-    _Column("sku", "商品编码", "SKU", 14),
-    _Column("lot_size", "批量", "Lot size", 9),
-    _Column("inspection_level", "检验水平", "Level", 8),
-    _Column("severity", "检验严格度", "Severity", 10),
-    _Column("aql", "接收质量限AQL", "AQL", 9),
-    _Column("code_letter", "样本量字码", "Code letter", 8),
-    _Column("sample_size", "样本量", "Sample size", 8),
-    _Column("acceptance_number", "接收数Ac", "Ac", 8),
-    _Column("rejection_number", "拒收数Re", "Re", 8),
-    _Column("sampled_units", "抽样单位", "Units to pull", 30),
-    _Column("reason", "抽检原因", "Why chosen", 30),
-    _Column("look_for", "重点检查（评价反映）", "Look for (from reviews)", 16, worklist=True),
+    _Column("priority", "优先级", "Priority", 5, worklist=True),
+    _Column("shipment_id", "入库单号", "Shipment", 10),
+    _Column("supplier_id", "供应商编号", "Supplier", 8),
+    _Column("risk_tier", "风险等级", "Risk tier", 5, worklist=True),
+    _Column("sku", "商品编码", "SKU", 10),
+    _Column("lot_size", "批量", "Lot size", 6),
+    _Column("inspection_level", "检验水平", "Level", 5, hidden=True),
+    _Column("severity", "检验严格度", "Severity", 6),
+    _Column("aql", "接收质量限AQL", "AQL", 5, hidden=True),
+    _Column("code_letter", "样本量字码", "Code letter", 5, hidden=True),
+    _Column("sample_size", "样本量", "Sample size", 5),
+    _Column("acceptance_number", "接收数Ac", "Ac", 4),
+    _Column("rejection_number", "拒收数Re", "Re", 4),
+    _Column("sampled_units", "抽样单位", "Units to pull", _UNITS_COLUMN_WIDTH),
+    _Column("reason", "抽检原因", "Why chosen", 20),
+    _Column("look_for", "重点检查（评价反映）", "Look for (from reviews)", 12, worklist=True),
     # GB/T 2828.1's classes: 致命 (critical), 严重 (major), 轻微 (minor)
-    _Column("critical_defects", "致命缺陷数", "Critical defects", 9, result=True),
-    _Column("major_defects", "严重缺陷数", "Major defects", 9, result=True),
-    _Column("minor_defects", "轻微缺陷数", "Minor defects", 9, result=True),
-    _Column("counterfeit_units", "假货件数", "Counterfeit units", 9, result=True),
-    _Column("verdict", "判定", "Verdict", 8, result=True, computed=True),
-    _Column("inspector", "检验员", "Inspector", 10, result=True),
-    _Column("inspected_on", "检验日期", "Inspected on", 12, result=True),
-    _Column("notes", "备注", "Notes", 24, result=True),
+    _Column("critical_defects", "致命缺陷数", "Critical defects", 5, result=True),
+    _Column("major_defects", "严重缺陷数", "Major defects", 5, result=True),
+    _Column("minor_defects", "轻微缺陷数", "Minor defects", 5, result=True),
+    _Column("counterfeit_units", "假货件数", "Counterfeit units", 5, result=True),
+    _Column("verdict", "判定", "Verdict", 5, result=True, computed=True),
+    _Column("inspector", "检验员", "Inspector", 7, result=True),
+    _Column("inspected_on", "检验日期", "Inspected on", 9, result=True),
+    _Column("notes", "备注", "Notes", 8, result=True),
 )
 _COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
-_WRAPPED: Final = ("sampled_units", "reason", "notes", "look_for")
+_LINE_HEIGHT: Final = 15.0  # points per line of 11 pt text
+_MAX_LINES: Final = 15  # a row taller than this is cut on screen (the cell keeps the text)
 _SEVERITY_ZH: Final = {
     "normal": "正常",
     "tightened": "加严",
@@ -162,6 +175,18 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
     elif name == "severity" and language == "zh":
         words = kept.astype("str")
         values[present] = words.map(_SEVERITY_ZH).fillna(words).to_numpy(dtype=object)
+    elif name == "sampled_units":
+        # a long list lives in the pick list, where each run of units is ticked as pulled
+        sizes = lots["sample_size"].to_numpy(dtype=object) if "sample_size" in lots else None
+        room = 2 * _UNITS_COLUMN_WIDTH
+        values[present] = [
+            text
+            if display_width(text) <= room or sizes is None
+            else label_for("qa.see_pick_list", language).format(n=int(size))
+            for text, size in zip(
+                kept.astype("str"), sizes[present] if sizes is not None else kept, strict=True
+            )
+        ]
     elif name == "risk_tier":
         values[present] = [label_for(f"tier.{t}", language) for t in kept.astype("str")]
     elif name == "look_for":
@@ -184,13 +209,33 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
     return values, is_text
 
 
-def _text_width(texts: pd.Series) -> int:
-    """The widest line of these texts, in Excel's character units."""
-    # A line of _MAX_WIDTH characters or more is as wide as a column gets: no need to measure.
-    if int(texts.str.len().max()) >= _MAX_WIDTH and not texts.str.contains("\n").any():
-        return _MAX_WIDTH
-    lines = texts.str.split("\n").explode()
-    return int(display_widths(lines).max())
+def _wrapped_lines(texts: pd.Series, width: float) -> pd.Series:
+    """About how many lines each text takes wrapped in a column ``width`` units wide: a CJK
+    character takes two units, other characters (proportional) about 0.87; two units of a
+    line are lost to the cell's padding and to breaking at word ends and before punctuation."""
+    wide = texts.str.count(WIDE_CHARACTERS)
+    units = (texts.str.len() - wide) / 1.15 + 2 * wide
+    lines = (units / max(width - 2, 1)).apply(np.ceil).clip(lower=1)
+    return lines + texts.str.count("\n")
+
+
+def _row_heights(
+    values: dict[str, tuple[np.ndarray, np.ndarray]], columns: Sequence[_Column]
+) -> np.ndarray:
+    """Lines each row needs: its longest text wrapped in its column (a printed row never runs
+    over the next one: a write-only row keeps the height it is given)."""
+    lines: np.ndarray | None = None
+    for column in columns:
+        if column.name not in values or column.hidden:
+            continue
+        column_values, is_text = values[column.name]
+        texts = pd.Series(np.where(is_text, column_values, ""), dtype="str")
+        wrapped = _wrapped_lines(texts, column.width)
+        needed = wrapped.clip(lower=1).to_numpy(dtype=np.int64)
+        lines = needed if lines is None else np.maximum(lines, needed)
+    if lines is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(np.minimum(lines, _MAX_LINES), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -208,7 +253,7 @@ def _column_styles(sheet: WriteOnlyWorksheet, column: _Column, border: Border) -
         number_format = "yyyy-mm-dd" if column.name == "inspected_on" else "General"
         blank = CellStyle(sheet, border=border, number_format=number_format)
         return _ColumnStyles(blank, blank, blank, blank)
-    text = Alignment(wrap_text=column.name in _WRAPPED, vertical="top")
+    text = Alignment(wrap_text=True, vertical="top")
     return _ColumnStyles(
         text=CellStyle(sheet, border=border, alignment=text),
         formula_like=CellStyle(sheet, border=border, alignment=text, quotePrefix=True),
@@ -258,21 +303,29 @@ def _fill_sheet(
     data_columns = [c for c in columns if not c.result]
     values = {c.name: _column_values(lots, c.name, language) for c in data_columns}
     headers: list[WriteOnlyCell] = []
+    header_lines = 1.0
     for index, column in enumerate(columns, start=1):
         label = column.zh if language == "zh" else column.en
-        cell = WriteOnlyCell(sheet, value=f"{label}\n{column.name}")
+        # the label, then the contract's column name in small grey (what the reader matches)
+        cell = WriteOnlyCell(
+            sheet,
+            value=CellRichText(
+                [TextBlock(_HEADER_LABEL, label), TextBlock(_HEADER_NAME, f"\n{column.name}")]
+            ),
+        )
         cell.font = header_font
         cell.fill = result_fill if column.result and not column.computed else header_fill
         cell.alignment = centred
         cell.border = border
         headers.append(cell)
-        width = max(column.width, display_width(label), len(column.name)) + 2
-        if not column.result:
-            column_values, is_text = values[column.name]
-            if is_text.any():
-                longest = _text_width(pd.Series(column_values[is_text], dtype="str"))
-                width = min(_MAX_WIDTH, max(width, longest + 2))
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+        if column.hidden:
+            sheet.column_dimensions[get_column_letter(index)].hidden = True
+            continue
+        room = max(column.width - 1, 1)
+        header_lines = max(
+            header_lines, -(-display_width(label) // room) + 0.6 * -(-len(column.name) // room)
+        )
 
     _print_setup(sheet, as_of=as_of, language=language)
     if not len(lots):
@@ -283,8 +336,9 @@ def _fill_sheet(
         sheet.freeze_panes = "A3"
         sheet.print_title_rows = "1:2"
         sheet.append([note])
-    sheet.row_dimensions[1].height = 32
+    sheet.row_dimensions[1 if len(lots) else 2].height = _LINE_HEIGHT * header_lines + 4
     sheet.append(headers)
+    heights = _row_heights(values, columns)
     letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     if len(lots):  # (an empty sheet registers no styles it does not use)
         styles = [_column_styles(sheet, column, border) for column in columns]
@@ -299,7 +353,9 @@ def _fill_sheet(
         by_column = [
             verdicts if c.computed else empty if c.result else values[c.name][0] for c in columns
         ]
-        for row in zip(*by_column, strict=True):
+        for number, row in enumerate(zip(*by_column, strict=True), start=2):
+            if heights[number - 2] > 1:
+                sheet.row_dimensions[number].height = _LINE_HEIGHT * heights[number - 2]
             sheet.append(_row_cells(sheet, row, styles))
 
     if not len(lots):
@@ -345,6 +401,128 @@ def _fill_sheet(
             font=Font(bold=True, color="C00000"),
         ),
     )
+
+
+# The pick list: the units of every lot in rows an inspector ticks as they pull them.
+_PICK_TOKENS_PER_ROW: Final = 10
+_PICK_COLUMNS: Final = (
+    ("warehouse", "qa.pick.warehouse", 10),
+    ("priority", "qa.pick.priority", 6),
+    ("shipment_id", "qa.pick.lot", 12),
+    ("sku", "qa.pick.sku", 12),
+    ("units", "qa.pick.units", 46),
+    ("count", "qa.pick.count", 6),
+    ("done", "qa.pick.done", 8),
+)
+_PICK_NAMES: Final = tuple((name, width) for name, _, width in _PICK_COLUMNS)
+_RANGE: Final = re.compile(r"^(\d+)-(\d+)$")
+
+
+def _units_in(token: str) -> int:
+    """Units a token of :func:`supplier_audit.sampling.format_units` stands for."""
+    run = _RANGE.match(token)
+    return int(run.group(2)) - int(run.group(1)) + 1 if run else 1
+
+
+def pick_list(lots: pd.DataFrame) -> pd.DataFrame:
+    """The units to pull, lot by lot in the given order: one row per carton where units carry
+    carton labels (``C03-U07``), else one row per run of up to ten unit numbers or ranges.
+
+    Columns: warehouse, priority, shipment_id, sku, units, count (units in the row).
+    """
+    rows: list[dict[str, object]] = []
+    get = lots.get
+    warehouses = get("warehouse", pd.Series(None, index=lots.index))
+    priorities = get("priority", pd.Series(None, index=lots.index))
+    for warehouse, priority, lot, sku, units, size in zip(
+        warehouses,
+        priorities,
+        lots["shipment_id"],
+        lots["sku"],
+        lots["sampled_units"],
+        lots["sample_size"],
+        strict=True,
+    ):
+        text = "" if is_blank(units) else str(units)
+        if text.startswith("ALL "):  # a whole lot by carton labels
+            chunks = [(text.removeprefix("ALL "), int(size))]
+        elif text[:1] == "C" and "-U" in text:
+            by_carton: dict[str, list[str]] = {}
+            for label in text.split():
+                carton, _, unit = label.partition("-")
+                by_carton.setdefault(carton, []).append(unit)
+            chunks = [(f"{c}: {' '.join(u)}", len(u)) for c, u in by_carton.items()]
+        else:
+            tokens = text.split()
+            chunks = [
+                (
+                    " ".join(tokens[i : i + _PICK_TOKENS_PER_ROW]),
+                    sum(_units_in(t) for t in tokens[i : i + _PICK_TOKENS_PER_ROW]),
+                )
+                for i in range(0, len(tokens), _PICK_TOKENS_PER_ROW)
+            ]
+        for chunk, count in chunks:
+            rows.append(
+                {
+                    "warehouse": None if is_blank(warehouse) else warehouse,
+                    "priority": None if is_blank(priority) else int(priority),
+                    "shipment_id": lot,
+                    "sku": sku,
+                    "units": chunk,
+                    "count": count,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["warehouse", "priority", "shipment_id", "sku", "units", "count"]
+    )
+
+
+def _pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language: str) -> None:
+    """The pick list, printed portrait with its header on every page."""
+    picks = pick_list(lots)
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for index, (_, _, width) in enumerate(_PICK_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddHeader.center.text = "&A"
+    sheet.oddFooter.center.text = "&P / &N"
+    header = []
+    for _, key, _ in _PICK_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=label_for(key, language))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", start_color="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = border
+        header.append(cell)
+    sheet.row_dimensions[1].height = 32
+    sheet.append(header)
+    plain = CellStyle(sheet, border=border, alignment=Alignment(vertical="top", wrap_text=True))
+    quoted = CellStyle(
+        sheet, border=border, alignment=Alignment(vertical="top", wrap_text=True), quotePrefix=True
+    )
+    lines = _wrapped_lines(picks["units"].astype("str"), dict(_PICK_NAMES)["units"]).to_numpy()
+    for number, values in enumerate(picks.itertuples(index=False), start=2):
+        if lines[number - 2] > 1:
+            sheet.row_dimensions[number].height = _LINE_HEIGHT * min(lines[number - 2], _MAX_LINES)
+        cells = []
+        for value in (*values, None):
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=clean_text(value))
+                if starts_like_formula(value):
+                    cell.data_type = "s"
+                    cells.append(quoted.apply(cell))
+                else:
+                    cells.append(plain.apply(cell))
+            else:
+                cells.append(plain.apply(WriteOnlyCell(sheet, value=value)))
+        sheet.append(cells)
 
 
 # The instructions sheet: its title, then one line a step. It has no table header, so the
@@ -416,6 +594,10 @@ def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> No
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.gridLines = False
+    # narrow margins (inches): the width goes to the text, which then prints larger
+    sheet.page_margins = PageMargins(
+        left=0.3, right=0.3, top=0.5, bottom=0.5, header=0.2, footer=0.2
+    )
     sheet.oddHeader.center.text = ("抽检清单 " if language == "zh" else "Inspection list ") + (
         as_of.isoformat()
     )
@@ -466,6 +648,13 @@ def write_qa_workbook(
             as_of=as_of,
             language=language,
             count_minor_defects=count_minor_defects,
+        )
+    if len(plan):
+        ordered = pd.concat([lots for _, lots in groups]) if len(groups) > 1 else plan
+        _pick_list_sheet(
+            workbook.create_sheet(_sheet_title(label_for("qa.sheet.pick_list", language), taken)),
+            ordered,
+            language=language,
         )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
