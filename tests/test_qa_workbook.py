@@ -110,7 +110,7 @@ def test_rows_hold_the_plan_and_empty_result_columns(tmp_path: Path) -> None:
     first = next(r for r in rows if r["shipment_id"] == "S1")
     assert (first["code_letter"], first["sample_size"]) == ("K", 125)
     assert (first["acceptance_number"], first["rejection_number"]) == (7, 8)
-    assert first["severity"] == "正常"
+    assert first["severity"] == "正常检验"
     # 125 units are a pick list, not an overflowing cell
     assert first["sampled_units"] == "共 125 件，见“抽样明细”"
     picked = [r for r in book_rows(tmp_path) if r[2] == "S1"]

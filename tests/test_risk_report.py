@@ -264,7 +264,7 @@ def test_table_cells_are_styled_by_their_column_kind(tmp_path: Path) -> None:
             scores().set_index("supplier_name").loc[suppliers.cell(row, 2).value, "risk_tier"]
         ]
         assert tier.fill.fgColor.rgb.endswith(colour) and tier.font.b
-        assert suppliers.cell(row, 4).number_format == "0"  # scores
+        assert suppliers.cell(row, 4).number_format == "0.0"  # scores keep one decimal
     assert suppliers["F2"].alignment.wrap_text and suppliers["F2"].alignment.vertical == "top"
     assert not suppliers["A2"].alignment.wrap_text
     evidence = book["证据"]

@@ -44,8 +44,8 @@ def clean_text(value: object) -> str:
 
 def is_blank(value: object) -> bool:
     """None, NaN, NaT and pandas' NA are empty cells."""
-    if value is None:
-        return True
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True  # (pd.NA != pd.NA is NA, whose truth value raises: test it by identity)
     if isinstance(value, float) and math.isnan(value):
         return True
     try:

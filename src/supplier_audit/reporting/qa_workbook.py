@@ -106,12 +106,6 @@ PLAN_SHEET_COLUMNS: Final = (
 _COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
 _LINE_HEIGHT: Final = 15.0  # points per line of 11 pt text
 _MAX_LINES: Final = 15  # a row taller than this is cut on screen (the cell keeps the text)
-_SEVERITY_ZH: Final = {
-    "normal": "正常",
-    "tightened": "加严",
-    "reduced": "放宽",
-    "discontinued": "暂停(加严抽检)",
-}
 _MAX_WIDTH: Final = 48
 
 
@@ -172,9 +166,8 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
         values[present] = kept.astype("int64").to_numpy().astype(object)
     elif name == "aql":
         values[present] = kept.astype("float64").to_numpy().astype(object)
-    elif name == "severity" and language == "zh":
-        words = kept.astype("str")
-        values[present] = words.map(_SEVERITY_ZH).fillna(words).to_numpy(dtype=object)
+    elif name == "severity":
+        values[present] = [label_for(f"severity.{v}", language) for v in kept.astype("str")]
     elif name == "sampled_units":
         # a long list lives in the pick list, where each run of units is ticked as pulled
         sizes = lots["sample_size"].to_numpy(dtype=object) if "sample_size" in lots else None

@@ -49,11 +49,11 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 # Formats by kind of column.
 FORMATS = {
-    "score": "0",
+    "score": "0.0",  # one decimal: 99.7 is not 100
     "int": "#,##0",
     "money": "#,##0.00",
     "percent": "0.0%",
-    "change": "+0;-0;0",
+    "change": "+0.0;-0.0;0.0",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -68,6 +68,9 @@ class Column:
     name: str
     kind: str = "text"  # text, wrap, score, int, money, percent, change, date, datetime, tier, bool
     label_key: str | None = None
+    # values are keys with words under this prefix ("channel" -> channel.wholesaler); several
+    # keys may be joined by ";" (review categories)
+    words: str | None = None
 
 
 @dataclass
@@ -123,7 +126,7 @@ def _tr(key: str, language: str) -> str:
 
 
 def _tier_word(tier: object, language: str) -> str:
-    return "" if is_blank(tier) else _tr(f"tier.{tier}", language)
+    return "" if is_blank(tier) or not str(tier) else _tr(f"tier.{tier}", language)
 
 
 def _header_cells(sheet: _Sheet, headers: Sequence[str]) -> list[Any]:
@@ -168,6 +171,16 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
     """
     ws = sheet.ws
     kind = column.kind
+    if column.words is not None:
+        prefix, joiner = column.words, "、" if language == "zh" else ", "
+
+        def word_cell(value: Any) -> Any:
+            if is_blank(value) or not str(value):
+                return None
+            keys = [k for k in str(value).split(";") if k]
+            return text_value(ws, joiner.join(_tr(f"{prefix}.{k}", language) for k in keys))
+
+        return word_cell
     if kind == "tier":
 
         def tier_cell(value: Any) -> Any:
@@ -212,7 +225,11 @@ def _column_cells(
     sheet: _Sheet, values: pd.Series, column: Column, make: Callable[[Any], Any]
 ) -> list[Any]:
     """The cells of one column (``make`` applied to each value; plain text vectorised)."""
-    if column.kind == "text" and pd.api.types.infer_dtype(values, skipna=True) == "string":
+    if (
+        column.kind == "text"
+        and column.words is None
+        and pd.api.types.infer_dtype(values, skipna=True) == "string"
+    ):
         return text_values(sheet.ws, values)
     return [make(value) for value in values]
 
@@ -363,8 +380,8 @@ SUPPLIER_COLUMNS = (
     Column("main_reasons", "wrap"),
     Column("recommended_action", "wrap"),
     Column("evidence_readiness", "percent"),
-    Column("inspection_severity"),
-    Column("channel"),
+    Column("inspection_severity", words="severity"),
+    Column("channel", words="channel"),
     Column("reviews", "int"),
     Column("counterfeit_reviews", "int"),
     Column("quality_reviews", "int"),
@@ -741,10 +758,49 @@ EVIDENCE_COLUMNS = (
     Column("reference"),
     Column("rating", "int"),
     Column("counterfeit_suspect", "bool"),
-    Column("categories"),
+    Column("categories", words="category"),
     Column("matched_terms"),
     Column("text", "wrap"),
 )
+
+
+# A complaint's type as the review category it shares (the Evidence sheet's category column).
+_COMPLAINT_CATEGORY = {"counterfeit": "counterfeit", "quality": "quality", "damaged": "damage"}
+
+
+def _complaint_texts(complaints: pd.DataFrame, language: str) -> list[str]:
+    """Type, status and payout of each complaint in words (the description is on the ticket)."""
+    template = _tr("evidence.complaint", language)
+    money = complaints.get("compensation", pd.Series(None, index=complaints.index))
+    return [
+        template.format(
+            type=_tr(f"complaint_type.{kind}", language),
+            status=_tr(f"complaint_status.{status}", language),
+            money=""
+            if is_blank(paid)
+            else f"；¥{float(paid):,.2f}"
+            if language == "zh"
+            else f"; ¥{float(paid):,.2f}",
+        )
+        for kind, status, paid in zip(
+            complaints["complaint_type"], complaints["status"], money, strict=True
+        )
+    ]
+
+
+def _inspection_texts(failures: pd.DataFrame, language: str) -> list[str]:
+    """What a failed inspection found, in words."""
+    template = _tr("evidence.inspection", language)
+    return [
+        template.format(n=int(n), counterfeit=int(c), critical=int(cr), major=int(ma))
+        for n, c, cr, ma in zip(
+            failures["sample_size"],
+            failures["counterfeit_units"],
+            failures["critical_defects"],
+            failures["major_defects"],
+            strict=True,
+        )
+    ]
 
 
 def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
@@ -785,8 +841,8 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
                     "sku": complaints["sku"],
                     "reference": complaints["complaint_id"],
                     "counterfeit_suspect": complaints["complaint_type"] == "counterfeit",
-                    "categories": complaints["complaint_type"] + " / " + complaints["status"],
-                    "text": complaints.get("description"),
+                    "categories": complaints["complaint_type"].map(_COMPLAINT_CATEGORY),
+                    "text": _complaint_texts(complaints, language),
                 }
             )
         )
@@ -803,7 +859,7 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
                     "sku": failures.get("sku"),
                     "reference": failures["shipment_id"],
                     "counterfeit_suspect": failures["counterfeit_units"] > 0,
-                    "text": failures.get("summary"),
+                    "text": _inspection_texts(failures, language),
                 }
             )
         )
@@ -834,7 +890,7 @@ PLAN_COLUMNS = (
     Column("sku"),
     Column("lot_size", "int"),
     Column("inspection_level"),
-    Column("severity"),
+    Column("severity", words="severity"),
     Column("aql"),
     Column("code_letter"),
     Column("sample_size", "int"),
