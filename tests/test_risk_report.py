@@ -307,3 +307,11 @@ def test_every_sheet_prints_one_page_wide_with_its_name_and_page_numbers(
     for sheet in book.worksheets[1:]:
         if sheet.sheet_state == "visible":
             assert sheet.oddHeader.center.text == "&A" and sheet.oddFooter.center.text == "&P / &N"
+
+
+def test_the_summary_labels_fit_their_column_in_english(tmp_path: Path) -> None:
+    path = write_risk_report(inputs("en"), tmp_path / "en.xlsx")
+    summary = openpyxl.load_workbook(path).worksheets[0]
+    labels = [row[0].value for row in summary.iter_rows(min_row=2, max_row=7) if row[0].value]
+    assert "Quarantined input rows" in labels
+    assert summary.column_dimensions["A"].width >= max(len(str(t)) for t in labels) + 2

@@ -631,7 +631,9 @@ def write_qa_workbook(
         groups: list[tuple[str, pd.DataFrame]] = [(DEFAULT_SHEET[language], plan)]
     else:
         names = warehouses.fillna(NO_WAREHOUSE[language])
-        groups = [(str(name), plan[names == name]) for name in sorted(names.unique())]
+        # the warehouses in name order, lots with no warehouse last
+        places = sorted(names.unique(), key=lambda n: (n == NO_WAREHOUSE[language], n))
+        groups = [(str(name), plan[names == name]) for name in places]
     for name, lots in groups:
         sheet = workbook.create_sheet(_sheet_title(name, taken))
         _fill_sheet(

@@ -433,6 +433,17 @@ def _top_chart(
     summary.ws.add_chart(top_chart, anchor)
 
 
+# The labels of the Summary's facts (column A is sized to the longest).
+_FACT_KEYS = (
+    "as_of",
+    "data_covered",
+    "lookback",
+    "quarantined_rows",
+    "lots_to_inspect",
+    "units_to_pull",
+)
+
+
 def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[], None]]) -> None:
     """The first sheet: the night's facts, the top risks, tiers with charts, who is newly high.
 
@@ -445,16 +456,19 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
         return _tr(key, language)
 
     sheet = _Sheet(book, tr("sheet.summary"))
-    for letter, width in zip("ABCDEF", (16, 30, 10, 10, 56, 44), strict=True):
+    # column A holds the facts' labels: as wide as the longest in this language
+    first = max(16, *(display_width(tr(key)) + 2 for key in _FACT_KEYS))
+    for letter, width in zip("ABCDEF", (min(first, 34), 30, 10, 10, 56, 44), strict=True):
         sheet.ws.column_dimensions[letter].width = width
     _print_setup(sheet, title_rows=None)
     bold = Font(bold=True)
     left = Alignment(horizontal="left")
 
     def fact(key: str, value: object) -> None:
-        sheet.append(
-            [text_cell(sheet.ws, tr(key), font=bold), value_cell(sheet.ws, value, alignment=left)]
-        )
+        cell = value_cell(sheet.ws, value, alignment=left)
+        if isinstance(value, int) and abs(value) >= _SMALL:
+            cell.number_format = FORMATS["int"]  # 34,726
+        sheet.append([text_cell(sheet.ws, tr(key), font=bold), cell])
 
     sheet.append([text_cell(sheet.ws, tr("title"), font=Font(bold=True, size=16))])
     fact("as_of", inputs.as_of)
