@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test test-fast check bench demo clean render-tools
+.PHONY: run test test-fast check bench demo clean render-tools screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench: $(STAMP)  ## time the hot paths and print figures and ratios
 
 demo: $(STAMP)  ## regenerate the bundled demo world in data/demo
 	$(BIN)/supplier-audit demo --out data/demo
+
+screenshots: $(STAMP) render-tools  ## the README's pictures of the workbooks, as LibreOffice prints them
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

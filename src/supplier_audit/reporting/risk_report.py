@@ -23,6 +23,7 @@ from openpyxl.formatting.rule import DataBarRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.pagebreak import Break
 
 from supplier_audit.report_frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
 from supplier_audit.reporting.cells import (
@@ -573,6 +574,8 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
     # The top chart's data goes on a small sheet of its own, written last so the purchaser's
     # sheets come first; the series are plain cells the purchaser can check.
     deferred.append(lambda: _top_chart(book, sheet, f"A{charts_row + 15}", ranked, language))
+    # printed, the second chart starts a page of its own rather than being cut in two
+    sheet.ws.row_breaks.append(Break(id=charts_row + 14))
 
     # Below the charts (about 33 rows in all): who became high or critical since the last run.
     while sheet.rows < charts_row + 34:
