@@ -112,7 +112,7 @@ def test_rows_hold_the_plan_and_empty_result_columns(tmp_path: Path) -> None:
     assert (first["acceptance_number"], first["rejection_number"]) == (7, 8)
     assert first["severity"] == "正常检验"
     # 125 units are a pick list, not an overflowing cell
-    assert first["sampled_units"] == "共 125 件，见“抽样明细”"
+    assert first["sampled_units"] == "125件，见抽样明细"
     picked = [r for r in book_rows(tmp_path) if r[2] == "S1"]
     assert (
         " ".join(str(r[4]) for r in picked)

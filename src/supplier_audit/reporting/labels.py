@@ -94,7 +94,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "qa.sheet.instructions": ("填写说明", "Instructions"),
     "qa.sheet.pick_list": ("抽样明细", "Pick list"),
-    "qa.see_pick_list": ("共 {n} 件，见“抽样明细”", "{n} units: see the pick list"),
+    "qa.see_pick_list": ("{n}件，见抽样明细", "{n} units: see the pick list"),
     "qa.pick.warehouse": ("仓库", "Warehouse"),
     "qa.pick.priority": ("优先级", "Priority"),
     "qa.pick.lot": ("批次", "Lot"),

@@ -84,7 +84,7 @@ PLAN_SHEET_COLUMNS: Final = (
     _Column("sku", "商品编码", "SKU", 10),
     _Column("lot_size", "批量", "Lot size", 6),
     _Column("inspection_level", "检验水平", "Level", 5, hidden=True),
-    _Column("severity", "检验严格度", "Severity", 6),
+    _Column("severity", "检验严格度", "Severity", 8),
     _Column("aql", "接收质量限AQL", "AQL", 5, hidden=True),
     _Column("code_letter", "样本量字码", "Code letter", 5, hidden=True),
     _Column("sample_size", "样本量", "Sample size", 5),
