@@ -175,7 +175,7 @@ def test_hostile_text_never_becomes_a_formula(book_path: Path) -> None:
     # the report has no formulas of its own, so no <f> element may appear anywhere
     assert not any(re.search(r"<f[ >]", xml) for xml in sheets)
     evidence = openpyxl.load_workbook(book_path)["证据"]
-    texts = {evidence.cell(r, 12).value for r in range(2, evidence.max_row + 1)}
+    texts = {evidence.cell(r, 13).value for r in range(2, evidence.max_row + 1)}
     # (XML stores a carriage return as a line feed; the text stays text either way)
     for hostile in HOSTILE:
         assert hostile.replace("\r", "\n") in {str(t).replace("\r", "\n") for t in texts}
@@ -187,9 +187,9 @@ def test_matched_terms_are_highlighted(tmp_path: Path) -> None:
     path = write_risk_report(inputs(), tmp_path / "r.xlsx")
     sheet = openpyxl.load_workbook(path, rich_text=True)["证据"]
     cell = next(
-        sheet.cell(r, 12)
+        sheet.cell(r, 13)
         for r in range(2, sheet.max_row + 1)
-        if str(sheet.cell(r, 12).value).startswith("假货")
+        if str(sheet.cell(r, 13).value).startswith("假货")
     )
     blocks = list(cell.value)
     assert blocks[0].text == "假货" and blocks[0].font.b
@@ -202,7 +202,7 @@ def test_characters_excel_cannot_hold_are_removed_and_long_text_cut(tmp_path: Pa
         tmp_path / "r.xlsx",
     )
     sheet = openpyxl.load_workbook(path)["证据"]
-    texts = [sheet.cell(r, 12).value for r in range(2, sheet.max_row + 1)]
+    texts = [sheet.cell(r, 13).value for r in range(2, sheet.max_row + 1)]
     assert "坏了了" in texts
     cut = next(t for t in texts if t.startswith("质量差"))
     assert len(cut) == EXCEL_MAX_CELL_CHARS and cut.endswith(TRUNCATION_MARKER)
@@ -315,3 +315,31 @@ def test_the_summary_labels_fit_their_column_in_english(tmp_path: Path) -> None:
     labels = [row[0].value for row in summary.iter_rows(min_row=2, max_row=7) if row[0].value]
     assert "Quarantined input rows" in labels
     assert summary.column_dimensions["A"].width >= max(len(str(t)) for t in labels) + 2
+
+
+def test_evidence_gives_each_supplier_of_a_shared_review_its_own_row(tmp_path: Path) -> None:
+    """A review attributed by SKU share to two suppliers is two rows, each with its share, so
+    the filter on a supplier finds all of its evidence (was: 'S1 60% · S2 40%' in one cell)."""
+    reviews = flagged_reviews(["假货，和专柜的不一样", "质量差"]).assign(supplier_id=None)
+    attribution = pd.DataFrame(
+        {
+            "table": ["reviews", "reviews", "reviews"],
+            "item_id": ["R0", "R0", "R1"],
+            "supplier_id": ["S1", "S2", "S2"],
+            "weight": [0.6, 0.4, 1.0],
+        }
+    )
+    path = write_risk_report(
+        inputs(flagged_reviews=reviews, attribution=attribution), tmp_path / "r.xlsx"
+    )
+    sheet = openpyxl.load_workbook(path)["证据"]
+    header = [c.value for c in sheet[1]]
+    rows = [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    shown = sorted((r["编号"], r["供应商编号"], r["供应商名称"], r["归属比例"]) for r in rows)
+    assert shown == [
+        ("R0", "S1", "义乌市甲贸易有限公司", 0.6),
+        ("R0", "S2", "广州乙服饰厂", 0.4),
+        ("R1", "S2", "广州乙服饰厂", 1),
+    ]

@@ -375,6 +375,7 @@ def report_stage(
             max_evidence_rows=settings.report_max_evidence_rows,
         )
         if scoring is not None:
+            report.attribution = scoring.attribution
             scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
             written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
             report.scores = scoring.scores

@@ -194,6 +194,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "table.suppliers": ("供应商", "suppliers"),
     "table.shipments": ("入库批次", "shipments"),
     "no_rows": ("（无）", "(none)"),
+    "share": ("归属比例", "Attributed share"),
     "no_lot_to_inspect": ("今晚没有需要抽检的批次", "No lot to inspect tonight"),
     "no_supplier_scored": ("没有可评分的供应商", "No supplier to score"),
     "rows": ("行数", "Rows"),

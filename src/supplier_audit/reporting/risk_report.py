@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -97,6 +98,9 @@ class RiskReportInputs:
     notes: list[str] = field(default_factory=list)
     # Rows the reader cleaned of control characters: table, source_file, source_row, columns.
     cleaned_rows: pd.DataFrame | None = None
+    # Who the shown reviews and complaints are attributed to: table, item_id, supplier_id,
+    # weight (the Evidence sheet gives each supplier of a shared item a row of its own).
+    attribution: pd.DataFrame | None = None
 
 
 class _Sheet:
@@ -771,6 +775,7 @@ EVIDENCE_COLUMNS = (
     Column("date", "date"),
     Column("supplier_id"),
     Column("supplier_name"),
+    Column("share", "percent"),
     Column("sku"),
     Column("reference"),
     Column("rating", "int"),
@@ -882,13 +887,41 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
         )
     if not parts:
         return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS])
-    rows = pd.concat(parts, ignore_index=True)
+    rows = _one_supplier_per_row(pd.concat(parts, ignore_index=True), inputs)
     rows["severity"] = pd.to_numeric(rows["severity"], errors="coerce").fillna(1).astype("int64")
     return rows.sort_values(
-        ["severity", "counterfeit_suspect", "date", "reference"],
-        ascending=[False, False, False, True],
+        ["severity", "counterfeit_suspect", "date", "reference", "share", "supplier_id"],
+        ascending=[False, False, False, True, False, True],
         kind="stable",
     ).reset_index(drop=True)
+
+
+_ATTRIBUTED_KINDS = {"kind.review": "reviews", "kind.complaint": "complaints"}
+
+
+def _one_supplier_per_row(rows: pd.DataFrame, inputs: RiskReportInputs) -> pd.DataFrame:
+    """Each review or complaint shared between suppliers (attributed by SKU share) as one row
+    per supplier with its share, so that a filter on the supplier finds all its evidence."""
+    rows = rows.assign(share=1.0)
+    attribution = inputs.attribution
+    if attribution is None or attribution.empty:
+        return rows
+    language = inputs.language
+    table = rows["kind"].map({_tr(k, language): t for k, t in _ATTRIBUTED_KINDS.items()})
+    links = attribution.rename(
+        columns={"item_id": "reference", "supplier_id": "_supplier", "weight": "_weight"}
+    )[["table", "reference", "_supplier", "_weight"]]
+    links = links[links["reference"].isin(rows["reference"])]  # (a big night's: a few rows)
+    keyed = rows.assign(table=table, _row=np.arange(len(rows)))
+    joined = keyed.merge(links, on=["table", "reference"], how="left", sort=False)
+    found = joined["_supplier"].notna()
+    joined.loc[found, "supplier_id"] = joined.loc[found, "_supplier"]
+    joined.loc[found, "share"] = joined.loc[found, "_weight"].astype("float64")
+    if inputs.scores is not None and "supplier_name" in inputs.scores.columns:
+        names = inputs.scores.set_index("supplier_id")["supplier_name"]
+        joined.loc[found, "supplier_name"] = joined.loc[found, "supplier_id"].map(names)
+    joined = joined.sort_values("_row", kind="stable")
+    return joined.drop(columns=["table", "_row", "_supplier", "_weight"]).reset_index(drop=True)
 
 
 DOCUMENT_COLUMNS = (
