@@ -146,3 +146,19 @@ def test_the_qa_worklist_puts_redo_and_risky_lots_first_and_says_what_to_look_fo
     assert found.at["L2", "risk_tier"] == "critical"
     assert found.at["L1", "redo_reason"] == "major_defects '三' is not a number"
     assert pd.isna(found.at["L5", "look_for"]) and pd.isna(found.at["L2", "redo_reason"])
+
+
+def test_the_worklist_reads_self_checks_from_reason_codes_whatever_the_words() -> None:
+    from supplier_audit.report_frames import qa_worklist
+
+    plan = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2"],
+            "supplier_id": ["A", "A"],
+            "sku": ["K1", "K2"],
+            "severity": ["normal", "normal"],
+            "reason": ["2026-11-20 入库，尚未检验", "自查：3条质量问题评价"],
+            "reason_codes": ['[["received", "2026-11-20"]]', '[["self_check", "3条质量问题评价"]]'],
+        }
+    )
+    assert qa_worklist(plan)["shipment_id"].tolist() == ["L2", "L1"]

@@ -305,7 +305,7 @@ def write_inspection_outputs(
     plan = checked(InspectionPlanRows, inspection.plan[list(PLAN_COLUMNS)], "inspection_plan.csv")
     plan_csv = write_csv_atomic(plan, run.staging_dir / "inspection_plan.csv")
     worklist = report_frames.qa_worklist(
-        inspection.plan,
+        plan_in_words(inspection.plan, run.settings.report_language),
         scores=scoring.scores if scoring is not None else None,
         flagged_reviews=reviews.flagged if reviews is not None else None,
         redo=_qa_results_to_redo(ingest) if ingest is not None else None,
@@ -318,6 +318,19 @@ def write_inspection_outputs(
         count_minor_defects=run.settings.sampling.count_minor_defects,
     )
     return [plan_csv, workbook]
+
+
+def plan_in_words(plan: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The plan with each lot's reason in the report's language (from its reason codes)."""
+    from supplier_audit.reporting.labels import plan_reason
+
+    if plan.empty or "reason_codes" not in plan.columns:
+        return plan
+    words = [
+        plan_reason(codes, language, fallback=english)
+        for codes, english in zip(plan["reason_codes"], plan["reason"], strict=True)
+    ]
+    return plan.assign(reason=pd.Series(words, index=plan.index, dtype=object))
 
 
 def _qa_results_to_redo(ingest: IngestResult) -> pd.DataFrame:
@@ -369,7 +382,9 @@ def report_stage(
             quarantine_reasons=ingest.quarantine_reasons(),
             cleaned_rows=ingest.cleaned_rows(),
             data_period=_data_period(ingest),
-            inspection_plan=inspection.plan if inspection is not None else None,
+            inspection_plan=plan_in_words(inspection.plan, settings.report_language)
+            if inspection is not None
+            else None,
             recent_inspections=_recent_inspections(run, ingest),
             flagged_reviews=flagged,
             max_evidence_rows=settings.report_max_evidence_rows,

@@ -258,15 +258,22 @@ def qa_worklist(
     lots["risk_tier"] = lots["supplier_id"].map(tiers).astype("str")
     lots["look_for"] = lots["sku"].map(_review_categories_by_sku(flagged_reviews)).astype("str")
     lots["redo_reason"] = lots["shipment_id"].map(_redo_reasons(redo)).astype("str")
-    reason = lots["reason"].astype("str") if "reason" in lots.columns else pd.Series("", lots.index)
+    # a self-check or a suspected counterfeit find: by the plan's reason codes where it has them
+    # (its reason may be in words by now), else by the English reason
+    if "reason_codes" in lots.columns:
+        signal = (
+            lots["reason_codes"].astype("str").str.contains('"self_check"|"suspected', na=False)
+        )
+    elif "reason" in lots.columns:
+        signal = lots["reason"].astype("str").str.contains("self-check|suspected counterfeit")
+    else:
+        signal = pd.Series(False, index=lots.index)
     tier_rank = {tier: rank for rank, tier in enumerate(WORST_FIRST)}
     order = pd.DataFrame(
         {
             "redo": lots["redo_reason"].isna().astype(int),
             "tier": lots["risk_tier"].map(tier_rank).fillna(len(tier_rank)),
-            "signal": (~reason.str.contains("self-check|suspected counterfeit", na=False)).astype(
-                int
-            ),
+            "signal": (~signal.fillna(False).astype(bool)).astype(int),
             "severity": lots["severity"].astype("str").map(_SEVERITY_URGENCY).fillna(9),
             "lot": lots["shipment_id"].astype("str"),
         },

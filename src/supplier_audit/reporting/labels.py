@@ -7,6 +7,7 @@ machine-facing CSV files stay in English snake_case.
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 Language = str
@@ -58,6 +59,14 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "evidence.inspection": (
         "抽样 {n} 件：假货 {counterfeit} 件，致命缺陷 {critical} 件，严重缺陷 {major} 件",
         "{counterfeit} counterfeit, {critical} critical, {major} major of {n} sampled",
+    ),
+    # why a lot is on tonight's plan (sampling.nightly's reason codes)
+    "plan_reason.received": ("{0} 入库，尚未检验", "received {0}, not inspected yet"),
+    "plan_reason.self_check": ("自查：{0}", "self-check: {0}"),
+    "plan_reason.discontinued": (
+        "该供应商已按 GB/T 2828.1 暂停检验：停止采购直至整改；按加严方案检验以处置库存",
+        "supplier discontinued under ISO 2859-1 9.4: stop purchasing until corrected; inspect "
+        "(tightened plan) to hold the stock",
     ),
     # supplier channels (the contract's values)
     "channel.manufacturer": ("生产厂家", "manufacturer"),
@@ -217,6 +226,18 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "More rows than Excel can hold: the first {shown} of {total} are listed; the CSV has all.",
     ),
 }
+
+
+def plan_reason(codes: object, language: Language, fallback: object = None) -> str | None:
+    """Why a lot is on tonight's plan, in words: ``codes`` is the plan's ``reason_codes``
+    (a JSON list of [code, *values]); ``fallback`` (the English reason) when there are none."""
+    if not isinstance(codes, str) or not codes:
+        return None if fallback is None else str(fallback)
+    separator = "；" if language == "zh" else "; "
+    return separator.join(
+        label(f"plan_reason.{code}", language).format(*values)
+        for code, *values in json.loads(codes)
+    )
 
 
 def label(key: str, language: Language) -> str:

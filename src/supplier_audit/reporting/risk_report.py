@@ -940,7 +940,7 @@ PLAN_COLUMNS = (
     Column("sku"),
     Column("lot_size", "int"),
     Column("inspection_level"),
-    Column("severity", words="severity"),
+    Column("severity", label_key="inspection_severity", words="severity"),
     Column("aql"),
     Column("code_letter"),
     Column("sample_size", "int"),

@@ -13,6 +13,7 @@ past lot is recomputed with this run's AQL and levels (the inspections table doe
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ PLAN_COLUMNS: Final = (
     "full_inspection",
     "sampled_units",
 )
-EXTRA_COLUMNS: Final = ("warehouse", "reason", "severity_explanation")
+# reason: in English, for logs and machines; reason_codes: the same as a JSON list of
+# [code, *values] (received, self_check, discontinued), which the workbooks put in words.
+EXTRA_COLUMNS: Final = ("warehouse", "reason", "reason_codes", "severity_explanation")
 _SEVERITY_RANK: Final = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
 
 
@@ -354,6 +357,10 @@ def plan_inspections(
         sid: [f"received {received:%Y-%m-%d}, not inspected yet"]
         for sid, received in zip(pending["shipment_id"], pending["received_on"], strict=True)
     }
+    codes: dict[str, list[list[str]]] = {
+        sid: [["received", f"{received:%Y-%m-%d}"]]
+        for sid, received in zip(pending["shipment_id"], pending["received_on"], strict=True)
+    }
     # (2) self-check re-inspections: the most recent lot of each (supplier, SKU) pair
     if self_check is not None and not self_check.empty:
         latest = lots.sort_values(["received_on", "shipment_id"], kind="stable").drop_duplicates(
@@ -371,6 +378,7 @@ def plan_inspections(
         for sid, why in zip(wanted["shipment_id"], why_column, strict=True):
             text = str(why).strip() if pd.notna(why) and str(why).strip() else "quality signal"
             reasons.setdefault(sid, []).append(f"self-check (自查): {text}")
+            codes.setdefault(sid, []).append(["self_check", text])
 
     chosen = lots[lots["shipment_id"].isin(reasons)].copy()
     if chosen.empty:
@@ -409,14 +417,18 @@ def plan_inspections(
         for u, n in zip(units, plans["lot_size"].tolist(), strict=True)
     ]
     reason_text = []
+    reason_codes = []
     for sid, severity in zip(shipment_ids, severities, strict=True):
         parts = list(reasons[sid])
+        lot_codes = list(codes.get(sid, []))
         if severity == "discontinued":
             parts.append(
                 f"supplier discontinued under ISO 2859-1 9.4 — {STOP_PURCHASING}; "
                 "inspect (tightened plan) to hold the stock"
             )
+            lot_codes.append(["discontinued"])
         reason_text.append("; ".join(parts))
+        reason_codes.append(json.dumps(lot_codes, ensure_ascii=False))
 
     result = pd.DataFrame(
         {
@@ -435,6 +447,7 @@ def plan_inspections(
             "sampled_units": sampled,
             "warehouse": chosen["warehouse"].tolist(),
             "reason": reason_text,
+            "reason_codes": reason_codes,
             "severity_explanation": explanations,
         }
     )
