@@ -343,3 +343,38 @@ def test_evidence_gives_each_supplier_of_a_shared_review_its_own_row(tmp_path: P
         ("R0", "S2", "广州乙服饰厂", 0.4),
         ("R1", "S2", "广州乙服饰厂", 1),
     ]
+
+
+def test_the_data_quality_reasons_are_in_chinese_in_the_chinese_report(tmp_path: Path) -> None:
+    reasons = pd.DataFrame(
+        {
+            "table": ["shipments", "shipments", "reviews", "suppliers"],
+            "reason": [
+                "supplier_id: unknown supplier S404 (not in suppliers)",
+                "received_on '…' is ambiguous (day and month order unknown); "
+                "write it as 2026-11-03",
+                "rating 0 is below the minimum 1",
+                "duplicate supplier_id S1 (first kept, on row 2)",
+            ],
+            "rows": [3, 2, 1, 1],
+        }
+    )
+    path = write_risk_report(inputs(quarantine_reasons=reasons), tmp_path / "r.xlsx")
+    cells = [
+        str(c.value)
+        for row in openpyxl.load_workbook(path)["数据质量"].iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert "supplier_id：未知的供应商 S404（供应商 表中没有）" in cells
+    assert "received_on：'…' 无法确定日和月的顺序，请写成 2026-11-03" in cells
+    assert "rating 0 小于最小值 1" in cells
+    assert "重复的 supplier_id S1（保留第 2 行的第一条）" in cells
+    assert "入库批次" in cells  # the table named in words too
+    english = write_risk_report(inputs("en", quarantine_reasons=reasons), tmp_path / "e.xlsx")
+    en_cells = {
+        str(c.value)
+        for row in openpyxl.load_workbook(english)["Data quality"].iter_rows()
+        for c in row
+    }
+    assert "rating 0 is below the minimum 1" in en_cells

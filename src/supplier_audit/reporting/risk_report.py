@@ -40,7 +40,7 @@ from supplier_audit.reporting.cells import (
     text_values,
     value_cell,
 )
-from supplier_audit.reporting.labels import label
+from supplier_audit.reporting.labels import label, reason_in_words
 
 TIERS = WORST_FIRST
 TIER_COLOURS = {"critical": "C00000", "high": "FF7F27", "medium": "FFD966", "low": "A9D08E"}
@@ -669,9 +669,9 @@ def _data_quality(book: Workbook, inputs: RiskReportInputs) -> None:
     for row in inputs.quarantine_reasons.itertuples(index=False):
         sheet.append(
             [
-                text_cell(sheet.ws, row.table),
+                text_cell(sheet.ws, _tr(f"table.{row.table}", language)),
                 value_cell(sheet.ws, row.rows),
-                text_cell(sheet.ws, row.reason),
+                text_cell(sheet.ws, reason_in_words(str(row.reason), language)),
             ]
         )
 
