@@ -20,6 +20,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "sheet.evidence": ("证据", "Evidence"),
     "sheet.documents": ("正品凭证", "Documents"),
     "sheet.inspections": ("抽检", "Inspections"),
+    "sheet.recent_results": ("近期抽检结果", "Recent inspections"),
     "sheet.data_quality": ("数据质量", "Data quality"),
     "sheet.run_info": ("运行信息", "Run info"),
     "sheet.chart_data": ("图表数据", "Chart data"),

@@ -1006,15 +1006,9 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
 def _inspections(book: Workbook, inputs: RiskReportInputs) -> None:
     language = inputs.language
     plan = inputs.inspection_plan if inputs.inspection_plan is not None else pd.DataFrame()
-    sheet = _table(book, _tr("sheet.inspections", language), plan, PLAN_COLUMNS, language)
+    _table(book, _tr("sheet.inspections", language), plan, PLAN_COLUMNS, language)
     results = inputs.recent_inspections
     if results is None or results.empty:
         return
-    sheet.blank()
-    sheet.append([text_cell(sheet.ws, _tr("recent_results", language), font=Font(bold=True))])
-    columns = [c for c in RESULT_COLUMNS if c.name in results.columns]
-    sheet.append(_header_cells(sheet, [_tr(c.name, language) for c in columns]))
-    for values in results[[c.name for c in columns]].itertuples(index=False, name=None):
-        sheet.append(
-            [_data_cell(sheet, v, c, language) for v, c in zip(values, columns, strict=True)]
-        )
+    # a sheet of its own: printed, each table repeats its own header on every page
+    _table(book, _tr("sheet.recent_results", language), results, RESULT_COLUMNS, language)
