@@ -60,6 +60,49 @@ REASONS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
+# The reason printed after each recommended action (see scoring/actions.py).
+ACTION_REASONS: Final[dict[str, dict[str, str]]] = {
+    "critical_confirmed": {
+        "en": "QA confirmed {units} counterfeit units in {lots} of {inspected} inspected lots",
+        "zh": "质检在{inspected}个已检批次中的{lots}个批次确认{units}件假货",
+    },
+    "score": {
+        "en": "counterfeit risk {cf}, quality risk {q} of 100",
+        "zh": "假货风险{cf}分、质量风险{q}分（满分100）",
+    },
+    "discontinued": {
+        "en": "inspection discontinued under the switching rules: {rejected} of {lots} "
+        "inspected lots rejected",
+        "zh": "按转移规则已暂停检验：{lots}个已检批次中{rejected}个不合格",
+    },
+    "authenticate": {
+        "en": "{units} suspected counterfeit units in lot {lots}, sample kept, not yet "
+        "authenticated",
+        "zh": "批次{lots}中{units}件疑似假货已留样，尚未鉴定",
+    },
+    "hold_listings": {
+        "en": "defensibility {share}: these lots lack proof the platform accepts today",
+        "zh": "举证完备度{share}：这些批次缺少平台目前认可的举证材料",
+    },
+    "collect_documents": {
+        "en": "missing or expired for {lots} branded lots, {units} units",
+        "zh": "{lots}个品牌批次（{units}件）缺失或已过期",
+    },
+    "goods_in_warning": {
+        "en": "{lots} branded lots arrived with no brand authorization in force",
+        "zh": "{lots}个品牌批次入库时没有有效的品牌授权书",
+    },
+}
+ACTION_WITH_REASON: Final = {"en": "{action} ({reason})", "zh": "{action}（{reason}）"}
+LIST_SEPARATOR: Final = {"en": ", ", "zh": "、"}
+AND_MORE: Final = {"en": " and {n} more", "zh": "等{total}个"}
+BRANDS: Final = {"en": " for {brands}{more}", "zh": "（{brands}{more}）"}
+MORE_BRANDS: Final = {"en": " and others ({n} brands)", "zh": "等{n}个品牌"}
+# When no component reaches the reason threshold but some evidence exists.
+BELOW_TIER: Final = {
+    "en": " (below the level that changes the tier)",
+    "zh": "（未达到影响风险等级的程度）",
+}
 NOT_SIGNIFICANT: Final = {
     "en": " (small sample, not yet significant)",
     "zh": "（样本少，尚不显著）",
