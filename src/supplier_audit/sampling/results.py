@@ -7,7 +7,7 @@ units and no status is a find as before (treated like a confirmed one). A lot's 
 the status of its latest inspection that says anything about counterfeits (recorded units or
 a status), so a later row marked ``confirmed`` or ``cleared`` resolves an earlier suspicion;
 a later clean re-inspection with no status does not (a fresh sample without fakes says
-nothing about the retained one).
+nothing about the retained one), and a later suspicion does not undo a confirmed find.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 FIND_VERDICTS: Final = ("confirmed", "suspected", "cleared")
-LOT_VERDICT_COLUMNS: Final = ("shipment_id", "counterfeit_verdict", "counterfeit_units", "decided_on")
+LOT_VERDICT_COLUMNS: Final = (
+    "shipment_id",
+    "counterfeit_verdict",
+    "counterfeit_units",
+    "decided_on",
+)
 
 
 def counterfeit_status_of(inspections: pd.DataFrame) -> pd.Series:
@@ -67,10 +72,27 @@ def lot_counterfeit_verdicts(inspections: pd.DataFrame) -> pd.DataFrame:
     latest = rows.sort_values(["shipment_id", "inspected_on"], kind="stable").drop_duplicates(
         "shipment_id", keep="last"
     )
+    ever_confirmed = (
+        rows[rows["status"].eq("confirmed")].groupby("shipment_id")["inspected_on"].max()
+    )
+    last_cleared = rows[rows["status"].eq("cleared")].groupby("shipment_id")["inspected_on"].max()
+    # A later suspicion never undoes a confirmed find (unless a clearing came after it).
+    confirmed_on = pd.Series(
+        ever_confirmed.reindex(latest["shipment_id"]).to_numpy(), index=latest.index
+    )
+    cleared_on = pd.Series(
+        last_cleared.reindex(latest["shipment_id"]).to_numpy(), index=latest.index
+    )
+    stays_confirmed = (
+        latest["status"].eq("suspected")
+        & confirmed_on.notna()
+        & (cleared_on.isna() | (cleared_on < confirmed_on))
+    )
+    verdict = latest["status"].where(~stays_confirmed, "confirmed")
     out = pd.DataFrame(
         {
             "shipment_id": latest["shipment_id"].to_numpy(),
-            "counterfeit_verdict": latest["status"].to_numpy(),
+            "counterfeit_verdict": verdict.to_numpy(),
             "counterfeit_units": latest["shipment_id"].map(most).to_numpy(dtype=np.int64),
             "decided_on": latest["inspected_on"].to_numpy(),
         }

@@ -136,7 +136,9 @@ def _per_supplier(per_lot: pd.DataFrame) -> pd.DataFrame:
     out["defensibility"] = (100.0 * sums["defensible_units"] / sums["branded_units"]).round(1)
     weak = per_lot[~per_lot["defensible"]]
     # Most recent lots first: the ones most likely still listed and in stock.
-    out["lots_to_hold"] = weak.groupby("supplier_id")["shipment_id"].agg(list)
+    out["lots_to_hold"] = weak.groupby("supplier_id")["shipment_id"].agg(
+        lambda ids: [str(i) for i in ids]
+    )
     proofs = weak.assign(
         proof=(weak["missing_proof"].fillna("") + ";" + weak["expired_proof"].fillna(""))
         .str.split(";")

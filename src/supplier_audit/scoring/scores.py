@@ -249,7 +249,13 @@ def _suspected_lots(inspections: pd.DataFrame, shipments: pd.DataFrame) -> pd.Se
     ordered = suspected.sort_values(
         ["decided_on", "shipment_id"], ascending=[False, True], kind="stable"
     )
-    return ordered.groupby("supplier_id")["shipment_id"].agg(list)
+    return ordered.groupby("supplier_id")["shipment_id"].agg(lambda ids: [str(i) for i in ids])
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    return []
 
 
 def _fill_defensibility(frame: pd.DataFrame, suspected_lots: pd.Series) -> pd.DataFrame:
@@ -264,7 +270,9 @@ def _fill_defensibility(frame: pd.DataFrame, suspected_lots: pd.Series) -> pd.Da
     frame["suspected_lots"] = suspected_lots.reindex(frame.index)
     for column in ("lots_to_hold", "proof_missing", "suspected_lots"):
         values = frame[column] if column in frame else pd.Series(None, index=frame.index)
-        frame[column] = values.apply(lambda v: v if isinstance(v, list) else [])
+        frame[column] = pd.Series(
+            [_as_list(v) for v in values.astype(object)], index=frame.index, dtype=object
+        )
     values = (
         frame["brands_missing_proof"]
         if "brands_missing_proof" in frame
