@@ -67,14 +67,19 @@ def _score(value: float) -> str:
 
 def _codes(row: Row) -> list[str]:
     codes: list[str] = []
-    tier = str(row["risk_tier"])
-    if tier == "critical":
+    counterfeit, quality = str(row["_counterfeit_tier"]), str(row["_quality_tier"])
+    if counterfeit == "critical":
         codes.append("critical")
     if bool(row["inspection_discontinued"]):
         codes.append("discontinued")
-    elif tier in ("high", "medium"):
-        # (a discontinued supplier's own action already stops buying and tightens inspection)
-        codes.append(tier)
+    else:
+        # (a discontinued supplier's own action already stops buying and tightens inspection;
+        # "monitor" means nothing beside "stop purchasing now")
+        stopped = counterfeit == "critical"
+        if counterfeit == "high" or (counterfeit == "medium" and not stopped):
+            codes.append(counterfeit)
+        if quality == "high" or (quality == "medium" and not stopped):
+            codes.append(f"quality_{quality}")
     if int(row["counterfeit_units_suspected"]) > 0:
         codes.append("authenticate")
     if row["lots_to_hold"]:
@@ -94,9 +99,7 @@ def _reason(code: str, row: Row, settings: ScoringSettings, language: str) -> st
                 lots=int(row["lots_with_counterfeit"]),
                 inspected=int(row["lots_inspected"]),
             )
-        return words["score"][language].format(
-            cf=_score(row["counterfeit_risk"]), q=_score(row["quality_risk"])
-        )
+        return words["counterfeit_score"][language].format(risk=_score(row["counterfeit_risk"]))
     if code == "discontinued":
         return words["discontinued"][language].format(
             rejected=int(row["lots_rejected"]), lots=int(row["lots_inspected"])
@@ -118,9 +121,9 @@ def _reason(code: str, row: Row, settings: ScoringSettings, language: str) -> st
     if code == "goods_in_warning":
         return words["goods_in_warning"][language].format(lots=int(row["lots_received_unchecked"]))
     if code in ("high", "medium"):
-        return words["score"][language].format(
-            cf=_score(row["counterfeit_risk"]), q=_score(row["quality_risk"])
-        )
+        return words["counterfeit_score"][language].format(risk=_score(row["counterfeit_risk"]))
+    if code in ("quality_high", "quality_medium"):
+        return words["quality_score"][language].format(risk=_score(row["quality_risk"]))
     return ""
 
 
@@ -134,6 +137,21 @@ def _action_text(code: str, row: Row, settings: ScoringSettings, language: str) 
     return msg.ACTION_WITH_REASON[language].format(action=text, reason=reason) if reason else text
 
 
+def _without_repeats(texts: dict[str, str], language: str) -> dict[str, str]:
+    """Each step said once: a step a more urgent action already said is left out of the later
+    one ("hold and re-inspect stock" in both the critical and the discontinued action)."""
+    separator = msg.STEP_SEPARATOR[language]
+    said: set[str] = set()
+    result: dict[str, str] = {}
+    for code, text in texts.items():
+        action, bracket, reason = text.partition(msg.REASON_OPEN[language])
+        steps = [step for step in action.split(separator) if step.strip() not in said]
+        said.update(step.strip() for step in steps)
+        if steps:
+            result[code] = separator.join(steps) + bracket + reason
+    return result
+
+
 def compose_actions(frame: pd.DataFrame, settings: ScoringSettings, language: str) -> Actions:
     """Every supplier's actions (one Python step per supplier: suppliers, not reviews)."""
     rank = {code: i for i, code in enumerate(settings.action_order)}
@@ -141,7 +159,9 @@ def compose_actions(frame: pd.DataFrame, settings: ScoringSettings, language: st
     codes, recommended, evidence = [], [], []
     for row in records.values():
         wanted = sorted(set(_codes(row)), key=rank.__getitem__)
-        texts = {code: _action_text(code, row, settings, language) for code in wanted}
+        texts = _without_repeats(
+            {code: _action_text(code, row, settings, language) for code in wanted}, language
+        )
         codes.append(";".join(wanted))
         recommended.append("\n".join(texts[c] for c in wanted))
         evidence.append("\n".join(texts[c] for c in wanted if c in EVIDENCE_ACTIONS))

@@ -72,10 +72,8 @@ ACTION_REASONS: Final[dict[str, dict[str, str]]] = {
         "en": "QA confirmed {units} counterfeit units in {lots} of {inspected} inspected lots",
         "zh": "质检在{inspected}个已检批次中的{lots}个批次确认{units}件假货",
     },
-    "score": {
-        "en": "counterfeit risk {cf}/100, quality risk {q}/100",
-        "zh": "假货风险{cf}/100，质量风险{q}/100",
-    },
+    "counterfeit_score": {"en": "counterfeit risk {risk}/100", "zh": "假货风险{risk}/100"},
+    "quality_score": {"en": "quality risk {risk}/100", "zh": "质量风险{risk}/100"},
     "discontinued": {
         "en": "inspection discontinued under the switching rules: {rejected} of {lots} "
         "inspected lots rejected",
@@ -100,6 +98,8 @@ ACTION_REASONS: Final[dict[str, dict[str, str]]] = {
     },
 }
 ACTION_WITH_REASON: Final = {"en": "{action} ({reason})", "zh": "{action}（{reason}）"}
+REASON_OPEN: Final = {"en": " (", "zh": "（"}
+STEP_SEPARATOR: Final = {"en": "; ", "zh": "；"}
 LIST_SEPARATOR: Final = {"en": ", ", "zh": "、"}
 AND_MORE: Final = {"en": " and {n} more", "zh": "等{total}个"}
 BRANDS: Final = {"en": " for {brands}{more}", "zh": "（{brands}{more}）"}

@@ -481,10 +481,14 @@ def _score_and_tier(frame: pd.DataFrame, settings: ScoringSettings) -> None:
     q_tier = tier_of(frame["quality_risk"], **tiers.quality.model_dump()).clip(
         upper=_RANK[tiers.quality_max_tier]
     )
-    code = np.maximum(cf_tier.to_numpy(), q_tier.to_numpy())
+    cf_code = cf_tier.to_numpy()
     for who, floor_tier in floors:
         if floor_tier != "none":
-            code = np.where(who, np.maximum(code, _RANK[floor_tier]), code)
+            cf_code = np.where(who, np.maximum(cf_code, _RANK[floor_tier]), cf_code)
+    # Each axis's own tier: what it calls for is composed into the actions.
+    frame["_counterfeit_tier"] = np.asarray(TIERS, dtype=object)[cf_code]
+    frame["_quality_tier"] = np.asarray(TIERS, dtype=object)[q_tier.to_numpy()]
+    code = np.maximum(cf_code, q_tier.to_numpy())
     stopped = frame["inspection_discontinued"].to_numpy(dtype=bool)
     code = np.where(stopped, np.maximum(code, _RANK[tiers.discontinued_min_tier]), code)
     frame["risk_tier"] = pd.Series(

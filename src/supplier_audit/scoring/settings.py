@@ -21,9 +21,11 @@ ACTION_CODES: tuple[str, ...] = (
     "authenticate",
     "hold_listings",
     "high",
+    "quality_high",
     "collect_documents",
     "goods_in_warning",
     "medium",
+    "quality_medium",
     "low",
 )
 # The actions that stop or suspend buying from a supplier (listed on the Summary).
