@@ -417,6 +417,7 @@ def test_evidence_below_the_tier_threshold_is_said_not_hidden() -> None:
     reasons = str(mild["main_reasons"])
     assert "no risk signal" not in reasons
     assert "2 of 37 inspected lots rejected" in reasons
+    assert "2 critical (hazardous) defects in 1,850 sampled units" in reasons
     assert "below the level that changes the tier" in reasons
 
 

@@ -179,13 +179,20 @@ def main_reasons(
     long = contributions.reset_index().melt(
         id_vars="supplier_id", var_name="component", value_name="contribution"
     )
-    long = long[long["contribution"] > 0]
+    present = _evidence_present(frame).reset_index().melt(
+        id_vars="supplier_id", var_name="component", value_name="present"
+    )
+    long = long.merge(present, on=["supplier_id", "component"], how="left")
+    long = long[(long["contribution"] > 0) | long["present"].fillna(False).astype(bool)]
     # What passes the threshold is named; when nothing does, the evidence there is is named
     # with a note that it does not change the tier ("no risk signal" only when there is none).
     long["passes"] = long["contribution"] >= settings.reason_min_contribution
     any_passes = long.groupby("supplier_id")["passes"].transform("any")
     long = long[long["passes"] | ~any_passes]
-    long = long.sort_values(["supplier_id", "contribution"], ascending=[True, False], kind="stable")
+    # Named by contribution; below the threshold, hard evidence (QA, complaints) comes first.
+    priority = long["component"].map({c: i for i, c in enumerate(_PRESENT)}).fillna(len(_PRESENT))
+    long["_order"] = np.where(any_passes.loc[long.index], -long["contribution"], priority)
+    long = long.sort_values(["supplier_id", "_order"], kind="stable")
     long = long.groupby("supplier_id", sort=False).head(settings.top_reasons)
     gap_texts = _gap_texts(frame, gaps, settings, language)
     records = cast(dict[Any, Row], frame.to_dict("index"))
@@ -211,6 +218,29 @@ def main_reasons(
         ~shared.reindex(joined.index, fill_value=False), joined + msg.SHARED_NOTE[language]
     )
     return joined.reindex(frame.index).fillna(msg.NO_SIGNAL[language]).astype("string")
+
+
+# What counts as evidence being there, per component, even when its strength is nil (two
+# critical units at a rate below the population's baseline are still two critical units).
+# In this order when nothing passes the threshold: hard evidence first.
+_PRESENT = {
+    "counterfeit_units": ("counterfeit_units_found", "counterfeit_units_suspected"),
+    "counterfeit_complaints": ("counterfeit_complaints_upheld", "counterfeit_complaints_settled"),
+    "lots_rejected": ("lots_rejected",),
+    "critical_defects": ("critical_defects",),
+    "defect_rate": ("serious_defects",),
+    "quality_complaints": ("quality_complaints_upheld", "quality_complaints_settled"),
+    "counterfeit_reviews": ("counterfeit_reviews",),
+    "quality_reviews": ("quality_reviews",),
+}
+
+
+def _evidence_present(frame: pd.DataFrame) -> pd.DataFrame:
+    present = pd.DataFrame(index=frame.index)
+    for component, columns in _PRESENT.items():
+        present[component] = (frame[list(columns)].astype("float64").sum(axis=1) > 0).to_numpy()
+    present.index.name = "supplier_id"
+    return present
 
 
 _SHARED_COUNTS = {
