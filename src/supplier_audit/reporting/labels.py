@@ -19,6 +19,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "sheet.suppliers": ("供应商风险", "Suppliers"),
     "sheet.evidence": ("证据", "Evidence"),
     "sheet.documents": ("正品凭证", "Documents"),
+    "sheet.lots_to_hold": ("暂缓上架批次", "Lots to hold"),
     "sheet.inspections": ("抽检", "Inspections"),
     "sheet.recent_results": ("近期抽检结果", "Recent inspections"),
     "sheet.data_quality": ("数据质量", "Data quality"),
@@ -167,6 +168,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "missing": ("缺失", "Missing"),
     "expired": ("已过期", "Expired"),
     "units_affected": ("涉及件数", "Units affected"),
+    "received_on": ("入库日期", "Received on"),
+    "proof_missing": ("缺少的举证材料", "Proof missing"),
+    "proof_expired": ("已过期的举证材料", "Proof expired"),
+    "received_without_check": ("入库时无品牌授权", "Arrived without authorization"),
     "value_affected": ("涉及金额", "Value affected"),
     # inspections
     "lot_size": ("批量", "Lot size"),

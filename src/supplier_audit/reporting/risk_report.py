@@ -89,6 +89,7 @@ class RiskReportInputs:
     upheld_complaints: pd.DataFrame | None = None
     inspection_failures: pd.DataFrame | None = None
     evidence_gaps: pd.DataFrame | None = None
+    lots_to_hold: pd.DataFrame | None = None
     documents_on_file: pd.DataFrame | None = None
     inspection_plan: pd.DataFrame | None = None
     recent_inspections: pd.DataFrame | None = None
@@ -953,6 +954,19 @@ DOCUMENT_COLUMNS = (
     Column("value_affected", "money"),
 )
 
+HOLD_COLUMNS = (
+    Column("supplier_id"),
+    Column("supplier_name"),
+    Column("shipment_id"),
+    Column("sku"),
+    Column("brand"),
+    Column("received_on", "date"),
+    Column("quantity", "int", "units_affected"),
+    Column("proof_missing", "wrap"),
+    Column("proof_expired", "wrap"),
+    Column("received_without_check", "bool"),
+)
+
 PLAN_COLUMNS = (
     Column("shipment_id"),
     Column("supplier_id"),
@@ -1011,6 +1025,8 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
         _table(
             book, _tr("sheet.documents", language), inputs.evidence_gaps, DOCUMENT_COLUMNS, language
         )
+    if inputs.lots_to_hold is not None and not inputs.lots_to_hold.empty:
+        _table(book, _tr("sheet.lots_to_hold", language), inputs.lots_to_hold, HOLD_COLUMNS, language)
     if inputs.inspection_plan is not None or inputs.recent_inspections is not None:
         _inspections(book, inputs)
     _data_quality(book, inputs)

@@ -53,7 +53,8 @@ def _documents_text(row: Row, settings: ScoringSettings, language: str) -> str:
         named = brands.get(name, [])
         if named and name in proof and proof[name].applies_to == "branded":
             shown = named[:3]
-            label += msg.BRANDS[language].format(
+            label = msg.BRANDS[language].format(
+                label=label,
                 brands=msg.LIST_SEPARATOR[language].join(shown),
                 more=msg.MORE_BRANDS[language].format(n=len(named)) if len(named) > 3 else "",
             )

@@ -102,7 +102,7 @@ REASON_OPEN: Final = {"en": " (", "zh": "（"}
 STEP_SEPARATOR: Final = {"en": "; ", "zh": "；"}
 LIST_SEPARATOR: Final = {"en": ", ", "zh": "、"}
 AND_MORE: Final = {"en": " and {n} more", "zh": "等{total}个"}
-BRANDS: Final = {"en": " for {brands}{more}", "zh": "（{brands}{more}）"}
+BRANDS: Final = {"en": "{label} for {brands}{more}", "zh": "{brands}{more}的{label}"}
 MORE_BRANDS: Final = {"en": " and others ({n} brands)", "zh": "等{n}个品牌"}
 # When no component reaches the reason threshold but some evidence exists.
 BELOW_TIER: Final = {
