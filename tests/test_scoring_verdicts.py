@@ -54,7 +54,9 @@ class World:
         reviews: int = 60,
         every: int = 10,
     ) -> list[str]:
-        self.suppliers.append({"supplier_id": sid, "supplier_name": f"{sid}商行", "channel": channel})
+        self.suppliers.append(
+            {"supplier_id": sid, "supplier_name": f"{sid}商行", "channel": channel}
+        )
         ids = []
         for j in range(lots):
             lot = f"{sid}-L{j:02d}"
@@ -139,9 +141,7 @@ class World:
             "inspections": pd.DataFrame(self.inspections),
         }
 
-    def score(
-        self, *, language: str = "en", discontinued: Iterable[str] = ()
-    ) -> pd.DataFrame:
+    def score(self, *, language: str = "en", discontinued: Iterable[str] = ()) -> pd.DataFrame:
         stopped = list(discontinued)
         status = pd.DataFrame(
             {
@@ -367,7 +367,7 @@ def test_a_discontinued_counterfeiter_gets_every_action() -> None:
 
 
 def test_a_suspected_find_and_a_document_gap_add_up() -> None:
-    world, lot = distributor_with_one_find("suspected")
+    world, _ = distributor_with_one_find("suspected")
     world.supplier("GAP", lots=4, documented=False)
     world.document("GAP", "purchase_contract")
     world.inspect("GAP-L03", "2026-09-05", fakes=1, status="suspected")
@@ -432,11 +432,14 @@ def test_counts_are_whole_and_shares_say_about_with_their_basis() -> None:
     world.shipments[-1]["quantity"] = 600  # OTHER delivers more than SHARE
     for k in range(90):
         rid = f"S-R{k}"
+        created = pd.Timestamp("2026-11-02") + pd.Timedelta(hours=k)
         world.reviews.append(
             {"review_id": rid, "sku": "SHARED-SKU", "supplier_id": None, "shipment_id": None,
-             "rating": 1, "text": "", "created_at": pd.Timestamp("2026-11-02") + pd.Timedelta(hours=k)}
+             "rating": 1, "text": "", "created_at": created}
         )  # fmt: skip
-        world.flags.append({"review_id": rid, "counterfeit_suspect": k < 30, "quality_issue": False})
+        world.flags.append(
+            {"review_id": rid, "counterfeit_suspect": k < 30, "quality_issue": False}
+        )
     reasons = str(row(world.score(), "SHARE")["main_reasons"])
     assert "about " in reasons and "shared among the SKU's suppliers" in reasons
     assert not any(mark in reasons for mark in ("≈", "<1", ".04"))

@@ -180,9 +180,7 @@ def make_inspections(
     suspect_note = n_ok + n_defect + logistics["notes_counterfeit"].index(SUSPECTED_NOTE)
     note = np.where(found & ~fake_lot, suspect_note, note)
     suspected = found & (note == suspect_note)
-    status = pa.array(
-        np.where(found, np.where(suspected, "疑似", "确认"), ""), pa.string()
-    )
+    status = pa.array(np.where(found, np.where(suspected, "疑似", "确认"), ""), pa.string())
     status = pc.if_else(pa.array(found), status, pa.nulls(len(lot), pa.string()))
     no_note = np.where(merged["counterfeit"] > 0, False, u[:, 1] < np.where(has_defect, 0.4, 0.7))
     notes = pa.array(notes_bank, pa.string()).take(pa.array(note, mask=no_note))

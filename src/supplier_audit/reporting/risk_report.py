@@ -1026,7 +1026,9 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
             book, _tr("sheet.documents", language), inputs.evidence_gaps, DOCUMENT_COLUMNS, language
         )
     if inputs.lots_to_hold is not None and not inputs.lots_to_hold.empty:
-        _table(book, _tr("sheet.lots_to_hold", language), inputs.lots_to_hold, HOLD_COLUMNS, language)
+        _table(
+            book, _tr("sheet.lots_to_hold", language), inputs.lots_to_hold, HOLD_COLUMNS, language
+        )
     if inputs.inspection_plan is not None or inputs.recent_inspections is not None:
         _inspections(book, inputs)
     _data_quality(book, inputs)

@@ -111,9 +111,7 @@ def _reason(code: str, row: Row, settings: ScoringSettings, language: str) -> st
             lots=_lots_text(row["suspected_lots"], shown, language),
         )
     if code == "hold_listings":
-        return words["hold_listings"][language].format(
-            share=f"{float(row['defensibility']):.0f} %"
-        )
+        return words["hold_listings"][language].format(share=f"{float(row['defensibility']):.0f} %")
     if code == "collect_documents":
         return words["collect_documents"][language].format(
             lots=len(row["lots_to_hold"]),

@@ -140,16 +140,18 @@ def _per_supplier(per_lot: pd.DataFrame) -> pd.DataFrame:
         lambda ids: [str(i) for i in ids]
     )
     proofs = weak.assign(
-        proof=(weak["missing_proof"].fillna("") + ";" + weak["expired_proof"].fillna(""))
-        .str.split(";")
+        proof=(weak["missing_proof"].fillna("") + ";" + weak["expired_proof"].fillna("")).str.split(
+            ";"
+        )
     ).explode("proof")
     proofs = proofs[proofs["proof"].astype(bool)]
     out["proof_missing"] = proofs.groupby("supplier_id")["proof"].agg(
         lambda names: sorted(set(names))
     )
-    out["brands_missing_proof"] = proofs.groupby(["supplier_id", "proof"])["brand"].agg(
-        lambda brands: sorted(set(brands))
-    ).groupby(level=0).agg(lambda per_proof: dict(per_proof.droplevel(0)))
+    brand_lists: dict[str, dict[str, list[str]]] = {}
+    for (supplier, proof), brands in proofs.groupby(["supplier_id", "proof"])["brand"]:
+        brand_lists.setdefault(str(supplier), {})[str(proof)] = sorted(set(map(str, brands)))
+    out["brands_missing_proof"] = pd.Series(brand_lists, dtype=object).reindex(out.index)
     out["lots_received_unchecked"] = (
         per_lot.groupby("supplier_id")["received_without_check"].sum().astype("int64")
     )
@@ -159,6 +161,8 @@ def _per_supplier(per_lot: pd.DataFrame) -> pd.DataFrame:
         lambda v: v if isinstance(v, dict) else {}
     )
     out.index.name = "supplier_id"
-    return out.reset_index().loc[:, list(SUPPLIER_COLUMNS)].assign(
-        defensibility=lambda f: f["defensibility"].astype(np.float64)
+    return (
+        out.reset_index()
+        .loc[:, list(SUPPLIER_COLUMNS)]
+        .assign(defensibility=lambda f: f["defensibility"].astype(np.float64))
     )

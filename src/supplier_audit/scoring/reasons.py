@@ -14,9 +14,7 @@ from supplier_audit.scoring.settings import ScoringSettings
 Row = Mapping[str, Any]
 
 
-def _rate_fields(
-    prefix: str, k: str, n: str, unit: str
-) -> Callable[[Row, str], dict[str, str]]:
+def _rate_fields(prefix: str, k: str, n: str, unit: str) -> Callable[[Row, str], dict[str, str]]:
     def fields(row: Row, language: str) -> dict[str, str]:
         significant = bool(row[f"{prefix}_significant"])
         if unit == "reviews":  # attributed, possibly by SKU share
@@ -67,9 +65,7 @@ def _units_fields(row: Row, language: str) -> dict[str, str]:
     )
     confirmed = int(row["counterfeit_units_found"]) > 0
     return {
-        "units": msg.count_text(
-            float(row["counterfeit_units_found"] if confirmed else suspected)
-        ),
+        "units": msg.count_text(float(row["counterfeit_units_found"] if confirmed else suspected)),
         "fake_lots": msg.count_text(
             float(
                 row["lots_with_counterfeit"]
@@ -117,13 +113,9 @@ _FIELDS: dict[str, Callable[[Row, str], dict[str, str]]] = {
     "counterfeit_units": _units_fields,
     "price_anomaly": _price_fields,
     "sourcing": _sourcing_fields,
-    "quality_reviews": _rate_fields(
-        "quality_review_rate", "quality_reviews", "reviews", "reviews"
-    ),
+    "quality_reviews": _rate_fields("quality_review_rate", "quality_reviews", "reviews", "reviews"),
     "quality_complaints": _complaint_fields("quality"),
-    "defect_rate": _rate_fields(
-        "serious_defect_rate", "serious_defects", "units_sampled", "units"
-    ),
+    "defect_rate": _rate_fields("serious_defect_rate", "serious_defects", "units_sampled", "units"),
     "critical_defects": _rate_fields(
         "critical_defect_rate", "critical_defects", "units_sampled", "units"
     ),
@@ -179,8 +171,10 @@ def main_reasons(
     long = contributions.reset_index().melt(
         id_vars="supplier_id", var_name="component", value_name="contribution"
     )
-    present = _evidence_present(frame).reset_index().melt(
-        id_vars="supplier_id", var_name="component", value_name="present"
+    present = (
+        _evidence_present(frame)
+        .reset_index()
+        .melt(id_vars="supplier_id", var_name="component", value_name="present")
     )
     long = long.merge(present, on=["supplier_id", "component"], how="left")
     long = long[(long["contribution"] > 0) | long["present"].fillna(False).astype(bool)]
@@ -256,6 +250,6 @@ def _has_shared_counts(frame: pd.DataFrame, named: pd.DataFrame) -> pd.Series:
     flags: dict[Any, bool] = {}
     for supplier, component in zip(named["supplier_id"], named["component"], strict=True):
         columns = _SHARED_COUNTS.get(str(component), ())
-        if any(msg.is_shared(float(frame.at[supplier, c])) for c in columns):
+        if any(msg.is_shared(float(frame[c].loc[supplier])) for c in columns):
             flags[supplier] = True
     return pd.Series(flags, dtype=bool)

@@ -20,8 +20,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from supplier_audit.schemas import SCORE_LEADING_COLUMNS
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
+from supplier_audit.schemas import SCORE_LEADING_COLUMNS
 from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.actions import compose_actions
 from supplier_audit.scoring.attribution import attribute_items
@@ -261,9 +261,7 @@ def _as_list(value: object) -> list[str]:
 def _fill_defensibility(frame: pd.DataFrame, suspected_lots: pd.Series) -> pd.DataFrame:
     frame = frame.copy()
     for column in ("branded_units", "defensible_units", "lots_received_unchecked"):
-        frame[column] = (
-            frame[column].fillna(0).astype("int64") if column in frame else np.int64(0)
-        )
+        frame[column] = frame[column].fillna(0).astype("int64") if column in frame else np.int64(0)
     if "defensibility" not in frame:
         frame["defensibility"] = np.nan
     frame["defensibility"] = frame["defensibility"].astype("float64")

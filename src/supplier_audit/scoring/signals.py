@@ -90,9 +90,7 @@ def inspection_signals(
     if rows.empty:
         return pd.DataFrame()
     verdicts = lot_counterfeit_verdicts(rows)
-    verdict = rows["shipment_id"].map(
-        verdicts.set_index("shipment_id")["counterfeit_verdict"]
-    )
+    verdict = rows["shipment_id"].map(verdicts.set_index("shipment_id")["counterfeit_verdict"])
     plan = plan_lots(rows["quantity"].to_numpy(dtype=np.int64), major_aql)
     over = np.asarray(
         rows["major_defects"].to_numpy() > plan["acceptance_number"].to_numpy(), dtype=bool
