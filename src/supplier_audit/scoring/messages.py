@@ -155,14 +155,14 @@ def label(table: dict[str, dict[str, str]], key: str, language: str) -> str:
 # Units of the counts in Chinese (English templates carry their nouns).
 UNITS: Final = {"reviews": "条", "complaints": "起", "units": "件", "lots": "个"}
 SUSPECTED_TOO: Final = {
-    "en": "; {units} more suspected in {lots} lots, awaiting authentication",
-    "zh": "；另有{lots}个批次{units}件疑似假货待鉴定",
+    "en": ", and {units} more suspected in {lots} lots, awaiting authentication",
+    "zh": "，另有{lots}个批次{units}件疑似假货待鉴定",
 }
-# Said once after a reason whose counts include items shared among suppliers.
+# Said after a reason whose counts hold shares of items (attribution by SKU share).
 SHARED_NOTE: Final = {
-    "en": " (about N: reviews and complaints naming no supplier or lot are shared among the "
-    "SKU's suppliers by their share of the units delivered)",
-    "zh": "（约N：未注明供应商或批次的评价和投诉按同款SKU各供应商的供货数量份额分摊）",
+    "en": " (about: items naming no supplier are shared among the SKU's suppliers by units "
+    "delivered)",
+    "zh": "（约数：未注明供应商的按同款SKU各供应商供货数量份额分摊）",
 }
 
 

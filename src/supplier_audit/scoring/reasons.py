@@ -199,7 +199,9 @@ def main_reasons(
         key = component
         if component == "counterfeit_units" and int(row["counterfeit_units_found"]) == 0:
             key = "counterfeit_units_suspected"
-        texts.append(msg.REASONS[key][language].format(**_FIELDS[component](row, language)))
+        text = msg.REASONS[key][language].format(**_FIELDS[component](row, language))
+        shared = any(msg.is_shared(float(row[c])) for c in _SHARED_COUNTS.get(component, ()))
+        texts.append(text + msg.SHARED_NOTE[language] if shared else text)
     long["text"] = texts
     long = long[long["text"] != ""]
     joined = long.groupby("supplier_id", sort=False)["text"].agg(
@@ -207,10 +209,6 @@ def main_reasons(
     )
     below = ~long.groupby("supplier_id", sort=False)["passes"].any()
     joined = joined.where(~below.reindex(joined.index), joined + msg.BELOW_TIER[language])
-    shared = _has_shared_counts(frame, long)
-    joined = joined.where(
-        ~shared.reindex(joined.index, fill_value=False), joined + msg.SHARED_NOTE[language]
-    )
     return joined.reindex(frame.index).fillna(msg.NO_SIGNAL[language]).astype("string")
 
 
@@ -243,13 +241,3 @@ _SHARED_COUNTS = {
     "counterfeit_complaints": ("counterfeit_complaints_upheld", "counterfeit_complaints_settled"),
     "quality_complaints": ("quality_complaints_upheld", "quality_complaints_settled"),
 }
-
-
-def _has_shared_counts(frame: pd.DataFrame, named: pd.DataFrame) -> pd.Series:
-    """Per supplier: does a named reason show a count holding shares of items?"""
-    flags: dict[Any, bool] = {}
-    for supplier, component in zip(named["supplier_id"], named["component"], strict=True):
-        columns = _SHARED_COUNTS.get(str(component), ())
-        if any(msg.is_shared(float(frame[c].loc[supplier])) for c in columns):
-            flags[supplier] = True
-    return pd.Series(flags, dtype=bool)
