@@ -22,7 +22,8 @@ AS_OF = date(2026, 11, 20)
 # The verdict formula: only references to the row's own cells and the two verdict words.
 VERDICT = (
     r'=IF\(COUNT\([A-Z]+(\d+),[A-Z]+\1,[A-Z]+\1,[A-Z]+\1\)=0,"",IF\(OR\([A-Z]+\1>0,'
-    r'[A-Z]+\1>0,[A-Z]+\1(\+[A-Z]+\1)?>=[A-Z]+\1\),"(拒收|reject)","(接收|accept)"\)\)'
+    r'AND\([A-Z]+\1>0,[A-Z]+\1<>"(已排除|cleared)"\),'
+    r'[A-Z]+\1(\+[A-Z]+\1)?>=[A-Z]+\1\),"(拒收|reject)","(接收|accept)"\)\)'
 )
 
 
@@ -222,7 +223,7 @@ def test_counterfeit_status_is_offered_as_a_list_and_reads_back(
     tmp_path: Path, language: str, typed: str, expected: str
 ) -> None:
     book = _write(tmp_path, _plan(), language=language)
-    sheet = book.worksheets[0]
+    sheet = book["抽检清单" if language == "zh" else "Inspection list"]
     names = [h.split("\n")[1] for h in _headers(sheet)]
     col = {n: i + 1 for i, n in enumerate(names)}
     letter = openpyxl.utils.get_column_letter(col["counterfeit_status"])
@@ -250,7 +251,8 @@ def test_counterfeit_status_is_offered_as_a_list_and_reads_back(
     (data / "reviews.csv").write_text("review_id,sku,created_at\nR1,K1,2026-11-19\n", "utf-8")
     ingested = ingest_folder(data, load_config().settings, as_of=AS_OF)
     inspections = ingested["inspections"]
-    first = inspections[inspections["shipment_id"] == sheet.cell(row=2, column=1).value]
+    lot = sheet.cell(row=2, column=col["shipment_id"]).value
+    first = inspections[inspections["shipment_id"] == lot]
     assert first["counterfeit_status"].tolist() == [expected]
     assert first["counterfeit_units"].tolist() == [1]
 
