@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from supplier_audit.reporting.labels import plan_reason
 from supplier_audit.sampling import plan_inspections
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.schemas import SupplierScores
@@ -257,6 +258,9 @@ def test_a_suspected_lot_stays_on_the_qa_list_until_resolved() -> None:
 
     listed = planned(inspections)  # received in June, inspected: listed only for the doubt
     assert len(listed) == 1 and "suspected counterfeit" in str(listed["reason"].iloc[0])
+    codes_json = str(listed["reason_codes"].iloc[0])
+    assert '"suspected_counterfeit"' in codes_json
+    assert "疑似假货待鉴定" in str(plan_reason(codes_json, "zh"))
     resolved = pd.concat(
         [inspections, pd.DataFrame([{**world.inspections[0], "shipment_id": lot,
                                      "inspected_on": pd.Timestamp("2026-11-25"),

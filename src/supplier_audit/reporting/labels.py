@@ -70,6 +70,11 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     # why a lot is on tonight's plan (sampling.nightly's reason codes)
     "plan_reason.received": ("{0} 入库，尚未检验", "received {0}, not inspected yet"),
     "plan_reason.self_check": ("自查：{0}", "self-check: {0}"),
+    "plan_reason.suspected_counterfeit": (
+        "{1} 起有 {0} 件疑似假货待鉴定：将留样送品牌方或检测机构鉴定，结果填“确认”或“已排除”",
+        "{0} suspected counterfeit unit(s) since {1}: authenticate the retained sample (brand "
+        "owner or lab) and record it as confirmed or cleared",
+    ),
     "plan_reason.discontinued": (
         "该供应商已按 GB/T 2828.1 暂停检验：停止采购直至整改；按加严方案检验以处置库存",
         "supplier discontinued under ISO 2859-1 9.4: stop purchasing until corrected; inspect "

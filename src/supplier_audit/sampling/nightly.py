@@ -400,6 +400,9 @@ def plan_inspections(
                 " authenticate the retained sample (brand owner or lab) and record the result"
                 " as confirmed or cleared"
             )
+            codes.setdefault(sid, []).append(
+                ["suspected_counterfeit", str(int(units)), f"{pd.Timestamp(since):%Y-%m-%d}"]
+            )
 
     chosen = lots[lots["shipment_id"].isin(reasons)].copy()
     if chosen.empty:
