@@ -5,8 +5,11 @@ Usage:  PYTHONPATH=src .venv/bin/python benchmarks/bench_scoring.py [--data data
 
 Prints ROC AUC of counterfeit_risk for "is a counterfeit source" (from the Mann–Whitney U
 statistic: AUC = U / (n_pos * n_neg)), precision at k (k = planted counterfeit sources), the
-tier counts per archetype, and the same figures with the "a counterfeit unit found is
-decisive" rule switched off, so its effect on this world can be seen.
+tier counts and the defensibility verdicts (share of branded units whose lots hold every proof
+the platform accepts today: all / partly / none) with the actions per archetype, and the same
+figures with the inspections' counterfeit_status ignored (every recorded unit decisive, as
+before) and with the "a counterfeit unit found is decisive" rule switched off, so the effect
+of each on this world can be seen.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
@@ -78,6 +82,34 @@ def tier_table(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(columns=list(TIERS), fill_value=0)
 
 
+def defensibility_table(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per archetype: how many suppliers' branded units are all / partly / not defensible
+    today (or who delivered no branded lot), and how many get a document action, must
+    authenticate a retained sample, or are told to stop or suspend buying."""
+    merged = scores.merge(truth[["supplier_id", "archetype"]], on="supplier_id")
+    share = merged["defensibility"]
+    verdict = pd.Series(
+        np.select(
+            [share.isna(), share >= 100.0, share <= 0.0], ["no_branded", "all", "none"], "partly"
+        ),
+        index=merged.index,
+    )
+    table = pd.crosstab(merged["archetype"], verdict).reindex(
+        columns=["all", "partly", "none", "no_branded"], fill_value=0
+    )
+    table.columns = [f"defensible_{c}" for c in table.columns]
+    codes = merged["action_codes"].astype(str).str.split(";")
+    table["document_action"] = (
+        codes.map(lambda c: "collect_documents" in c).groupby(merged["archetype"]).sum()
+    )
+    table["authenticate"] = (
+        codes.map(lambda c: "authenticate" in c).groupby(merged["archetype"]).sum()
+    )
+    table["stop_or_suspend"] = merged["stop_buying"].astype(bool).groupby(merged["archetype"]).sum()
+    table["median_defensibility"] = share.groupby(merged["archetype"]).median().round(1)
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("data/demo"))
@@ -105,6 +137,10 @@ def main() -> None:
     print(f"ingest {ingest_seconds:.2f} s, flagging {flag_seconds:.2f} s")
     for label, overrides in (
         ("default settings", {}),
+        (
+            "counterfeit_status ignored (every find decisive, as before issue 15)",
+            {"inspections": {"suspected_find_min_tier": "critical", "suspected_find_weight": 1.0}},
+        ),
         ("counterfeit-unit rule off", {"inspections": {"counterfeit_unit_min_tier": "none"}}),
     ):
         settings = load_scoring_settings(overrides)
@@ -120,6 +156,8 @@ def main() -> None:
             f"{figures['newcomer_high_or_critical']}"
         )
         print(tier_table(result.scores, truth).to_string())
+        print("defensibility verdicts and actions per archetype:")
+        print(defensibility_table(result.scores, truth).to_string())
         merged = result.scores.merge(truth[["supplier_id", "archetype"]], on="supplier_id")
         means = merged.groupby("archetype")[["counterfeit_risk", "quality_risk"]].median()
         print("median scores per archetype:")

@@ -13,6 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from supplier_audit.config import load_config
+from supplier_audit.ingest import ingest_folder
 from supplier_audit.reporting.qa_workbook import write_qa_workbook
 from supplier_audit.sampling import plan_inspections
 
@@ -20,7 +22,8 @@ AS_OF = date(2026, 11, 20)
 # The verdict formula: only references to the row's own cells and the two verdict words.
 VERDICT = (
     r'=IF\(COUNT\([A-Z]+(\d+),[A-Z]+\1,[A-Z]+\1,[A-Z]+\1\)=0,"",IF\(OR\([A-Z]+\1>0,'
-    r'[A-Z]+\1>0,[A-Z]+\1(\+[A-Z]+\1)?>=[A-Z]+\1\),"(拒收|reject)","(接收|accept)"\)\)'
+    r'AND\([A-Z]+\1>0,[A-Z]+\1<>"(已排除|cleared)"\),'
+    r'[A-Z]+\1(\+[A-Z]+\1)?>=[A-Z]+\1\),"(拒收|reject)","(接收|accept)"\)\)'
 )
 
 
@@ -210,6 +213,48 @@ def test_filled_in_workbook_reads_back_as_inspections(tmp_path: Path) -> None:
     assert set(inspections) <= set(frame.columns)
     assert frame.loc[0, "major_defects"] == 3
     assert str(frame.loc[0, "inspected_on"])[:10] == "2026-11-21"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [("zh", "疑似", "suspected"), ("zh", "已排除", "cleared"), ("en", "confirmed", "confirmed")],
+)
+def test_counterfeit_status_is_offered_as_a_list_and_reads_back(
+    tmp_path: Path, language: str, typed: str, expected: str
+) -> None:
+    book = _write(tmp_path, _plan(), language=language)
+    sheet = book["抽检清单" if language == "zh" else "Inspection list"]
+    names = [h.split("\n")[1] for h in _headers(sheet)]
+    col = {n: i + 1 for i, n in enumerate(names)}
+    letter = openpyxl.utils.get_column_letter(col["counterfeit_status"])
+    offered = next(v for v in sheet.data_validations.dataValidation if v.type == "list")
+    assert str(offered.sqref) == f"{letter}2:{letter}4"
+    assert typed in offered.formula1.strip('"').split(",")
+    for name, value in (
+        ("critical_defects", 0), ("major_defects", 0), ("minor_defects", 0),
+        ("counterfeit_units", 1), ("inspected_on", date(2026, 11, 20)),
+        ("counterfeit_status", typed),
+    ):  # fmt: skip
+        sheet.cell(row=2, column=col[name], value=value)
+    data = tmp_path / "data"
+    data.mkdir()
+    book.save(data / "inspections.xlsx")
+    (data / "suppliers.csv").write_text(
+        "supplier_id,supplier_name,channel\nV1,One,wholesaler\nV2,Two,wholesaler\n", "utf-8"
+    )
+    (data / "shipments.csv").write_text(
+        "shipment_id,supplier_id,sku,received_on,quantity,unit_cost\n"
+        "S1,V1,K1,2026-11-18,2400,3.5\nS2,V1,K2,2026-11-19,400,3.5\n"
+        "S3,V2,K3,2026-11-19,5,3.5\n",
+        "utf-8",
+    )
+    (data / "reviews.csv").write_text("review_id,sku,created_at\nR1,K1,2026-11-19\n", "utf-8")
+    ingested = ingest_folder(data, load_config().settings, as_of=AS_OF)
+    inspections = ingested["inspections"]
+    lot = sheet.cell(row=2, column=col["shipment_id"]).value
+    first = inspections[inspections["shipment_id"] == lot]
+    assert first["counterfeit_status"].tolist() == [expected]
+    assert first["counterfeit_units"].tolist() == [1]
 
 
 def test_cells_are_bordered_top_aligned_and_text_wraps(tmp_path: Path) -> None:

@@ -165,6 +165,33 @@ def test_summary_has_tiers_newly_high_top_risks_and_charts(book_path: Path) -> N
     assert len(charts) == 2
 
 
+def test_summary_lists_every_supplier_to_stop_or_suspend_buying(tmp_path: Path) -> None:
+    # 14 counterfeit sources to stop and one quality supplier suspended (discontinued) whose
+    # counterfeit risk is low: all 15 are listed, however many; the others are not.
+    n = 16
+    many = pd.DataFrame(
+        {
+            "supplier_id": [f"S{i:02d}" for i in range(n)],
+            "supplier_name": [f"供应商{i}" for i in range(n)],
+            "counterfeit_risk": [90.0 - i for i in range(14)] + [12.0, 80.0],
+            "quality_risk": [10.0] * 14 + [66.0, 10.0],
+            "risk_tier": ["critical"] * 14 + ["high", "critical"],
+            "main_reasons": ["confirmed fakes"] * 14 + ["5 of 5 lots rejected", "fakes"],
+            "recommended_action": ["stop purchasing"] * 14 + ["stop until corrected", "x"],
+            "stop_buying": [True] * 15 + [False],
+            "newly_high_or_critical": [False] * n,
+        }
+    )
+    path = write_risk_report(inputs(scores=many), tmp_path / "stop.xlsx")
+    sheet = openpyxl.load_workbook(path)["摘要"]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "需停止或暂停采购的供应商（15家）" in values and "最高风险供应商" not in values
+    listed = {v for v in values if isinstance(v, str) and v.startswith("S")}
+    assert {f"S{i:02d}" for i in range(15)} <= listed
+    assert "S15" not in listed
+    assert "5 of 5 lots rejected" in values and 66.0 in values  # the quality verdict too
+
+
 def test_hostile_text_never_becomes_a_formula(book_path: Path) -> None:
     with zipfile.ZipFile(book_path) as archive:
         sheets = [

@@ -273,9 +273,11 @@ def test_reasons_and_actions_in_both_languages(base: ScoringResult) -> None:
     assert "疑似假货" in str(cell(zh, "FAKE", "main_reasons"))
     assert "suspect counterfeit" in str(cell(en, "FAKE", "main_reasons"))
     tier = str(cell(en, "FAKE", "risk_tier"))
-    assert cell(en, "FAKE", "recommended_action") == SETTINGS.actions[tier].en
-    assert cell(zh, "FAKE", "recommended_action") == SETTINGS.actions[tier].zh
+    # the tier's action comes first, each action followed by its reason
+    assert str(cell(en, "FAKE", "recommended_action")).startswith(SETTINGS.actions[tier].en + " (")
+    assert str(cell(zh, "FAKE", "recommended_action")).startswith(SETTINGS.actions[tier].zh + "（")
     assert cell(en, "H2", "recommended_action") == SETTINGS.actions["low"].en
+    assert cell(en, "H2", "evidence_actions") == ""
     with pytest.raises(ValueError, match="language"):
         score(language="fr")
 

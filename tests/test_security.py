@@ -252,7 +252,8 @@ def test_no_workbook_of_the_night_holds_a_formula_made_of_input(hostile_night: P
     assert formulas
     verdict = re.compile(
         r'IF\(COUNT\([A-Z]+\d+(,[A-Z]+\d+){3}\)=0,"",IF\(OR\([A-Z]+\d+>0,'
-        r'[A-Z]+\d+>0,[A-Z]+\d+(\+[A-Z]+\d+)?>=[A-Z]+\d+\),"拒收","接收"\)\)'
+        r'AND\([A-Z]+\d+>0,[A-Z]+\d+<>"已排除"\),'
+        r'[A-Z]+\d+(\+[A-Z]+\d+)?>=[A-Z]+\d+\),"拒收","接收"\)\)'
     )
     assert all(verdict.fullmatch(f) for f in formulas), formulas[:3]
 

@@ -35,6 +35,7 @@ from supplier_audit.schemas import (
     CHANNELS,
     COMPLAINT_STATUSES,
     COMPLAINT_TYPES,
+    COUNTERFEIT_STATUSES,
     DOC_TYPES,
     INPUT_TABLES,
     TableSpec,
@@ -47,6 +48,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "doc_type": DOC_TYPES,
     "complaint_type": COMPLAINT_TYPES,
     "status": COMPLAINT_STATUSES,
+    "counterfeit_status": COUNTERFEIT_STATUSES,
 }
 # Event dates that cannot lie after the night being audited (valid_until may).
 _NOT_AFTER_AS_OF = (

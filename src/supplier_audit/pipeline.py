@@ -397,6 +397,9 @@ def report_stage(
             report.evidence_gaps = report_frames.document_gaps(
                 scoring.evidence_gaps, names, language=settings.report_language
             )
+            report.lots_to_hold = report_frames.lots_to_hold(
+                scoring.lot_defensibility, names, language=settings.report_language
+            )
             report.upheld_complaints = report_frames.upheld_complaints(
                 ingest["complaints"],
                 scoring.attribution,

@@ -164,6 +164,27 @@ def document_gaps(
     ).reset_index(drop=True)
 
 
+def lots_to_hold(
+    lot_defensibility: pd.DataFrame, supplier_names: pd.Series, *, language: str
+) -> pd.DataFrame:
+    """Branded lots we could not defend in a ticket today, newest first per supplier: what
+    proof is missing or expired, and whether they arrived without a brand authorization."""
+    if lot_defensibility.empty:
+        return lot_defensibility.assign(supplier_name=pd.Series(dtype="string"))
+    lots = lot_defensibility[~lot_defensibility["defensible"].astype(bool)].copy()
+
+    def words(codes: object) -> str:
+        names = [c for c in str(codes).split(";") if c] if isinstance(codes, str) else []
+        return ("、" if language == "zh" else ", ").join(
+            _word(_REQUIREMENT_WORDS, name, language) for name in names
+        )
+
+    lots["supplier_name"] = lots["supplier_id"].map(supplier_names)
+    lots["proof_missing"] = lots["missing_proof"].map(words)
+    lots["proof_expired"] = lots["expired_proof"].map(words)
+    return lots.reset_index(drop=True)
+
+
 def run_summary_markdown(
     scores: pd.DataFrame | None,
     counts: dict[str, dict[str, int]],

@@ -44,6 +44,9 @@ COMPLAINT_TYPES: Final = (
     "other",
 )
 COMPLAINT_STATUSES: Final = ("open", "upheld", "rejected", "withdrawn", "settled")
+# What became of the counterfeit units an inspection recorded: awaiting authentication,
+# authenticated as fake, or authenticated as genuine (empty = a recorded unit is a find).
+COUNTERFEIT_STATUSES: Final = ("suspected", "confirmed", "cleared")
 
 # Upper bounds that no real lot, price or sample reaches: a value past them is a typing or
 # export error (10^12 units), quarantined rather than allowed to dominate the scores.
@@ -185,6 +188,9 @@ class Inspections(pa.DataFrameModel):
     )
     inspector: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
     notes: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
+    counterfeit_status: Series[str] = pa.Field(
+        nullable=True, isin=COUNTERFEIT_STATUSES, metadata=_meta("enum")
+    )
 
     class Config:
         strict = False
@@ -322,6 +328,18 @@ class SupplierScores(pa.DataFrameModel):
     counterfeit_risk_change: Series[float] = pa.Field(ge=-100, le=100, nullable=True)
     previous_tier: Series[str] = pa.Field(isin=RISK_TIERS, nullable=True)
     newly_high_or_critical: Series[bool]
+    counterfeit_units_suspected: Series[int] = pa.Field(ge=0)
+    # Share (0-100) of the supplier's branded units received in the window whose lots hold
+    # every proof the platform accepts, valid today; empty when it delivered no branded lot.
+    defensibility: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    # The document actions (collect, hold listings, goods-in warning); empty only when no
+    # branded lot lacks anything the platform accepts.
+    evidence_actions: Series[str]
+    # The actions' codes, most urgent first (critical, discontinued, authenticate,
+    # hold_listings, high, collect_documents, goods_in_warning, medium, low), ";"-joined.
+    action_codes: Series[str] = pa.Field(str_length={"min_value": 1})
+    # True when an action stops or suspends buying (critical, discontinued).
+    stop_buying: Series[bool]
     recommended_action: Series[str] = pa.Field(str_length={"min_value": 1})
     main_reasons: Series[str] = pa.Field(str_length={"min_value": 1})
 

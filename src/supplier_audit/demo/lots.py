@@ -118,6 +118,9 @@ def level_two_sample_size(lot_size: IntArray) -> IntArray:
     return np.asarray(sample, dtype=np.int64)
 
 
+SUSPECTED_NOTE = "疑似仿冒，已留样"
+
+
 def make_inspections(
     rng: np.random.Generator, suppliers: Suppliers, lots: Lots, *, as_of_day: int
 ) -> pa.Table:
@@ -168,6 +171,17 @@ def make_inspections(
             (u[:, 0] * n_ok).astype(np.int64),
         ),
     )
+    # What became of the units recorded as fake (counterfeit_status, written as QA types it):
+    # a genuine lot's find is an inspector's error, kept as a sample and still "疑似"
+    # (suspected) awaiting the brand owner; a fake lot's is "确认" (confirmed) unless its note
+    # says the sample was only kept. Uses no random draw, so the rest of the world is unchanged.
+    found = merged["counterfeit"] > 0
+    fake_lot = lots.is_counterfeit[lot]
+    suspect_note = n_ok + n_defect + logistics["notes_counterfeit"].index(SUSPECTED_NOTE)
+    note = np.where(found & ~fake_lot, suspect_note, note)
+    suspected = found & (note == suspect_note)
+    status = pa.array(np.where(found, np.where(suspected, "疑似", "确认"), ""), pa.string())
+    status = pc.if_else(pa.array(found), status, pa.nulls(len(lot), pa.string()))
     no_note = np.where(merged["counterfeit"] > 0, False, u[:, 1] < np.where(has_defect, 0.4, 0.7))
     notes = pa.array(notes_bank, pa.string()).take(pa.array(note, mask=no_note))
     notes = pc.if_else(
@@ -186,6 +200,7 @@ def make_inspections(
             "counterfeit_units": pa.array(merged["counterfeit"]),
             "inspector": inspectors.take(pa.array(who, mask=rng.random(len(lot)) < 0.05)),
             "notes": notes,
+            "counterfeit_status": status,
         }
     )
 

@@ -19,6 +19,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "sheet.suppliers": ("供应商风险", "Suppliers"),
     "sheet.evidence": ("证据", "Evidence"),
     "sheet.documents": ("正品凭证", "Documents"),
+    "sheet.lots_to_hold": ("暂缓上架批次", "Lots to hold"),
     "sheet.inspections": ("抽检", "Inspections"),
     "sheet.recent_results": ("近期抽检结果", "Recent inspections"),
     "sheet.data_quality": ("数据质量", "Data quality"),
@@ -34,6 +35,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "newly_high": ("新升为高 / 严重风险", "Newly high or critical since the last run"),
     "none": ("无", "none"),
     "top_risks": ("最高风险供应商", "Top risks"),
+    "stop_buying": (
+        "需停止或暂停采购的供应商（{n}家）",
+        "Suppliers to stop or suspend buying from ({n})",
+    ),
     "top_by_counterfeit": ("假货风险最高的供应商", "Top suppliers by counterfeit risk"),
     "tier_chart": ("风险等级分布", "Suppliers per tier"),
     "lots_to_inspect": ("今晚待抽检批次", "Lots to inspect tonight"),
@@ -65,6 +70,11 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     # why a lot is on tonight's plan (sampling.nightly's reason codes)
     "plan_reason.received": ("{0} 入库，尚未检验", "received {0}, not inspected yet"),
     "plan_reason.self_check": ("自查：{0}", "self-check: {0}"),
+    "plan_reason.suspected_counterfeit": (
+        "{1} 起有 {0} 件疑似假货待鉴定：将留样送品牌方或检测机构鉴定，结果填“确认”或“已排除”",
+        "{0} suspected counterfeit unit(s) since {1}: authenticate the retained sample (brand "
+        "owner or lab) and record it as confirmed or cleared",
+    ),
     "plan_reason.discontinued": (
         "该供应商已按 GB/T 2828.1 暂停检验：停止采购直至整改；按加严方案检验以处置库存",
         "supplier discontinued under ISO 2859-1 9.4: stop purchasing until corrected; inspect "
@@ -125,6 +135,8 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "main_reasons": ("主要原因", "Main reasons"),
     "recommended_action": ("建议措施", "Recommended action"),
     "evidence_readiness": ("凭证完备率", "Evidence readiness"),
+    "defensibility": ("举证完备度", "Defensibility"),
+    "evidence_actions": ("单据措施", "Document actions"),
     "inspection_severity": ("检验严格度", "Inspection severity"),
     "reviews": ("评价数", "Reviews"),
     "counterfeit_reviews": ("疑似假货评价", "Counterfeit-suspect reviews"),
@@ -161,6 +173,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "missing": ("缺失", "Missing"),
     "expired": ("已过期", "Expired"),
     "units_affected": ("涉及件数", "Units affected"),
+    "received_on": ("入库日期", "Received on"),
+    "proof_missing": ("缺少的举证材料", "Proof missing"),
+    "proof_expired": ("已过期的举证材料", "Proof expired"),
+    "received_without_check": ("入库时无品牌授权", "Arrived without authorization"),
     "value_affected": ("涉及金额", "Value affected"),
     # inspections
     "lot_size": ("批量", "Lot size"),

@@ -98,12 +98,19 @@ PLAN_SHEET_COLUMNS: Final = (
     _Column("major_defects", "严重缺陷数", "Major defects", 5, result=True),
     _Column("minor_defects", "轻微缺陷数", "Minor defects", 5, result=True),
     _Column("counterfeit_units", "假货件数", "Counterfeit units", 5, result=True),
+    _Column("counterfeit_status", "假货状态", "Counterfeit status", 5, result=True),
     _Column("verdict", "判定", "Verdict", 5, result=True, computed=True),
     _Column("inspector", "检验员", "Inspector", 7, result=True),
     _Column("inspected_on", "检验日期", "Inspected on", 9, result=True),
     _Column("notes", "备注", "Notes", 8, result=True),
 )
 _COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
+# What became of recorded counterfeit units, as the inspector picks it (read back through the
+# value aliases of counterfeit_status): suspected (sample kept), confirmed, cleared (genuine).
+COUNTERFEIT_STATUS_CHOICES: Final = {
+    "zh": ("疑似", "确认", "已排除"),
+    "en": ("suspected", "confirmed", "cleared"),
+}
 _LINE_HEIGHT: Final = 15.0  # points per line of 11 pt text
 _MAX_LINES: Final = 15  # a row taller than this is cut on screen (the cell keeps the text)
 _MAX_WIDTH: Final = 48
@@ -136,17 +143,22 @@ class _Formula(str):
 
 
 def verdict_formula(row: int, letter_of: dict[str, str], language: str, *, minor: bool) -> str:
-    """接收/拒收 once any count is typed: a critical defect or a counterfeit unit rejects the lot
-    (GB/T 2828.1: critical nonconformities are not accepted), as do nonconforming units at or
-    over Re (major, plus minor where the settings count them); blank until then."""
-    cell = {name: f"{letter_of[name]}{row}" for name in (*_COUNT_COLUMNS, "rejection_number")}
+    """接收/拒收 once any count is typed: a critical defect or a counterfeit unit not cleared
+    rejects the lot (GB/T 2828.1: critical nonconformities are not accepted), as do
+    nonconforming units at or over Re (major, plus minor where the settings count them); blank
+    until then."""
+    names = (*_COUNT_COLUMNS, "rejection_number", "counterfeit_status")
+    cell = {name: f"{letter_of[name]}{row}" for name in names}
     nonconforming = cell["major_defects"] + (f"+{cell['minor_defects']}" if minor else "")
     counted = ",".join(cell[name] for name in _COUNT_COLUMNS)
     accept = label_for("qa.verdict.accept", language)
     reject = label_for("qa.verdict.reject", language)
+    # units authenticated as genuine (the status "cleared") do not reject the lot
+    cleared = COUNTERFEIT_STATUS_CHOICES[language][2]
+    fake = f'AND({cell["counterfeit_units"]}>0,{cell["counterfeit_status"]}<>"{cleared}")'
     return (
         f'=IF(COUNT({counted})=0,"",IF(OR({cell["critical_defects"]}>0,'
-        f"{cell['counterfeit_units']}>0,{nonconforming}>={cell['rejection_number']}),"
+        f"{fake},{nonconforming}>={cell['rejection_number']}),"
         f'"{reject}","{accept}"))'
     )
 
@@ -384,8 +396,22 @@ def _fill_sheet(
         else "Enter a date, e.g. 2026-11-20",
     )
     dates.add(f"{letter_of['inspected_on']}2:{letter_of['inspected_on']}{last_row}")
+    status = DataValidation(
+        type="list",
+        formula1='"' + ",".join(COUNTERFEIT_STATUS_CHOICES[language]) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="假货状态不对" if language == "zh" else "Invalid status",
+        error=(
+            "请选择：疑似（已留样待鉴定）、确认（鉴定为假）或已排除（鉴定为正品）"
+            if language == "zh"
+            else "Pick suspected (sample kept), confirmed (fake) or cleared (genuine)"
+        ),
+    )
+    status.add(f"{letter_of['counterfeit_status']}2:{letter_of['counterfeit_status']}{last_row}")
     sheet.data_validations.append(counts)
     sheet.data_validations.append(dates)
+    sheet.data_validations.append(status)
     verdict = letter_of["verdict"]
     sheet.conditional_formatting.add(
         f"{verdict}2:{verdict}{last_row}",

@@ -89,6 +89,7 @@ class RiskReportInputs:
     upheld_complaints: pd.DataFrame | None = None
     inspection_failures: pd.DataFrame | None = None
     evidence_gaps: pd.DataFrame | None = None
+    lots_to_hold: pd.DataFrame | None = None
     documents_on_file: pd.DataFrame | None = None
     inspection_plan: pd.DataFrame | None = None
     recent_inspections: pd.DataFrame | None = None
@@ -385,6 +386,8 @@ SUPPLIER_COLUMNS = (
     Column("main_reasons", "wrap"),
     Column("recommended_action", "wrap"),
     Column("evidence_readiness", "percent"),
+    Column("defensibility", "score"),
+    Column("evidence_actions", "wrap"),
     Column("inspection_severity", words="severity"),
     Column("channel", words="channel"),
     Column("reviews", "int"),
@@ -463,7 +466,7 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
     sheet = _Sheet(book, tr("sheet.summary"))
     # column A holds the facts' labels: as wide as the longest in this language
     first = max(16, *(display_width(tr(key)) + 2 for key in _FACT_KEYS))
-    for letter, width in zip("ABCDEF", (min(first, 34), 30, 10, 10, 56, 44), strict=True):
+    for letter, width in zip("ABCDEFG", (min(first, 34), 30, 10, 10, 10, 56, 60), strict=True):
         sheet.ws.column_dimensions[letter].width = width
     _print_setup(sheet, title_rows=None)
     bold = Font(bold=True)
@@ -498,7 +501,14 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
     ranked = ranked_by_risk(scores)
 
     sheet.blank()
-    _section(sheet, tr("top_risks"))
+    if "stop_buying" in ranked.columns:
+        # Every supplier an action stops or suspends buying from (counterfeit or quality),
+        # however many: a purchaser acts on each of them, not on a top ten.
+        top = ranked[ranked["stop_buying"].fillna(False).astype(bool)]
+        _section(sheet, tr("stop_buying").format(n=len(top)))
+    else:
+        top = ranked.head(TOP_RISKS_SHOWN)
+        _section(sheet, tr("top_risks"))
     sheet.append(
         _header_cells(
             sheet,
@@ -507,12 +517,14 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
                 tr("supplier_name"),
                 tr("risk_tier"),
                 tr("counterfeit_risk"),
+                tr("quality_risk"),
                 tr("main_reasons"),
                 tr("recommended_action"),
             ],
         )
     )
-    top = ranked.head(TOP_RISKS_SHOWN)
+    if top.empty:
+        sheet.append([text_cell(sheet.ws, tr("none"))])
     texts = pd.DataFrame(
         {
             "reason": top.get("main_reasons", pd.Series("", index=top.index)).map(_first_reason),
@@ -520,7 +532,7 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
         }
     )
     wrapped = (Column("reason", "wrap"), Column("action", "wrap"))
-    lines = _wrapped_lines(texts, wrapped, (56, 44)).to_numpy()
+    lines = _wrapped_lines(texts, wrapped, (56, 60)).to_numpy()
     for row, reason, action, needed in zip(
         top.itertuples(index=False), texts["reason"], texts["action"], lines, strict=True
     ):
@@ -534,6 +546,14 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
                 _top(
                     _data_cell(
                         sheet, row.counterfeit_risk, Column("counterfeit_risk", "score"), language
+                    )
+                ),
+                _top(
+                    _data_cell(
+                        sheet,
+                        getattr(row, "quality_risk", None),
+                        Column("quality_risk", "score"),
+                        language,
                     )
                 ),
                 text_cell(sheet.ws, reason, alignment=WRAP),
@@ -934,6 +954,19 @@ DOCUMENT_COLUMNS = (
     Column("value_affected", "money"),
 )
 
+HOLD_COLUMNS = (
+    Column("supplier_id"),
+    Column("supplier_name"),
+    Column("shipment_id"),
+    Column("sku"),
+    Column("brand"),
+    Column("received_on", "date"),
+    Column("quantity", "int", "units_affected"),
+    Column("proof_missing", "wrap"),
+    Column("proof_expired", "wrap"),
+    Column("received_without_check", "bool"),
+)
+
 PLAN_COLUMNS = (
     Column("shipment_id"),
     Column("supplier_id"),
@@ -991,6 +1024,10 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
     if inputs.evidence_gaps is not None:
         _table(
             book, _tr("sheet.documents", language), inputs.evidence_gaps, DOCUMENT_COLUMNS, language
+        )
+    if inputs.lots_to_hold is not None and not inputs.lots_to_hold.empty:
+        _table(
+            book, _tr("sheet.lots_to_hold", language), inputs.lots_to_hold, HOLD_COLUMNS, language
         )
     if inputs.inspection_plan is not None or inputs.recent_inspections is not None:
         _inspections(book, inputs)

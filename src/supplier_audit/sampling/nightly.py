@@ -25,6 +25,7 @@ import pandas as pd
 
 from supplier_audit.sampling.draws import draw_units, format_units
 from supplier_audit.sampling.plans import INSPECTION_LEVELS, SEVERITIES, normalise_level, plan_lots
+from supplier_audit.sampling.results import disqualifying_find, lot_counterfeit_verdicts
 from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_sample_size
 from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
 
@@ -114,6 +115,8 @@ def _lot_history(
     ]
     if inspections is None or inspections.empty:
         return pd.DataFrame(columns=[*columns, "supplier_id", "sku", "quantity"])
+    if "counterfeit_status" in inspections.columns:
+        columns.append("counterfeit_status")
     results = inspections.loc[:, columns].copy()
     results["shipment_id"] = results["shipment_id"].astype(str)
     results["inspected_on"] = _day_column(results, "inspected_on")
@@ -147,9 +150,7 @@ def _replay_switching(
     nonconforming = history["major_defects"].to_numpy(dtype=np.int64)
     if count_minor_defects:
         nonconforming = nonconforming + history["minor_defects"].to_numpy(dtype=np.int64)
-    disqualified = (history["critical_defects"].to_numpy() > 0) | (
-        history["counterfeit_units"].to_numpy() > 0
-    )
+    disqualified = (history["critical_defects"].to_numpy() > 0) | disqualifying_find(history)
     group_keys = list(zip(*(history[c].astype(str).tolist() for c in key), strict=True))
     labels = history["shipment_id"].astype(str).tolist()
     for i in np.argsort(history["inspected_on"].to_numpy(), kind="stable").tolist():
@@ -299,7 +300,9 @@ def plan_inspections(
     Lots chosen: (1) received on or before ``as_of`` and within the last ``recent_days`` days,
     with no inspection result yet; (2) for each (supplier_id, sku) in ``self_check`` (columns
     supplier_id, sku, reason) the most recent lot of that pair received on or before ``as_of``
-    — a self-check re-inspection even if the lot was inspected before. Severity per lot comes
+    — a self-check re-inspection even if the lot was inspected before; (3) every lot whose
+    counterfeit find is still suspected (:func:`lot_counterfeit_verdicts`), until QA records
+    it as confirmed or cleared. Severity per lot comes
     from the switching rules over the inspection history, grouped by ``switching_key``;
     ``level_by_supplier`` maps a supplier to a level (e.g. "III") or to {"level": …,
     "severity": …}, which raise the level / severity for that supplier (never lower them). A
@@ -379,6 +382,27 @@ def plan_inspections(
             text = str(why).strip() if pd.notna(why) and str(why).strip() else "quality signal"
             reasons.setdefault(sid, []).append(f"self-check (自查): {text}")
             codes.setdefault(sid, []).append(["self_check", text])
+
+    # (3) lots with a suspected counterfeit find: listed every night until QA records the
+    # authentication (confirmed or cleared), whenever they were received
+    if inspections is not None and not inspections.empty:
+        done_rows = inspections[_day_column(inspections, "inspected_on") <= day]
+        verdicts = lot_counterfeit_verdicts(done_rows)
+        suspected = verdicts[verdicts["counterfeit_verdict"].eq("suspected")]
+        for sid, units, since in zip(
+            suspected["shipment_id"].astype(str),
+            suspected["counterfeit_units"],
+            suspected["decided_on"],
+            strict=True,
+        ):
+            reasons.setdefault(sid, []).append(
+                f"{int(units)} suspected counterfeit unit(s) since {pd.Timestamp(since):%Y-%m-%d}:"
+                " authenticate the retained sample (brand owner or lab) and record the result"
+                " as confirmed or cleared"
+            )
+            codes.setdefault(sid, []).append(
+                ["suspected_counterfeit", str(int(units)), f"{pd.Timestamp(since):%Y-%m-%d}"]
+            )
 
     chosen = lots[lots["shipment_id"].isin(reasons)].copy()
     if chosen.empty:

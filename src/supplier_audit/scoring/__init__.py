@@ -10,8 +10,9 @@ Public API::
     append_history(scores, history_dir, as_of) / previous_scores(history_dir, as_of)
 
 Modules: :mod:`.attribution` (review/complaint -> supplier weights), :mod:`.evidence`
-(document readiness), :mod:`.signals` (raw per-supplier signals), :mod:`.statistics`
-(empirical Bayes, exact tests, FDR), :mod:`.scores` (combination, tiers, actions),
+(document readiness), :mod:`.defensibility` (could a platform ticket be won on a lot today),
+:mod:`.signals` (raw per-supplier signals), :mod:`.statistics` (empirical Bayes, exact tests,
+FDR), :mod:`.scores` (combination, tiers), :mod:`.actions` (what each finding calls for),
 :mod:`.reasons` / :mod:`.messages` (bilingual words), :mod:`.history`, :mod:`.feedback`.
 """
 

@@ -18,6 +18,7 @@ join, so the work grows with lots x documents-per-scope, not lots x documents-pe
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,15 +72,8 @@ def lot_values_cny(lots: pd.DataFrame, settings: EvidenceSettings) -> pd.Series:
     )
 
 
-def evidence_readiness(
-    lots: pd.DataFrame, documents: pd.DataFrame | None, *, settings: EvidenceSettings
-) -> EvidenceResult:
-    """Evidence readiness of the given lots (already restricted to the scoring window).
-
-    Readiness of a supplier = share of the CNY value of its lots whose every required
-    document is on file; ``<requirement>_coverage`` = the same share among the lots that need
-    that requirement (NaN where no lot needs it).
-    """
+def lot_frame(lots: pd.DataFrame, settings: EvidenceSettings) -> pd.DataFrame:
+    """The lots as evidence sees them: ids, sku, brand (None = unbranded), received, value."""
     frame = pd.DataFrame(
         {
             "shipment_id": lots["shipment_id"].astype("string").to_numpy(),
@@ -95,22 +89,41 @@ def evidence_readiness(
         }
     )
     frame["brand"] = frame["brand"].astype("string")
+    return frame
+
+
+def lot_needs(frame: pd.DataFrame, applies_to: Mapping[str, str]) -> pd.DataFrame:
+    """One row per lot x requirement that applies to it ("all", "branded" or "import" lots)."""
     needs = []
-    for name, requirement in settings.requirements.items():
-        if requirement.applies_to == "branded":
+    for name, scope in applies_to.items():
+        if scope == "branded":
             applies = frame["brand"].notna()
-        elif requirement.applies_to == "import":
+        elif scope == "import":
             applies = frame["is_import"]
         else:
             applies = pd.Series(True, index=frame.index)
         part = frame.loc[
-            applies.to_numpy(), ["shipment_id", "supplier_id", "sku", "brand", "received"]
+            applies.to_numpy(dtype=bool),
+            ["shipment_id", "supplier_id", "sku", "brand", "received", "quantity"],
         ]
         needs.append(part.assign(requirement=name))
     need = pd.concat(needs, ignore_index=True)
     need["requirement"] = need["requirement"].astype("string")
+    return need
 
-    matched = _matches(need, documents, settings)
+
+def need_status(
+    need: pd.DataFrame,
+    documents: pd.DataFrame | None,
+    *,
+    doc_types: Mapping[str, Sequence[str]],
+    settings: EvidenceSettings,
+    valid_on: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """shipment_id, requirement, status (on_file / expired / missing) for every need."""
+    matched = covering_documents(
+        need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
+    )
     status = need[["shipment_id", "requirement"]].merge(
         matched, on=["shipment_id", "requirement"], how="left"
     )
@@ -121,7 +134,26 @@ def evidence_readiness(
     )
     status = status[["shipment_id", "requirement", "status"]]
     status["status"] = status["status"].astype("string")
+    return status
 
+
+def evidence_readiness(
+    lots: pd.DataFrame, documents: pd.DataFrame | None, *, settings: EvidenceSettings
+) -> EvidenceResult:
+    """Evidence readiness of the given lots (already restricted to the scoring window).
+
+    Readiness of a supplier = share of the CNY value of its lots whose every required
+    document is on file; ``<requirement>_coverage`` = the same share among the lots that need
+    that requirement (NaN where no lot needs it).
+    """
+    frame = lot_frame(lots, settings)
+    need = lot_needs(frame, {name: r.applies_to for name, r in settings.requirements.items()})
+    status = need_status(
+        need,
+        documents,
+        doc_types={name: r.doc_types for name, r in settings.requirements.items()},
+        settings=settings,
+    )
     return EvidenceResult(
         per_supplier=_per_supplier(frame, status, list(settings.requirements)),
         lot_status=status,
@@ -129,10 +161,23 @@ def evidence_readiness(
     )
 
 
-def _matches(
-    need: pd.DataFrame, documents: pd.DataFrame | None, settings: EvidenceSettings
+def covering_documents(
+    need: pd.DataFrame,
+    documents: pd.DataFrame | None,
+    *,
+    doc_types: Mapping[str, Sequence[str]],
+    settings: EvidenceSettings,
+    valid_on: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Per (shipment_id, requirement): valid = any covering document valid on receipt."""
+    """Per (shipment_id, requirement) of ``need``: valid = any covering document is valid.
+
+    ``need`` has shipment_id, supplier_id, sku, brand, received, quantity and requirement;
+    ``doc_types`` maps each requirement to the document types that satisfy it. A document is
+    valid when it was in force on the lot's received date; with ``valid_on``, its stated
+    valid_until must also not have passed by that day (what a platform checks today). A
+    document naming the lot and stating fewer units (``quantity``) than the lot holds does
+    not cover it. Lots with no candidate document are absent (missing).
+    """
     empty = pd.DataFrame(
         {
             "shipment_id": pd.Series(dtype="string"),
@@ -140,13 +185,9 @@ def _matches(
             "valid": pd.Series(dtype=bool),
         }
     )
-    if documents is None or documents.empty:
+    if documents is None or documents.empty or need.empty:
         return empty
-    type_to_need = [
-        (doc_type, name)
-        for name, requirement in settings.requirements.items()
-        for doc_type in requirement.doc_types
-    ]
+    type_to_need = [(doc_type, name) for name, types in doc_types.items() for doc_type in types]
     mapping = pd.DataFrame(type_to_need, columns=["doc_type", "requirement"]).astype("string")
     docs = pd.DataFrame(
         {
@@ -161,29 +202,35 @@ def _matches(
             "until": pd.to_datetime(documents["valid_until"]).dt.normalize().to_numpy()
             if "valid_until" in documents
             else pd.NaT,
+            "doc_quantity": pd.to_numeric(documents["quantity"], errors="coerce").to_numpy()
+            if "quantity" in documents
+            else np.nan,
         }
     )
     for column in ("doc_sku", "doc_brand", "doc_lot"):
         docs[column] = docs[column].astype("string")
     docs = docs.merge(mapping, on="doc_type", how="inner")
+    docs["stated_until"] = docs["until"]
     invoice_like = docs["doc_type"].isin(settings.invoice_like_types)
     default_until = docs["issued"] + pd.Timedelta(days=settings.invoice_like_validity_days)
     docs["until"] = docs["until"].where(
         docs["until"].notna(), default_until.where(invoice_like, _FAR_FUTURE)
     )
-    keep = ["supplier_id", "requirement", "issued", "until"]
+    keep = ["supplier_id", "requirement", "issued", "until", "stated_until"]
     lot_docs = docs[docs["doc_lot"].notna()]
     scoped = docs[docs["doc_lot"].isna()]
     sku_docs = scoped[scoped["doc_sku"].notna()]
     brand_docs = scoped[scoped["doc_brand"].notna()]
     open_docs = scoped[scoped["doc_sku"].isna() & scoped["doc_brand"].isna()]
     cols = ["shipment_id", "supplier_id", "requirement", "received"]
+    by_lot = need[[*cols, "quantity"]].merge(
+        lot_docs[[*keep, "doc_lot", "doc_quantity"]],
+        left_on=["shipment_id", "supplier_id", "requirement"],
+        right_on=["doc_lot", "supplier_id", "requirement"],
+    )
+    short = by_lot["doc_quantity"].notna() & (by_lot["doc_quantity"] < by_lot["quantity"])
     parts = [
-        need[cols].merge(
-            lot_docs[[*keep, "doc_lot"]],
-            left_on=["shipment_id", "supplier_id", "requirement"],
-            right_on=["doc_lot", "supplier_id", "requirement"],
-        ),
+        by_lot[~short.to_numpy(dtype=bool)],
         need[[*cols, "sku"]].merge(
             sku_docs[[*keep, "doc_sku"]],
             left_on=["supplier_id", "requirement", "sku"],
@@ -198,12 +245,17 @@ def _matches(
         ),
         need[cols].merge(open_docs[keep], on=["supplier_id", "requirement"]),
     ]
-    candidates = pd.concat([p[[*cols, "issued", "until"]] for p in parts], ignore_index=True)
+    candidates = pd.concat(
+        [p[[*cols, "issued", "until", "stated_until"]] for p in parts], ignore_index=True
+    )
     if candidates.empty:
         return empty
     candidates["valid"] = (candidates["issued"] <= candidates["received"]) & (
         candidates["received"] <= candidates["until"]
     )
+    if valid_on is not None:
+        in_force = candidates["stated_until"].isna() | (candidates["stated_until"] >= valid_on)
+        candidates["valid"] = candidates["valid"] & in_force
     grouped = candidates.groupby(["shipment_id", "requirement"], sort=False)["valid"]
     return grouped.any().reset_index()
 

@@ -10,15 +10,21 @@ LANGUAGES: Final = ("zh", "en")
 REASONS: Final[dict[str, dict[str, str]]] = {
     "counterfeit_reviews": {
         "en": "{k} of {n} reviews ({rate}) suspect counterfeit vs {base} across suppliers{sig}",
-        "zh": "{n}条评价中{k}条（{rate}）疑似假货，全体供应商基准为{base}{sig}",
+        "zh": "{n}评价中{k}（{rate}）疑似假货，全体供应商基准为{base}{sig}",
     },
     "counterfeit_complaints": {
         "en": "{upheld} upheld and {settled} settled counterfeit complaints, {paid} paid out",
-        "zh": "假货投诉成立{upheld}起、和解{settled}起，已赔付{paid}",
+        "zh": "假货投诉成立{upheld}、和解{settled}，已赔付{paid}",
     },
     "counterfeit_units": {
-        "en": "QA found {units} counterfeit units in {fake_lots} of {lots} inspected lots",
-        "zh": "质检在{lots}个已检批次中的{fake_lots}个批次发现{units}件假货",
+        "en": "QA confirmed {units} counterfeit units in {fake_lots} of {lots} inspected lots"
+        "{suspected}",
+        "zh": "质检在{lots}个已检批次中的{fake_lots}个批次确认{units}件假货{suspected}",
+    },
+    "counterfeit_units_suspected": {
+        "en": "QA suspects {units} counterfeit units in {fake_lots} of {lots} inspected lots, "
+        "awaiting authentication",
+        "zh": "质检在{lots}个已检批次中的{fake_lots}个批次发现{units}件疑似假货，待鉴定",
     },
     "evidence_gaps": {
         "en": "{requirement} {status} for {brand} covering {units} units received "
@@ -35,11 +41,11 @@ REASONS: Final[dict[str, dict[str, str]]] = {
     },
     "quality_reviews": {
         "en": "{k} of {n} reviews ({rate}) report quality problems vs {base} across suppliers{sig}",
-        "zh": "{n}条评价中{k}条（{rate}）反映质量问题，全体供应商基准为{base}{sig}",
+        "zh": "{n}评价中{k}（{rate}）反映质量问题，全体供应商基准为{base}{sig}",
     },
     "quality_complaints": {
         "en": "{upheld} upheld and {settled} settled quality complaints{sig}",
-        "zh": "质量投诉成立{upheld}起、和解{settled}起{sig}",
+        "zh": "质量投诉成立{upheld}、和解{settled}{sig}",
     },
     "defect_rate": {
         "en": "{k} critical/major defects in {n} sampled units ({rate}, 95 % CI {low}–{high}) "
@@ -60,6 +66,49 @@ REASONS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
+# The reason printed after each recommended action (see scoring/actions.py).
+ACTION_REASONS: Final[dict[str, dict[str, str]]] = {
+    "critical_confirmed": {
+        "en": "QA confirmed {units} counterfeit units in {lots} of {inspected} inspected lots",
+        "zh": "质检在{inspected}个已检批次中的{lots}个批次确认{units}件假货",
+    },
+    "counterfeit_score": {"en": "counterfeit risk {risk}/100", "zh": "假货风险{risk}/100"},
+    "quality_score": {"en": "quality risk {risk}/100", "zh": "质量风险{risk}/100"},
+    "discontinued": {
+        "en": "inspection discontinued under the switching rules: {rejected} of {lots} "
+        "inspected lots rejected",
+        "zh": "按转移规则已暂停检验：{lots}个已检批次中{rejected}个不合格",
+    },
+    "authenticate": {
+        "en": "{units} suspected counterfeit units in lot {lots}, sample kept, not yet "
+        "authenticated",
+        "zh": "批次{lots}中{units}件疑似假货已留样，尚未鉴定",
+    },
+    "hold_listings": {
+        "en": "defensibility {share}: these lots lack proof the platform accepts today",
+        "zh": "举证完备度{share}：这些批次缺少平台目前认可的举证材料",
+    },
+    "collect_documents": {
+        "en": "missing or expired for {lots} branded lots, {units} units",
+        "zh": "{lots}个品牌批次共{units}件缺失或已过期",
+    },
+    "goods_in_warning": {
+        "en": "{lots} branded lots arrived with no brand authorization in force",
+        "zh": "{lots}个品牌批次入库时没有有效的品牌授权书",
+    },
+}
+ACTION_WITH_REASON: Final = {"en": "{action} ({reason})", "zh": "{action}（{reason}）"}
+REASON_OPEN: Final = {"en": " (", "zh": "（"}
+STEP_SEPARATOR: Final = {"en": "; ", "zh": "；"}
+LIST_SEPARATOR: Final = {"en": ", ", "zh": "、"}
+AND_MORE: Final = {"en": " and {n} more", "zh": "等{total}个"}
+BRANDS: Final = {"en": "{label} for {brands}{more}", "zh": "{brands}{more}的{label}"}
+MORE_BRANDS: Final = {"en": " and others ({n} brands)", "zh": "等{n}个品牌"}
+# When no component reaches the reason threshold but some evidence exists.
+BELOW_TIER: Final = {
+    "en": " (below the level that changes the tier)",
+    "zh": "（未达到影响风险等级的程度）",
+}
 NOT_SIGNIFICANT: Final = {
     "en": " (small sample, not yet significant)",
     "zh": "（样本少，尚不显著）",
@@ -103,17 +152,43 @@ def label(table: dict[str, dict[str, str]], key: str, language: str) -> str:
     return table.get(key, {}).get(language, key)
 
 
-def count_text(value: float) -> str:
-    """A (possibly fractional) count as a purchaser reads it: 3, 1,200, ≈2 or <1.
+# Units of the counts in Chinese (English templates carry their nouns).
+UNITS: Final = {"reviews": "条", "complaints": "起", "units": "件", "lots": "个"}
+SUSPECTED_TOO: Final = {
+    "en": ", and {units} more suspected in {lots} lots, awaiting authentication",
+    "zh": "，另有{lots}个批次{units}件疑似假货待鉴定",
+}
+# Said after a reason whose counts hold shares of items (attribution by SKU share).
+SHARED_NOTE: Final = {
+    "en": " (about: items naming no supplier are shared among the SKU's suppliers by units "
+    "delivered)",
+    "zh": "（约数：未注明供应商的按同款SKU各供应商供货数量份额分摊）",
+}
 
-    Items shared among several suppliers count fractionally; a purchaser reads "≈4 upheld
-    complaints" more easily than "4.4".
+
+def count_text(value: float) -> str:
+    """A count of things as a whole number: 3, 1,200."""
+    return f"{round(value):,}"
+
+
+def is_shared(value: float) -> bool:
+    """Whether a count holds a share of an item (attribution by SKU share)."""
+    return abs(value - round(value)) >= 1e-6
+
+
+def shared_count_text(value: float, unit: str, language: str) -> str:
+    """A count that may hold shares of items: "3", "about 3" / "约3起", "part of one".
+
+    Items naming no supplier are attributed by SKU share of units delivered, so a supplier
+    may hold 2.4 complaints; it reads "about 2" (the note :data:`SHARED_NOTE` names the share),
+    and a share below one half reads "part of one" (1起中的一部分), never "<1" or "0.3".
     """
-    if abs(value - round(value)) < 0.05:
-        return f"{round(value):,}"
-    if value < 0.5:
-        return "<1"
-    return f"≈{round(value):,}"
+    noun = UNITS[unit] if language == "zh" else ""
+    if not is_shared(value):
+        return f"{round(value):,}{noun}"
+    if round(value) == 0:
+        return f"1{noun}中的一部分" if language == "zh" else "part of one"
+    return f"约{round(value):,}{noun}" if language == "zh" else f"about {round(value):,}"
 
 
 def percent_text(value: float) -> str:

@@ -14,12 +14,18 @@ from supplier_audit.scoring.settings import ScoringSettings
 Row = Mapping[str, Any]
 
 
-def _rate_fields(prefix: str, k: str, n: str) -> Callable[[Row, str], dict[str, str]]:
+def _rate_fields(prefix: str, k: str, n: str, unit: str) -> Callable[[Row, str], dict[str, str]]:
     def fields(row: Row, language: str) -> dict[str, str]:
         significant = bool(row[f"{prefix}_significant"])
+        if unit == "reviews":  # attributed, possibly by SKU share
+            k_text = msg.shared_count_text(float(row[k]), unit, language)
+            n_text = msg.shared_count_text(float(row[n]), unit, language)
+        else:  # sampled units: whole numbers
+            k_text = msg.count_text(float(row[k]))
+            n_text = msg.count_text(float(row[n]))
         return {
-            "k": msg.count_text(float(row[k])),
-            "n": msg.count_text(float(row[n])),
+            "k": k_text,
+            "n": n_text,
             "rate": msg.percent_text(float(row[prefix])),
             "base": msg.percent_text(float(row[f"_{prefix}_baseline"])),
             "low": msg.percent_text(float(row.get(f"{prefix}_low", np.nan))),
@@ -36,8 +42,12 @@ def _complaint_fields(kind: str) -> Callable[[Row, str], dict[str, str]]:
         significant = bool(row.get("quality_complaint_rate_significant", True))
         return {
             "sig": "" if kind == "counterfeit" or significant else msg.NOT_SIGNIFICANT[language],
-            "upheld": msg.count_text(float(row[f"{kind}_complaints_upheld"])),
-            "settled": msg.count_text(float(row[f"{kind}_complaints_settled"])),
+            "upheld": msg.shared_count_text(
+                float(row[f"{kind}_complaints_upheld"]), "complaints", language
+            ),
+            "settled": msg.shared_count_text(
+                float(row[f"{kind}_complaints_settled"]), "complaints", language
+            ),
             "paid": f"¥{paid:,.0f}",
         }
 
@@ -45,10 +55,26 @@ def _complaint_fields(kind: str) -> Callable[[Row, str], dict[str, str]]:
 
 
 def _units_fields(row: Row, language: str) -> dict[str, str]:
+    suspected = int(row.get("counterfeit_units_suspected", 0))
+    also = (
+        msg.SUSPECTED_TOO[language].format(
+            units=suspected, lots=int(row["lots_with_suspected_counterfeit"])
+        )
+        if suspected and int(row["counterfeit_units_found"])
+        else ""
+    )
+    confirmed = int(row["counterfeit_units_found"]) > 0
     return {
-        "units": msg.count_text(float(row["counterfeit_units_found"])),
-        "fake_lots": msg.count_text(float(row["lots_with_counterfeit"])),
+        "units": msg.count_text(float(row["counterfeit_units_found"] if confirmed else suspected)),
+        "fake_lots": msg.count_text(
+            float(
+                row["lots_with_counterfeit"]
+                if confirmed
+                else row["lots_with_suspected_counterfeit"]
+            )
+        ),
         "lots": msg.count_text(float(row["lots_inspected"])),
+        "suspected": also,
     }
 
 
@@ -81,16 +107,18 @@ def _switching_fields(row: Row, language: str) -> dict[str, str]:
 
 _FIELDS: dict[str, Callable[[Row, str], dict[str, str]]] = {
     "counterfeit_reviews": _rate_fields(
-        "counterfeit_review_rate", "counterfeit_reviews", "reviews"
+        "counterfeit_review_rate", "counterfeit_reviews", "reviews", "reviews"
     ),
     "counterfeit_complaints": _complaint_fields("counterfeit"),
     "counterfeit_units": _units_fields,
     "price_anomaly": _price_fields,
     "sourcing": _sourcing_fields,
-    "quality_reviews": _rate_fields("quality_review_rate", "quality_reviews", "reviews"),
+    "quality_reviews": _rate_fields("quality_review_rate", "quality_reviews", "reviews", "reviews"),
     "quality_complaints": _complaint_fields("quality"),
-    "defect_rate": _rate_fields("serious_defect_rate", "serious_defects", "units_sampled"),
-    "critical_defects": _rate_fields("critical_defect_rate", "critical_defects", "units_sampled"),
+    "defect_rate": _rate_fields("serious_defect_rate", "serious_defects", "units_sampled", "units"),
+    "critical_defects": _rate_fields(
+        "critical_defect_rate", "critical_defects", "units_sampled", "units"
+    ),
     "lots_rejected": _rejected_fields,
     "switching": _switching_fields,
 }
@@ -143,8 +171,22 @@ def main_reasons(
     long = contributions.reset_index().melt(
         id_vars="supplier_id", var_name="component", value_name="contribution"
     )
-    long = long[long["contribution"] >= settings.reason_min_contribution]
-    long = long.sort_values(["supplier_id", "contribution"], ascending=[True, False], kind="stable")
+    present = (
+        _evidence_present(frame)
+        .reset_index()
+        .melt(id_vars="supplier_id", var_name="component", value_name="present")
+    )
+    long = long.merge(present, on=["supplier_id", "component"], how="left")
+    long = long[(long["contribution"] > 0) | long["present"].fillna(False).astype(bool)]
+    # What passes the threshold is named; when nothing does, the evidence there is is named
+    # with a note that it does not change the tier ("no risk signal" only when there is none).
+    long["passes"] = long["contribution"] >= settings.reason_min_contribution
+    any_passes = long.groupby("supplier_id")["passes"].transform("any")
+    long = long[long["passes"] | ~any_passes]
+    # Named by contribution; below the threshold, hard evidence (QA, complaints) comes first.
+    priority = long["component"].map({c: i for i, c in enumerate(_PRESENT)}).fillna(len(_PRESENT))
+    long["_order"] = np.where(any_passes.loc[long.index], -long["contribution"], priority)
+    long = long.sort_values(["supplier_id", "_order"], kind="stable")
     long = long.groupby("supplier_id", sort=False).head(settings.top_reasons)
     gap_texts = _gap_texts(frame, gaps, settings, language)
     records = cast(dict[Any, Row], frame.to_dict("index"))
@@ -154,11 +196,48 @@ def main_reasons(
             texts.append(str(gap_texts.get(supplier, "")))
             continue
         row = records[supplier]
-        template = msg.REASONS[component][language]
-        texts.append(template.format(**_FIELDS[component](row, language)))
+        key = component
+        if component == "counterfeit_units" and int(row["counterfeit_units_found"]) == 0:
+            key = "counterfeit_units_suspected"
+        text = msg.REASONS[key][language].format(**_FIELDS[component](row, language))
+        shared = any(msg.is_shared(float(row[c])) for c in _SHARED_COUNTS.get(component, ()))
+        texts.append(text + msg.SHARED_NOTE[language] if shared else text)
     long["text"] = texts
     long = long[long["text"] != ""]
     joined = long.groupby("supplier_id", sort=False)["text"].agg(
         msg.REASON_SEPARATOR[language].join
     )
+    below = ~long.groupby("supplier_id", sort=False)["passes"].any()
+    joined = joined.where(~below.reindex(joined.index), joined + msg.BELOW_TIER[language])
     return joined.reindex(frame.index).fillna(msg.NO_SIGNAL[language]).astype("string")
+
+
+# What counts as evidence being there, per component, even when its strength is nil (two
+# critical units at a rate below the population's baseline are still two critical units).
+# In this order when nothing passes the threshold: hard evidence first.
+_PRESENT = {
+    "counterfeit_units": ("counterfeit_units_found", "counterfeit_units_suspected"),
+    "counterfeit_complaints": ("counterfeit_complaints_upheld", "counterfeit_complaints_settled"),
+    "lots_rejected": ("lots_rejected",),
+    "critical_defects": ("critical_defects",),
+    "defect_rate": ("serious_defects",),
+    "quality_complaints": ("quality_complaints_upheld", "quality_complaints_settled"),
+    "counterfeit_reviews": ("counterfeit_reviews",),
+    "quality_reviews": ("quality_reviews",),
+}
+
+
+def _evidence_present(frame: pd.DataFrame) -> pd.DataFrame:
+    present = pd.DataFrame(index=frame.index)
+    for component, columns in _PRESENT.items():
+        present[component] = (frame[list(columns)].astype("float64").sum(axis=1) > 0).to_numpy()
+    present.index.name = "supplier_id"
+    return present
+
+
+_SHARED_COUNTS = {
+    "counterfeit_reviews": ("counterfeit_reviews", "reviews"),
+    "quality_reviews": ("quality_reviews", "reviews"),
+    "counterfeit_complaints": ("counterfeit_complaints_upheld", "counterfeit_complaints_settled"),
+    "quality_complaints": ("quality_complaints_upheld", "quality_complaints_settled"),
+}

@@ -20,9 +20,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.schemas import SCORE_LEADING_COLUMNS
 from supplier_audit.scoring import messages as msg
+from supplier_audit.scoring.actions import compose_actions
 from supplier_audit.scoring.attribution import attribute_items
+from supplier_audit.scoring.defensibility import lot_defensibility
 from supplier_audit.scoring.evidence import evidence_readiness, lot_values_cny
 from supplier_audit.scoring.reasons import main_reasons
 from supplier_audit.scoring.review_totals import ReviewTotals
@@ -55,7 +58,14 @@ QUALITY_COMPONENTS = (
 )
 LEADING_COLUMNS = SCORE_LEADING_COLUMNS
 COUNT_DECIMALS = 9  # fractional review counts are kept to this many decimals
-TRAILING_COLUMNS = ("recommended_action", "main_reasons")
+TRAILING_COLUMNS = (
+    "defensibility",
+    "evidence_actions",
+    "action_codes",
+    "stop_buying",
+    "recommended_action",
+    "main_reasons",
+)
 _RANK = {tier: i for i, tier in enumerate(TIERS)}
 
 
@@ -69,6 +79,7 @@ class ScoringResult:
     unattributed: dict[str, int]
     baseline: pd.DataFrame
     lot_evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lot_defensibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def noisy_or(strengths: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
@@ -171,11 +182,13 @@ def score_suppliers(
         )
 
     inspections = _optional(tables, "inspections")
+    suspected_lots = pd.Series(dtype=object)
     if inspections is not None:
         inspections = inspections[_window(inspections, "inspected_on", start, end)]
         frame = frame.join(
             inspection_signals(inspections, shipments, major_aql=settings.inspections.major_aql)
         )
+        suspected_lots = _suspected_lots(inspections, shipments)
 
     lots = shipments[_window(shipments, "received_on", start, end)]
     frame = frame.join(sourcing_signals(lots))
@@ -184,18 +197,29 @@ def score_suppliers(
     evidence = evidence_readiness(lots, _optional(tables, "documents"), settings=settings.evidence)
     frame = frame.join(evidence.per_supplier.set_index("supplier_id"))
     frame = frame.join(price_signals(lots, settings=settings.price))
+    defensible = lot_defensibility(
+        lots, _optional(tables, "documents"), as_of=as_of, settings=settings
+    )
+    frame = frame.join(defensible.per_supplier.set_index("supplier_id"))
     frame = _fill_counts(frame, settings)
+    frame = _fill_defensibility(frame, suspected_lots)
     frame = _inspection_state(frame, inspection_status)
 
     baseline = _add_rates(frame, settings)
     _add_strengths(frame, settings)
     _score_and_tier(frame, settings)
     _add_trend(frame, previous)
-    frame["recommended_action"] = _actions(frame, settings, language)
+    actions = compose_actions(frame, settings, language)
+    frame["action_codes"] = actions.codes
+    frame["stop_buying"] = actions.stop_buying
+    frame["evidence_actions"] = actions.evidence
+    frame["recommended_action"] = actions.recommended
     frame["main_reasons"] = main_reasons(frame, evidence.gaps, settings, language)
 
     scores = frame.reset_index()
-    scores = scores.drop(columns=[c for c in scores.columns if c.startswith("_")])
+    scores = scores.drop(
+        columns=[c for c in scores.columns if c.startswith("_") or c in _LIST_COLUMNS]
+    )
     middle = [c for c in scores.columns if c not in (*LEADING_COLUMNS, *TRAILING_COLUMNS)]
     scores = scores.loc[:, [*LEADING_COLUMNS, *middle, *TRAILING_COLUMNS]]
     attribution = pd.concat(attributions, ignore_index=True).loc[
@@ -208,7 +232,52 @@ def score_suppliers(
         unattributed=unattributed,
         baseline=baseline,
         lot_evidence=evidence.lot_status,
+        lot_defensibility=defensible.per_lot,
     )
+
+
+# Lists behind the actions: turned into words, not CSV columns.
+_LIST_COLUMNS = ("lots_to_hold", "proof_missing", "brands_missing_proof", "suspected_lots")
+
+
+def _suspected_lots(inspections: pd.DataFrame, shipments: pd.DataFrame) -> pd.Series:
+    """Per supplier, the lots whose counterfeit find awaits authentication (latest first)."""
+    verdicts = lot_counterfeit_verdicts(inspections)
+    suspected = verdicts[verdicts["counterfeit_verdict"].eq("suspected")]
+    owners = shipments[["shipment_id", "supplier_id"]].astype("string")
+    suspected = suspected.astype({"shipment_id": "string"}).merge(owners, on="shipment_id")
+    ordered = suspected.sort_values(
+        ["decided_on", "shipment_id"], ascending=[False, True], kind="stable"
+    )
+    return ordered.groupby("supplier_id")["shipment_id"].agg(lambda ids: [str(i) for i in ids])
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    return []
+
+
+def _fill_defensibility(frame: pd.DataFrame, suspected_lots: pd.Series) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in ("branded_units", "defensible_units", "lots_received_unchecked"):
+        frame[column] = frame[column].fillna(0).astype("int64") if column in frame else np.int64(0)
+    if "defensibility" not in frame:
+        frame["defensibility"] = np.nan
+    frame["defensibility"] = frame["defensibility"].astype("float64")
+    frame["suspected_lots"] = suspected_lots.reindex(frame.index)
+    for column in ("lots_to_hold", "proof_missing", "suspected_lots"):
+        values = frame[column] if column in frame else pd.Series(None, index=frame.index)
+        frame[column] = pd.Series(
+            [_as_list(v) for v in values.astype(object)], index=frame.index, dtype=object
+        )
+    values = (
+        frame["brands_missing_proof"]
+        if "brands_missing_proof" in frame
+        else pd.Series(None, index=frame.index)
+    )
+    frame["brands_missing_proof"] = values.apply(lambda v: v if isinstance(v, dict) else {})
+    return frame
 
 
 _COUNT_COLUMNS = (
@@ -221,6 +290,7 @@ _COUNT_COLUMNS = (
 _INT_COLUMNS = (
     "lots_inspected", "units_sampled", "critical_defects", "major_defects",
     "counterfeit_units_found", "lots_with_counterfeit", "lots_rejected", "price_lots_compared",
+    "counterfeit_units_suspected", "lots_with_suspected_counterfeit",
 )  # fmt: skip
 
 
@@ -346,15 +416,16 @@ def _add_strengths(frame: pd.DataFrame, settings: ScoringSettings) -> None:
     channel_risk = (
         frame["channel"].map(settings.sourcing.channel_risk).astype("float64").fillna(0.0)
     )
+    # A suspected find (awaiting authentication) is part of a find; a cleared one is none.
+    finds = (
+        frame["lots_with_counterfeit"]
+        + insp.suspected_find_weight * frame["lots_with_suspected_counterfeit"]
+    )
     strengths = {
         "counterfeit_reviews": frame.pop("_counterfeit_review_rate_strength"),
         "counterfeit_complaints": 1.0 - np.exp(-cf_evidence / comp.counterfeit_scale),
-        "counterfeit_units": frame["lots_with_counterfeit"]
-        / (
-            frame["lots_with_counterfeit"]
-            + insp.counterfeit_lot_pseudo
-            + insp.false_find_rate * frame["lots_inspected"]
-        ),
+        "counterfeit_units": finds
+        / (finds + insp.counterfeit_lot_pseudo + insp.false_find_rate * frame["lots_inspected"]),
         "evidence_gaps": (gap / weight_sum.where(weight_sum > 0)).fillna(0.0),
         "price_anomaly": frame["price_anomaly"].fillna(0.0),
         "sourcing": np.maximum(channel_risk, frame["dropship_share"].fillna(0.0)),
@@ -380,23 +451,42 @@ def _score_and_tier(frame: pd.DataFrame, settings: ScoringSettings) -> None:
     q_strengths.columns = list(QUALITY_COMPONENTS)
     counterfeit = noisy_or(cf_strengths, settings.counterfeit_weights.model_dump())
     quality = noisy_or(q_strengths, settings.quality_weights.model_dump())
-    floor_tier = settings.inspections.counterfeit_unit_min_tier
-    found = frame["counterfeit_units_found"] > 0
-    if floor_tier != "none":
-        floor = {"low": 0.0, "medium": tiers.counterfeit.medium, "high": tiers.counterfeit.high,
-                 "critical": tiers.counterfeit.critical}[floor_tier]  # fmt: skip
-        # Lifted into [floor, 100] keeping the order among the lifted suppliers (a plain
-        # max(score, floor) would tie them all at the floor); never below the raw score.
-        counterfeit = counterfeit.where(~found, floor + (100.0 - floor) * counterfeit / 100.0)
+    thresholds = {"none": 0.0, "low": 0.0, "medium": tiers.counterfeit.medium,
+                  "high": tiers.counterfeit.high, "critical": tiers.counterfeit.critical,
+                  "ceiling": 100.0}  # fmt: skip
+    confirmed = (frame["counterfeit_units_found"] > 0).to_numpy(dtype=bool)
+    suspected = (frame["counterfeit_units_suspected"] > 0).to_numpy(dtype=bool) & ~confirmed
+    floors = (
+        (confirmed, settings.inspections.counterfeit_unit_min_tier),
+        (suspected, settings.inspections.suspected_find_min_tier),
+    )
+    raw = counterfeit
+    for who, floor_tier in floors:
+        if floor_tier == "none":
+            continue
+        floor = thresholds[floor_tier]
+        above = TIERS[_RANK[floor_tier] + 1] if floor_tier != "critical" else "ceiling"
+        # Lifted into [floor, next tier's threshold) keeping the order among the lifted
+        # suppliers (a plain max(score, floor) would tie them all at the floor); never below
+        # the raw score, and never into the next tier by the lift alone (scores show one
+        # decimal, so the band ends one tenth below the next threshold).
+        top = thresholds[above] - (0.1 if above != "ceiling" else 0.0)
+        lifted = np.maximum(raw, floor + (top - floor) * raw / 100.0)
+        counterfeit = counterfeit.where(~who, lifted)
     frame["counterfeit_risk"] = counterfeit.round(1)
     frame["quality_risk"] = quality.round(1)
     cf_tier = tier_of(frame["counterfeit_risk"], **tiers.counterfeit.model_dump())
     q_tier = tier_of(frame["quality_risk"], **tiers.quality.model_dump()).clip(
         upper=_RANK[tiers.quality_max_tier]
     )
-    code = np.maximum(cf_tier.to_numpy(), q_tier.to_numpy())
-    if floor_tier != "none":
-        code = np.where(found.to_numpy(dtype=bool), np.maximum(code, _RANK[floor_tier]), code)
+    cf_code = cf_tier.to_numpy()
+    for who, floor_tier in floors:
+        if floor_tier != "none":
+            cf_code = np.where(who, np.maximum(cf_code, _RANK[floor_tier]), cf_code)
+    # Each axis's own tier: what it calls for is composed into the actions.
+    frame["_counterfeit_tier"] = np.asarray(TIERS, dtype=object)[cf_code]
+    frame["_quality_tier"] = np.asarray(TIERS, dtype=object)[q_tier.to_numpy()]
+    code = np.maximum(cf_code, q_tier.to_numpy())
     stopped = frame["inspection_discontinued"].to_numpy(dtype=bool)
     code = np.where(stopped, np.maximum(code, _RANK[tiers.discontinued_min_tier]), code)
     frame["risk_tier"] = pd.Series(
@@ -418,13 +508,3 @@ def _add_trend(frame: pd.DataFrame, previous: pd.DataFrame | None) -> None:
     frame["previous_tier"] = before["risk_tier"].astype("string").reindex(frame.index)
     was_serious = frame["previous_tier"].isin(["high", "critical"]).to_numpy(dtype=bool)
     frame["newly_high_or_critical"] = serious & ~was_serious
-
-
-def _actions(frame: pd.DataFrame, settings: ScoringSettings, language: str) -> pd.Series:
-    by_tier = {tier: getattr(settings.actions[tier], language) for tier in TIERS}
-    action = frame["risk_tier"].map(by_tier).astype("string")
-    # A discontinued supplier (ISO 2859-1 9.4) gets the discontinuation's own action whatever
-    # its tier: "stop purchasing until corrected" beside a tier's "none" or "stop now" would
-    # contradict or repeat itself.
-    stop = getattr(settings.actions["discontinued"], language)
-    return action.where(~frame["inspection_discontinued"], stop)

@@ -14,6 +14,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 TIERS: tuple[str, ...] = ("low", "medium", "high", "critical")
 SCORING_RESOURCE = "defaults/scoring.toml"
 Tier = Literal["low", "medium", "high", "critical"]
+# What a finding can call for; the words and the order of urgency are in scoring.toml.
+ACTION_CODES: tuple[str, ...] = (
+    "critical",
+    "discontinued",
+    "authenticate",
+    "hold_listings",
+    "high",
+    "quality_high",
+    "collect_documents",
+    "goods_in_warning",
+    "medium",
+    "quality_medium",
+    "low",
+)
+# The actions that stop or suspend buying from a supplier (listed on the Summary).
+STOP_ACTIONS: tuple[str, ...] = ("critical", "discontinued")
 
 
 class _Strict(BaseModel):
@@ -45,6 +61,8 @@ class ComplaintSettings(_Strict):
 class InspectionSettings(_Strict):
     major_aql: float = Field(gt=0)
     counterfeit_unit_min_tier: Literal["none", "low", "medium", "high", "critical"]
+    suspected_find_min_tier: Literal["none", "low", "medium", "high", "critical"]
+    suspected_find_weight: float = Field(ge=0, le=1)
     counterfeit_lot_pseudo: float = Field(gt=0)
     false_find_rate: float = Field(ge=0, lt=1)
 
@@ -60,6 +78,31 @@ class EvidenceSettings(_Strict):
     invoice_like_types: list[str]
     requirements: dict[str, Requirement] = Field(min_length=1)
     cny_per_unit: dict[str, float]
+
+
+class AcceptedProof(_Strict):
+    doc_types: list[str] = Field(min_length=1)
+    applies_to: Literal["all", "branded", "import"]
+    # Checked when goods arrive: a branded lot received without it is a goods-in warning.
+    goods_in_check: bool = False
+
+
+class DefensibilitySettings(_Strict):
+    platform: str = Field(min_length=1)
+    accepted: dict[str, dict[str, AcceptedProof]] = Field(min_length=1)
+    lots_named: int = Field(ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _platform_known(self) -> DefensibilitySettings:
+        if self.platform not in self.accepted:
+            raise ValueError(f"no accepted proof listed for platform {self.platform!r}")
+        if not self.accepted[self.platform]:
+            raise ValueError(f"platform {self.platform!r} accepts no proof at all")
+        return self
+
+    def proof(self, platform: str | None = None) -> dict[str, AcceptedProof]:
+        """What ``platform`` (default: the configured one) accepts, by proof name."""
+        return self.accepted.get(platform or self.platform, self.accepted[self.platform])
 
 
 class PriceSettings(_Strict):
@@ -149,15 +192,19 @@ class ScoringSettings(_Strict):
     quality_weights: QualityWeights
     switching_strength: dict[str, float]
     tiers: TierSettings
+    defensibility: DefensibilitySettings
     actions: dict[str, Bilingual]
+    action_order: list[str] = Field(min_length=1)
     inspection: dict[str, InspectionOverride]
     self_check: SelfCheckSettings
 
     @model_validator(mode="after")
     def _complete(self) -> ScoringSettings:
-        missing = [t for t in (*TIERS, "discontinued") if t not in self.actions]
+        missing = [t for t in ACTION_CODES if t not in self.actions]
         if missing:
             raise ValueError(f"actions missing for: {missing}")
+        if sorted(self.action_order) != sorted(ACTION_CODES):
+            raise ValueError(f"action_order must list each of {list(ACTION_CODES)} once")
         return self
 
     @property

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.sampling.plans import plan_lots
+from supplier_audit.sampling.results import disqualifying_find, lot_counterfeit_verdicts
 from supplier_audit.scoring.settings import ComplaintSettings, PriceSettings
 
 
@@ -68,12 +69,17 @@ def complaint_signals(
 def inspection_signals(
     inspections: pd.DataFrame, shipments: pd.DataFrame, *, major_aql: float
 ) -> pd.DataFrame:
-    """Per supplier: lots inspected, units sampled, defects, counterfeit units and lots, rejections.
+    """Per supplier: lots inspected, units sampled, defects, counterfeit finds, rejections.
 
     Every inspection in the window counts (re-inspections too: each sampled unit is evidence).
-    A lot is rejected when any inspection found a counterfeit or critical unit, or more major
-    defects than the acceptance number of the normal level-II plan at ``major_aql`` for the
-    lot's size (ISO 2859-1 table 2-A).
+    Counterfeit finds are judged per lot (:func:`lot_counterfeit_verdicts`): confirmed ones
+    (and units recorded with no status) are ``counterfeit_units_found`` in
+    ``lots_with_counterfeit``; suspected ones, awaiting authentication, are
+    ``counterfeit_units_suspected`` in ``lots_with_suspected_counterfeit``; cleared ones
+    (authenticated as genuine) count as clean. A lot is rejected when an inspection found a
+    counterfeit unit that was not cleared, a critical unit, or more major defects than the
+    acceptance number of the normal level-II plan at ``major_aql`` for the lot's size
+    (ISO 2859-1 table 2-A).
     """
     lots = shipments[["shipment_id", "supplier_id", "quantity"]].astype(
         {"shipment_id": "string", "supplier_id": "string"}
@@ -83,26 +89,32 @@ def inspection_signals(
     )
     if rows.empty:
         return pd.DataFrame()
+    verdicts = lot_counterfeit_verdicts(rows)
+    verdict = rows["shipment_id"].map(verdicts.set_index("shipment_id")["counterfeit_verdict"])
     plan = plan_lots(rows["quantity"].to_numpy(dtype=np.int64), major_aql)
     over = np.asarray(
         rows["major_defects"].to_numpy() > plan["acceptance_number"].to_numpy(), dtype=bool
     )
-    rows["rejected"] = (
-        (rows["counterfeit_units"].to_numpy() > 0)
-        | (rows["critical_defects"].to_numpy() > 0)
-        | over
+    fake_not_cleared = disqualifying_find(rows) & verdict.ne("cleared").fillna(True).to_numpy(
+        dtype=bool
     )
+    rows["rejected"] = fake_not_cleared | (rows["critical_defects"].to_numpy() > 0) | over
     per_lot = rows.groupby(["supplier_id", "shipment_id"])["rejected"].any().reset_index()
     out = rows.groupby("supplier_id").agg(
         lots_inspected=("shipment_id", "nunique"),
         units_sampled=("sample_size", "sum"),
         critical_defects=("critical_defects", "sum"),
         major_defects=("major_defects", "sum"),
-        counterfeit_units_found=("counterfeit_units", "sum"),
     )
     out["lots_rejected"] = per_lot.groupby("supplier_id")["rejected"].sum()
-    fake_lots = rows.loc[rows["counterfeit_units"] > 0, ["supplier_id", "shipment_id"]]
-    out["lots_with_counterfeit"] = fake_lots.groupby("supplier_id")["shipment_id"].nunique()
+    found = verdicts.merge(lots[["shipment_id", "supplier_id"]], on="shipment_id", how="inner")
+    for kind, units_column, lots_column in (
+        ("confirmed", "counterfeit_units_found", "lots_with_counterfeit"),
+        ("suspected", "counterfeit_units_suspected", "lots_with_suspected_counterfeit"),
+    ):
+        these = found[found["counterfeit_verdict"].eq(kind)].groupby("supplier_id")
+        out[units_column] = these["counterfeit_units"].sum()
+        out[lots_column] = these["shipment_id"].nunique()
     out = out.fillna(0)
     return out.astype("int64")
 
