@@ -26,7 +26,14 @@ from supplier_audit.schemas import ALL_INPUT_COLUMNS
 from supplier_audit.scoring.settings import ScoringSettings, default_scoring_dict
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
-ENUM_COLUMNS = ("channel", "doc_type", "complaint_type", "status", "counterfeit_status")
+ENUM_COLUMNS = (
+    "channel",
+    "doc_type",
+    "complaint_type",
+    "status",
+    "counterfeit_status",
+    "platform",
+)
 
 
 class ConfigError(ValueError):

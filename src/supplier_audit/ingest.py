@@ -38,6 +38,7 @@ from supplier_audit.schemas import (
     COUNTERFEIT_STATUSES,
     DOC_TYPES,
     INPUT_TABLES,
+    PLATFORMS,
     TableSpec,
 )
 
@@ -49,12 +50,14 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "complaint_type": COMPLAINT_TYPES,
     "status": COMPLAINT_STATUSES,
     "counterfeit_status": COUNTERFEIT_STATUSES,
+    "platform": PLATFORMS,
 }
 # Event dates that cannot lie after the night being audited (valid_until may).
 _NOT_AFTER_AS_OF = (
     "onboarded_on",
     "received_on",
     "issued_on",
+    "ordered_on",
     "opened_on",
     "closed_on",
     "inspected_on",
@@ -64,6 +67,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "shipments": (("supplier_id", "suppliers"),),
     "documents": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
     "reviews": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
+    "orders": (("shipment_id", "shipments"),),
     "complaints": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
     "inspections": (("shipment_id", "shipments"),),
 }
