@@ -49,6 +49,11 @@ class Packs:
     verdict: pd.Series  # complaint_id -> ready / partial / not_ready
 
 
+def _blank_as_missing(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
 def _platform_table(settings: ComplaintDeskSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(platform, requirement, required) and (platform, requirement, doc_type) from the rules."""
     required = pd.DataFrame(
@@ -107,7 +112,7 @@ def evidence_packs(
         {
             "shipment_id": shipments["shipment_id"].astype("string").to_numpy(),
             "sku": shipments["sku"].astype("string").to_numpy(),
-            "brand": shipments["brand"].astype("string").str.strip().replace("", pd.NA).to_numpy()
+            "brand": _blank_as_missing(shipments["brand"]).to_numpy()
             if "brand" in shipments.columns
             else pd.NA,
             "is_import": shipments["is_import"].astype(bool).to_numpy()
@@ -183,7 +188,7 @@ def _documents_of(
         "check_units": "bool",
     }
     if documents is None or documents.empty or needs.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})  # type: ignore[call-overload]
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     lots = needs.drop_duplicates("shipment_id")
     pairs = covering_documents(lots, documents)
     docs = documents.reset_index(drop=True)
@@ -282,8 +287,8 @@ def _verdicts(ticket: pd.DataFrame, needs: pd.DataFrame) -> pd.Series:
     traced = pd.Index(needs["complaint_id"].unique())
     verdict = pd.Series("not_ready", index=pd.Index(ticket["complaint_id"]), dtype="string")
     is_traced = verdict.index.isin(traced)
-    all_ok = verdict.index.map(every).to_series(index=verdict.index).astype("boolean")
-    any_ok = verdict.index.map(some).to_series(index=verdict.index).astype("boolean")
+    all_ok = every.reindex(verdict.index).astype("boolean")
+    any_ok = some.reindex(verdict.index).astype("boolean")
     # A traced complaint whose lots need nothing the platform requires (none) is ready.
     ready = is_traced & all_ok.fillna(True).to_numpy(dtype=bool)
     partial = is_traced & ~ready & any_ok.fillna(False).to_numpy(dtype=bool)

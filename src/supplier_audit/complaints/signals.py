@@ -26,6 +26,11 @@ SIGNAL_COLUMNS = (
 )
 
 
+def _blank_as_missing(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
 def buyer_signals(
     complaints: pd.DataFrame,
     orders: pd.DataFrame | None,
@@ -40,7 +45,7 @@ def buyer_signals(
     n = len(complaints)
     day = _days(complaints["opened_on"])
     buyer = (
-        complaints["buyer_id"].astype("string").str.strip().replace("", pd.NA)
+        _blank_as_missing(complaints["buyer_id"])
         if "buyer_id" in complaints.columns
         else pd.Series(pd.NA, index=complaints.index, dtype="string")
     )
@@ -58,8 +63,8 @@ def buyer_signals(
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         rank = np.arange(len(order)) - group_start
         cumulative = np.cumsum(dismissed[at][order])
-        before = cumulative - dismissed[at][order]
-        start_total = (cumulative - dismissed[at][order])[group_start]
+        before: np.ndarray = cumulative - dismissed[at][order]
+        start_total: np.ndarray = before[group_start]
         earlier[at[order]] = rank
         earlier_dismissed[at[order]] = before - start_total
 

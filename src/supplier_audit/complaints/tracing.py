@@ -116,7 +116,7 @@ def trace_lots(
     has_order_lot = ~has_lot & order_lot.notna().to_numpy()
     direct_lot = named_lot.where(has_lot, order_lot)
     direct = has_lot | has_order_lot
-    positions = lot_index.get_indexer(direct_lot[direct].astype("string"))
+    positions = lot_index.get_indexer(pd.Index(direct_lot[direct].astype("string")))
     placed = positions >= 0
     direct_rows = pd.DataFrame(
         {
