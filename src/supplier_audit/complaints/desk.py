@@ -203,7 +203,8 @@ def complaint_desk(
     )
     index = _evidence_index(table, packs, contacts, language)
     appeals = _appeals(complaints[lost], traced, packs, language)
-    due_soon = int((table["days_left"] * 24 <= settings.due_soon_hours).sum())
+    days_left = table["days_left"]
+    due_soon = int(((days_left >= 0) & (days_left * 24 <= settings.due_soon_hours)).sum())
     return ComplaintDesk(
         open_complaints=table,
         evidence_index=index,
@@ -241,23 +242,41 @@ def _lot_labels(traced: pd.DataFrame, language: str) -> pd.Series:
 
 
 def _missing_texts(packs: Packs, traced_ids: pd.Index, ids: pd.Series, language: str) -> pd.Series:
+    """Per complaint, what its platform requires and is not on file, in words: one phrase per
+    need and status listing its lots, and one per lot whose proof covers too few units."""
     needs = packs.needs[packs.needs["required"] & packs.needs["status"].ne("on_file")]
-    requirement = _words("requirement.", needs["requirement"], language)
-    status = _words("status.", needs["status"], language)
+    short = needs["status"].eq("short").to_numpy(dtype=bool)
+    key = ["complaint_id", "requirement", "status"]
+    grouped = (
+        needs[~short]
+        .groupby(key, sort=False)["shipment_id"]
+        .agg(word("lot_separator", language).join)
+        .reset_index()
+    )
+    lacking = _fill(
+        word("missing_item", language),
+        {
+            "requirement": _words("requirement.", grouped["requirement"], language),
+            "status": _words("status.", grouped["status"], language),
+            "lot": grouped["shipment_id"],
+        },
+        grouped.index,
+    )
+    few = needs[short]
     fields: dict[str, pd.Series | str] = {
-        "requirement": requirement,
-        "status": status,
-        "lot": needs["shipment_id"],
-        "covered": needs["covered_units"].round().astype("Int64").astype("string"),
-        "needed": needs["needed_units"].round().astype("Int64").astype("string"),
+        "requirement": _words("requirement.", few["requirement"], language),
+        "lot": few["shipment_id"],
+        "covered": few["covered_units"].round().astype("Int64").astype("string"),
+        "needed": few["needed_units"].round().astype("Int64").astype("string"),
     }
-    text = _fill(word("missing_item", language), fields, needs.index)
-    short = needs["status"].eq("short")
-    if short.any():
-        sold = _fill(word("short_item", language), fields, needs.index)
-        received = _fill(word("short_item_received", language), fields, needs.index)
-        text = text.where(~short, sold.where(needs["units_from_orders"], received))
-    joined = _joined(needs["complaint_id"], text, word("separator", language))
+    sold = _fill(word("short_item", language), fields, few.index)
+    received = _fill(word("short_item_received", language), fields, few.index)
+    too_few = sold.where(few["units_from_orders"].to_numpy(dtype=bool), received)
+    joined = _joined(
+        pd.concat([grouped["complaint_id"], few["complaint_id"]], ignore_index=True),
+        pd.concat([lacking, too_few], ignore_index=True),
+        word("separator", language),
+    )
     result = ids.map(joined).astype("string")
     untraced = ~ids.isin(traced_ids)
     return result.where(~untraced, word("no_lot", language))
@@ -445,7 +464,11 @@ def _evidence_index(
     )
     order = table["complaint_id"].reset_index().set_index("complaint_id")["index"]
     index["_rank"] = index["complaint_id"].map(order)
-    index = index.sort_values(["_rank", "shipment_id", "need", "document_id"], kind="stable")
+    index["_optional"] = ~rows["required"].to_numpy(dtype=bool)
+    index = index.sort_values(
+        ["_rank", "shipment_id", "_optional", "need", "document_id"], kind="stable"
+    )
+    index = index.drop(columns="_optional")
     return index.drop(columns="_rank").loc[:, list(EVIDENCE_INDEX_COLUMNS)].reset_index(drop=True)
 
 

@@ -62,6 +62,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "chase": {"zh": "向{supplier}索取", "en": "ask {supplier}"},
     "upload": {"zh": "上传", "en": "upload"},
     "separator": {"zh": "；", "en": "; "},
+    "lot_separator": {"zh": "、", "en": ", "},
     "yes": {"zh": "是", "en": "yes"},
     "no": {"zh": "否", "en": "no"},
 }

@@ -1174,9 +1174,11 @@ def _complaint_words(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     """The complaint type in words (platform, deadline source and status are worded by their
     cells)."""
     kinds = frame["complaint_type"].astype("string")
-    return frame.assign(
+    worded = frame.assign(
         complaint_type=kinds.map(lambda k: _tr(f"complaint_type.{k}", language)).astype(object)
     )
+    # pandas' NA is no blank to openpyxl: missing texts become empty cells.
+    return worded.astype(object).where(worded.notna(), None)
 
 
 def _inspections(book: Workbook, inputs: RiskReportInputs) -> None:
