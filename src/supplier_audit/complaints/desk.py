@@ -404,6 +404,8 @@ def _evidence_index(
     """Per open complaint, the clerk's checklist: each need of each lot, with the documents
     to upload (their file_ref) or the supplier to ask."""
     open_ids = table["complaint_id"]
+    if table.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in EVIDENCE_INDEX_COLUMNS})
     needs = packs.needs[packs.needs["complaint_id"].isin(open_ids)]
     docs = packs.documents[packs.documents["complaint_id"].isin(open_ids)]
     key = ["complaint_id", "shipment_id", "requirement"]

@@ -83,7 +83,11 @@ def units_sold(orders: pd.DataFrame | None) -> pd.Series:
     if orders is None or orders.empty or "shipment_id" not in orders.columns:
         return pd.Series(dtype="float64")
     named = orders[orders["shipment_id"].notna()]
-    quantity = named["quantity"].astype("Float64").fillna(1.0).astype("float64")
+    quantity = (
+        named["quantity"].astype("Float64").fillna(1.0).astype("float64")
+        if "quantity" in named.columns
+        else pd.Series(1.0, index=named.index)
+    )
     return quantity.groupby(named["shipment_id"].astype("string").to_numpy()).sum()
 
 
