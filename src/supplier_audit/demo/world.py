@@ -1,4 +1,4 @@
-"""The demo world: six input tables of a merchant reselling goods from many suppliers, plus the
+"""The demo world: seven input tables of a merchant reselling goods from many suppliers, plus the
 hidden truth (which suppliers are counterfeit sources, ...) to measure the audit against."""
 
 from __future__ import annotations
