@@ -98,6 +98,14 @@ def complaint(complaint_id: str, **values: Any) -> dict[str, Any]:
     return row
 
 
+def closed(complaint_id: str, opened_on: str, status: str, **values: Any) -> dict[str, Any]:
+    """A complaint decided ten days after it was opened."""
+    closed_on = (pd.Timestamp(opened_on) + pd.Timedelta(days=10)).date().isoformat()
+    return complaint(
+        complaint_id, opened_on=opened_on, status=status, closed_on=closed_on, **values
+    )
+
+
 def desk(
     complaints: list[dict[str, Any]],
     lots: list[dict[str, Any]],
@@ -384,13 +392,15 @@ def test_inferred_lots_are_said_to_be_inferred_with_their_shares() -> None:
 
 def test_buyer_signals_are_shown_on_the_ticket_with_the_buyer_masked() -> None:
     history = [
-        complaint("E1", opened_on="2026-08-01", status="rejected", buyer_id="pro_buyer", closed_on="2026-08-05"),
-        complaint("E2", opened_on="2026-09-01", status="withdrawn", buyer_id="pro_buyer", closed_on="2026-09-03"),
-        complaint("E3", opened_on="2026-10-01", status="upheld", buyer_id="pro_buyer", closed_on="2026-10-09", complaint_type="quality"),
-        complaint("C1", buyer_id="pro_buyer", description="假货！加我 13912345678", shipment_id="L1"),
+        closed("E1", "2026-08-01", "rejected", buyer_id="pro_buyer"),
+        closed("E2", "2026-09-01", "withdrawn", buyer_id="pro_buyer"),
+        closed("E3", "2026-10-01", "upheld", buyer_id="pro_buyer", complaint_type="quality"),
+        complaint(
+            "C1", buyer_id="pro_buyer", description="假货！加我 13912345678", shipment_id="L1"
+        ),
         complaint("C2", buyer_id="someone", opened_on="2026-11-23", shipment_id="L1"),
         complaint("C3", opened_on="2026-11-25", shipment_id="L1"),
-    ]  # fmt: skip
+    ]
     orders = [
         {"order_id": f"O{i}", "sku": "SKU-1", "ordered_on": "2026-11-0" + str(i + 1),
          "buyer_id": "pro_buyer", "shipment_id": None}
@@ -462,21 +472,18 @@ def test_a_counterfeit_complaint_lost_with_a_ready_pack_is_worth_appealing() -> 
     documents = [ALL_DOCS[0], doc("INV", "purchase_invoice", shipment_id="L1")]
     result = desk(
         [
-            complaint("LOST_READY", status="upheld", opened_on="2026-11-10", closed_on="2026-11-20", shipment_id="L1"),
-            complaint("LOST_BARE", status="upheld", opened_on="2026-11-10", closed_on="2026-11-20", shipment_id="L2"),
-            complaint("LOST_LONG_AGO", status="upheld", opened_on="2026-06-10", closed_on="2026-06-20", shipment_id="L1"),
-            complaint("QUALITY", status="upheld", complaint_type="quality", opened_on="2026-11-10", closed_on="2026-11-20", shipment_id="L1"),
-            complaint("REJECTED", status="rejected", opened_on="2026-11-10", closed_on="2026-11-20", shipment_id="L1"),
+            closed("LOST_READY", "2026-11-10", "upheld", shipment_id="L1"),
+            closed("LOST_BARE", "2026-11-10", "upheld", shipment_id="L2"),
+            closed("LOST_LONG_AGO", "2026-06-10", "upheld", shipment_id="L1"),
+            closed("QUALITY", "2026-11-10", "upheld", shipment_id="L1", complaint_type="quality"),
+            closed("REJECTED", "2026-11-10", "rejected", shipment_id="L1"),
         ],
         [lot("L1"), lot("L2", supplier_id="S2")],
         documents,
-    )  # fmt: skip
+    )
     assert list(result.appeals["complaint_id"]) == ["LOST_READY"]
     assert result.open_complaints.empty
     # documents filed after the decision do not make a lost pack ready
     late = [{**d, "issued_on": "2026-11-22"} for d in documents]
-    assert desk(
-        [complaint("LOST_READY", status="upheld", opened_on="2026-11-10", closed_on="2026-11-20", shipment_id="L1")],
-        [lot("L1")],
-        late,
-    ).appeals.empty  # fmt: skip
+    lost = [closed("LOST_READY", "2026-11-10", "upheld", shipment_id="L1")]
+    assert desk(lost, [lot("L1")], late).appeals.empty
