@@ -170,3 +170,21 @@ def test_hostile_complaint_text_and_ids_stay_text(
     cell = sheet.cell(row=2, column=header.index("投诉内容") + 1)
     assert cell.value == '=HYPERLINK("http://x","click")' and cell.data_type == "s"
     assert sheet.cell(row=2, column=header.index("买家（已脱敏）") + 1).value == "e***r"
+
+
+def test_checklists_with_line_breaks_are_written_the_sure_way(tmp_path: Path) -> None:
+    index = pd.DataFrame(
+        {
+            "complaint_id": ["A", "A", "B"],
+            "file_ref": ["//nas/a.pdf", "=cmd", "//nas/b.pdf"],
+        }
+    )
+    fast = pipeline.write_checklists(index, tmp_path / "fast")
+    broken = index.assign(file_ref=["//nas/a.pdf", "=cmd", "two\nlines"])
+    sure = pipeline.write_checklists(broken, tmp_path / "sure")
+    assert [p.name for p in fast] == [p.name for p in sure] == ["A.csv", "B.csv"]
+    for folder, last in (("fast", "//nas/b.pdf"), ("sure", "two\nlines")):
+        a = pd.read_csv(tmp_path / folder / "A.csv", dtype=str, encoding="utf-8-sig")
+        b = pd.read_csv(tmp_path / folder / "B.csv", dtype=str, encoding="utf-8-sig")
+        assert list(a["file_ref"]) == ["//nas/a.pdf", "'=cmd"]
+        assert list(b["file_ref"]) == [last]

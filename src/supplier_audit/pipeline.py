@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -23,7 +24,7 @@ from supplier_audit import report_frames
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config import AuditConfig
 from supplier_audit.ingest import IngestResult, ingest_folder, require_rows
-from supplier_audit.io import safe_file_stem, write_csv_atomic
+from supplier_audit.io import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.privacy import mask_contacts
 from supplier_audit.review_batches import (
     BatchRunner,
@@ -382,15 +383,48 @@ def write_complaint_outputs(run: AuditRun, desk: ComplaintDesk) -> list[Path]:
     """``open_complaints.csv``, ``evidence_index.csv`` (every open complaint's checklist) and
     ``evidence/<complaint_id>.csv`` for the most urgent ``[complaints] evidence_files_max``."""
     rows = checked(OpenComplaintRows, desk.contract_rows, OPEN_COMPLAINTS_CSV)
-    written = [write_csv_atomic(rows, run.staging_dir / OPEN_COMPLAINTS_CSV, for_people=True)]
+    written = [write_csv_atomic(rows, run.staging_dir / OPEN_COMPLAINTS_CSV)]
     index = desk.evidence_index
-    written.append(write_csv_atomic(index, run.staging_dir / "evidence_index.csv", for_people=True))
+    written.append(write_csv_atomic(index, run.staging_dir / "evidence_index.csv"))
     urgent = desk.open_complaints["complaint_id"].head(run.settings.complaints.evidence_files_max)
     chosen = index[index["complaint_id"].isin(urgent)]
-    folder = run.staging_dir / EVIDENCE_DIR
-    for complaint_id, checklist in chosen.groupby("complaint_id", sort=False):
-        path = folder / f"{safe_file_stem(str(complaint_id))}.csv"
-        written.append(write_csv_atomic(checklist, path, for_people=True))
+    written += write_checklists(chosen, run.staging_dir / EVIDENCE_DIR)
+    return written
+
+
+def write_checklists(index: pd.DataFrame, folder: Path) -> list[Path]:
+    """``<folder>/<complaint_id>.csv`` per complaint of ``index`` (its rows grouped by
+    complaint, in order): the rows are made safe for Excel and turned into CSV text once,
+    then cut per complaint (a thousand small files cost no thousand DataFrame writes). The
+    folder is inside the run's staging folder, published atomically with it."""
+    if index.empty:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = index["complaint_id"].astype("str").to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    broken = [
+        column
+        for column in index.columns
+        if index[column].astype("str").str.contains("[\r\n]", regex=True).any()
+    ]
+    if broken:  # a cell with a line break: one CSV per complaint, the slow and sure way
+        return [
+            write_csv_atomic(
+                index.iloc[start:end],
+                folder / f"{safe_file_stem(str(ids[start]))}.csv",
+            )
+            for start, end in zip(starts, ends, strict=True)
+        ]
+    text = defuse_for_spreadsheet(index).to_csv(index=False, lineterminator="\n")
+    header, _, body = text.partition("\n")
+    lines = body.split("\n")[: len(index)]
+    written = []
+    for start, end in zip(starts, ends, strict=True):
+        path = folder / f"{safe_file_stem(str(ids[start]))}.csv"
+        content = "\ufeff" + header + "\n" + "\n".join(lines[start:end]) + "\n"
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
     return written
 
 

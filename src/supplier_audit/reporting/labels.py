@@ -289,6 +289,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "仅列出最严重的前 {shown} 条（共 {total} 条），全部疑似问题评价见 review_flags.csv。",
         "The {shown} most serious of {total} are listed; review_flags.csv has all flagged reviews.",
     ),
+    "complaints_capped_note": (
+        "仅列出最紧急的前 {shown} 条（共 {total} 条），全部未结投诉见 open_complaints.csv。",
+        "The {shown} most urgent of {total} are listed; open_complaints.csv has every one.",
+    ),
     "capped_note": (
         "行数超过 Excel 上限，仅列出前 {shown} 行（共 {total} 行），完整数据见 CSV。",
         "More rows than Excel can hold: the first {shown} of {total} are listed; the CSV has all.",

@@ -322,6 +322,7 @@ def _table(
     highlight: tuple[str, str] | None = None,
     bars: Sequence[str] = (),
     max_rows: int | None = None,
+    capped_note: str = "evidence_capped_note",
 ) -> _Sheet:
     """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit
     (or at ``max_rows``, with a note saying where the full list is)."""
@@ -338,7 +339,7 @@ def _table(
     limit = EXCEL_MAX_ROWS - 2  # header and the note
     note = "capped_note"
     if max_rows is not None and max_rows < limit:
-        limit, note = max_rows, "evidence_capped_note"
+        limit, note = max_rows, capped_note
     shown = frame.iloc[:limit]
     line_counts = _wrapped_lines(shown, columns, widths).to_numpy()
     names = [c.name for c in columns]
@@ -1122,6 +1123,8 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
             _complaint_words(inputs.open_complaints, language),
             COMPLAINT_COLUMNS,
             language,
+            max_rows=inputs.max_evidence_rows,
+            capped_note="complaints_capped_note",
         )
     if inputs.appeals is not None and not inputs.appeals.empty:
         _table(
