@@ -188,3 +188,30 @@ def test_checklists_with_line_breaks_are_written_the_sure_way(tmp_path: Path) ->
         b = pd.read_csv(tmp_path / folder / "B.csv", dtype=str, encoding="utf-8-sig")
         assert list(a["file_ref"]) == ["//nas/a.pdf", "'=cmd"]
         assert list(b["file_ref"]) == [last]
+
+
+def test_a_quarantined_complaint_keeps_its_buyer_masked(
+    make_folder: Callable[..., Path], tmp_path: Path
+) -> None:
+    data = make_folder(
+        {
+            "complaints": [
+                {
+                    "complaint_id": "BAD",
+                    "sku": "SKU-1",
+                    "opened_on": "2026-13-40",
+                    "complaint_type": "counterfeit",
+                    "status": "open",
+                    "buyer_id": "secret_buyer",
+                },
+            ],
+            "orders": [
+                {"order_id": "O1", "sku": "SKU-1", "ordered_on": "2027-01-01", "buyer_id": "x_y"}
+            ],
+        }
+    )
+    night = run_night(data, tmp_path / "out")
+    complaints = (night / "quarantine" / "complaints.csv").read_text(encoding="utf-8-sig")
+    orders = (night / "quarantine" / "orders.csv").read_text(encoding="utf-8-sig")
+    assert "BAD" in complaints and "secret_buyer" not in complaints and "s***r" in complaints
+    assert "O1" in orders and "x_y" not in orders and "x***y" in orders

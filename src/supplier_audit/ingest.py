@@ -31,6 +31,7 @@ from supplier_audit.io import (
     is_text_column,
     read_table,
 )
+from supplier_audit.privacy import mask_buyer_ids
 from supplier_audit.schemas import (
     CHANNELS,
     COMPLAINT_STATUSES,
@@ -660,7 +661,7 @@ def quarantine_frame(
         },
         index=original.index,
     )
-    body = original.drop(columns=["source_file", "source_row"])
+    body = _buyers_masked(raw, spec, original.drop(columns=["source_file", "source_row"]))
     frame = pd.concat([front, body], axis=1)
     # The row's keys as read, for cascades ("supplier X was quarantined").
     for key in spec.key[:1]:
@@ -668,6 +669,29 @@ def quarantine_frame(
             lambda v: None if v is None else str(v).strip()
         )
     return frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
+
+
+def _buyers_masked(raw: RawTable, spec: TableSpec, body: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows with their buyer ids masked (buyer ids are masked in every output,
+    the quarantine files too): the cell holding a row's buyer_id, under whatever header it
+    came, is the one whose text equals it."""
+    if "buyer_id" not in spec.column_names or body.empty:
+        return body
+    given = raw.cell_texts("buyer_id", body.index.to_numpy(dtype=np.int64)).astype("string")
+    given.index = body.index
+    present = given.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return body
+    masked = mask_buyer_ids(given).to_numpy(dtype=object)
+    body = body.copy()
+    for label in body.columns:
+        text = body[label].astype("string").str.strip()
+        same = (text == given).fillna(False).to_numpy(dtype=bool) & present
+        if same.any():
+            column = body[label].astype(object).to_numpy(copy=True)
+            column[same] = masked[same]
+            body[label] = column
+    return body
 
 
 def quarantine_for_output(result: TableResult) -> pd.DataFrame:

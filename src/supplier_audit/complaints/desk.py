@@ -80,8 +80,10 @@ class ComplaintDesk:
 
     @property
     def contract_rows(self) -> pd.DataFrame:
-        """open_complaints.csv's rows: the contract's columns only."""
-        return self.open_complaints.loc[:, list(OPEN_COMPLAINT_COLUMNS)]
+        """open_complaints.csv's rows: the contract's columns only, text as ``str``."""
+        rows = self.open_complaints.loc[:, list(OPEN_COMPLAINT_COLUMNS)]
+        text = [c for c in OPEN_COMPLAINT_COLUMNS if c not in ("opened_on", "due_on", "days_left")]
+        return rows.astype({column: "str" for column in text}).astype({"days_left": "int64"})
 
 
 def _fill(template: str, fields: dict[str, pd.Series | str], index: pd.Index) -> pd.Series:
