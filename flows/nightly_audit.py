@@ -270,7 +270,7 @@ def _audit(
             stage(write_reports, run, inputs, inspection, reviews, scoring, desk)
             final_dir = stage(publish, run, inputs, scoring, desk)
         summary = pipeline.night_summary(
-            run, inputs, final_dir, scoring=scoring, inspection=inspection
+            run, inputs, final_dir, scoring=scoring, inspection=inspection, desk=desk
         )
         stage(publish_artifacts, summary)
     except InputError as error:

@@ -555,11 +555,7 @@ def finish(
         }
     if desk is not None:
         manifest["complaints"] = {
-            "open": len(desk.open_complaints),
-            "due_soon": desk.due_soon,
-            "not_ready": desk.not_ready,
-            "overdue": desk.overdue,
-            "worth_appealing": len(desk.appeals),
+            **desk.counts(),
             "rules_version": run.settings.complaints.rules_version,
         }
     write_manifest(run, manifest)
@@ -585,6 +581,7 @@ def night_summary(
     *,
     scoring: ScoringResult | None = None,
     inspection: InspectionOutcome | None = None,
+    desk: ComplaintDesk | None = None,
 ) -> NightSummary:
     """The night in a few lines, for Prefect's UI (artifacts)."""
     report = published / f"supplier-risk-{run.as_of.isoformat()}.xlsx"
@@ -596,6 +593,7 @@ def night_summary(
             as_of=run.as_of,
             report_path=str(report.resolve()),
             lots_to_inspect=len(inspection.plan) if inspection is not None else 0,
+            complaints=desk.counts() if desk is not None else None,
         ),
         top_risks=report_frames.top_risks_table(scores) if scores is not None else [],
         report_path=report.resolve(),

@@ -78,6 +78,16 @@ class ComplaintDesk:
     not_ready: int
     overdue: int
 
+    def counts(self) -> dict[str, int]:
+        """The desk's counts, for the manifest and the orchestrator's summary."""
+        return {
+            "open": len(self.open_complaints),
+            "due_soon": self.due_soon,
+            "not_ready": self.not_ready,
+            "overdue": self.overdue,
+            "worth_appealing": len(self.appeals),
+        }
+
     @property
     def contract_rows(self) -> pd.DataFrame:
         """open_complaints.csv's rows: the contract's columns only, text as ``str``."""
