@@ -380,15 +380,14 @@ EVIDENCE_DIR = "evidence"
 
 
 def write_complaint_outputs(run: AuditRun, desk: ComplaintDesk) -> list[Path]:
-    """``open_complaints.csv``, ``evidence_index.csv`` (every open complaint's checklist) and
-    ``evidence/<complaint_id>.csv`` for the most urgent ``[complaints] evidence_files_max``."""
+    """``open_complaints.csv``; the checklists of the most urgent ``[complaints]
+    evidence_files_max`` open complaints, one ``evidence/<complaint_id>.csv`` each and all of
+    them in ``evidence_index.csv``."""
     rows = checked(OpenComplaintRows, desk.contract_rows, OPEN_COMPLAINTS_CSV)
     written = [write_csv_atomic(rows, run.staging_dir / OPEN_COMPLAINTS_CSV)]
     index = desk.evidence_index
     written.append(write_csv_atomic(index, run.staging_dir / "evidence_index.csv"))
-    urgent = desk.open_complaints["complaint_id"].head(run.settings.complaints.evidence_files_max)
-    chosen = index[index["complaint_id"].isin(urgent)]
-    written += write_checklists(chosen, run.staging_dir / EVIDENCE_DIR)
+    written += write_checklists(index, run.staging_dir / EVIDENCE_DIR)
     return written
 
 

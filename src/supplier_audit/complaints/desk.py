@@ -72,6 +72,7 @@ class ComplaintDesk:
     """The desk's tables and the counts the Summary shows."""
 
     open_complaints: pd.DataFrame  # OPEN_COMPLAINT_COLUMNS + SHEET_EXTRA_COLUMNS
+    # The checklists of the most urgent [complaints] evidence_files_max open complaints.
     evidence_index: pd.DataFrame  # EVIDENCE_INDEX_COLUMNS
     appeals: pd.DataFrame  # APPEAL_COLUMNS
     due_soon: int
@@ -213,7 +214,7 @@ def complaint_desk(
     table = _open_table(
         open_rows, traced, packs, signals, contacts, names, settings, as_of, language
     )
-    index = _evidence_index(table, packs, contacts, language)
+    index = _evidence_index(table.head(settings.evidence_files_max), packs, contacts, language)
     appeals = _appeals(complaints[lost], traced, packs, language)
     days_left = table["days_left"]
     due_soon = int(((days_left >= 0) & (days_left * 24 <= settings.due_soon_hours)).sum())

@@ -112,6 +112,7 @@ def evidence_packs(
         }
     )
     ticket["platform"] = ticket["platform"].where(ticket["platform"].isin(PLATFORMS), "other")
+    shipments = shipments[shipments["shipment_id"].isin(traced["shipment_id"])]
     lots = pd.DataFrame(
         {
             "shipment_id": shipments["shipment_id"].astype("string").to_numpy(),
@@ -195,7 +196,12 @@ def _documents_of(
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     lots = needs.drop_duplicates("shipment_id")
     pairs = covering_documents(lots, documents)
-    docs = documents.reset_index(drop=True)
+    # Only the documents that cover a traced lot, and each under the needs its type can meet
+    # (joined to the complaints' needs last: a lot's documents x its complaints' needs would
+    # be far more rows).
+    used = np.unique(pairs["position"].to_numpy())
+    docs = documents.iloc[used].reset_index(drop=True)
+    pairs = pairs.assign(position=np.searchsorted(used, pairs["position"].to_numpy()))
     invoice_like = docs["doc_type"].isin(evidence.invoice_like_types)
     issued = pd.to_datetime(docs["issued_on"]).dt.normalize()
     until = pd.to_datetime(docs["valid_until"]).dt.normalize() if "valid_until" in docs else None
@@ -220,6 +226,8 @@ def _documents_of(
         }
     )
     pairs = pairs.merge(attributes, on="position").drop(columns="position")
+    meets = accepted[["requirement", "doc_type"]].drop_duplicates()
+    pairs = pairs.merge(meets, on="doc_type", how="inner")
     found = needs[
         [
             "complaint_id",
@@ -230,7 +238,7 @@ def _documents_of(
             "judged",
             "check_units",
         ]
-    ].merge(pairs, on="shipment_id")
+    ].merge(pairs, on=["shipment_id", "requirement"])
     found = found.merge(accepted, on=["platform", "requirement", "doc_type"], how="inner")
     found = found[(found["issued_on"] <= found["judged"]).to_numpy(dtype=bool)]
     found = found.assign(valid=(found["until"] >= found["opened"]).to_numpy(dtype=bool))
