@@ -211,11 +211,12 @@ def complaint_desk(
     names = suppliers.set_index(suppliers["supplier_id"].astype("string"))["supplier_name"]
 
     open_rows = complaints[is_open]
+    texts = _Texts(lots=_lot_labels(traced, language), documents=_documents_text(packs, language))
     table = _open_table(
-        open_rows, traced, packs, signals, contacts, names, settings, as_of, language
+        open_rows, traced, packs, texts, signals, contacts, names, settings, as_of, language
     )
     index = _evidence_index(table.head(settings.evidence_files_max), packs, contacts, language)
-    appeals = _appeals(complaints[lost], traced, packs, language)
+    appeals = _appeals(complaints[lost], traced, packs, texts)
     days_left = table["days_left"]
     due_soon = int(((days_left >= 0) & (days_left * 24 <= settings.due_soon_hours)).sum())
     return ComplaintDesk(
@@ -341,10 +342,19 @@ def _listed(parts: list[pd.Series], separator: str) -> pd.Series:
     return text.replace("", pd.NA)
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """Per complaint: its lots in words, and its documents on file (computed once)."""
+
+    lots: pd.Series
+    documents: pd.Series
+
+
 def _open_table(
     rows: pd.DataFrame,
     traced: pd.DataFrame,
     packs: Packs,
+    texts: _Texts,
     signals: pd.DataFrame,
     contacts: pd.Series,
     names: pd.Series,
@@ -385,11 +395,11 @@ def _open_table(
             "due_on": deadlines["due_on"],
             "days_left": deadlines["days_left"],
             "deadline_source": deadlines["deadline_source"],
-            "shipment_ids": ids.map(_lot_labels(mine, language)).astype("string"),
+            "shipment_ids": ids.map(texts.lots).astype("string"),
             "supplier_ids": ids.map(suppliers).astype("string"),
             "evidence_status": ids.map(packs.verdict).fillna("not_ready").astype("string"),
             "missing_evidence": _missing_texts(packs, traced_ids, ids, language),
-            "documents_on_file": ids.map(_documents_text(packs, language)).astype("string"),
+            "documents_on_file": ids.map(texts.documents).astype("string"),
             "supplier_contact": ids.map(contact).astype("string"),
             "repeat_buyer": repeat,
             "complaint_type": rows["complaint_type"].astype("string"),
@@ -487,7 +497,7 @@ def _evidence_index(
     return index.drop(columns="_rank").loc[:, list(EVIDENCE_INDEX_COLUMNS)].reset_index(drop=True)
 
 
-def _appeals(lost: pd.DataFrame, traced: pd.DataFrame, packs: Packs, language: str) -> pd.DataFrame:
+def _appeals(lost: pd.DataFrame, traced: pd.DataFrame, packs: Packs, texts: _Texts) -> pd.DataFrame:
     """Counterfeit complaints lost (upheld) in the appeal window while their pack was ready:
     the platform decided against goods the shop could prove genuine."""
     ids = lost["complaint_id"].astype("string")
@@ -504,9 +514,9 @@ def _appeals(lost: pd.DataFrame, traced: pd.DataFrame, packs: Packs, language: s
             "opened_on": pd.to_datetime(chosen["opened_on"]),
             "closed_on": pd.to_datetime(chosen["closed_on"]),
             "compensation": chosen.get("compensation", np.nan),
-            "shipment_ids": ids.map(_lot_labels(mine, language)).astype("string"),
+            "shipment_ids": ids.map(texts.lots).astype("string"),
             "supplier_ids": ids.map(_joined(mine["complaint_id"], mine["supplier_id"], " · ")),
-            "documents_on_file": ids.map(_documents_text(packs, language)).astype("string"),
+            "documents_on_file": ids.map(texts.documents).astype("string"),
         }
     )
     return frame.sort_values(["closed_on", "complaint_id"], ascending=[False, True]).reset_index(

@@ -131,6 +131,7 @@ def evidence_packs(
     )
     required, accepted = _platform_table(settings)
     parts = []
+    needed = [c for c in cells.columns if c not in ("sku", "brand", "is_import")]
     for name, need in settings.requirements.items():
         if need.applies_to == "branded":
             applies = cells["brand"].notna().to_numpy()
@@ -138,12 +139,16 @@ def evidence_packs(
             applies = cells["is_import"].fillna(False).astype(bool).to_numpy()
         else:
             applies = np.ones(len(cells), dtype=bool)
-        parts.append(cells[applies].assign(requirement=name, check_units=need.check_units))
-    needs = pd.concat(parts, ignore_index=True) if parts else cells.iloc[:0]
+        parts.append(
+            cells.loc[applies, needed].assign(requirement=name, check_units=need.check_units)
+        )
+    needs = pd.concat(parts, ignore_index=True) if parts else cells.loc[:, needed].iloc[:0]
+    lot_keys = cells.drop_duplicates("shipment_id")[["shipment_id", "supplier_id", "sku", "brand"]]
+    del cells, parts
     needs["requirement"] = needs["requirement"].astype("string")
     needs = needs.merge(required, on=["platform", "requirement"], how="left")
 
-    found = _documents_of(needs, documents, accepted, evidence)
+    found = _documents_of(needs, lot_keys, documents, accepted, evidence)
     needs = _with_status(needs, found, units_sold(orders))
     verdict = _verdicts(ticket, needs)
     keep = [
@@ -170,6 +175,7 @@ def evidence_packs(
 
 def _documents_of(
     needs: pd.DataFrame,
+    lots: pd.DataFrame,
     documents: pd.DataFrame | None,
     accepted: pd.DataFrame,
     evidence: EvidenceSettings,
@@ -194,7 +200,6 @@ def _documents_of(
     }
     if documents is None or documents.empty or needs.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    lots = needs.drop_duplicates("shipment_id")
     pairs = covering_documents(lots, documents)
     # Only the documents that cover a traced lot, and each under the needs its type can meet
     # (joined to the complaints' needs last: a lot's documents x its complaints' needs would
