@@ -25,8 +25,6 @@ from supplier_audit.privacy import mask_buyer_ids, mask_contacts
 from supplier_audit.schemas import OPEN_COMPLAINT_COLUMNS, PLATFORMS
 from supplier_audit.scoring.settings import EvidenceSettings
 
-# Inferred lots shown per complaint at most (the most likely first); shares are of them all.
-MAX_INFERRED_LOTS = 10
 SHEET_EXTRA_COLUMNS = (
     "complaint_type",
     "overdue",
@@ -195,7 +193,7 @@ def complaint_desk(
         orders,
         shipments,
         window_days=settings.trace_window_days,
-        max_lots=MAX_INFERRED_LOTS,
+        max_lots=settings.trace_max_lots,
     )
     packs = evidence_packs(
         tickets, traced, shipments, documents, orders, settings=settings, evidence=evidence

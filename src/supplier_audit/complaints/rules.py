@@ -60,6 +60,7 @@ class ComplaintDeskSettings(_Strict):
 
     rules_version: str = Field(min_length=1)
     trace_window_days: int = Field(ge=1, le=3660)
+    trace_max_lots: int = Field(ge=1, le=100)
     due_soon_hours: int = Field(ge=1, le=24 * 365)
     burst_days: int = Field(ge=0, le=365)
     burst_min_complaints: int = Field(ge=2)
