@@ -2,7 +2,7 @@
 and what is on file, missing, expired or short.
 
 A document proves a lot when it covers it (the data contract's rule:
-:func:`supplier_audit.scoring.evidence.covering_documents`), its type is accepted by the
+:func:`supplier_audit.scoring.evidence.documents_covering_lots`), its type is accepted by the
 complaint's platform for that need, it was on file by the day the pack is judged (tonight for
 an open complaint; the closing day for a decided one) and it is valid on the complaint's day
 or was issued since (an authorization that lapsed before the buyer complained proves nothing;
@@ -30,7 +30,7 @@ import pandas as pd
 
 from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.schemas import PLATFORMS
-from supplier_audit.scoring.evidence import covering_documents
+from supplier_audit.scoring.evidence import documents_covering_lots
 from supplier_audit.scoring.settings import EvidenceSettings
 
 NEED_STATUSES: Final = ("on_file", "short", "expired", "missing")
@@ -200,7 +200,7 @@ def _documents_of(
     }
     if documents is None or documents.empty or needs.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    pairs = covering_documents(lots, documents)
+    pairs = documents_covering_lots(lots, documents)
     # Only the documents that cover a traced lot, and each under the needs its type can meet
     # (joined to the complaints' needs last: a lot's documents x its complaints' needs would
     # be far more rows).

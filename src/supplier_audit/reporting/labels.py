@@ -88,12 +88,6 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "evidence_status.ready": ("齐全", "ready"),
     "evidence_status.partial": ("部分", "partial"),
     "evidence_status.not_ready": ("未备", "not ready"),
-    "complaint_type.counterfeit": ("假货", "counterfeit"),
-    "complaint_type.quality": ("质量问题", "quality"),
-    "complaint_type.damaged": ("破损", "damaged"),
-    "complaint_type.wrong_item": ("错发", "wrong item"),
-    "complaint_type.not_as_described": ("描述不符", "not as described"),
-    "complaint_type.other": ("其他", "other"),
     # tiers
     "tier.critical": ("严重", "critical"),
     "tier.high": ("高", "high"),

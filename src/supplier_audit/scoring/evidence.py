@@ -260,7 +260,7 @@ def covering_documents(
     return grouped.any().reset_index()
 
 
-def covering_documents(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def documents_covering_lots(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """(shipment_id, document position) pairs: which documents cover which lots, by the
     contract's rule (same supplier, and the lot's shipment_id; or, for a document naming no
     lot, the same sku, or the same brand, or neither given), validity aside.
