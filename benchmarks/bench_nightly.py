@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_nightly.py [--reviews 250000 --lots 25000
         --suppliers 500 --scales 1 2 4 --format parquet|csv --batch-rows N
-        --row-group-rows N --flow --task-runner local|dask --dask-workers N
+        --row-group-rows N --open-complaints N --flow --task-runner local|dask --dask-workers N
         --dask-address URL --timeout SECONDS --max-rss GIB --profile STAGE [STAGE ...]
         --json FILE --keep DIR]
 
@@ -75,7 +75,17 @@ from typing import Any, TypeVar
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 26)
 SEED = 20261126
-STAGES = ("ingest", "reviews", "switching", "score", "feedback", "inspection", "report", "finish")
+STAGES = (
+    "ingest",
+    "reviews",
+    "switching",
+    "score",
+    "feedback",
+    "inspection",
+    "complaints",
+    "report",
+    "finish",
+)
 REVIEW_STEPS = ("read", "validate", "flag", "attribute")
 PACKAGES = ("supplier-audit", "pandas", "numpy", "pyarrow", "pandera", "scipy", "openpyxl",
             "prefect", "dask", "distributed")  # fmt: skip
@@ -168,6 +178,10 @@ def child_generate(args: argparse.Namespace) -> dict[str, Any]:
         messy=False,
     )
     seconds = time.perf_counter() - start
+    if args.open_complaints:
+        from bench_complaints import top_up_open_complaints
+
+        top_up_open_complaints(world_dir, args.open_complaints)
     start = time.perf_counter()
     if args.row_group_rows:
         if args.format == "parquet":
@@ -424,6 +438,8 @@ def run_child(
         command += ["--config", str(args.config)]
     if args.row_group_rows:
         command += ["--row-group-rows", str(args.row_group_rows)]
+    if args.open_complaints:
+        command += ["--open-complaints", str(args.open_complaints)]
     if args.dask_workers:
         command += ["--dask-workers", str(args.dask_workers)]
     if args.dask_address:
@@ -800,6 +816,12 @@ def main() -> None:
         type=int,
         help="rewrite the generated reviews in row groups of this many rows (parquet) or "
         "split them into a reviews/ folder of files of this many rows (csv)",
+    )
+    parser.add_argument(
+        "--open-complaints",
+        type=int,
+        help="top every world's complaints up to this many open ones (bench_complaints.py's "
+        "top_up_open_complaints), for the complaint desk at scale",
     )
     parser.add_argument("--flow", action="store_true", help="also time the Prefect flow")
     parser.add_argument(

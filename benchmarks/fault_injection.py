@@ -59,6 +59,7 @@ STAGES = (
     "score_stage",
     "sampling_feedback",
     "inspection_stage",
+    "complaints_stage",
     "report_stage",
     "finish",
 )
@@ -70,6 +71,7 @@ STAGE_FUNCTIONS = {
     "score": "score_stage",
     "feedback": "sampling_feedback",
     "inspection": "inspection_stage",
+    "complaints": "complaints_stage",
     "report": "report_stage",
     "finish": "finish",
 }

@@ -21,6 +21,7 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
 from supplier_audit import pipeline
+from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config import load_config
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
@@ -141,6 +142,12 @@ def plan_inspections(
     )
 
 
+@task(name="complaint-desk", cache_policy=NO_CACHE)
+def complaint_desk(run: AuditRun, inputs: IngestResult) -> ComplaintDesk:
+    """Every open complaint: deadline, lot(s), evidence pack, whom to chase, buyer signals."""
+    return pipeline.complaints_stage(run, inputs)
+
+
 @task(name="reports", cache_policy=NO_CACHE)
 def write_reports(
     run: AuditRun,
@@ -148,17 +155,20 @@ def write_reports(
     inspection: pipeline.InspectionOutcome,
     reviews: ReviewsResult,
     scoring: ScoringResult,
+    desk: ComplaintDesk,
 ) -> list[Path]:
     """Quarantine files, CSVs and workbooks into the run's staging folder."""
     return pipeline.report_stage(
-        run, inputs, inspection=inspection, reviews=reviews, scoring=scoring
+        run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
     )
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish(run: AuditRun, inputs: IngestResult, scoring: ScoringResult) -> Path:
+def publish(
+    run: AuditRun, inputs: IngestResult, scoring: ScoringResult, desk: ComplaintDesk
+) -> Path:
     """Write the manifest, rename the staging folder into place, record the scores' history."""
-    return pipeline.finish(run, inputs, scoring=scoring)
+    return pipeline.finish(run, inputs, scoring=scoring, desk=desk)
 
 
 @task(name="artifacts", cache_policy=NO_CACHE)
@@ -256,10 +266,11 @@ def _audit(
             status = stage(switching, run, inputs)
             scoring = stage(score, run, inputs, reviews, status)
             inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
-            stage(write_reports, run, inputs, inspection, reviews, scoring)
-            final_dir = stage(publish, run, inputs, scoring)
+            desk = stage(complaint_desk, run, inputs)
+            stage(write_reports, run, inputs, inspection, reviews, scoring, desk)
+            final_dir = stage(publish, run, inputs, scoring, desk)
         summary = pipeline.night_summary(
-            run, inputs, final_dir, scoring=scoring, inspection=inspection
+            run, inputs, final_dir, scoring=scoring, inspection=inspection, desk=desk
         )
         stage(publish_artifacts, summary)
     except InputError as error:

@@ -76,7 +76,7 @@ def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
 
     first, again, other = world("a", 5), world("b", 5), world("c", 6)
-    assert len(first) == 9  # six tables and three truth files
+    assert len(first) == 10  # seven tables and three truth files
     assert first == again
     assert first["reviews.csv"] != other["reviews.csv"]
 
@@ -318,3 +318,33 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate_world(tmp_path, suppliers=10, file_format="xlsx")
     with pytest.raises(ValueError, match="at least 5 suppliers"):
         generate_world(tmp_path, suppliers=3)
+
+
+def test_the_world_has_what_the_complaint_desk_needs(tmp_path: Path) -> None:
+    generate_world(tmp_path, suppliers=40, seed=3, messy=False)
+    complaints = pd.read_csv(tmp_path / "complaints.csv", dtype=str)
+    orders = pd.read_csv(tmp_path / "orders.csv", dtype=str)
+    documents = pd.read_csv(tmp_path / "documents.csv", dtype=str)
+    shipments = pd.read_csv(tmp_path / "shipments.csv", dtype=str)
+    suppliers = pd.read_csv(tmp_path / "suppliers.csv", dtype=str)
+    assert complaints["platform"].nunique() >= 5
+    open_ones = complaints[complaints["status"] == "open"]
+    assert open_ones["due_on"].notna().any() and open_ones["due_on"].isna().any()
+    per_buyer = complaints["buyer_id"].value_counts()
+    repeat = per_buyer[per_buyer >= 3].index
+    assert len(repeat) >= 3
+    assert (
+        complaints[complaints["buyer_id"].isin(repeat)]["status"]
+        .isin(["rejected", "withdrawn"])
+        .any()
+    )
+    # complaints whose order names the lot although the complaint does not
+    by_order = complaints.merge(orders, on="order_id", suffixes=("", "_order"))
+    assert (by_order["shipment_id"].isna() & by_order["shipment_id_order"].notna()).any()
+    assert suppliers["contact_phone"].notna().mean() > 0.8
+    assert documents["file_ref"].notna().mean() > 0.8
+    invoices = documents[documents["quantity"].notna()].merge(
+        shipments[["shipment_id", "quantity"]], on="shipment_id", suffixes=("", "_lot")
+    )
+    short = invoices["quantity"].astype(int) < invoices["quantity_lot"].astype(int)
+    assert 0 < short.sum() < len(invoices) / 2

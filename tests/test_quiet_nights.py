@@ -26,7 +26,18 @@ from supplier_audit.run import AuditRun
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 
-OPTIONAL = ("documents", "complaints", "inspections")
+OPTIONAL = ("documents", "orders", "complaints", "inspections")
+# The conftest world has no orders: a quiet night's world sells one unit of SKU-1 from L1.
+ORDERS = [
+    {
+        "order_id": "123456789012345678",
+        "sku": "SKU-1",
+        "ordered_on": "2026-11-04",
+        "shipment_id": "L1",
+        "buyer_id": "tb_buyer_1",
+        "platform": "拼多多",
+    }
+]
 State = Literal["rows", "absent", "header only", "zero bytes"]
 STATES: tuple[State, ...] = ("rows", "absent", "header only", "zero bytes")
 # The data's last day, a quiet week later (nothing new arrived), and a year later.
@@ -45,6 +56,7 @@ def build(folder: Path, states: dict[str, State], *, one_supplier: bool = False)
     """The conftest world with each optional table in the given state."""
     folder.mkdir(parents=True)
     tables = {name: list(rows) for name, rows in BASE_TABLES.items()}
+    tables["orders"] = list(ORDERS)
     if one_supplier:
         tables["suppliers"] = tables["suppliers"][:1]
         tables["shipments"] = [row for row in tables["shipments"] if row["supplier_id"] == "S1"]

@@ -220,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Write a demo world: six input tables plus its hidden truth in ``_truth/``."""
+    """Write a demo world: seven input tables plus its hidden truth in ``_truth/``."""
     from supplier_audit.demo import generate_world
 
     if args.suppliers < 5:
@@ -419,8 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="write a realistic demo world to try the audit on",
-        description="Write the six input tables of a made-up merchant (suppliers, lots, documents, "
-        "reviews in Chinese and English, complaints, inspections) with planted counterfeit "
+        description="Write the seven input tables of a made-up merchant (suppliers, lots, "
+        "documents, reviews in Chinese and English, orders, complaints on several platforms, "
+        "inspections) with planted counterfeit "
         "sources, sloppy suppliers, targets of malicious complaints and newcomers. The truth "
         "goes to <out>/_truth/, which the audit does not read.",
     )

@@ -22,11 +22,19 @@ from pydantic import (
     model_validator,
 )
 
+from supplier_audit.complaints.rules import ComplaintDeskSettings, default_platforms_dict
 from supplier_audit.schemas import ALL_INPUT_COLUMNS
 from supplier_audit.scoring.settings import ScoringSettings, default_scoring_dict
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
-ENUM_COLUMNS = ("channel", "doc_type", "complaint_type", "status", "counterfeit_status")
+ENUM_COLUMNS = (
+    "channel",
+    "doc_type",
+    "complaint_type",
+    "status",
+    "counterfeit_status",
+    "platform",
+)
 
 
 class ConfigError(ValueError):
@@ -123,6 +131,9 @@ class AuditConfig(_Strict):
     schedule: ScheduleSettings
     # Weights, thresholds and actions of the risk scores: defaults/scoring.toml explains them.
     scoring: ScoringSettings
+    # The complaint desk: platform deadlines and accepted documents, lot tracing, signals
+    # (defaults/platforms.toml explains them).
+    complaints: ComplaintDeskSettings
     # Review terms: a section with the structure of defaults/lexicon.toml extends the shipped
     # lexicon (or replaces it when lexicon_replace is true).
     lexicon: dict[str, Any] = Field(default_factory=dict)
@@ -192,6 +203,7 @@ def default_settings_dict() -> dict[str, Any]:
     text = resources.files("supplier_audit").joinpath(DEFAULT_CONFIG_RESOURCE).read_text("utf-8")
     defaults = tomllib.loads(text)
     defaults["scoring"] = default_scoring_dict()
+    defaults["complaints"] = default_platforms_dict()
     return defaults
 
 

@@ -31,6 +31,7 @@ from supplier_audit.io import (
     is_text_column,
     read_table,
 )
+from supplier_audit.privacy import mask_buyer_ids
 from supplier_audit.schemas import (
     CHANNELS,
     COMPLAINT_STATUSES,
@@ -38,6 +39,7 @@ from supplier_audit.schemas import (
     COUNTERFEIT_STATUSES,
     DOC_TYPES,
     INPUT_TABLES,
+    PLATFORMS,
     TableSpec,
 )
 
@@ -49,12 +51,14 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "complaint_type": COMPLAINT_TYPES,
     "status": COMPLAINT_STATUSES,
     "counterfeit_status": COUNTERFEIT_STATUSES,
+    "platform": PLATFORMS,
 }
 # Event dates that cannot lie after the night being audited (valid_until may).
 _NOT_AFTER_AS_OF = (
     "onboarded_on",
     "received_on",
     "issued_on",
+    "ordered_on",
     "opened_on",
     "closed_on",
     "inspected_on",
@@ -64,6 +68,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "shipments": (("supplier_id", "suppliers"),),
     "documents": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
     "reviews": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
+    "orders": (("shipment_id", "shipments"),),
     "complaints": (("supplier_id", "suppliers"), ("shipment_id", "shipments")),
     "inspections": (("shipment_id", "shipments"),),
 }
@@ -656,7 +661,7 @@ def quarantine_frame(
         },
         index=original.index,
     )
-    body = original.drop(columns=["source_file", "source_row"])
+    body = _buyers_masked(raw, spec, original.drop(columns=["source_file", "source_row"]))
     frame = pd.concat([front, body], axis=1)
     # The row's keys as read, for cascades ("supplier X was quarantined").
     for key in spec.key[:1]:
@@ -664,6 +669,29 @@ def quarantine_frame(
             lambda v: None if v is None else str(v).strip()
         )
     return frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
+
+
+def _buyers_masked(raw: RawTable, spec: TableSpec, body: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows with their buyer ids masked (buyer ids are masked in every output,
+    the quarantine files too): the cell holding a row's buyer_id, under whatever header it
+    came, is the one whose text equals it."""
+    if "buyer_id" not in spec.column_names or body.empty:
+        return body
+    given = raw.cell_texts("buyer_id", body.index.to_numpy(dtype=np.int64)).astype("string")
+    given.index = body.index
+    present = given.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return body
+    masked = mask_buyer_ids(given).to_numpy(dtype=object)
+    body = body.copy()
+    for label in body.columns:
+        text = body[label].astype("string").str.strip()
+        same = (text == given).fillna(False).to_numpy(dtype=bool) & present
+        if same.any():
+            column = body[label].astype(object).to_numpy(copy=True)
+            column[same] = masked[same]
+            body[label] = column
+    return body
 
 
 def quarantine_for_output(result: TableResult) -> pd.DataFrame:

@@ -1077,6 +1077,21 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+_UNSAFE_IN_NAME = re.compile(r"[^\w.\-]|^[.\-]+")
+
+
+def safe_file_stem(name: str, *, max_length: int = 80) -> str:
+    """A file name made from an id read from a merchant's file: letters (CJK too), digits,
+    ``_ . -`` kept, anything else (``/``, ``..`` at the start, spaces, control characters)
+    replaced by ``_``; when anything was replaced or cut, a short hash of the original is
+    appended so that two ids never share a file."""
+    cleaned = _UNSAFE_IN_NAME.sub("_", name)[:max_length] or "_"
+    if cleaned == name:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned}-{digest}"
+
+
 def write_text_atomic(text: str, path: Path) -> Path:
     """Write a text file via a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)

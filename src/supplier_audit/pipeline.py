@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
+from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config import AuditConfig
 from supplier_audit.ingest import IngestResult, ingest_folder, require_rows
-from supplier_audit.io import write_csv_atomic
+from supplier_audit.io import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.privacy import mask_contacts
 from supplier_audit.review_batches import (
     BatchRunner,
@@ -48,6 +50,7 @@ from supplier_audit.sampling import (
 )
 from supplier_audit.schemas import (
     InspectionPlanRows,
+    OpenComplaintRows,
     ReviewFlagRows,
     SupplierScores,
     typed_empty,
@@ -342,6 +345,88 @@ def _qa_results_to_redo(ingest: IngestResult) -> pd.DataFrame:
     return quarantine.loc[from_qa, ["__shipment_id", "reason"]]
 
 
+def complaints_stage(run: AuditRun, ingest: IngestResult) -> ComplaintDesk:
+    """The complaint desk: every open complaint with its deadline, lot(s), evidence pack,
+    supplier contact and buyer signals; and lost complaints worth appealing. Shown, never
+    scored: nothing here changes a supplier's risk."""
+    settings = run.settings
+    with run.stage("complaints"):
+        desk = complaint_desk(
+            ingest["complaints"],
+            ingest["shipments"],
+            suppliers=ingest["suppliers"],
+            documents=ingest["documents"],
+            orders=ingest["orders"],
+            as_of=run.as_of,
+            settings=settings.complaints,
+            evidence=settings.scoring.evidence,
+            language=settings.report_language,
+            counterfeit_types=tuple(settings.scoring.complaints.counterfeit_types),
+        )
+    log.info(
+        "complaints: %d open, %d due within %d h, %d not ready, %d overdue, %d worth appealing",
+        len(desk.open_complaints),
+        desk.due_soon,
+        settings.complaints.due_soon_hours,
+        desk.not_ready,
+        desk.overdue,
+        len(desk.appeals),
+    )
+    return desk
+
+
+OPEN_COMPLAINTS_CSV = "open_complaints.csv"
+EVIDENCE_DIR = "evidence"
+
+
+def write_complaint_outputs(run: AuditRun, desk: ComplaintDesk) -> list[Path]:
+    """``open_complaints.csv``; the checklists of the most urgent ``[complaints]
+    evidence_files_max`` open complaints, one ``evidence/<complaint_id>.csv`` each and all of
+    them in ``evidence_index.csv``."""
+    rows = checked(OpenComplaintRows, desk.contract_rows, OPEN_COMPLAINTS_CSV)
+    written = [write_csv_atomic(rows, run.staging_dir / OPEN_COMPLAINTS_CSV)]
+    index = desk.evidence_index
+    written.append(write_csv_atomic(index, run.staging_dir / "evidence_index.csv"))
+    written += write_checklists(index, run.staging_dir / EVIDENCE_DIR)
+    return written
+
+
+def write_checklists(index: pd.DataFrame, folder: Path) -> list[Path]:
+    """``<folder>/<complaint_id>.csv`` per complaint of ``index`` (its rows grouped by
+    complaint, in order): the rows are made safe for Excel and turned into CSV text once,
+    then cut per complaint (a thousand small files cost no thousand DataFrame writes). The
+    folder is inside the run's staging folder, published atomically with it."""
+    if index.empty:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = index["complaint_id"].astype("str").to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    broken = [
+        column
+        for column in index.columns
+        if index[column].astype("str").str.contains("[\r\n]", regex=True).any()
+    ]
+    if broken:  # a cell with a line break: one CSV per complaint, the slow and sure way
+        return [
+            write_csv_atomic(
+                index.iloc[start:end],
+                folder / f"{safe_file_stem(str(ids[start]))}.csv",
+            )
+            for start, end in zip(starts, ends, strict=True)
+        ]
+    text = defuse_for_spreadsheet(index).to_csv(index=False, lineterminator="\n")
+    header, _, body = text.partition("\n")
+    lines = body.split("\n")[: len(index)]
+    written = []
+    for start, end in zip(starts, ends, strict=True):
+        path = folder / f"{safe_file_stem(str(ids[start]))}.csv"
+        content = "\ufeff" + header + "\n" + "\n".join(lines[start:end]) + "\n"
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written
+
+
 SCORE_CSV = "supplier_scores.csv"
 
 
@@ -352,6 +437,7 @@ def report_stage(
     inspection: InspectionOutcome | None = None,
     reviews: ReviewsResult | None = None,
     scoring: ScoringResult | None = None,
+    desk: ComplaintDesk | None = None,
 ) -> list[Path]:
     """Quarantine files, the machines' CSVs and the people's workbooks, into the staging folder."""
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
@@ -365,6 +451,8 @@ def report_stage(
             written += write_inspection_outputs(
                 run, inspection, ingest=ingest, reviews=reviews, scoring=scoring
             )
+        if desk is not None:
+            written += write_complaint_outputs(run, desk)
         flagged = None
         if reviews is not None:
             flagged = report_frames.flagged_reviews_view(
@@ -389,6 +477,13 @@ def report_stage(
             flagged_reviews=flagged,
             max_evidence_rows=settings.report_max_evidence_rows,
         )
+        if desk is not None:
+            report.open_complaints = desk.open_complaints
+            report.appeals = desk.appeals
+            report.complaints_due_soon = desk.due_soon
+            report.complaints_not_ready = desk.not_ready
+            report.complaints_overdue = desk.overdue
+            report.due_soon_hours = settings.complaints.due_soon_hours
         if scoring is not None:
             report.attribution = scoring.attribution
             scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
@@ -442,7 +537,13 @@ def _recent_inspections(run: AuditRun, ingest: IngestResult, days: int = 30) -> 
     )
 
 
-def finish(run: AuditRun, ingest: IngestResult, *, scoring: ScoringResult | None = None) -> Path:
+def finish(
+    run: AuditRun,
+    ingest: IngestResult,
+    *,
+    scoring: ScoringResult | None = None,
+    desk: ComplaintDesk | None = None,
+) -> Path:
     """Write the manifest, publish the run's folder atomically, then record the night's scores
     in the history (only a published night enters the history)."""
     manifest = build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
@@ -450,6 +551,11 @@ def finish(run: AuditRun, ingest: IngestResult, *, scoring: ScoringResult | None
         manifest["scoring"] = {
             "unattributed": scoring.unattributed,
             "tiers": scoring.scores["risk_tier"].value_counts().to_dict(),
+        }
+    if desk is not None:
+        manifest["complaints"] = {
+            **desk.counts(),
+            "rules_version": run.settings.complaints.rules_version,
         }
     write_manifest(run, manifest)
     published = run.publish()
@@ -474,6 +580,7 @@ def night_summary(
     *,
     scoring: ScoringResult | None = None,
     inspection: InspectionOutcome | None = None,
+    desk: ComplaintDesk | None = None,
 ) -> NightSummary:
     """The night in a few lines, for Prefect's UI (artifacts)."""
     report = published / f"supplier-risk-{run.as_of.isoformat()}.xlsx"
@@ -485,6 +592,7 @@ def night_summary(
             as_of=run.as_of,
             report_path=str(report.resolve()),
             lots_to_inspect=len(inspection.plan) if inspection is not None else 0,
+            complaints=desk.counts() if desk is not None else None,
         ),
         top_risks=report_frames.top_risks_table(scores) if scores is not None else [],
         report_path=report.resolve(),
@@ -519,9 +627,12 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
             run, inputs, status=status, level_by_supplier=levels, self_check=self_check
         ),
     )
+    desk = around("complaints", lambda: complaints_stage(run, inputs))
     around(
         "report",
-        lambda: report_stage(run, inputs, inspection=inspection, reviews=reviews, scoring=scoring),
+        lambda: report_stage(
+            run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
+        ),
     )
-    published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring))
+    published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring, desk=desk))
     return published

@@ -74,3 +74,14 @@ def mask_contacts(texts: pd.Series) -> pd.Series:
     result = texts.copy()
     result[candidates] = masked
     return result
+
+
+def mask_buyer_ids(ids: pd.Series) -> pd.Series:
+    """Buyer ids as platforms show them: the first and last character kept (``t***8``); an id
+    of one or two characters keeps only its first (``张*``). Missing values stay missing."""
+    text = ids.astype("string").str.strip()
+    length = text.str.len()
+    long = text.str[0] + "***" + text.str[-1]
+    short = text.str[0] + "*"
+    masked = long.where(length > 2, short)
+    return masked.where(text.notna() & (length > 0), pd.NA)

@@ -192,6 +192,7 @@ def run_summary_markdown(
     as_of: dt.date,
     report_path: str,
     lots_to_inspect: int,
+    complaints: dict[str, int] | None = None,
 ) -> str:
     """A short markdown summary of the night for the orchestrator's UI."""
     lines = [f"# Supplier audit {as_of.isoformat()}", ""]
@@ -204,6 +205,12 @@ def run_summary_markdown(
         if "newly_high_or_critical" in scores.columns and scores["previous_tier"].notna().any():
             newly = scores[scores["newly_high_or_critical"].fillna(False).astype(bool)]
             lines.append(f"**Newly high or critical:** {', '.join(newly['supplier_id']) or 'none'}")
+    if complaints is not None:
+        lines.append(
+            f"**Open complaints:** {complaints['open']} (due within 48 h: "
+            f"{complaints['due_soon']}, no evidence ready: {complaints['not_ready']}, "
+            f"overdue: {complaints['overdue']}, worth appealing: {complaints['worth_appealing']})"
+        )
     lines.append(f"**Lots to inspect tonight:** {lots_to_inspect}")
     quarantined = sum(c["rows_quarantined"] for c in counts.values())
     lines.append(f"**Quarantined input rows:** {quarantined}")

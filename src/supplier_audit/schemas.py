@@ -47,6 +47,9 @@ COMPLAINT_STATUSES: Final = ("open", "upheld", "rejected", "withdrawn", "settled
 # What became of the counterfeit units an inspection recorded: awaiting authentication,
 # authenticated as fake, or authenticated as genuine (empty = a recorded unit is a find).
 COUNTERFEIT_STATUSES: Final = ("suspected", "confirmed", "cleared")
+PLATFORMS: Final = ("pinduoduo", "taobao", "tmall", "jd", "douyin", "amazon", "other")
+EVIDENCE_STATUSES: Final = ("ready", "partial", "not_ready")
+DEADLINE_SOURCES: Final = ("complaint", "rule", "default")
 
 # Upper bounds that no real lot, price or sample reaches: a value past them is a typing or
 # export error (10^12 units), quarantined rather than allowed to dominate the scores.
@@ -70,6 +73,10 @@ class Suppliers(pa.DataFrameModel):
     channel: Series[str] = pa.Field(isin=CHANNELS, metadata=_meta("enum", required=True))
     region: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
     onboarded_on: Series[pd.Timestamp] = pa.Field(nullable=True, metadata=_meta("date"))
+    # Business contacts of the supplier (shown to purchasers, never masked).
+    contact_name: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
+    contact_phone: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
+    contact_email: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
 
     class Config:
         strict = False
@@ -117,6 +124,12 @@ class Documents(pa.DataFrameModel):
     shipment_id: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
     issued_on: Series[pd.Timestamp] = pa.Field(metadata=_meta("date", required=True))
     valid_until: Series[pd.Timestamp] = pa.Field(nullable=True, metadata=_meta("date"))
+    # Where the scan or PDF lives (a path, a URL, a document system id): shown, never opened.
+    file_ref: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
+    # Units an invoice or contract covers (empty = not stated).
+    quantity: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, le=MAX_QUANTITY, metadata=_meta("int")
+    )
 
     class Config:
         strict = False
@@ -160,10 +173,40 @@ class Complaints(pa.DataFrameModel):
         nullable=True, ge=0, le=MAX_UNIT_COST, metadata=_meta("decimal")
     )
     closed_on: Series[pd.Timestamp] = pa.Field(nullable=True, metadata=_meta("date"))
+    # Empty = other.
+    platform: Series[str] = pa.Field(nullable=True, isin=PLATFORMS, metadata=_meta("enum"))
+    order_id: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
+    # Masked in every output.
+    buyer_id: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
+    # The platform's own deadline, when the export has it (wins over the platform's rule).
+    due_on: Series[pd.Timestamp] = pa.Field(nullable=True, metadata=_meta("date"))
+    # The buyer's words: untrusted text, like a review.
+    description: Series[str] = pa.Field(nullable=True, metadata=_meta("text"))
 
     class Config:
         strict = False
         unique = ["complaint_id"]
+
+
+class Orders(pa.DataFrameModel):
+    """One sale, so that a buyer's unit can be traced to its lot."""
+
+    order_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, metadata=_meta("id", required=True)
+    )
+    sku: Series[str] = pa.Field(str_length={"min_value": 1}, metadata=_meta("id", required=True))
+    ordered_on: Series[pd.Timestamp] = pa.Field(metadata=_meta("date", required=True))
+    # Empty = 1.
+    quantity: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, le=MAX_QUANTITY, metadata=_meta("int")
+    )
+    shipment_id: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
+    buyer_id: Series[str] = pa.Field(nullable=True, metadata=_meta("id"))
+    platform: Series[str] = pa.Field(nullable=True, isin=PLATFORMS, metadata=_meta("enum"))
+
+    class Config:
+        strict = False
+        unique = ["order_id"]
 
 
 class Inspections(pa.DataFrameModel):
@@ -267,6 +310,7 @@ INPUT_TABLES: Final[dict[str, TableSpec]] = {
         _table("shipments", Shipments, required=True, key=("shipment_id",)),
         _table("documents", Documents, required=False, key=("document_id",)),
         _table("reviews", Reviews, required=True, key=("review_id",)),
+        _table("orders", Orders, required=False, key=("order_id",)),
         _table("complaints", Complaints, required=False, key=("complaint_id",)),
         _table(
             "inspections",
@@ -413,3 +457,56 @@ def typed_empty(model: type[pa.DataFrameModel], columns: pd.Index | list[str]) -
             for name in columns
         }
     )
+
+
+OPEN_COMPLAINT_COLUMNS: Final = (
+    "complaint_id",
+    "platform",
+    "sku",
+    "opened_on",
+    "due_on",
+    "days_left",
+    "deadline_source",
+    "shipment_ids",
+    "supplier_ids",
+    "evidence_status",
+    "missing_evidence",
+    "documents_on_file",
+    "supplier_contact",
+    "repeat_buyer",
+)
+
+
+class OpenComplaintRows(pa.DataFrameModel):
+    """open_complaints.csv: one row per open complaint, most urgent first."""
+
+    complaint_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    platform: Series[str] = pa.Field(isin=PLATFORMS)
+    sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    opened_on: Series[pd.Timestamp]
+    due_on: Series[pd.Timestamp]
+    days_left: Series[int]
+    deadline_source: Series[str] = pa.Field(isin=DEADLINE_SOURCES)
+    shipment_ids: Series[str] = pa.Field(nullable=True)
+    supplier_ids: Series[str] = pa.Field(nullable=True)
+    evidence_status: Series[str] = pa.Field(isin=EVIDENCE_STATUSES)
+    missing_evidence: Series[str] = pa.Field(nullable=True)
+    documents_on_file: Series[str] = pa.Field(nullable=True)
+    supplier_contact: Series[str] = pa.Field(nullable=True)
+    repeat_buyer: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = False
+
+    @pa.dataframe_check
+    @classmethod
+    def columns_are_the_contract(cls, frame: pd.DataFrame) -> bool:
+        """open_complaints.csv has exactly the contract's columns, in its order."""
+        return list(frame.columns) == list(OPEN_COMPLAINT_COLUMNS)
+
+    @pa.dataframe_check
+    @classmethod
+    def most_urgent_first(cls, frame: pd.DataFrame) -> bool:
+        """Rows are sorted by days_left (overdue first)."""
+        return bool(frame["days_left"].is_monotonic_increasing)

@@ -1,4 +1,4 @@
-"""The demo world: six input tables of a merchant reselling goods from many suppliers, plus the
+"""The demo world: seven input tables of a merchant reselling goods from many suppliers, plus the
 hidden truth (which suppliers are counterfeit sources, ...) to measure the audit against."""
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import pyarrow as pa
 
 from supplier_audit.demo.actors import (
     ARCHETYPES,
+    Catalog,
     FloatArray,
     Suppliers,
     make_catalog,
     make_offers,
     make_suppliers,
 )
+from supplier_audit.demo.desk import complaint_desk_columns, document_files, supplier_contacts
 from supplier_audit.demo.evidence import make_complaints, make_documents
 from supplier_audit.demo.lots import Lots, make_inspections, make_lots, shipments_table
 from supplier_audit.demo.messy import (
@@ -36,7 +38,15 @@ from supplier_audit.schemas import CHANNELS
 
 logger = logging.getLogger(__name__)
 
-TABLES: Final = ("suppliers", "shipments", "documents", "reviews", "complaints", "inspections")
+TABLES: Final = (
+    "suppliers",
+    "shipments",
+    "documents",
+    "reviews",
+    "orders",
+    "complaints",
+    "inspections",
+)
 TRUTH_DIR: Final = "_truth"
 LOTS_PER_SUPPLIER: Final = 25
 REVIEWS_PER_SUPPLIER: Final = 150
@@ -55,6 +65,7 @@ _STREAMS: Final = (
     "complaints",
     "inspections",
     "messy",
+    "desk",
 )
 
 
@@ -81,7 +92,7 @@ def generate_world(
     file_format: str = "csv",
     messy: bool = True,
 ) -> WorldSummary:
-    """Write a demo world's six input tables and its truth into `out_dir`; return a summary.
+    """Write a demo world's seven input tables and its truth into `out_dir`; return a summary.
 
     Args:
         suppliers: number of suppliers (at least 5, so that every archetype appears).
@@ -145,6 +156,7 @@ def generate_world(
         ),
         "inspections": make_inspections(rng("inspections"), actors, received, as_of_day=as_of_day),
     }
+    _add_complaint_desk(rng("desk"), tables, actors, catalog, received, as_of_day=as_of_day)
     review_stream: Iterator[pa.Table] = review_chunks(
         review_rng, actors, catalog, received, plan, chunk_rows=REVIEW_CHUNK_ROWS
     )
@@ -188,6 +200,23 @@ def generate_world(
         paths=paths,
         truth_paths=truth_paths,
         planted_problems=len(planted.rows),
+    )
+
+
+def _add_complaint_desk(
+    rng: np.random.Generator,
+    tables: dict[str, pa.Table],
+    actors: Suppliers,
+    catalog: Catalog,
+    received: Lots,
+    *,
+    as_of_day: int,
+) -> None:
+    """The complaint desk's columns and the orders table (demo/desk.py), in place."""
+    tables["suppliers"] = supplier_contacts(rng, tables["suppliers"], actors)
+    tables["documents"] = document_files(rng, tables["documents"], received)
+    tables["complaints"], tables["orders"] = complaint_desk_columns(
+        rng, tables["complaints"], catalog, received, as_of_day=as_of_day
     )
 
 

@@ -96,6 +96,14 @@ class RiskReportInputs:
     data_period: tuple[dt.date, dt.date] | None = None
     # The Evidence sheet lists the worst this many items (review_flags.csv has every one).
     max_evidence_rows: int | None = None
+    # The complaint desk (None when it did not run): open tickets most urgent first, lost
+    # complaints worth appealing, and the counts the Summary shows.
+    open_complaints: pd.DataFrame | None = None
+    appeals: pd.DataFrame | None = None
+    complaints_due_soon: int = 0
+    complaints_not_ready: int = 0
+    complaints_overdue: int = 0
+    due_soon_hours: int = 48
     notes: list[str] = field(default_factory=list)
     # Rows the reader cleaned of control characters: table, source_file, source_row, columns.
     cleaned_rows: pd.DataFrame | None = None
@@ -162,6 +170,14 @@ def _widths(frame: pd.DataFrame, columns: Sequence[Column], headers: Sequence[st
 _TIER_FILLS = {tier: PatternFill("solid", fgColor=colour) for tier, colour in TIER_COLOURS.items()}
 _TIER_FONTS = {tier: Font(bold=True, color=colour) for tier, colour in TIER_TEXT_COLOURS.items()}
 _NO_FILL = PatternFill()
+_OVERDUE_FILL = PatternFill("solid", fgColor="C00000")
+_OVERDUE_FONT = Font(bold=True, color="FFFFFF")
+_SOON_FILL = PatternFill("solid", fgColor="FFD966")
+_EVIDENCE_FONTS = {
+    "not_ready": Font(bold=True, color="C00000"),
+    "partial": Font(bold=True, color="C65911"),
+    "ready": Font(color="375623"),
+}
 _PLAIN_BOLD = Font(bold=True)
 # Small whole numbers (ratings, severities) read fine without a thousands format.
 _SMALL = 1000
@@ -199,6 +215,33 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
             return style.apply(text_cell(ws, _tier_word(tier, language)))
 
         return tier_cell
+    if kind == "days_left":
+        overdue = sheet.style("days_left:overdue", fill=_OVERDUE_FILL, font=_OVERDUE_FONT)
+        soon = sheet.style("days_left:soon", fill=_SOON_FILL, font=_PLAIN_BOLD)
+
+        def days_left_cell(value: Any) -> Any:
+            if is_blank(value):
+                return None
+            cell = value_cell(ws, int(value))
+            if value < 0:
+                return overdue.apply(cell)
+            return soon.apply(cell) if value <= 2 else cell
+
+        return days_left_cell
+    if kind in ("evidence_status", "platform", "deadline_source"):
+        styles = {
+            status: sheet.style(f"{kind}:{status}", font=font)
+            for status, font in _EVIDENCE_FONTS.items()
+        }
+
+        def word_cell(value: Any) -> Any:
+            if is_blank(value):
+                return None
+            cell = text_cell(ws, _tr(f"{kind}.{value}", language))
+            style = styles.get(str(value)) if kind == "evidence_status" else None
+            return style.apply(cell) if style is not None else cell
+
+        return word_cell
     if kind == "bool":
         yes, no = _tr("yes", language), _tr("no", language)
         return lambda value: text_value(ws, "" if is_blank(value) else yes if value else no)
@@ -279,6 +322,7 @@ def _table(
     highlight: tuple[str, str] | None = None,
     bars: Sequence[str] = (),
     max_rows: int | None = None,
+    capped_note: str = "evidence_capped_note",
 ) -> _Sheet:
     """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit
     (or at ``max_rows``, with a note saying where the full list is)."""
@@ -295,7 +339,7 @@ def _table(
     limit = EXCEL_MAX_ROWS - 2  # header and the note
     note = "capped_note"
     if max_rows is not None and max_rows < limit:
-        limit, note = max_rows, "evidence_capped_note"
+        limit, note = max_rows, capped_note
     shown = frame.iloc[:limit]
     line_counts = _wrapped_lines(shown, columns, widths).to_numpy()
     names = [c.name for c in columns]
@@ -488,6 +532,32 @@ def _summary(book: Workbook, inputs: RiskReportInputs, deferred: list[Callable[[
         "quarantined_rows",
         sum(int(t["rows_quarantined"]) for t in inputs.manifest["inputs"].values()),
     )
+    if inputs.open_complaints is not None:
+        fact("open_complaints", len(inputs.open_complaints))
+        sheet.append(
+            [
+                text_cell(
+                    sheet.ws,
+                    tr("complaints_due_soon").format(hours=inputs.due_soon_hours),
+                    font=bold,
+                ),
+                _alarm(sheet, inputs.complaints_due_soon, left),
+            ]
+        )
+        sheet.append(
+            [
+                text_cell(sheet.ws, tr("complaints_not_ready"), font=bold),
+                _alarm(sheet, inputs.complaints_not_ready, left),
+            ]
+        )
+        sheet.append(
+            [
+                text_cell(sheet.ws, tr("complaints_overdue"), font=bold),
+                _alarm(sheet, inputs.complaints_overdue, left),
+            ]
+        )
+        if inputs.appeals is not None:
+            fact("complaints_to_appeal", len(inputs.appeals))
     if inputs.inspection_plan is not None:
         fact("lots_to_inspect", len(inputs.inspection_plan))
         if "sample_size" in inputs.inspection_plan.columns:
@@ -646,6 +716,16 @@ def absence_notes(inputs: RiskReportInputs) -> list[str]:
     if inputs.scores is not None and inputs.scores.empty:
         notes.append(_tr("no_supplier_scored", language))
     return notes
+
+
+_ALARM_FONT = Font(bold=True, color="C00000")
+
+
+def _alarm(sheet: _Sheet, count: int, alignment: Alignment) -> Any:
+    """A count in bold red when it is not zero (something for the desk to do today)."""
+    if count:
+        return value_cell(sheet.ws, count, alignment=alignment, font=_ALARM_FONT)
+    return value_cell(sheet.ws, count, alignment=alignment)
 
 
 def _first_reason(reasons: object) -> str:
@@ -967,6 +1047,40 @@ HOLD_COLUMNS = (
     Column("received_without_check", "bool"),
 )
 
+COMPLAINT_COLUMNS = (
+    Column("complaint_id"),
+    Column("platform", "platform"),
+    Column("complaint_type"),
+    Column("sku"),
+    Column("opened_on", "date"),
+    Column("due_on", "date"),
+    Column("days_left", "days_left"),
+    Column("deadline_source", "deadline_source"),
+    Column("evidence_status", "evidence_status"),
+    Column("missing_evidence", "wrap"),
+    Column("shipment_ids", "wrap"),
+    Column("supplier_ids"),
+    Column("supplier_names", "wrap"),
+    Column("supplier_contact", "wrap"),
+    Column("documents_on_file", "wrap"),
+    Column("signals", "wrap"),
+    Column("buyer"),
+    Column("description", "wrap"),
+)
+
+APPEAL_COLUMNS = (
+    Column("complaint_id"),
+    Column("platform", "platform"),
+    Column("complaint_type"),
+    Column("sku"),
+    Column("opened_on", "date"),
+    Column("closed_on", "date"),
+    Column("compensation", "money"),
+    Column("shipment_ids", "wrap"),
+    Column("supplier_ids"),
+    Column("documents_on_file", "wrap"),
+)
+
 PLAN_COLUMNS = (
     Column("shipment_id"),
     Column("supplier_id"),
@@ -1001,6 +1115,25 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
     book = Workbook(write_only=True)
     deferred: list[Callable[[], None]] = []
     _summary(book, inputs, deferred)
+    if inputs.open_complaints is not None:
+        # The desk's sheet comes right after the Summary: the worst day starts with a ticket.
+        _table(
+            book,
+            _tr("sheet.complaints", language),
+            _complaint_words(inputs.open_complaints, language),
+            COMPLAINT_COLUMNS,
+            language,
+            max_rows=inputs.max_evidence_rows,
+            capped_note="complaints_capped_note",
+        )
+    if inputs.appeals is not None and not inputs.appeals.empty:
+        _table(
+            book,
+            _tr("sheet.appeals", language),
+            _complaint_words(inputs.appeals, language),
+            APPEAL_COLUMNS,
+            language,
+        )
     if inputs.scores is not None and not inputs.scores.empty:
         _table(
             book,
@@ -1038,6 +1171,17 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     save_write_only(book, path)
     return path
+
+
+def _complaint_words(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The complaint type in words (platform, deadline source and status are worded by their
+    cells)."""
+    kinds = frame["complaint_type"].astype("string")
+    worded = frame.assign(
+        complaint_type=kinds.map(lambda k: _tr(f"complaint_type.{k}", language)).astype(object)
+    )
+    # pandas' NA is no blank to openpyxl: missing texts become empty cells.
+    return worded.astype(object).where(worded.notna(), None)
 
 
 def _inspections(book: Workbook, inputs: RiskReportInputs) -> None:

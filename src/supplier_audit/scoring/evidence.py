@@ -260,6 +260,68 @@ def covering_documents(
     return grouped.any().reset_index()
 
 
+def documents_covering_lots(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """(shipment_id, document position) pairs: which documents cover which lots, by the
+    contract's rule (same supplier, and the lot's shipment_id; or, for a document naming no
+    lot, the same sku, or the same brand, or neither given), validity aside.
+
+    ``lots`` has shipment_id, supplier_id, sku and brand; the position is the document's row
+    position in ``documents``. Four merges, as in :func:`evidence_readiness`.
+    """
+    lot = pd.DataFrame(
+        {
+            "shipment_id": lots["shipment_id"].astype("string").to_numpy(),
+            "supplier_id": lots["supplier_id"].astype("string").to_numpy(),
+            "sku": _text(lots["sku"]).to_numpy(),
+            "brand": _text(lots["brand"]).to_numpy() if "brand" in lots else pd.NA,
+        }
+    ).astype("string")
+    lot = lot.drop_duplicates("shipment_id")
+
+    def column(name: str) -> pd.Series:
+        if name not in documents.columns:
+            return pd.Series(pd.NA, index=range(len(documents)), dtype="string")
+        return _text(documents[name]).reset_index(drop=True).astype("string")
+
+    docs = pd.DataFrame(
+        {
+            "position": np.arange(len(documents), dtype=np.int64),
+            "supplier_id": documents["supplier_id"].astype("string").to_numpy(),
+            "doc_lot": column("shipment_id").to_numpy(),
+            "doc_sku": column("sku").to_numpy(),
+            "doc_brand": column("brand").to_numpy(),
+        }
+    )
+    for name in ("supplier_id", "doc_lot", "doc_sku", "doc_brand"):
+        docs[name] = docs[name].astype("string")
+    scoped = docs[docs["doc_lot"].isna()]
+    parts = [
+        lot[["shipment_id", "supplier_id"]].merge(
+            docs[docs["doc_lot"].notna()][["supplier_id", "doc_lot", "position"]],
+            left_on=["shipment_id", "supplier_id"],
+            right_on=["doc_lot", "supplier_id"],
+        ),
+        lot[["shipment_id", "supplier_id", "sku"]].merge(
+            scoped[scoped["doc_sku"].notna()][["supplier_id", "doc_sku", "position"]],
+            left_on=["supplier_id", "sku"],
+            right_on=["supplier_id", "doc_sku"],
+        ),
+        lot.dropna(subset=["brand"])[["shipment_id", "supplier_id", "brand"]].merge(
+            scoped[scoped["doc_brand"].notna()][["supplier_id", "doc_brand", "position"]],
+            left_on=["supplier_id", "brand"],
+            right_on=["supplier_id", "doc_brand"],
+        ),
+        lot[["shipment_id", "supplier_id"]].merge(
+            scoped[scoped["doc_sku"].isna() & scoped["doc_brand"].isna()][
+                ["supplier_id", "position"]
+            ],
+            on="supplier_id",
+        ),
+    ]
+    pairs = pd.concat([part[["shipment_id", "position"]] for part in parts], ignore_index=True)
+    return pairs.drop_duplicates().reset_index(drop=True)
+
+
 def _per_supplier(
     frame: pd.DataFrame, status: pd.DataFrame, requirements: list[str]
 ) -> pd.DataFrame:

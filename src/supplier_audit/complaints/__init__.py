@@ -1,0 +1,1 @@
+"""The complaint desk: open tickets, deadlines, lot tracing, evidence packs, signals."""
