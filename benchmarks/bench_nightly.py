@@ -75,7 +75,17 @@ from typing import Any, TypeVar
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 26)
 SEED = 20261126
-STAGES = ("ingest", "reviews", "switching", "score", "feedback", "inspection", "report", "finish")
+STAGES = (
+    "ingest",
+    "reviews",
+    "guard",
+    "switching",
+    "score",
+    "feedback",
+    "inspection",
+    "report",
+    "finish",
+)
 REVIEW_STEPS = ("read", "validate", "flag", "attribute")
 PACKAGES = ("supplier-audit", "pandas", "numpy", "pyarrow", "pandera", "scipy", "openpyxl",
             "prefect", "dask", "distributed")  # fmt: skip

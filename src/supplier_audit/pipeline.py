@@ -21,7 +21,8 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import IngestResult, ingest_folder, require_rows
+from supplier_audit.guard import GuardVerdict, check_inputs
+from supplier_audit.ingest import IngestResult, as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.io import write_csv_atomic
 from supplier_audit.privacy import mask_contacts
 from supplier_audit.review_batches import (
@@ -150,6 +151,22 @@ def reviews_stage(
         reviews.flag_counts["counterfeit_suspect"],
     )
     return ingest.with_table(reviews.table), reviews
+
+
+def guard_stage(
+    run: AuditRun, ingest: IngestResult, *, check_stale: bool, accept: bool = False
+) -> GuardVerdict:
+    """Tonight's inputs against the last published night's (supplier_audit.guard): whether
+    the night will be published or held. ``check_stale`` for a night that audits today."""
+    with run.stage("guard"):
+        return check_inputs(
+            as_manifest_inputs(ingest, run.data_dir),
+            out_dir=run.out_dir,
+            as_of=run.as_of,
+            settings=run.settings.guard,
+            check_stale=check_stale,
+            accept=accept,
+        )
 
 
 def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
@@ -442,16 +459,27 @@ def _recent_inspections(run: AuditRun, ingest: IngestResult, days: int = 30) -> 
     )
 
 
-def finish(run: AuditRun, ingest: IngestResult, *, scoring: ScoringResult | None = None) -> Path:
+def finish(
+    run: AuditRun,
+    ingest: IngestResult,
+    *,
+    scoring: ScoringResult | None = None,
+    verdict: GuardVerdict | None = None,
+) -> Path:
     """Write the manifest, publish the run's folder atomically, then record the night's scores
-    in the history (only a published night enters the history)."""
+    in the history (only a published night enters the history). A night the guards hold goes
+    to ``<out>/held/<as-of>/`` instead, and neither the reports nor the history change."""
     manifest = build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
     if scoring is not None:
         manifest["scoring"] = {
             "unattributed": scoring.unattributed,
             "tiers": scoring.scores["risk_tier"].value_counts().to_dict(),
         }
+    if verdict is not None:
+        manifest["guard"] = verdict.as_manifest(run.settings.report_language)
     write_manifest(run, manifest)
+    if verdict is not None and verdict.held:
+        return run.hold()
     published = run.publish()
     if scoring is not None:
         append_history(scoring.scores, history_dir(run), run.as_of)
@@ -498,8 +526,15 @@ def _call(name: str, stage: Callable[[], Any]) -> Any:
     return stage()
 
 
-def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
-    """The whole night without an orchestrator, stage after stage; returns the published folder.
+def audit_night(
+    run: AuditRun,
+    *,
+    around: Around = _call,
+    check_stale: bool = False,
+    accept_drift: bool = False,
+) -> Path:
+    """The whole night without an orchestrator, stage after stage; returns the published folder
+    (or the held one, ``<out>/held/<as-of>/``, when the input guards hold the night).
 
     The same recipe as ``flows/nightly_audit.py`` (which runs each stage as a Prefect task), for
     tests, benchmarks and fault injection. ``around(name, stage)`` runs each stage and may time,
@@ -508,6 +543,10 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
     """
     inputs = around("ingest", lambda: ingest_stage(run))
     inputs, reviews = around("reviews", lambda: reviews_stage(run, inputs))
+    verdict = around(
+        "guard",
+        lambda: guard_stage(run, inputs, check_stale=check_stale, accept=accept_drift),
+    )
     status = around("switching", lambda: switching_stage(run, inputs))
     scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
     levels, self_check = around(
@@ -523,5 +562,7 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
         "report",
         lambda: report_stage(run, inputs, inspection=inspection, reviews=reviews, scoring=scoring),
     )
-    published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring))
+    published: Path = around(
+        "finish", lambda: finish(run, inputs, scoring=scoring, verdict=verdict)
+    )
     return published
