@@ -91,9 +91,14 @@ class GuardVerdict:
     def held(self) -> bool:
         return bool(self.findings) and not self.accepted
 
-    def reason(self, language: str) -> str:
-        """Every finding in one line (empty when there is none)."""
-        return word("hold.separator", language).join(f.describe(language) for f in self.findings)
+    def reason(self, language: str, *, most: int = 3) -> str:
+        """The first ``most`` findings in one line (the rest counted; all are in the manifest),
+        empty when there is none. Cut-off files and fallen row counts come first: they are
+        usually the cause, and the quarantine spikes of the other tables their consequence."""
+        shown = [f.describe(language) for f in self.findings[:most]]
+        if len(self.findings) > most:
+            shown.append(word("hold.more", language, count=len(self.findings) - most))
+        return word("hold.separator", language).join(shown)
 
     def as_manifest(self, language: str) -> dict[str, Any]:
         """The ``guard`` section of manifest.json."""
@@ -101,7 +106,7 @@ class GuardVerdict:
             "verdict": "held" if self.held else "accepted" if self.findings else "passed",
             "baseline": self.baseline,
             "stale_checked": self.stale_checked,
-            "reason": self.reason(language) or None,
+            "reason": self.reason(language, most=len(self.findings)) or None,
             "findings": [
                 {k: v for k, v in asdict(f).items() if v not in (None, ())} for f in self.findings
             ],

@@ -115,7 +115,14 @@ def send_mail(message: EmailMessage, settings: DeliverySettings) -> None:
         client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
     with client:
         if settings.smtp_tls == "starttls":
-            client.starttls(context=context)
+            try:
+                client.starttls(context=context)
+            except smtplib.SMTPNotSupportedError as exc:
+                raise DeliveryError(
+                    f"{settings.smtp_host}:{settings.smtp_port} does not offer STARTTLS "
+                    '(smtp_tls = "ssl" for port 465, "none" for a server without TLS)',
+                    retry=False,
+                ) from exc
         if password is not None:
             try:
                 client.login(settings.smtp_user, password)

@@ -131,6 +131,7 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "{files} byte-identical (sha256) to the export audited for {since}: a stale export",
     ),
     "hold.separator": ("；", "; "),
+    "hold.more": ("另有 {count} 项（见 manifest.json）", "{count} more in manifest.json"),
     "delivery.failed": (
         "{channel} 发送失败（已试 {attempts} 次）：{error}",
         "{channel} failed after {attempts} attempts: {error}",
