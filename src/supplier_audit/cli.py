@@ -171,7 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             state = nightly_audit(
                 data_dir=str(args.data),
                 out_dir=str(args.out),
-                as_of=night,
+                # no date asked for: the flow audits today, as the schedule does (and checks
+                # for a stale export, supplier_audit.guard)
+                as_of=night if args.as_of or args.since else None,
                 config=str(args.config) if args.config else None,
                 task_runner=args.task_runner,
                 dask_address=args.dask_address,
