@@ -95,6 +95,25 @@ def stop(process: subprocess.Popen[Any], *, grace_seconds: float = 30) -> None:
         process.kill()
 
 
+def schedule_from_config(config: str | None = None) -> dict[str, str]:
+    """The ``[schedule] cron`` and ``timezone`` of a settings file (None: the defaults).
+
+    A build step of ``prefect.yaml``: ``prefect deploy`` takes the deployment's schedule from
+    the same settings file that ``supplier-audit serve`` and the flow read, so the cron lives in
+    one place.
+    """
+    from supplier_audit.config import load_config
+
+    settings = load_config(Path(config) if config else None).settings
+    log.info(
+        "schedule from %s: %r in %s",
+        config or "the defaults",
+        settings.schedule.cron,
+        settings.timezone,
+    )
+    return {"cron": settings.schedule.cron, "timezone": settings.timezone}
+
+
 def nightly_deployment(
     *, cron: str, timezone: str, data_dir: str, out_dir: str, config: str | None
 ) -> RunnerDeployment:
