@@ -323,3 +323,18 @@ def test_every_notice_has_both_languages_with_the_same_placeholders() -> None:
         zh, en = notice_words._WORDS[key]
         assert zh and en, key
         assert set(re.findall(r"{(\w+)", zh)) == set(re.findall(r"{(\w+)", en)), key
+
+
+def test_a_first_night_lists_nobody_as_newly_high(tmp_path: Path) -> None:
+    night = published_night(tmp_path / "reports")
+    scores = (night / "supplier_scores.csv").read_text(encoding="utf-8")
+    first = scores.replace(",medium,True", ",,True").replace(",high,False", ",,False")
+    (night / "supplier_scores.csv").write_text(first.replace(",low,False", ",,False"), "utf-8")
+    news = read_night(night)
+    assert news.first_run and news.newly_serious == []
+    with smtp_sink() as smtp:
+        settings = configured(tmp_path, {"smtp_port": smtp.port, "qa": []}, language="en")
+        deliver_night(night, settings)
+    message = smtp.mails[0].message
+    assert message["Subject"].endswith("risk report: first run, 2 lots to inspect")
+    assert "First run, no earlier night" in message.get_body(("plain",)).get_content()

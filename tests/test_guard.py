@@ -139,3 +139,30 @@ def test_unknown_stale_tables_are_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="not input tables"):
         load_config(overrides={"guard": {"stale_tables": ["reviews", "nonsense"]}})
+
+
+def test_a_past_night_does_not_count_rows_dated_after_it_as_a_spike(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from supplier_audit.guard import rows_dated_after_night
+
+    quarantine = pd.DataFrame(
+        {
+            "reason": [
+                "opened_on 2026-11-25 is after the as-of date 2026-11-23",
+                "closed_on 2026-11-24 is after the as-of date 2026-11-23; "
+                "supplier_id: supplier S9 was quarantined",
+                "rating 0 is below the minimum 1",
+                "opened_on 2026-11-25 is after the as-of date 2026-11-23; quantity is empty",
+            ]
+        }
+    )
+    assert rows_dated_after_night(quarantine) == 2
+    tonight = {"complaints": table(40, 4)}
+    later = {"complaints": rows_dated_after_night(quarantine)}
+    backfill = check_inputs(
+        tonight, out_dir=tmp_path, as_of=AS_OF, settings=guard(), check_stale=False, later=later
+    )
+    assert not backfill.held  # 2 of 40 = 5.0 %: at the limit, not above it
+    today = check_inputs(tonight, out_dir=tmp_path, as_of=AS_OF, settings=guard(), check_stale=True)
+    assert today.held and "complaints: 10.0% of rows quarantined (4 of 40" in today.reason("en")

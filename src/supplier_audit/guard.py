@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
+
 from supplier_audit.config import GuardSettings
 from supplier_audit.reporting.notice_words import word
 
@@ -177,9 +179,24 @@ def row_drops(
     return found
 
 
-def _quarantine_share(table: Mapping[str, Any]) -> float:
+def _quarantine_share(table: Mapping[str, Any], later: int = 0) -> float:
     read = int(table.get("rows_read") or 0)
-    return int(table.get("rows_quarantined") or 0) / read if read else 0.0
+    return (int(table.get("rows_quarantined") or 0) - later) / read if read else 0.0
+
+
+# Reasons ingestion gives a row that is later than the night audited, or that refers to a row
+# quarantined (supplier_audit.ingest: _after_as_of, _references).
+_LATER_OR_CASCADE = r"(?: is after the as-of date \d{4}-\d{2}-\d{2}| was quarantined)$"
+
+
+def rows_dated_after_night(quarantine: pd.DataFrame) -> int:
+    """Quarantined rows whose every reason is a date after the as-of date (or a reference to a
+    quarantined row): what a past night audited from a later export holds by construction."""
+    if quarantine.empty or "reason" not in quarantine:
+        return 0
+    parts = quarantine["reason"].astype("str").str.split("; ").explode()
+    later = parts.str.contains(_LATER_OR_CASCADE, regex=True)
+    return int(later.groupby(level=0).all().sum())
 
 
 def quarantine_spikes(
@@ -188,14 +205,17 @@ def quarantine_spikes(
     *,
     since: str | None,
     settings: GuardSettings,
+    later: Mapping[str, int] | None = None,
 ) -> list[Finding]:
-    """Tables with more than ``max_quarantine_share`` of their rows quarantined."""
+    """Tables with more than ``max_quarantine_share`` of their rows quarantined (``later``
+    rows per table not counted: see :func:`rows_dated_after_night`)."""
     found = []
     for name, table in inputs.items():
         read = int(table.get("rows_read") or 0)
         if read < max(settings.min_rows, 1):
             continue
-        share = _quarantine_share(table)
+        skipped = (later or {}).get(name, 0)
+        share = _quarantine_share(table, skipped)
         if share <= settings.max_quarantine_share:
             continue
         before = (baseline or {}).get(name)
@@ -204,7 +224,7 @@ def quarantine_spikes(
                 kind="quarantine_share",
                 table=name,
                 rows_after=read,
-                rows_quarantined=int(table.get("rows_quarantined") or 0),
+                rows_quarantined=int(table.get("rows_quarantined") or 0) - skipped,
                 share=share,
                 share_before=_quarantine_share(before) if before else None,
                 since=since if before else None,
@@ -251,10 +271,13 @@ def check_inputs(
     settings: GuardSettings,
     check_stale: bool,
     accept: bool = False,
+    later: Mapping[str, int] | None = None,
 ) -> GuardVerdict:
     """Compare tonight's ``inputs`` (the manifest's section) with the published nights before
     ``as_of``; ``check_stale`` for a night that audits today (a chosen past date audits
-    whichever export is there). With ``accept`` the findings are kept but nothing is held."""
+    whichever export is there). ``later``: rows per table quarantined only for being dated after
+    the night, left out of the quarantine shares (a past night audited from today's export).
+    With ``accept`` the findings are kept but nothing is held."""
     earlier = published_manifests(out_dir, before=as_of)
     findings = cut_rows(inputs)
     baseline_date: str | None = None
@@ -263,7 +286,9 @@ def check_inputs(
         night, manifest = earlier[-1]
         baseline_date, baseline = night.isoformat(), manifest["inputs"]
         findings += row_drops(inputs, baseline, since=baseline_date, settings=settings)
-    findings += quarantine_spikes(inputs, baseline, since=baseline_date, settings=settings)
+    findings += quarantine_spikes(
+        inputs, baseline, since=baseline_date, settings=settings, later=later
+    )
     if check_stale:
         findings += stale_exports(inputs, earlier, settings=settings)
     verdict = GuardVerdict(

@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
 from supplier_audit.config import AuditConfig
-from supplier_audit.guard import GuardVerdict, check_inputs
+from supplier_audit.guard import GuardVerdict, check_inputs, rows_dated_after_night
 from supplier_audit.ingest import IngestResult, as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.io import write_csv_atomic
 from supplier_audit.privacy import mask_contacts
@@ -157,8 +157,15 @@ def guard_stage(
     run: AuditRun, ingest: IngestResult, *, check_stale: bool, accept: bool = False
 ) -> GuardVerdict:
     """Tonight's inputs against the last published night's (supplier_audit.guard): whether
-    the night will be published or held. ``check_stale`` for a night that audits today."""
+    the night will be published or held. ``check_stale`` for a night that audits today; a night
+    of a chosen date (a backfill from a later export) does not count its rows dated after it
+    as quarantine."""
     with run.stage("guard"):
+        later = (
+            None
+            if check_stale
+            else {n: rows_dated_after_night(t.quarantine) for n, t in ingest.tables.items()}
+        )
         return check_inputs(
             as_manifest_inputs(ingest, run.data_dir),
             out_dir=run.out_dir,
@@ -166,6 +173,7 @@ def guard_stage(
             settings=run.settings.guard,
             check_stale=check_stale,
             accept=accept,
+            later=later,
         )
 
 

@@ -39,7 +39,7 @@ def _headline(news: NightNews, language: str) -> str:
     if news.tickets_due_soon:
         parts.append(word("news.due", language, count=len(news.tickets_due_soon)))
     if not parts:
-        parts.append(word("news.quiet", language))
+        parts.append(word("news.first_run" if news.first_run else "news.quiet", language))
     parts.append(word("news.lots", language, lots=news.lots_to_inspect))
     return word("news.separator", language).join(parts)
 
@@ -80,6 +80,8 @@ def summary_lines(news: NightNews, language: str) -> list[str]:
             ],
             language,
         )
+    elif news.first_run:
+        lines.append(word("body.first_run", language))
     elif news.tiers:
         lines.append(word("body.newly_none", language))
     if news.overdue_tickets is None:

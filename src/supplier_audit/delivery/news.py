@@ -42,6 +42,8 @@ class NightNews:
     tickets_due_soon: list[dict[str, str]] | None = None
     # the guards' reason when the night was published with --accept-drift
     accepted_drift: str | None = None
+    # no earlier night in the history: nobody is "newly" high or critical
+    first_run: bool = False
 
     @property
     def risk_report(self) -> Path:
@@ -84,7 +86,9 @@ def read_night(folder: Path) -> NightNews:
     if scores is not None and not scores.empty:
         counts = scores["risk_tier"].value_counts()
         news["tiers"] = {tier: int(counts.get(tier, 0)) for tier in WORST_FIRST}
-        if "newly_high_or_critical" in scores:
+        earlier = scores.get("previous_tier", pd.Series(dtype=str)).replace("", pd.NA)
+        news["first_run"] = bool(earlier.isna().all())
+        if "newly_high_or_critical" in scores and not news["first_run"]:
             scores = scores.assign(
                 counterfeit_risk=pd.to_numeric(scores["counterfeit_risk"]),
                 quality_risk=pd.to_numeric(scores["quality_risk"]),

@@ -37,6 +37,7 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "news.due": ("{count} 个工单 48 小时内到期", "{count} tickets due within 48 h"),
     "news.lots": ("今晚待抽检 {lots} 批", "{lots} lots to inspect"),
     "news.quiet": ("无新增高风险", "no new high risk"),
+    "news.first_run": ("首次运行", "first run"),
     "news.separator": ("，", ", "),
     # body lines
     "body.tiers": ("各风险等级供应商数：{tiers}", "Suppliers per risk tier: {tiers}"),
@@ -50,6 +51,10 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "body.newly_none": (
         "新升为高 / 严重风险：无",
         "Newly high or critical since the last run: none",
+    ),
+    "body.first_run": (
+        "首次运行，无历史对比：各供应商的等级见报告。",
+        "First run, no earlier night to compare with: every supplier's tier is in the report.",
     ),
     "body.more": ("  …… 另有 {count} 项，见报告", "  ... and {count} more: see the report"),
     "body.overdue": ("已逾期工单：", "Overdue tickets:"),
