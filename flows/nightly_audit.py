@@ -311,11 +311,17 @@ def _audit(
             logger.info("reviews: %s", inputs.tables["reviews"].counts())
             # a night that audits today (the schedule's) is also checked for a stale export
             verdict = stage(guard, run, inputs, as_of is None, accept_drift)
-            status = stage(switching, run, inputs)
-            scoring = stage(score, run, inputs, reviews, status)
-            inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
-            stage(write_reports, run, inputs, inspection, reviews, scoring)
-            final_dir = stage(publish, run, inputs, scoring, verdict)
+            try:
+                status = stage(switching, run, inputs)
+                scoring = stage(score, run, inputs, reviews, status)
+                inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
+                stage(write_reports, run, inputs, inspection, reviews, scoring)
+                final_dir = stage(publish, run, inputs, scoring, verdict)
+            except StageFailed as failed:
+                if not verdict.held:
+                    raise
+                # the inputs the guards distrust are the cause: the night ends held, naming them
+                final_dir, verdict = pipeline.hold_unfinished(run, inputs, verdict, failed)
         if verdict.held:
             reason = verdict.reason(settings.report_language)
             logger.warning("held, not published: %s (reports in %s)", reason, final_dir)

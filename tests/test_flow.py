@@ -440,6 +440,9 @@ def test_a_quarantine_spike_is_held_and_the_published_reports_stay(
     manifest = json.loads(
         (out / "held" / "2026-11-26" / "manifest.json").read_text(encoding="utf-8")
     )
+    assert manifest["guard"]["reason"] == (
+        "shipments 有 23.8% 的行被隔离（10 / 42，上限 5%，2026-11-25 为 0.0%）"
+    )
     (finding,) = manifest["guard"]["findings"]
     assert (finding["kind"], finding["table"], finding["rows_quarantined"]) == (
         "quarantine_share",
@@ -501,3 +504,23 @@ def test_a_failed_night_is_alerted_and_a_refused_one_ends_cancelled_in_one_line(
     assert "\n" not in (state.message or "")
     assert "审计未运行" in smtp.mails[-1].message["Subject"]
     assert len(hook.posts) == 2
+
+
+def test_a_table_cut_to_its_header_and_half_a_line_is_held_naming_the_file(
+    prefect_server: None, make_folder: Folder, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    folder = make_folder({"shipments": _lots(40)})
+    args = ["run", "--data", str(folder), "--out", str(out)]
+    assert main([*args, "--as-of", "2026-11-25"]) == EXIT_OK
+    published = _files(out)
+    header, first = (folder / "shipments.csv").read_text(encoding="utf-8").splitlines()[:2]
+    (folder / "shipments.csv").write_text(header + "\n" + first[:9], encoding="utf-8")
+    assert main([*args, "--as-of", "2026-11-26"]) == 3
+    manifest = json.loads(
+        (out / "held" / "2026-11-26" / "manifest.json").read_text(encoding="utf-8")
+    )
+    reason = manifest["guard"]["reason"]
+    assert reason.startswith("shipments.csv 最后一行（第 2 行）只有半行")
+    assert "shipments 行数下降" in reason
+    assert {p: b for p, b in _files(out).items() if "held" not in p.parts} == published

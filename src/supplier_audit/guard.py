@@ -88,6 +88,8 @@ class GuardVerdict:
     baseline: str | None = None
     accepted: bool = False
     stale_checked: bool = False
+    # a held night whose later stages failed: what failed (its outputs are what was written)
+    unfinished: str | None = None
 
     @property
     def held(self) -> bool:
@@ -100,6 +102,8 @@ class GuardVerdict:
         shown = [f.describe(language) for f in self.findings[:most]]
         if len(self.findings) > most:
             shown.append(word("hold.more", language, count=len(self.findings) - most))
+        if self.unfinished:
+            shown.append(word("hold.unfinished", language, error=self.unfinished))
         return word("hold.separator", language).join(shown)
 
     def as_manifest(self, language: str) -> dict[str, Any]:
@@ -109,6 +113,7 @@ class GuardVerdict:
             "baseline": self.baseline,
             "stale_checked": self.stale_checked,
             "reason": self.reason(language, most=len(self.findings)) or None,
+            "unfinished": self.unfinished,
             "findings": [
                 {k: v for k, v in asdict(f).items() if v not in (None, ())} for f in self.findings
             ],

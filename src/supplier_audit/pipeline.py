@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -494,6 +494,16 @@ def finish(
     return published
 
 
+def hold_unfinished(
+    run: AuditRun, ingest: IngestResult, verdict: GuardVerdict, error: BaseException
+) -> tuple[Path, GuardVerdict]:
+    """A night the guards hold whose later stages failed on the same bad inputs (a table cut to
+    nothing, say): whatever was written is held with the manifest, and the night ends held —
+    the reason names the input first, then the failure it caused."""
+    unfinished = replace(verdict, unfinished=f"{type(error).__name__}: {error}")
+    return finish(run, ingest, verdict=unfinished), unfinished
+
+
 @dataclass(frozen=True)
 class NightSummary:
     """What the orchestrator shows of a published night: markdown, top risks, the report."""
@@ -555,22 +565,29 @@ def audit_night(
         "guard",
         lambda: guard_stage(run, inputs, check_stale=check_stale, accept=accept_drift),
     )
-    status = around("switching", lambda: switching_stage(run, inputs))
-    scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
-    levels, self_check = around(
-        "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
-    )
-    inspection = around(
-        "inspection",
-        lambda: inspection_stage(
-            run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-        ),
-    )
-    around(
-        "report",
-        lambda: report_stage(run, inputs, inspection=inspection, reviews=reviews, scoring=scoring),
-    )
-    published: Path = around(
-        "finish", lambda: finish(run, inputs, scoring=scoring, verdict=verdict)
-    )
+    try:
+        status = around("switching", lambda: switching_stage(run, inputs))
+        scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
+        levels, self_check = around(
+            "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
+        )
+        inspection = around(
+            "inspection",
+            lambda: inspection_stage(
+                run, inputs, status=status, level_by_supplier=levels, self_check=self_check
+            ),
+        )
+        around(
+            "report",
+            lambda: report_stage(
+                run, inputs, inspection=inspection, reviews=reviews, scoring=scoring
+            ),
+        )
+        published: Path = around(
+            "finish", lambda: finish(run, inputs, scoring=scoring, verdict=verdict)
+        )
+    except Exception as error:
+        if not verdict.held:
+            raise
+        published, _ = hold_unfinished(run, inputs, verdict, error)
     return published

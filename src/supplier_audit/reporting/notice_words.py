@@ -136,6 +136,10 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "{files} byte-identical (sha256) to the export audited for {since}: a stale export",
     ),
     "hold.separator": ("；", "; "),
+    "hold.unfinished": (
+        "因输入有误，该晚未能完成（{error}）",
+        "the night could not be finished on these inputs ({error})",
+    ),
     "hold.more": ("另有 {count} 项（见 manifest.json）", "{count} more in manifest.json"),
     "delivery.failed": (
         "{channel} 发送失败（已试 {attempts} 次）：{error}",
