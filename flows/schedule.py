@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
@@ -124,6 +125,10 @@ def nightly_deployment(
         parameters={"data_dir": data_dir, "out_dir": out_dir, "config": config},
         description="Nightly supplier-quality and counterfeit-risk audit",
         tags=["supplier-audit"],
+        # one night at a time, in Prefect: an overlapping run waits its turn
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
     )
     assert isinstance(deployment, RunnerDeployment)  # the flow is sync: not a coroutine
     return deployment

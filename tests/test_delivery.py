@@ -338,3 +338,26 @@ def test_a_first_night_lists_nobody_as_newly_high(tmp_path: Path) -> None:
     message = smtp.mails[0].message
     assert message["Subject"].endswith("risk report: first run, 2 lots to inspect")
     assert "First run, no earlier night" in message.get_body(("plain",)).get_content()
+
+
+def test_a_json_style_webhook_gets_the_summary_fields_for_a_program(tmp_path: Path) -> None:
+    night = published_night(tmp_path / "reports", tickets=True)
+    with http_sink() as hook:
+        settings = configured(
+            tmp_path,
+            {
+                "smtp_host": "",
+                "sender": "",
+                "purchasers": [],
+                "qa": [],
+                "webhook_url": hook.url,
+                "webhook_style": "json",
+            },
+        )
+        assert deliver_night(night, settings).failures == []
+    post = hook.posts[0]["json"]
+    assert post["event"] == "published" and post["as_of"] == AS_OF
+    assert [s["supplier_id"] for s in post["newly_high_or_critical"]] == ["S1", "S4"]
+    assert (post["lots_to_inspect"], post["units_to_pull"]) == (2, 130)
+    assert [t["complaint_id"] for t in post["overdue_tickets"]] == ["C1"]
+    assert post["subject"].startswith(f"[供应商审计] {AS_OF} 风险日报")

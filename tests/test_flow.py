@@ -345,7 +345,8 @@ def test_a_published_night_is_mailed_to_each_audience_and_posted_once(
     # every output is as readable as the workbooks (the umask's mode, not 0600)
     mask = os.umask(0o022)
     os.umask(mask)
-    modes = {p.name: p.stat().st_mode & 0o777 for p in night.rglob("*") if p.is_file()}
+    written = [*night.rglob("*"), *(out / "history").rglob("*")]
+    modes = {p.name: p.stat().st_mode & 0o777 for p in written if p.is_file()}
     assert set(modes.values()) == {0o666 & ~mask}, modes
 
 
