@@ -172,18 +172,15 @@ def publish(
     return pipeline.finish(run, inputs, scoring=scoring, verdict=verdict)
 
 
-class DeliveryFailed(RuntimeError):
-    """Some mail or post could not be sent (the night stays published)."""
-
-
-def _delivered(report: DeliveryReport) -> DeliveryReport:
+def _delivered(report: DeliveryReport) -> State[Any] | DeliveryReport:
+    """The report; a Failed state (one line, no traceback) when some message was not sent."""
     if report.failures:
-        raise DeliveryFailed(report.summary())
+        return Failed(message=report.summary(), data=report)
     return report
 
 
 @task(name="deliver", cache_policy=NO_CACHE)
-def deliver(folder: Path, settings: AuditConfig) -> DeliveryReport:
+def deliver(folder: Path, settings: AuditConfig) -> State[Any] | DeliveryReport:
     """Mail the reports to the purchasers and the QA team, post the summary to the webhook
     (each message tried ``[delivery] attempts`` times; a failure fails this task only)."""
     return _delivered(deliver_night(folder, settings))
@@ -196,7 +193,7 @@ def send_alert(
     reason: str,
     settings: AuditConfig,
     folder: Path | None = None,
-) -> DeliveryReport:
+) -> State[Any] | DeliveryReport:
     """Tell the alert recipients and the webhook of a failed, held or refused night."""
     return _delivered(alert(kind, as_of=as_of, reason=reason, settings=settings, folder=folder))
 
@@ -324,7 +321,7 @@ def _audit(
                 final_dir, verdict = pipeline.hold_unfinished(run, inputs, verdict, failed)
         if verdict.held:
             reason = verdict.reason(settings.report_language)
-            logger.warning("held, not published: %s (reports in %s)", reason, final_dir)
+            logger.info("held, not published: %s (reports in %s)", reason, final_dir)
             alerted("held", reason, folder=final_dir)
             return Completed(
                 name="Held",
@@ -354,8 +351,7 @@ def _audit(
     delivered = deliver(final_dir, settings, return_state=True)
     result = {"reports": str(final_dir), "as_of": night}
     if delivered.is_failed():
-        logger.error("delivery failed (the night stays published): %s", delivered.message)
-        result["delivery"] = f"failed: {delivered.message}"
+        result["delivery"] = f"failed (the night stays published): {delivered.message}"
     else:
         result["delivery"] = delivered.result().summary()
     return result

@@ -371,7 +371,7 @@ def test_a_delivery_outage_is_reported_and_does_not_change_what_was_published(
     )
     assert state.is_completed()
     result = state.result()
-    assert result["delivery"].startswith("failed:")
+    assert result["delivery"].startswith("failed (the night stays published):")
     assert (
         "mail to purchasers: FAILED after 2 attempt(s): ConnectionRefusedError"
         in (result["delivery"])

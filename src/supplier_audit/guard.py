@@ -300,7 +300,7 @@ def check_inputs(
         findings=findings, baseline=baseline_date, accepted=accept, stale_checked=check_stale
     )
     if verdict.findings:
-        log.warning(
+        log.info(
             "input guard: %s%s",
             verdict.reason("en"),
             " (accepted: the night is published anyway)" if accept else " (the night is held)",

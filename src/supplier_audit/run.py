@@ -221,7 +221,7 @@ class AuditRun:
         if held.exists():
             shutil.rmtree(held)
         os.replace(self.staging_dir, held)
-        log.warning("night held, not published: its reports are in %s", held)
+        log.info("night held, not published: its reports are in %s", held)
         return held
 
 

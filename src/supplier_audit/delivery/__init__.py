@@ -62,7 +62,9 @@ class Sent:
         return self.error is None
 
     def describe(self) -> str:
-        where = f"{self.channel} to {self.audience}"
+        where = (
+            self.channel if self.channel == self.audience else f"{self.channel} to {self.audience}"
+        )
         if self.ok:
             return f"{where}: sent" + (
                 f" after {self.attempts} attempts" if self.attempts > 1 else ""
@@ -100,7 +102,7 @@ def _send(
         send,
         attempts=settings.attempts,
         delay_seconds=settings.retry_seconds,
-        what=f"{channel} to {notice.audience}",
+        what=channel if channel == notice.audience else f"{channel} to {notice.audience}",
         sleep=sleep,
     )
     outcome = Sent(
