@@ -353,5 +353,6 @@ def _audit(
     if delivered.is_failed():
         result["delivery"] = f"failed (the night stays published): {delivered.message}"
     else:
-        result["delivery"] = delivered.result().summary()
+        report: DeliveryReport = delivered.result()  # type: ignore[assignment]
+        result["delivery"] = report.summary()
     return result
