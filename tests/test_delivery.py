@@ -361,3 +361,33 @@ def test_a_json_style_webhook_gets_the_summary_fields_for_a_program(tmp_path: Pa
     assert (post["lots_to_inspect"], post["units_to_pull"]) == (2, 130)
     assert [t["complaint_id"] for t in post["overdue_tickets"]] == ["C1"]
     assert post["subject"].startswith(f"[供应商审计] {AS_OF} 风险日报")
+
+
+def test_a_signed_dingtalk_robot_gets_a_timestamp_and_a_signature_it_can_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import hmac
+    import urllib.parse
+
+    night = published_night(tmp_path / "reports")
+    monkeypatch.setenv("ROBOT_SECRET", "SECabc123")
+    with http_sink() as hook:
+        settings = configured(
+            tmp_path,
+            {
+                "smtp_host": "",
+                "sender": "",
+                "purchasers": [],
+                "qa": [],
+                "webhook_url": hook.url + "?access_token=t0k",
+                "webhook_style": "dingtalk",
+                "webhook_secret_env": "ROBOT_SECRET",
+            },
+        )
+        assert deliver_night(night, settings).failures == []
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(hook.posts[0]["path"]).query)
+    stamp = query["timestamp"][0]
+    expected = hmac.new(b"SECabc123", f"{stamp}\nSECabc123".encode(), hashlib.sha256).digest()
+    assert query["access_token"] == ["t0k"]
+    assert base64.b64decode(query["sign"][0]) == expected

@@ -118,6 +118,7 @@ class DeliverySettings(_Strict):
     alerts: list[str]
     webhook_url: str = Field(pattern=r"^(https?://\S+)?$")
     webhook_style: Literal["slack", "dingtalk", "wecom", "json"]
+    webhook_secret_env: str = Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
     max_attachment_megabytes: float = Field(gt=0)
     attempts: int = Field(ge=1, le=10)
     retry_seconds: float = Field(ge=0, le=3600)

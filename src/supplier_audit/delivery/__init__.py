@@ -31,6 +31,7 @@ from supplier_audit.delivery.transport import (
     post_json,
     send_mail,
     webhook_payload,
+    webhook_target,
     with_attempts,
 )
 
@@ -139,7 +140,8 @@ def _post(
     payload = webhook_payload(notice, settings.webhook_style, fields)
 
     def send() -> None:
-        post_json(settings.webhook_url, payload, timeout=settings.timeout_seconds)
+        # signed afresh at each try: a signature is valid for about an hour
+        post_json(webhook_target(settings), payload, timeout=settings.timeout_seconds)
 
     return _send(
         notice,

@@ -3,8 +3,10 @@ with a bounded number of attempts. Standard library only."""
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
+import hmac
 import json
 import logging
 import mimetypes
@@ -13,6 +15,7 @@ import smtplib
 import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -144,6 +147,27 @@ def webhook_payload(notice: Notice, style: str, fields: dict[str, Any]) -> dict[
     if style in ("dingtalk", "wecom"):
         return {"msgtype": "text", "text": {"content": notice.text}}
     return {"subject": notice.subject, "text": notice.body, **fields}
+
+
+def signed_url(url: str, secret: str, *, now_ms: int | None = None) -> str:
+    """``url`` with the ``timestamp`` and ``sign`` a DingTalk robot with 加签 security checks:
+    base64 of HMAC-SHA256 over "timestamp\\nsecret", keyed with the secret (milliseconds)."""
+    stamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode("utf-8"), f"{stamp}\n{secret}".encode(), hashlib.sha256)
+    sign = urllib.parse.quote_plus(base64.b64encode(digest.digest()).decode("ascii"))
+    return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
+
+
+def webhook_target(settings: DeliverySettings) -> str:
+    """The URL to post to (signed for a DingTalk robot whose secret the config names)."""
+    if not settings.webhook_secret_env:
+        return settings.webhook_url
+    secret = os.environ.get(settings.webhook_secret_env)
+    if not secret:
+        raise DeliveryError(
+            f"the webhook's secret variable {settings.webhook_secret_env} is not set", retry=False
+        )
+    return signed_url(settings.webhook_url, secret)
 
 
 def post_json(url: str, payload: dict[str, Any], *, timeout: float) -> None:
