@@ -166,3 +166,20 @@ def test_a_past_night_does_not_count_rows_dated_after_it_as_a_spike(tmp_path: Pa
     assert not backfill.held  # 2 of 40 = 5.0 %: at the limit, not above it
     today = check_inputs(tonight, out_dir=tmp_path, as_of=AS_OF, settings=guard(), check_stale=True)
     assert today.held and "complaints: 10.0% of rows quarantined (4 of 40" in today.reason("en")
+
+
+def test_rows_dated_after_the_night_are_recognised_in_what_ingestion_writes(
+    make_folder: Any, settings: AuditConfig
+) -> None:
+    from supplier_audit.guard import rows_dated_after_night
+    from supplier_audit.ingest import ingest_folder
+
+    from .conftest import BASE_TABLES
+
+    later_lot = dict(BASE_TABLES["shipments"][0], shipment_id="L7", received_on="2026-11-20")
+    bad_lot = dict(BASE_TABLES["shipments"][0], shipment_id="L8", quantity="0")
+    folder = make_folder({"shipments": [later_lot, bad_lot]})
+    ingest = ingest_folder(folder, settings, as_of=dt.date(2026, 11, 10))
+    quarantine = ingest.tables["shipments"].quarantine
+    assert len(quarantine) == 2
+    assert rows_dated_after_night(quarantine) == 1  # the later lot, not the bad one
