@@ -78,6 +78,7 @@ SEED = 20261126
 STAGES = (
     "ingest",
     "reviews",
+    "guard",
     "switching",
     "score",
     "feedback",

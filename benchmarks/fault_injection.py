@@ -67,6 +67,7 @@ STAGES = (
 STAGE_FUNCTIONS = {
     "ingest": "ingest_stage",
     "reviews": "reviews_stage",
+    "guard": "guard_stage",
     "switching": "switching_stage",
     "score": "score_stage",
     "feedback": "sampling_feedback",

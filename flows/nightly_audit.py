@@ -18,11 +18,13 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
-from prefect.states import Failed
+from prefect.states import Cancelled, Completed, Failed
 
 from supplier_audit import pipeline
 from supplier_audit.complaints.desk import ComplaintDesk
-from supplier_audit.config import load_config
+from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.delivery import DeliveryReport, alert, deliver_night
+from supplier_audit.guard import GuardVerdict
 from supplier_audit.ingest import IngestResult
 from supplier_audit.io import InputError
 from supplier_audit.progress import reporter
@@ -113,6 +115,12 @@ def reviews_on_dask(
         return pipeline.reviews_stage(run, inputs, runner=dask_runner(client))
 
 
+@task(name="input-guard", cache_policy=NO_CACHE)
+def guard(run: AuditRun, inputs: IngestResult, check_stale: bool, accept: bool) -> GuardVerdict:
+    """Tonight's inputs against the last published night's: publish, or hold the night."""
+    return pipeline.guard_stage(run, inputs, check_stale=check_stale, accept=accept)
+
+
 @task(name="switching-rules", cache_policy=NO_CACHE)
 def switching(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
     """Where ISO 2859-1's switching rules stand for every supplier."""
@@ -165,10 +173,41 @@ def write_reports(
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish(
-    run: AuditRun, inputs: IngestResult, scoring: ScoringResult, desk: ComplaintDesk
+    run: AuditRun,
+    inputs: IngestResult,
+    scoring: ScoringResult,
+    desk: ComplaintDesk,
+    verdict: GuardVerdict,
 ) -> Path:
-    """Write the manifest, rename the staging folder into place, record the scores' history."""
-    return pipeline.finish(run, inputs, scoring=scoring, desk=desk)
+    """Write the manifest, rename the staging folder into place (or into held/ when the guards
+    hold the night), record the scores' history."""
+    return pipeline.finish(run, inputs, scoring=scoring, desk=desk, verdict=verdict)
+
+
+def _delivered(report: DeliveryReport) -> State[Any] | DeliveryReport:
+    """The report; a Failed state (one line, no traceback) when some message was not sent."""
+    if report.failures:
+        return Failed(message=report.summary(), data=report)
+    return report
+
+
+@task(name="deliver", cache_policy=NO_CACHE)
+def deliver(folder: Path, settings: AuditConfig) -> State[Any] | DeliveryReport:
+    """Mail the reports to the purchasers and the QA team, post the summary to the webhook
+    (each message tried ``[delivery] attempts`` times; a failure fails this task only)."""
+    return _delivered(deliver_night(folder, settings))
+
+
+@task(name="alert", cache_policy=NO_CACHE)
+def send_alert(
+    kind: Literal["failed", "held", "refused"],
+    as_of: str,
+    reason: str,
+    settings: AuditConfig,
+    folder: Path | None = None,
+) -> State[Any] | DeliveryReport:
+    """Tell the alert recipients and the webhook of a failed, held or refused night."""
+    return _delivered(alert(kind, as_of=as_of, reason=reason, settings=settings, folder=folder))
 
 
 @task(name="artifacts", cache_policy=NO_CACHE)
@@ -193,16 +232,22 @@ def nightly_audit(
     task_runner: Literal["local", "dask"] = "local",
     dask_address: str | None = None,
     dask_workers: int | None = None,
+    accept_drift: bool = False,
 ) -> State[Any] | dict[str, Any]:
-    """Audit one night: ingest, reviews (by partition), score, plan inspections, report, publish.
+    """Audit one night: ingest, reviews (by partition), guard, score, plan inspections, report,
+    publish, deliver.
 
     Outputs go to ``<out_dir>/<as_of>/``; the scores also enter ``<out_dir>/history/``.
     ``task_runner="local"`` runs each review partition as a task in this process;
     ``"dask"`` runs them on a local Dask cluster of ``dask_workers`` processes, or on the
-    existing cluster at ``dask_address``.
+    existing cluster at ``dask_address``. A night whose inputs the guards distrust ends
+    Completed in a state named Held, its reports in ``<out_dir>/held/<as_of>/``, unless
+    ``accept_drift``; a night refused by another run's lock ends Cancelled.
     """
     with _library_logs_reach_prefect():
-        return _audit(data_dir, out_dir, as_of, config, task_runner, dask_address, dask_workers)
+        return _audit(
+            data_dir, out_dir, as_of, config, task_runner, dask_address, dask_workers, accept_drift
+        )
 
 
 def _audit(
@@ -213,6 +258,7 @@ def _audit(
     task_runner: Literal["local", "dask"],
     dask_address: str | None,
     dask_workers: int | None,
+    accept_drift: bool,
 ) -> State[Any] | dict[str, Any]:
     """The flow's body (see :func:`nightly_audit`)."""
     logger = get_run_logger()
@@ -254,21 +300,47 @@ def _audit(
         )
         return done
 
+    settings = loaded.settings
+    night = run.as_of.isoformat()
+
+    def alerted(kind: Literal["failed", "held", "refused"], reason: str, **more: Any) -> None:
+        sent = send_alert(kind, night, reason, settings, return_state=True, **more)
+        if sent.is_failed():
+            logger.error("alert not delivered: %s", sent.message)
+
+    verdict: GuardVerdict | None = None
     try:
         with run.exclusive():
-            inputs = stage(ingest, run, retries=loaded.settings.read_retries)
+            inputs = stage(ingest, run, retries=settings.read_retries)
             if isinstance(inputs, InputError):
                 raise inputs
             for name, table in inputs.tables.items():
                 logger.info("%s: %s", name, table.counts())
             inputs, reviews = reviews_stage(inputs)
             logger.info("reviews: %s", inputs.tables["reviews"].counts())
-            status = stage(switching, run, inputs)
-            scoring = stage(score, run, inputs, reviews, status)
-            inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
-            desk = stage(complaint_desk, run, inputs)
-            stage(write_reports, run, inputs, inspection, reviews, scoring, desk)
-            final_dir = stage(publish, run, inputs, scoring, desk)
+            # a night that audits today (the schedule's) is also checked for a stale export
+            verdict = stage(guard, run, inputs, as_of is None, accept_drift)
+            try:
+                status = stage(switching, run, inputs)
+                scoring = stage(score, run, inputs, reviews, status)
+                inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
+                desk = stage(complaint_desk, run, inputs)
+                stage(write_reports, run, inputs, inspection, reviews, scoring, desk)
+                final_dir = stage(publish, run, inputs, scoring, desk, verdict)
+            except StageFailed as failed:
+                if not verdict.held:
+                    raise
+                # the inputs the guards distrust are the cause: the night ends held, naming them
+                final_dir, verdict = pipeline.hold_unfinished(run, inputs, verdict, failed)
+        if verdict.held:
+            reason = verdict.reason(settings.report_language)
+            logger.info("held, not published: %s (reports in %s)", reason, final_dir)
+            alerted("held", reason, folder=final_dir)
+            return Completed(
+                name="Held",
+                message=f"held: {reason}",
+                data={"held": str(final_dir), "as_of": night, "reason": reason},
+            )
         summary = pipeline.night_summary(
             run, inputs, final_dir, scoring=scoring, inspection=inspection, desk=desk
         )
@@ -276,9 +348,24 @@ def _audit(
     except InputError as error:
         # Said once: the failed state's message (the run's logs show it as the final state;
         # the command line prints it as its one line).
+        alerted("failed", str(error))
         return Failed(message=f"input error: {error}")
     except RunLockedError as refused:
         logger.error("%s", refused)
-        return Failed(message=str(refused))
+        alerted("refused", str(refused))
+        return Cancelled(message=str(refused))
+    except Exception as error:
+        reason = f"{error}"
+        if verdict is not None and verdict.findings:
+            reason += f" (inputs: {verdict.reason(settings.report_language)})"
+        alerted("failed", reason)
+        raise
     logger.info("reports written to %s", final_dir)
-    return {"reports": str(final_dir), "as_of": run.as_of.isoformat()}
+    delivered = deliver(final_dir, settings, return_state=True)
+    result = {"reports": str(final_dir), "as_of": night}
+    if delivered.is_failed():
+        result["delivery"] = f"failed (the night stays published): {delivered.message}"
+    else:
+        report: DeliveryReport = delivered.result()  # type: ignore[assignment]
+        result["delivery"] = report.summary()
+    return result

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
@@ -95,6 +96,25 @@ def stop(process: subprocess.Popen[Any], *, grace_seconds: float = 30) -> None:
         process.kill()
 
 
+def schedule_from_config(config: str | None = None) -> dict[str, str]:
+    """The ``[schedule] cron`` and ``timezone`` of a settings file (None: the defaults).
+
+    A build step of ``prefect.yaml``: ``prefect deploy`` takes the deployment's schedule from
+    the same settings file that ``supplier-audit serve`` and the flow read, so the cron lives in
+    one place.
+    """
+    from supplier_audit.config import load_config
+
+    settings = load_config(Path(config) if config else None).settings
+    log.info(
+        "schedule from %s: %r in %s",
+        config or "the defaults",
+        settings.schedule.cron,
+        settings.timezone,
+    )
+    return {"cron": settings.schedule.cron, "timezone": settings.timezone}
+
+
 def nightly_deployment(
     *, cron: str, timezone: str, data_dir: str, out_dir: str, config: str | None
 ) -> RunnerDeployment:
@@ -105,6 +125,10 @@ def nightly_deployment(
         parameters={"data_dir": data_dir, "out_dir": out_dir, "config": config},
         description="Nightly supplier-quality and counterfeit-risk audit",
         tags=["supplier-audit"],
+        # one night at a time, in Prefect: an overlapping run waits its turn
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
     )
     assert isinstance(deployment, RunnerDeployment)  # the flow is sync: not a coroutine
     return deployment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.run import LOCK_NAME as LOCK
 from supplier_audit.run import AuditRun
 
 AS_OF = dt.date(2026, 11, 26)
@@ -211,3 +213,30 @@ def test_contacts_buyers_write_are_masked_in_the_report(small_world: Path, tmp_p
     assert "13812345678" not in shown and "138****5678" in shown
     assert "buyer.li@163.com" not in shown
     assert cell[0].text == "假货" and cell[0].font.b  # the term is still highlighted
+
+
+def test_a_night_cut_to_half_its_lots_is_held_and_the_published_night_stays(
+    small_world: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(small_world, data, ignore=shutil.ignore_patterns("_truth"))
+    out = tmp_path / "out"
+    run_night(data, out, as_of=AS_OF - dt.timedelta(days=1))
+    published = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != LOCK}
+    text = (data / "shipments.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    (data / "shipments.csv").write_text(
+        "\n".join(lines[: len(lines) // 2]) + "\n" + lines[len(lines) // 2][:11], encoding="utf-8"
+    )
+    held = run_night(data, out)
+    assert held == out / "held" / AS_OF.isoformat()
+    guard = json.loads((held / "manifest.json").read_text(encoding="utf-8"))["guard"]
+    assert guard["verdict"] == "held"
+    assert [f["kind"] for f in guard["findings"]][:2] == ["cut_row", "row_drop"]
+    assert not (out / AS_OF.isoformat()).exists()
+    assert not (out / "history" / f"as_of={AS_OF.isoformat()}").exists()
+    assert published == {
+        p: p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and "held" not in p.parts and p.name != LOCK
+    }

@@ -165,7 +165,7 @@ def test_a_night_reports_each_stage_and_each_partition(world: Path, tmp_path: Pa
     with reporting_to(recorder):
         _night(_split(world, tmp_path / "split", 3), tmp_path / "out")
     started = [e[1] for e in recorder.events if e[0] == "start"]
-    assert started[:3] == ["ingest", "reviews", "switching"]
+    assert started[:4] == ["ingest", "reviews", "guard", "switching"]
     assert {"score", "inspection_plan", "report"} <= set(started)
     assert [e for e in recorder.events if e[0] == "advance"] == [
         ("advance", "reviews", "1/3"),

@@ -1,7 +1,8 @@
 """The ``supplier-audit`` command: a thin layer over the library and the nightly flow.
 
 Exit status: 0 on success, 2 when an input or the configuration cannot be used (one clear
-message, no traceback), 1 on any other failure.
+message, no traceback), 3 when the night was held by the input guards (its reports in
+<out>/held/<as-of>/, the published ones untouched), 1 on any other failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from supplier_audit import __version__
 from supplier_audit.config import ConfigError, load_config
 from supplier_audit.progress import TerminalProgress, reporting_to, wants_terminal_progress
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_HELD = 0, 1, 2, 3
 
 _DESCRIPTION = """\
 Nightly supplier-quality and counterfeit-risk audit for e-commerce merchants.
@@ -170,20 +171,33 @@ def cmd_run(args: argparse.Namespace) -> int:
             state = nightly_audit(
                 data_dir=str(args.data),
                 out_dir=str(args.out),
-                as_of=night,
+                # no date asked for: the flow audits today, as the schedule does (and checks
+                # for a stale export, supplier_audit.guard)
+                as_of=night if args.as_of or args.since else None,
                 config=str(args.config) if args.config else None,
                 task_runner=args.task_runner,
                 dask_address=args.dask_address,
                 dask_workers=args.dask_workers,
+                accept_drift=args.accept_drift,
                 return_state=True,
             )
-        if state.is_failed():
+        if state.is_failed() or state.is_cancelled():
             message = state.message or "the nightly audit failed"
             if message.startswith("input error: "):
                 return _fail(f"{night}: " + message.removeprefix("input error: "))
             return _fail(f"{night}: {message}", EXIT_FAILED)
         result: dict[str, str] = state.result()  # type: ignore[assignment]
+        if "held" in result:
+            _fail(f"{night}: held, not published: {result['reason']}", EXIT_HELD)
+            print(
+                f"  its reports are in {result['held']}/; after checking the inputs, "
+                "--accept-drift publishes the night",
+                file=sys.stderr,
+            )
+            return EXIT_HELD
         _print_night(Path(result["reports"]))
+        if "delivery" in result:
+            print(f"delivery: {result['delivery']}")
     return EXIT_OK
 
 
@@ -370,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="catch up: audit, in order, every night from this date to --as-of (or today) "
         "that has no report yet (e.g. after a weekend the machine was off)",
+    )
+    run.add_argument(
+        "--accept-drift",
+        action="store_true",
+        help="publish a night the input guards would hold (rows fell, a quarantine spike, a "
+        "cut-off file, a stale export), once you have checked the inputs; exit status 3 "
+        "otherwise",
     )
     run.add_argument(
         "--task-runner",

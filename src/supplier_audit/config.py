@@ -89,6 +89,77 @@ class ScheduleSettings(_Strict):
         return cron
 
 
+class GuardSettings(_Strict):
+    """When a night is held instead of published (compared with the last published night)."""
+
+    max_row_drop: float = Field(ge=0, le=1)
+    max_quarantine_share: float = Field(ge=0, le=1)
+    min_rows: int = Field(ge=0)
+    stale_tables: list[str]
+
+    @field_validator("stale_tables")
+    @classmethod
+    def _known_tables(cls, tables: list[str]) -> list[str]:
+        from supplier_audit.schemas import INPUT_TABLES
+
+        unknown = sorted(set(tables) - set(INPUT_TABLES))
+        if unknown:
+            raise ValueError(f"not input tables: {unknown} (tables: {', '.join(INPUT_TABLES)})")
+        return tables
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+class DeliverySettings(_Strict):
+    """Who hears of a night, and how: e-mail over SMTP and/or a chat webhook."""
+
+    smtp_host: str
+    smtp_port: int = Field(ge=0, le=65535)
+    smtp_tls: Literal["none", "starttls", "ssl"]
+    smtp_user: str
+    smtp_password_env: str = Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+    smtp_ca_file: str
+    sender: str
+    purchasers: list[str]
+    qa: list[str]
+    alerts: list[str]
+    webhook_url: str = Field(pattern=r"^(https?://\S+)?$")
+    webhook_style: Literal["slack", "dingtalk", "wecom", "json"]
+    webhook_secret_env: str = Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+    max_attachment_megabytes: float = Field(gt=0)
+    attempts: int = Field(ge=1, le=10)
+    retry_seconds: float = Field(ge=0, le=3600)
+    timeout_seconds: float = Field(gt=0, le=600)
+
+    @field_validator("purchasers", "qa", "alerts")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        bad = [a for a in addresses if not _ADDRESS.match(a)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {bad}")
+        return addresses
+
+    @model_validator(mode="after")
+    def _mail_needs_a_server(self) -> DeliverySettings:
+        if (self.purchasers or self.qa or self.alerts) and not (self.smtp_host and self.sender):
+            raise ValueError("recipients are given: smtp_host and sender are needed too")
+        if self.sender and not _ADDRESS.match(self.sender.rpartition("<")[2].rstrip(">")):
+            raise ValueError(f"sender {self.sender!r} is not an e-mail address")
+        return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host and (self.purchasers or self.qa or self.alerts))
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        """Who hears of a failed or held night: ``alerts``, or else everyone."""
+        if self.alerts:
+            return list(self.alerts)
+        return list(dict.fromkeys([*self.purchasers, *self.qa]))
+
+
 class AliasSettings(_Strict):
     columns: dict[str, list[str]]
     values: dict[str, dict[str, list[str]]]
@@ -129,6 +200,8 @@ class AuditConfig(_Strict):
     ingest: IngestSettings
     sampling: SamplingSettings
     schedule: ScheduleSettings
+    guard: GuardSettings
+    delivery: DeliverySettings
     # Weights, thresholds and actions of the risk scores: defaults/scoring.toml explains them.
     scoring: ScoringSettings
     # The complaint desk: platform deadlines and accepted documents, lot tracing, signals

@@ -760,6 +760,7 @@ def as_manifest_inputs(result: IngestResult, data_dir: Path) -> dict[str, Any]:
                 "encoding": source.encoding,
                 "header_row": source.header_row,
                 "rows_read": source.rows_read,
+                "cut_row": source.cut_row,
             }
             for source in table.sources
         ]

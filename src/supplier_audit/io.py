@@ -63,6 +63,9 @@ class SourceFile:
     encoding: str | None
     header_row: int | None
     rows_read: int
+    # The row number of a last line that stops mid-row (fewer cells than the header, and no
+    # line break after it): the mark of an export or upload that stopped half-way.
+    cut_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,8 @@ class _Sheet:
     label: str
     unsaved_formulas: frozenset[tuple[int, int]] = frozenset()
     may_hold_controls: bool = True
+    # A CSV whose text does not end with a line break (its last line may be cut short).
+    unterminated: bool = False
 
 
 def _frame_from_grid(
@@ -487,6 +492,24 @@ def _unsaved_formula_problems(
     return pd.Series(reasons, dtype=object)
 
 
+def cut_last_row(sheet: _Sheet) -> int | None:
+    """The row number of the sheet's last line when it stops mid-row, else None.
+
+    A line is cut when the text ends without a line break and the last record has fewer cells
+    than the header names (up to its last named column): an export or upload that stopped
+    half-way. A row cut inside its last cell keeps its cell count and is not seen here.
+    """
+    if not sheet.unterminated or len(sheet.rows) < 2:
+        return None
+    header = next(
+        (row for row in sheet.rows if sum(cell not in (None, "") for cell in row) > 1), None
+    )
+    if header is None or header is sheet.rows[-1]:
+        return None
+    named = max(i for i, cell in enumerate(header) if cell not in (None, "")) + 1
+    return len(sheet.rows) if len(sheet.rows[-1]) < named else None
+
+
 def _cell_text(value: object) -> object:
     """A workbook or parquet cell as the text a person sees; None when empty."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -559,7 +582,15 @@ def _csv_sheets(path: Path) -> tuple[list[_Sheet], str]:
             f'row {len(records)} opens a quoted cell (") that is never closed, so every later '
             "line would be read into that one cell; remove the stray quote or close it",
         )
-    return [_Sheet(rows=records, label="", may_hold_controls=may_hold_controls)], encoding
+    unterminated = bool(text.strip()) and not text.endswith(("\n", "\r"))
+    return [
+        _Sheet(
+            rows=records,
+            label="",
+            may_hold_controls=may_hold_controls,
+            unterminated=unterminated,
+        )
+    ], encoding
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
@@ -896,6 +927,7 @@ def read_table(
         suffix = path.suffix.lower()
         encoding: str | None = None
         header_row: int | None = None
+        cut_row: int | None = None
         parts: list[_ReadPart] = []
         if suffix == ".parquet":
             cells, part, extra = _parquet_cells(path, spec, lookup, row_groups)
@@ -906,6 +938,9 @@ def read_table(
                 sheets = _workbook_sheets(path, settings)
             else:
                 sheets, encoding = _csv_sheets(path)
+                cut_row = cut_last_row(sheets[0])
+                if cut_row is not None:
+                    log.warning("%s: the last line (row %d) stops mid-row", path, cut_row)
             errors: list[InputError] = []
             for sheet in sheets:
                 try:
@@ -956,6 +991,7 @@ def read_table(
                 encoding=encoding,
                 header_row=header_row,
                 rows_read=rows_read,
+                cut_row=cut_row,
             )
         )
     _uniform_types(cell_parts, original_parts)
@@ -1064,6 +1100,23 @@ def defuse_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     return guarded
 
 
+def _process_umask() -> int:
+    """The process's umask (read by setting and restoring it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def readable_like_new_files(path: Path) -> None:
+    """Give ``path`` the mode a newly created file gets (0666 less the umask; usually 0644).
+
+    Temporary files are created private (0600) so that a half-written file is never read;
+    once complete, an output must be as readable as the workbooks beside it, or a service
+    reading the reports folder cannot read the CSVs.
+    """
+    os.chmod(path, 0o666 & ~_process_umask())
+
+
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     """Write a CSV via a temporary file renamed into place; UTF-8 with BOM so Excel reads it.
 
@@ -1107,6 +1160,7 @@ def _temporary_beside(path: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        readable_like_new_files(temporary)
         os.replace(temporary, path)
     finally:
         if temporary.exists():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from pandera.errors import SchemaErrors
 from supplier_audit import report_frames
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import IngestResult, ingest_folder, require_rows
+from supplier_audit.guard import GuardVerdict, check_inputs, rows_dated_after_night
+from supplier_audit.ingest import IngestResult, as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.io import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.privacy import mask_contacts
 from supplier_audit.review_batches import (
@@ -153,6 +154,30 @@ def reviews_stage(
         reviews.flag_counts["counterfeit_suspect"],
     )
     return ingest.with_table(reviews.table), reviews
+
+
+def guard_stage(
+    run: AuditRun, ingest: IngestResult, *, check_stale: bool, accept: bool = False
+) -> GuardVerdict:
+    """Tonight's inputs against the last published night's (supplier_audit.guard): whether
+    the night will be published or held. ``check_stale`` for a night that audits today; a night
+    of a chosen date (a backfill from a later export) does not count its rows dated after it
+    as quarantine."""
+    with run.stage("guard"):
+        later = (
+            None
+            if check_stale
+            else {n: rows_dated_after_night(t.quarantine) for n, t in ingest.tables.items()}
+        )
+        return check_inputs(
+            as_manifest_inputs(ingest, run.data_dir),
+            out_dir=run.out_dir,
+            as_of=run.as_of,
+            settings=run.settings.guard,
+            check_stale=check_stale,
+            accept=accept,
+            later=later,
+        )
 
 
 def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
@@ -543,9 +568,11 @@ def finish(
     *,
     scoring: ScoringResult | None = None,
     desk: ComplaintDesk | None = None,
+    verdict: GuardVerdict | None = None,
 ) -> Path:
     """Write the manifest, publish the run's folder atomically, then record the night's scores
-    in the history (only a published night enters the history)."""
+    in the history (only a published night enters the history). A night the guards hold goes
+    to ``<out>/held/<as-of>/`` instead, and neither the reports nor the history change."""
     manifest = build_manifest(run, ingest, outputs=[*staged_outputs(run), "manifest.json"])
     if scoring is not None:
         manifest["scoring"] = {
@@ -557,11 +584,25 @@ def finish(
             **desk.counts(),
             "rules_version": run.settings.complaints.rules_version,
         }
+    if verdict is not None:
+        manifest["guard"] = verdict.as_manifest(run.settings.report_language)
     write_manifest(run, manifest)
+    if verdict is not None and verdict.held:
+        return run.hold()
     published = run.publish()
     if scoring is not None:
         append_history(scoring.scores, history_dir(run), run.as_of)
     return published
+
+
+def hold_unfinished(
+    run: AuditRun, ingest: IngestResult, verdict: GuardVerdict, error: BaseException
+) -> tuple[Path, GuardVerdict]:
+    """A night the guards hold whose later stages failed on the same bad inputs (a table cut to
+    nothing, say): whatever was written is held with the manifest, and the night ends held —
+    the reason names the input first, then the failure it caused."""
+    unfinished = replace(verdict, unfinished=f"{type(error).__name__}: {error}")
+    return finish(run, ingest, verdict=unfinished), unfinished
 
 
 @dataclass(frozen=True)
@@ -606,8 +647,15 @@ def _call(name: str, stage: Callable[[], Any]) -> Any:
     return stage()
 
 
-def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
-    """The whole night without an orchestrator, stage after stage; returns the published folder.
+def audit_night(
+    run: AuditRun,
+    *,
+    around: Around = _call,
+    check_stale: bool = False,
+    accept_drift: bool = False,
+) -> Path:
+    """The whole night without an orchestrator, stage after stage; returns the published folder
+    (or the held one, ``<out>/held/<as-of>/``, when the input guards hold the night).
 
     The same recipe as ``flows/nightly_audit.py`` (which runs each stage as a Prefect task), for
     tests, benchmarks and fault injection. ``around(name, stage)`` runs each stage and may time,
@@ -616,23 +664,34 @@ def audit_night(run: AuditRun, *, around: Around = _call) -> Path:
     """
     inputs = around("ingest", lambda: ingest_stage(run))
     inputs, reviews = around("reviews", lambda: reviews_stage(run, inputs))
-    status = around("switching", lambda: switching_stage(run, inputs))
-    scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
-    levels, self_check = around(
-        "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
+    verdict = around(
+        "guard",
+        lambda: guard_stage(run, inputs, check_stale=check_stale, accept=accept_drift),
     )
-    inspection = around(
-        "inspection",
-        lambda: inspection_stage(
-            run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-        ),
-    )
-    desk = around("complaints", lambda: complaints_stage(run, inputs))
-    around(
-        "report",
-        lambda: report_stage(
-            run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
-        ),
-    )
-    published: Path = around("finish", lambda: finish(run, inputs, scoring=scoring, desk=desk))
+    try:
+        status = around("switching", lambda: switching_stage(run, inputs))
+        scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
+        levels, self_check = around(
+            "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
+        )
+        inspection = around(
+            "inspection",
+            lambda: inspection_stage(
+                run, inputs, status=status, level_by_supplier=levels, self_check=self_check
+            ),
+        )
+        desk = around("complaints", lambda: complaints_stage(run, inputs))
+        around(
+            "report",
+            lambda: report_stage(
+                run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
+            ),
+        )
+        published: Path = around(
+            "finish", lambda: finish(run, inputs, scoring=scoring, desk=desk, verdict=verdict)
+        )
+    except Exception as error:
+        if not verdict.held:
+            raise
+        published, _ = hold_unfinished(run, inputs, verdict, error)
     return published

@@ -42,6 +42,8 @@ _VERSIONED_PACKAGES = (
 
 
 LOCK_NAME = ".supplier-audit.lock"
+# Nights whose inputs the guards held (supplier_audit.guard) go to <out>/held/<as-of>/.
+HELD_FOLDER = "held"
 
 
 class StageFailed(RuntimeError):
@@ -203,6 +205,24 @@ class AuditRun:
         shutil.rmtree(retired, ignore_errors=True)
         log.info("reports published in %s", final)
         return final
+
+    @property
+    def held_dir(self) -> Path:
+        return self.out_dir / HELD_FOLDER / self.as_of.isoformat()
+
+    def hold(self) -> Path:
+        """Rename the staging folder into ``<out>/held/<as_of>/`` instead of publishing it.
+
+        The published reports (``<out>/<as_of>/`` included, for a rerun) stay as they were; an
+        earlier held copy of the same night is replaced.
+        """
+        held = self.held_dir
+        held.parent.mkdir(parents=True, exist_ok=True)
+        if held.exists():
+            shutil.rmtree(held)
+        os.replace(self.staging_dir, held)
+        log.info("night held, not published: its reports are in %s", held)
+        return held
 
 
 def write_quarantine(run: AuditRun, ingest: IngestResult) -> list[Path]:

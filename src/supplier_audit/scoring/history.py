@@ -22,6 +22,8 @@ _PARTITION_RE = re.compile(r"^as_of=(\d{4}-\d{2}-\d{2})$")
 
 def append_history(scores: pd.DataFrame, history_dir: Path, as_of: date) -> Path:
     """Write the scores as the ``as_of`` partition (replacing an earlier run of that date)."""
+    from supplier_audit.io import readable_like_new_files  # io -> config -> scoring: not at import
+
     folder = Path(history_dir) / PARTITION.format(as_of.isoformat())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / PART_FILE
@@ -29,6 +31,7 @@ def append_history(scores: pd.DataFrame, history_dir: Path, as_of: date) -> Path
     os.close(handle)
     try:
         scores.to_parquet(temp_name, index=False)
+        readable_like_new_files(Path(temp_name))
         os.replace(temp_name, target)
     finally:
         if os.path.exists(temp_name):
