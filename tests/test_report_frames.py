@@ -162,3 +162,24 @@ def test_the_worklist_reads_self_checks_from_reason_codes_whatever_the_words() -
         }
     )
     assert qa_worklist(plan)["shipment_id"].tolist() == ["L2", "L1"]
+
+
+def test_a_lot_behind_an_open_complaint_is_inspected_first_nearest_deadline_first() -> None:
+    from supplier_audit.report_frames import qa_worklist
+
+    plan = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2", "L3"],
+            "supplier_id": ["A", "B", "C"],
+            "sku": ["K1", "K2", "K3"],
+            "severity": ["normal", "normal", "normal"],
+            "reason": ["received", "received", "received"],
+        }
+    )
+    scores = pd.DataFrame({"supplier_id": ["A", "B", "C"], "risk_tier": ["critical", "low", "low"]})
+    tickets = pd.DataFrame(
+        {"shipment_id": ["L3", "L2", "L3"], "days_left": [5, 1, -2], "complaint_id": list("xyz")}
+    )
+    worklist = qa_worklist(plan, scores=scores, complaint_lots=tickets)
+    assert worklist["shipment_id"].tolist() == ["L3", "L2", "L1"]  # -2 days, 1 day, no ticket
+    assert worklist["complaint_days_left"].tolist()[:2] == [-2, 1]

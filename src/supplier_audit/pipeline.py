@@ -325,6 +325,7 @@ def write_inspection_outputs(
     ingest: IngestResult | None = None,
     reviews: ReviewsResult | None = None,
     scoring: ScoringResult | None = None,
+    desk: ComplaintDesk | None = None,
 ) -> list[Path]:
     """``inspection_plan.csv`` for machines and ``inspection-samples-<as_of>.xlsx`` for QA: the
     plan as a worklist (priority, risk tier, what to look for, results to redo)."""
@@ -337,6 +338,7 @@ def write_inspection_outputs(
         scores=scoring.scores if scoring is not None else None,
         flagged_reviews=reviews.flagged if reviews is not None else None,
         redo=_qa_results_to_redo(ingest) if ingest is not None else None,
+        complaint_lots=desk.evidence_index if desk is not None else None,
     )
     workbook = write_qa_workbook(
         worklist,
@@ -474,7 +476,7 @@ def report_stage(
         written = write_quarantine(run, ingest)
         if inspection is not None:
             written += write_inspection_outputs(
-                run, inspection, ingest=ingest, reviews=reviews, scoring=scoring
+                run, inspection, ingest=ingest, reviews=reviews, scoring=scoring, desk=desk
             )
         if desk is not None:
             written += write_complaint_outputs(run, desk)

@@ -267,15 +267,18 @@ def qa_worklist(
     scores: pd.DataFrame | None = None,
     flagged_reviews: pd.DataFrame | None = None,
     redo: pd.DataFrame | None = None,
+    complaint_lots: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Tonight's plan with what an inspector needs to prioritise and look, most urgent first.
 
     Adds ``risk_tier`` (the supplier's), ``look_for`` (the review categories flagged on that
     SKU, most frequent first, as keys), ``redo_reason`` (why the lot's result from an earlier
-    QA sheet was not accepted, so it is filled in again) and ``priority`` (1 = first, within
-    each warehouse). Order:
-    a result to redo, the supplier's risk tier (worst first), a self-check or a suspected
-    counterfeit find, the inspection severity (strictest first), then the lot id.
+    QA sheet was not accepted, so it is filled in again), ``complaint_days_left`` (the nearest
+    deadline of an open complaint traced to the lot: ``complaint_lots`` has shipment_id and
+    days_left) and ``priority`` (1 = first, within each warehouse). Order: a result to redo, a
+    lot behind an open complaint (nearest deadline first: its inspection is the ticket's
+    evidence), the supplier's risk tier (worst first), a self-check or a suspected counterfeit
+    find, the inspection severity (strictest first), then the lot id.
     """
     lots = plan.copy()
     tiers = (
@@ -286,6 +289,12 @@ def qa_worklist(
     lots["risk_tier"] = lots["supplier_id"].map(tiers).astype("str")
     lots["look_for"] = lots["sku"].map(_review_categories_by_sku(flagged_reviews)).astype("str")
     lots["redo_reason"] = lots["shipment_id"].map(_redo_reasons(redo)).astype("str")
+    deadlines = (
+        complaint_lots.groupby("shipment_id")["days_left"].min()
+        if complaint_lots is not None and not complaint_lots.empty
+        else pd.Series(dtype="float64")
+    )
+    lots["complaint_days_left"] = lots["shipment_id"].map(deadlines).astype("Int64")
     # a self-check or a suspected counterfeit find: by the plan's reason codes where it has them
     # (its reason may be in words by now), else by the English reason
     if "reason_codes" in lots.columns:
@@ -300,6 +309,7 @@ def qa_worklist(
     order = pd.DataFrame(
         {
             "redo": lots["redo_reason"].isna().astype(int),
+            "complaint": lots["complaint_days_left"].astype("float64").fillna(np.inf),
             "tier": lots["risk_tier"].map(tier_rank).fillna(len(tier_rank)),
             "signal": (~signal.fillna(False).astype(bool)).astype(int),
             "severity": lots["severity"].astype("str").map(_SEVERITY_URGENCY).fillna(9),

@@ -157,6 +157,14 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Last result not accepted, inspect and fill in again: {reason}",
     ),
     "qa.sheet.instructions": ("填写说明", "Instructions"),
+    "qa.complaint_due": (
+        "有未结投诉，{days} 天后到期：检验结果是举证材料，请优先检验",
+        "An open complaint is due in {days} days: the result is its evidence, inspect first",
+    ),
+    "qa.complaint_overdue": (
+        "有未结投诉，已逾期 {days} 天：检验结果是举证材料，请优先检验",
+        "An open complaint is {days} days overdue: the result is its evidence, inspect first",
+    ),
     "qa.sheet.pick_list": ("抽样明细", "Pick list"),
     "qa.see_pick_list": ("{n}件，见抽样明细", "{n} units: see the pick list"),
     "qa.pick.warehouse": ("仓库", "Warehouse"),

@@ -200,15 +200,23 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
             joiner.join(label_for(f"category.{c}", language) for c in str(keys).split(";") if c)
             for keys in kept
         ]
-    elif name == "reason" and "redo_reason" in lots.columns:
-        redo = lots["redo_reason"].to_numpy(dtype=object)
-        values[:] = [
-            label_for("qa.redo", language).format(reason=again)
-            + ("\n" + str(why) if why is not None else "")
-            if isinstance(again, str) and again
-            else why
-            for why, again in zip(values, redo, strict=True)
-        ]
+    elif name == "reason":
+        if "complaint_days_left" in lots.columns:
+            values[:] = [
+                _complaint_note(days, language) + ("\n" + str(why) if why is not None else "")
+                if not is_blank(days)
+                else why
+                for why, days in zip(values, lots["complaint_days_left"], strict=True)
+            ]
+        if "redo_reason" in lots.columns:
+            redo = lots["redo_reason"].to_numpy(dtype=object)
+            values[:] = [
+                label_for("qa.redo", language).format(reason=again)
+                + ("\n" + str(why) if why is not None else "")
+                if isinstance(again, str) and again
+                else why
+                for why, again in zip(values, redo, strict=True)
+            ]
     is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     values[is_text] = [clean_text(v) for v in values[is_text]]
     return values, is_text
@@ -222,6 +230,14 @@ def _wrapped_lines(texts: pd.Series, width: float) -> pd.Series:
     units = (texts.str.len() - wide) / 1.15 + 2 * wide
     lines = (units / max(width - 2, 1)).apply(np.ceil).clip(lower=1)
     return lines + texts.str.count("\n")
+
+
+def _complaint_note(days: object, language: str) -> str:
+    """An open complaint's deadline on the lot, in words."""
+    left = int(days)  # type: ignore[call-overload]
+    if left < 0:
+        return label_for("qa.complaint_overdue", language).format(days=-left)
+    return label_for("qa.complaint_due", language).format(days=left)
 
 
 def _row_heights(
