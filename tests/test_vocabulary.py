@@ -112,3 +112,27 @@ def test_the_english_workbooks_show_no_chinese_word_of_their_own(nights: dict[st
         and cell[0] not in ("Pick list",)
     ]
     assert bad == []
+
+
+def test_the_words_files_say_the_same_things_in_both_languages() -> None:
+    """One words file per language: the same sections and keys, every word filled in, and the
+    same {placeholders} on both sides (a missing one would print as a KeyError at night)."""
+    import tomllib
+    from importlib import resources
+
+    files = {
+        language: tomllib.loads(
+            resources.files("supplier_audit.reporting")
+            .joinpath(f"words/{language}.toml")
+            .read_text(encoding="utf-8")
+        )
+        for language in ("zh", "en")
+    }
+    assert files["zh"].keys() == files["en"].keys() == {"report", "notice", "desk", "gaps"}
+    for section, zh in files["zh"].items():
+        en = files["en"][section]
+        assert zh.keys() == en.keys(), section
+        for key in zh:
+            assert zh[key].strip() and en[key].strip(), (section, key)
+            fields = [set(re.findall(r"\{(\w*)[^}]*\}", words[key])) for words in (zh, en)]
+            assert fields[0] == fields[1], (section, key)

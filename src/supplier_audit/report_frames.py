@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from supplier_audit.reporting.labels import words
 from supplier_audit.sampling import plan_lots
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
@@ -14,13 +15,18 @@ REASON_SEPARATORS = r"\n|; |；"
 WORST_FIRST = ("critical", "high", "medium", "low")
 
 
+# The Documents sheet's words ([gaps] of reporting/words/zh.toml and en.toml).
+_GAP_WORDS = words("gaps")
 _REQUIREMENT_WORDS = {
-    "brand_authorization": ("品牌授权书", "brand authorization"),
-    "purchase_invoice_or_contract": ("进货发票或合同", "purchase invoice or contract"),
-    "customs_declaration": ("进口报关单", "customs declaration"),
-    "test_report": ("检测报告", "test report"),
+    key.removeprefix("requirement."): pair
+    for key, pair in _GAP_WORDS.items()
+    if key.startswith("requirement.")
 }
-_STATUS_WORDS = {"missing": ("从未提供", "never on file"), "expired": ("已过期", "expired")}
+_STATUS_WORDS = {
+    key.removeprefix("status."): pair
+    for key, pair in _GAP_WORDS.items()
+    if key.startswith("status.")
+}
 
 
 def _word(words: dict[str, tuple[str, str]], key: object, language: str) -> str:

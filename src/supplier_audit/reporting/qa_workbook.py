@@ -49,18 +49,16 @@ from supplier_audit.reporting.labels import label as label_for
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SHEET: Final = {"zh": "抽检清单", "en": "Inspection list"}
+DEFAULT_SHEET: Final = {lang: label_for("qa.sheet.default", lang) for lang in ("zh", "en")}
 _HEADER_LABEL: Final = InlineFont(b=True, sz=11)
 _HEADER_NAME: Final = InlineFont(sz=7, color="808080")
-NO_WAREHOUSE: Final = {"zh": "未指定仓库", "en": "No warehouse"}
+NO_WAREHOUSE: Final = {lang: label_for("qa.sheet.no_warehouse", lang) for lang in ("zh", "en")}
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 
 
 @dataclass(frozen=True)
 class _Column:
-    name: str  # canonical contract name (second header line)
-    zh: str
-    en: str
+    name: str  # canonical contract name (second header line); its label is qa.column.<name>
     width: int  # width in Excel's character units
     result: bool = False  # an empty column for the inspector
     # filled by the worklist (report_frames.qa_worklist); a bare plan leaves it empty
@@ -77,39 +75,41 @@ _UNITS_COLUMN_WIDTH: Final = 18
 # each row is as tall as its longest wrapped cell. The plan's level, AQL and code letter stay
 # in the sheet (and in inspection_plan.csv) but hidden: the inspector needs n, Ac and Re.
 PLAN_SHEET_COLUMNS: Final = (
-    _Column("priority", "优先级", "Priority", 5, worklist=True),
-    _Column("shipment_id", "入库单号", "Shipment", 10),
-    _Column("supplier_id", "供应商编号", "Supplier", 8),
-    _Column("risk_tier", "风险等级", "Risk tier", 5, worklist=True),
-    _Column("sku", "商品编码", "SKU", 10),
-    _Column("lot_size", "批量", "Lot size", 6),
-    _Column("inspection_level", "检验水平", "Level", 5, hidden=True),
-    _Column("severity", "检验严格度", "Severity", 8),
-    _Column("aql", "接收质量限AQL", "AQL", 5, hidden=True),
-    _Column("code_letter", "样本量字码", "Code letter", 5, hidden=True),
-    _Column("sample_size", "样本量", "Sample size", 5),
-    _Column("acceptance_number", "接收数Ac", "Ac", 4),
-    _Column("rejection_number", "拒收数Re", "Re", 4),
-    _Column("sampled_units", "抽样单位", "Units to pull", _UNITS_COLUMN_WIDTH),
-    _Column("reason", "抽检原因", "Why chosen", 20),
-    _Column("look_for", "重点检查（评价反映）", "Look for (from reviews)", 12, worklist=True),
+    _Column("priority", 5, worklist=True),
+    _Column("shipment_id", 10),
+    _Column("supplier_id", 8),
+    _Column("risk_tier", 5, worklist=True),
+    _Column("sku", 10),
+    _Column("lot_size", 6),
+    _Column("inspection_level", 5, hidden=True),
+    _Column("severity", 8),
+    _Column("aql", 5, hidden=True),
+    _Column("code_letter", 5, hidden=True),
+    _Column("sample_size", 5),
+    _Column("acceptance_number", 4),
+    _Column("rejection_number", 4),
+    _Column("sampled_units", _UNITS_COLUMN_WIDTH),
+    _Column("reason", 20),
+    _Column("look_for", 12, worklist=True),
     # GB/T 2828.1's classes: 致命 (critical), 严重 (major), 轻微 (minor)
-    _Column("critical_defects", "致命缺陷数", "Critical defects", 5, result=True),
-    _Column("major_defects", "严重缺陷数", "Major defects", 5, result=True),
-    _Column("minor_defects", "轻微缺陷数", "Minor defects", 5, result=True),
-    _Column("counterfeit_units", "假货件数", "Counterfeit units", 5, result=True),
-    _Column("counterfeit_status", "假货状态", "Counterfeit status", 5, result=True),
-    _Column("verdict", "判定", "Verdict", 5, result=True, computed=True),
-    _Column("inspector", "检验员", "Inspector", 7, result=True),
-    _Column("inspected_on", "检验日期", "Inspected on", 9, result=True),
-    _Column("notes", "备注", "Notes", 8, result=True),
+    _Column("critical_defects", 5, result=True),
+    _Column("major_defects", 5, result=True),
+    _Column("minor_defects", 5, result=True),
+    _Column("counterfeit_units", 5, result=True),
+    _Column("counterfeit_status", 5, result=True),
+    _Column("verdict", 5, result=True, computed=True),
+    _Column("inspector", 7, result=True),
+    _Column("inspected_on", 9, result=True),
+    _Column("notes", 8, result=True),
 )
 _COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
 # What became of recorded counterfeit units, as the inspector picks it (read back through the
 # value aliases of counterfeit_status): suspected (sample kept), confirmed, cleared (genuine).
 COUNTERFEIT_STATUS_CHOICES: Final = {
-    "zh": ("疑似", "确认", "已排除"),
-    "en": ("suspected", "confirmed", "cleared"),
+    lang: tuple(
+        label_for(f"qa.status.{code}", lang) for code in ("suspected", "confirmed", "cleared")
+    )
+    for lang in ("zh", "en")
 }
 _LINE_HEIGHT: Final = 15.0  # points per line of 11 pt text
 _MAX_LINES: Final = 15  # a row taller than this is cut on screen (the cell keeps the text)
@@ -195,7 +195,7 @@ def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.nda
     elif name == "risk_tier":
         values[present] = [label_for(f"tier.{t}", language) for t in kept.astype("str")]
     elif name == "look_for":
-        joiner = "、" if language == "zh" else ", "
+        joiner = label_for("list_joiner", language)
         values[present] = [
             joiner.join(label_for(f"category.{c}", language) for c in str(keys).split(";") if c)
             for keys in kept
@@ -326,7 +326,7 @@ def _fill_sheet(
     headers: list[WriteOnlyCell] = []
     header_lines = 1.0
     for index, column in enumerate(columns, start=1):
-        label = column.zh if language == "zh" else column.en
+        label = label_for(f"qa.column.{column.name}", language)
         # the label, then the contract's column name in small grey (what the reader matches)
         cell = WriteOnlyCell(
             sheet,
@@ -390,12 +390,8 @@ def _fill_sheet(
         formula2=f"${sample}2",  # relative row: each row is bounded by its own sample size
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="数量不对" if language == "zh" else "Invalid count",
-        error=(
-            "请填写 0 到样本量之间的整数"
-            if language == "zh"
-            else "Enter a whole number from 0 to the sample size"
-        ),
+        errorTitle=label_for("qa.invalid_count.title", language),
+        error=label_for("qa.invalid_count", language),
     )
     for name in _COUNT_COLUMNS:
         counts.add(f"{letter_of[name]}2:{letter_of[name]}{last_row}")
@@ -406,10 +402,8 @@ def _fill_sheet(
         formula1=f"DATE({earliest.year},{earliest.month},{earliest.day})",
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="日期不对" if language == "zh" else "Invalid date",
-        error="请填写检验日期,例如 2026-11-20"
-        if language == "zh"
-        else "Enter a date, e.g. 2026-11-20",
+        errorTitle=label_for("qa.invalid_date.title", language),
+        error=label_for("qa.invalid_date", language),
     )
     dates.add(f"{letter_of['inspected_on']}2:{letter_of['inspected_on']}{last_row}")
     status = DataValidation(
@@ -417,12 +411,8 @@ def _fill_sheet(
         formula1='"' + ",".join(COUNTERFEIT_STATUS_CHOICES[language]) + '"',
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="假货状态不对" if language == "zh" else "Invalid status",
-        error=(
-            "请选择：疑似（已留样待鉴定）、确认（鉴定为假）或已排除（鉴定为正品）"
-            if language == "zh"
-            else "Pick suspected (sample kept), confirmed (fake) or cleared (genuine)"
-        ),
+        errorTitle=label_for("qa.invalid_status.title", language),
+        error=label_for("qa.invalid_status", language),
     )
     status.add(f"{letter_of['counterfeit_status']}2:{letter_of['counterfeit_status']}{last_row}")
     sheet.data_validations.append(counts)
@@ -563,38 +553,11 @@ def _pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language:
 # The instructions sheet: its title, then one line a step. It has no table header, so the
 # reader skips it when the filled-in workbook comes back as inspection results.
 INSTRUCTIONS: Final = {
-    "zh": (
-        "填写说明",
-        "1. 按“优先级”从 1 开始检验；“重点检查”是该商品评价中反映的问题，检验时重点查看。",
-        "2. 按“抽样单位”抽取样本（编号从 1 起，按入库顺序或箱号数），样本量见“样本量”。",
-        "3. 按 GB/T 2828.1 分类记录不合格件数：致命缺陷（危及安全或导致无法使用）、"
-        "严重缺陷（影响主要功能或用途）、轻微缺陷（外观等次要问题）。",
-        "4. 发现疑似假货时填写“假货件数”，并在“假货状态”选择：疑似（已留样待鉴定）、"
-        "确认（品牌方或检测机构鉴定为假）、已排除（鉴定为正品）。",
-        "5. “判定”栏根据填写的件数自动显示接收或拒收：有致命缺陷或假货即拒收，"
-        "严重缺陷（按设置含轻微缺陷）达到拒收数 Re 即拒收。",
-        "6. 填写检验员和检验日期，保存后把本文件放回数据文件夹，下次运行自动读取。"
-        "未填写结果的行视为待检，不会计入。",
-        "7. 原因栏写有“上次填写的结果未被接受”的批次，请按原因更正后重新填写。",
-    ),
-    "en": (
-        "Instructions",
-        "1. Inspect in the order of 'Priority' (1 first); 'Look for' lists the problems buyers "
-        "reported in reviews of that SKU.",
-        "2. Pull the units listed under 'Units to pull' (numbered from 1 in receiving or carton "
-        "order); the sample size is under 'Sample size'.",
-        "3. Record nonconforming units by GB/T 2828.1 / ISO 2859-1 class: critical (unsafe or "
-        "unusable), major (impairs the main function or use), minor (cosmetic).",
-        "4. For suspected fakes fill in 'Counterfeit units' and pick the status: suspected "
-        "(sample kept), confirmed (the brand owner or a lab says fake) or cleared (genuine).",
-        "5. 'Verdict' shows accept or reject as soon as counts are typed: any critical defect or "
-        "counterfeit unit rejects the lot, as do major defects (with minor ones where the "
-        "settings count them) at or over Re.",
-        "6. Fill in the inspector and the date, save, and put this file back into the data "
-        "folder: the next night reads it. Rows without results stay pending.",
-        "7. A lot whose reason says the last result was not accepted: correct it as the reason "
-        "says and fill it in again.",
-    ),
+    lang: (
+        label_for("qa.instructions.title", lang),
+        *(label_for(f"qa.instructions.step{n}", lang) for n in range(1, 8)),
+    )
+    for lang in ("zh", "en")
 }
 
 
@@ -633,8 +596,8 @@ def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> No
     sheet.page_margins = PageMargins(
         left=0.3, right=0.3, top=0.5, bottom=0.5, header=0.2, footer=0.2
     )
-    sheet.oddHeader.center.text = ("抽检清单 " if language == "zh" else "Inspection list ") + (
-        as_of.isoformat()
+    sheet.oddHeader.center.text = label_for("qa.print_title", language).format(
+        as_of=as_of.isoformat()
     )
     sheet.oddFooter.center.text = "&P / &N"
 
