@@ -47,56 +47,47 @@ def plan_reason(codes: object, language: Language, fallback: object = None) -> s
     )
 
 
-# The ingest's reasons for quarantining a row (kinds, with quoted values shown as '…'), in
-# Chinese: (pattern of the English reason, Chinese template over its groups). English reasons
-# are shown as they are; a reason no pattern knows stays in English rather than be guessed.
-_REASONS_ZH: Final = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (r"^(\w+) '(.*)' is not a number$", "{0}：'{1}' 不是数字"),
-        (r"^(\w+) '(.*)' is not a whole number$", "{0}：'{1}' 不是整数"),
-        (r"^(\w+) '(.*)' is too large$", "{0}：'{1}' 数值过大"),
-        (r"^(\w+) '(.*)' is not a date \(write it as (.+)\)$", "{0}：'{1}' 不是日期（请写成 {2}）"),
-        (
-            r"^(\w+) '(.*)' is ambiguous \(day and month order unknown\); write it as (.+)$",
-            "{0}：'{1}' 无法确定日和月的顺序，请写成 {2}",
+# The ingest's reasons for quarantining a row (kinds, with quoted values shown as '…'): the
+# pattern of each English reason, named; its words are quarantine_reason.<name> in the words
+# files. English reasons are shown as they are; one no pattern knows stays in English.
+_REASON_PATTERNS: Final = (
+    ("not_a_number", re.compile(r"^(\w+) '(.*)' is not a number$")),
+    ("not_whole", re.compile(r"^(\w+) '(.*)' is not a whole number$")),
+    ("too_large", re.compile(r"^(\w+) '(.*)' is too large$")),
+    ("not_a_date", re.compile(r"^(\w+) '(.*)' is not a date \(write it as (.+)\)$")),
+    (
+        "ambiguous_date",
+        re.compile(
+            r"^(\w+) '(.*)' is ambiguous \(day and month order unknown\); write it as (.+)$"
         ),
-        (r"^(\w+) '(.*)' is not one of: (.+)$", "{0}：'{1}' 不是可用的取值（{2}）"),
-        (r"^(\w+) '(.*)' is not an allowed value$", "{0}：'{1}' 不是可用的取值"),
-        (r"^(\w+) '(.*)' is not a 3-letter currency code$", "{0}：'{1}' 不是三位字母的币种代码"),
-        (r"^(\w+) is empty$", "{0} 为空"),
-        (r"^(\w+) (.+) is below the minimum (.+)$", "{0} {1} 小于最小值 {2}"),
-        (r"^(\w+) (.+) is above the maximum (.+)$", "{0} {1} 大于最大值 {2}"),
-        (r"^(\w+) (.+) is after the as-of date (.+)$", "{0} {1} 晚于本次审计日期 {2}"),
-        (r"^(\w+): unknown (\w+) (.+) \(not in (\w+)\)$", "{0}：未知的{1} {2}（{3} 表中没有）"),
-        (r"^(\w+): (\w+) (.+) was quarantined$", "{0}：{1} {2} 已被隔离"),
-        (
-            r"^duplicate (\w+) (.+) \(first kept, in (.+) on row (\d+)\)$",
-            "重复的 {0} {1}（保留第一条：{2} 第 {3} 行）",
-        ),
-        (
-            r"^duplicate (\w+) (.+) \(first kept, on row (\d+)\)$",
-            "重复的 {0} {1}（保留第 {2} 行的第一条）",
-        ),
-        (
-            r"^undecodable bytes in the row \(check the file's encoding\)$",
-            "该行有无法解码的字节（请检查文件编码）",
-        ),
-        (
-            r"^cell (.+) holds a formula without a saved value: .*$",
-            "单元格 {0} 是没有保存计算结果的公式：请用 Excel 打开该文件并重新保存",
-        ),
-    )
+    ),
+    ("not_one_of", re.compile(r"^(\w+) '(.*)' is not one of: (.+)$")),
+    ("not_allowed", re.compile(r"^(\w+) '(.*)' is not an allowed value$")),
+    ("not_currency", re.compile(r"^(\w+) '(.*)' is not a 3-letter currency code$")),
+    ("empty", re.compile(r"^(\w+) is empty$")),
+    ("below_minimum", re.compile(r"^(\w+) (.+) is below the minimum (.+)$")),
+    ("above_maximum", re.compile(r"^(\w+) (.+) is above the maximum (.+)$")),
+    ("after_as_of", re.compile(r"^(\w+) (.+) is after the as-of date (.+)$")),
+    ("unknown_reference", re.compile(r"^(\w+): unknown (\w+) (.+) \(not in (\w+)\)$")),
+    ("quarantined_reference", re.compile(r"^(\w+): (\w+) (.+) was quarantined$")),
+    (
+        "duplicate_in_file",
+        re.compile(r"^duplicate (\w+) (.+) \(first kept, in (.+) on row (\d+)\)$"),
+    ),
+    ("duplicate", re.compile(r"^duplicate (\w+) (.+) \(first kept, on row (\d+)\)$")),
+    ("undecodable", re.compile(r"^undecodable bytes in the row \(check the file's encoding\)$")),
+    ("unsaved_formula", re.compile(r"^cell (.+) holds a formula without a saved value: .*$")),
 )
 
 
 def reason_in_words(reason: str, language: Language) -> str:
-    """A quarantine reason in the report's language (see _REASONS_ZH)."""
+    """A quarantine reason in the report's language (see _REASON_PATTERNS)."""
     if language != "zh":
         return reason
-    for pattern, template in _REASONS_ZH:
+    for name, pattern in _REASON_PATTERNS:
         found = pattern.match(reason)
         if found:
+            template = label(f"quarantine_reason.{name}", language)
             return template.format(*(_NOUNS_ZH.get(g, g) for g in found.groups()))
     return reason
 
