@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test test-fast check bench demo clean render-tools screenshots
+.PHONY: run test test-fast check bench demo clean render-tools screenshots check-workbooks
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench: $(STAMP)  ## time the hot paths and print figures and ratios
 
 demo: $(STAMP)  ## regenerate the bundled demo world in data/demo
 	$(BIN)/supplier-audit demo --out data/demo
+
+check-workbooks: $(STAMP) render-tools  ## the print and vocabulary tests on the bundled demo night
+	WORKBOOK_TEST_DATA=data/demo $(BIN)/python -m pytest -q tests/test_print.py tests/test_vocabulary.py
 
 screenshots: $(STAMP) render-tools  ## the README's pictures of the workbooks, as LibreOffice prints them
 	$(BIN)/python docs/screenshots.py

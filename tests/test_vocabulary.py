@@ -18,10 +18,11 @@ import pytest
 
 from supplier_audit import pipeline
 from supplier_audit.config import load_config
-from supplier_audit.demo import generate_world
 from supplier_audit.reporting.labels import all_keys
 from supplier_audit.run import AuditRun
 from supplier_audit.schemas import CHANNELS, RISK_TIERS
+
+from .test_print import demo_or_small_world
 
 AS_OF = dt.date(2026, 11, 26)
 SEVERITIES = ("normal", "tightened", "reduced", "discontinued")
@@ -37,8 +38,7 @@ FREE_TEXT_HEADERS = {"内容", "Text", "命中词"}
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    world = tmp_path_factory.mktemp("vocab-world")
-    generate_world(world, suppliers=25, seed=3, as_of=AS_OF)
+    world = demo_or_small_world(tmp_path_factory)
     found = {}
     for language in ("zh", "en"):
         config = tmp_path_factory.mktemp(f"cfg-{language}") / "shop.toml"
