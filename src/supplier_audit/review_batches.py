@@ -175,7 +175,9 @@ def flag_reviews(
     :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights).
     ``lot_suppliers``: shipment_id -> supplier_id."""
     flags = flag_texts(reviews["text"], lexicon=configured_lexicon(settings))
-    supplier = reviews["supplier_id"].fillna(reviews["shipment_id"].map(lot_suppliers))
+    # (as text: with no valid lot, the look-up is an empty float column)
+    by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
+    supplier = reviews["supplier_id"].fillna(by_lot)
     return pd.concat(
         [
             reviews[list(REVIEW_FRAME_COLUMNS)],
