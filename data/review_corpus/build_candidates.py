@@ -172,3 +172,4 @@ def main(source_dir: Path) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]))
+
