@@ -78,7 +78,10 @@ def main() -> None:
         rows = (test["lang"] == lang).to_numpy()
         for i, label in enumerate(LABELS):
             truth = test[label].astype(int).to_numpy()[rows]
-            print(f"{lang} {label}" + (f"  (goal F1 >= {GOALS[lang, label]})" if (lang, label) in GOALS else ""))
+            print(
+                f"{lang} {label}"
+                + (f"  (goal F1 >= {GOALS[lang, label]})" if (lang, label) in GOALS else "")
+            )
             print(_line("lexicon", scores(truth, lexicon[label].to_numpy()[rows])))
             print(_line("model", scores(truth, model.flagged[rows, i])))
             print(_line("combined", scores(truth, combined[label].to_numpy()[rows])))
@@ -111,8 +114,10 @@ def main() -> None:
                            ("false negatives", rows & truth & ~flagged)):  # fmt: skip
             print(f"\n{name}:")
             for i in np.nonzero(mask.to_numpy())[0].tolist():
-                print(f"  {test.at[i, 'corpus_id']} [{combined.at[i, 'flag_source']} "
-                      f"{combined.at[i, 'matched_terms']}] {test.at[i, 'text'][:100]}")
+                print(
+                    f"  {test.at[i, 'corpus_id']} [{combined.at[i, 'flag_source']} "
+                    f"{combined.at[i, 'matched_terms']}] {test.at[i, 'text'][:100]}"
+                )
     print(json.dumps({"version": flagger.version}))
 
 

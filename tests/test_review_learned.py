@@ -103,7 +103,9 @@ def test_combined_f1_on_unseen_categories_has_not_fallen(
 
 def test_model_only_flags_say_why(flagger: LearnedFlagger) -> None:
     # a complaint in words the lexicon lacks (卡得要死: lags to death), and praise
-    texts = pd.Series(["玩游戏卡得要死，反应特别慢", "很好用，物流很快，下次还来"], index=["a", "b"])
+    texts = pd.Series(
+        ["玩游戏卡得要死，反应特别慢", "很好用，物流很快，下次还来"], index=["a", "b"]
+    )
     out = flag_reviews_combined(texts, flagger=flagger)
     assert list(out.columns) == list(COMBINED_COLUMNS)
     assert list(out.index) == ["a", "b"]
@@ -126,9 +128,9 @@ def test_repeated_texts_are_scored_once_with_the_same_result(flagger: LearnedFla
     single = flag_reviews_combined(pool, flagger=flagger)
     repeated = flag_reviews_combined(pool * 5000, flagger=flagger)
     for i in range(len(pool)):
-        assert repeated.iloc[i].equals(single.iloc[i]) or repeated.iloc[i].to_dict() == pytest.approx(
-            single.iloc[i].to_dict(), nan_ok=True
-        )
+        assert repeated.iloc[i].equals(single.iloc[i]) or repeated.iloc[
+            i
+        ].to_dict() == pytest.approx(single.iloc[i].to_dict(), nan_ok=True)
     assert repeated["flag_source"].tolist()[: len(pool)] == single["flag_source"].tolist()
 
 

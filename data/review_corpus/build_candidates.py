@@ -65,8 +65,9 @@ EN_CUE = re.compile(
 )
 
 
-def _draw(frame: pd.DataFrame, n: int, cue: re.Pattern[str], low: pd.Series,
-          rng: np.random.Generator) -> pd.DataFrame:
+def _draw(
+    frame: pd.DataFrame, n: int, cue: re.Pattern[str], low: pd.Series, rng: np.random.Generator
+) -> pd.DataFrame:
     """Draw n rows: 30 % with a cue word, 40 % low-rated, the rest at random."""
     has_cue = frame["text"].map(lambda t: bool(cue.search(t)))
     picked: list[int] = []
@@ -79,8 +80,10 @@ def _draw(frame: pd.DataFrame, n: int, cue: re.Pattern[str], low: pd.Series,
     picked.extend(rng.choice(rest.to_numpy(), size=take, replace=False).tolist())
     out = frame.loc[sorted(picked)].copy()
     out["stratum"] = np.where(
-        out.index.isin(frame.index[has_cue & low]), "cue_low",
-        np.where(out.index.isin(frame.index[low]), "low", "random"))
+        out.index.isin(frame.index[has_cue & low]),
+        "cue_low",
+        np.where(out.index.isin(frame.index[low]), "low", "random"),
+    )
     return out
 
 
@@ -112,13 +115,15 @@ def _blitzer(source_dir: Path, domain: str) -> pd.DataFrame:
             rating = re.search(r"<rating>\s*([\d.]+)", block)
             body = re.search(r"<review_text>(.*?)</review_text>", block, re.S)
             text = " ".join(html.unescape(body.group(1) if body else "").split())
-            rows.append({
-                "text": text,
-                "rating": float(rating.group(1)) if rating else np.nan,
-                "row": i,
-                "source_file": BLITZER.format(domain=domain, polarity=polarity)
-                + f" (review #{i})",
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "rating": float(rating.group(1)) if rating else np.nan,
+                    "row": i,
+                    "source_file": BLITZER.format(domain=domain, polarity=polarity)
+                    + f" (review #{i})",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -128,7 +133,13 @@ def _english(source_dir: Path, rng: np.random.Generator) -> pd.DataFrame:
         frame = _blitzer(source_dir, domain)
         frame = frame[frame["text"].str.len().between(20, 400)].drop_duplicates("text")
         n, split = EN_PLAN[domain]
-        drawn = _draw(frame.reset_index(drop=True), n, EN_CUE, frame["rating"].reset_index(drop=True) <= 2, rng)
+        drawn = _draw(
+            frame.reset_index(drop=True),
+            n,
+            EN_CUE,
+            frame["rating"].reset_index(drop=True) <= 2,
+            rng,
+        )
         drawn["category"], drawn["split"], drawn["source"] = domain, split, "blitzer"
         parts.append(drawn)
 
@@ -164,12 +175,21 @@ def main(source_dir: Path) -> None:
     frame = pd.concat([_chinese(source_dir, rng), _english(source_dir, rng)], ignore_index=True)
     frame["licence"] = frame["source"].map(LICENCE)
     frame["corpus_id"] = [f"rc-{i:05d}" for i in range(len(frame))]
-    columns = ["corpus_id", "source", "source_file", "row", "licence", "lang", "category",
-               "split", "stratum", "text"]
+    columns = [
+        "corpus_id",
+        "source",
+        "source_file",
+        "row",
+        "licence",
+        "lang",
+        "category",
+        "split",
+        "stratum",
+        "text",
+    ]
     frame[columns].to_csv(HERE / "candidates.csv", index=False)
     print(frame.groupby(["lang", "category", "split", "stratum"]).size())
 
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]))
-

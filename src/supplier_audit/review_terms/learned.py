@@ -18,6 +18,7 @@ by the square root of the text's length, so a text's score is
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -46,7 +47,8 @@ _BLOCK = 100_000
 def _splitmix(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    out: np.ndarray = z ^ (z >> np.uint64(31))
+    return out
 
 
 def _splitmix_int(z: int) -> int:
@@ -164,12 +166,13 @@ class Occurrences:
 
 
 def _is_word_char(codes: np.ndarray) -> np.ndarray:
-    return (
+    out: np.ndarray = (
         ((codes >= 0x61) & (codes <= 0x7A))
         | ((codes >= 0x30) & (codes <= 0x39))
         | (codes == 0x27)
         | ((codes >= 0xC0) & (codes < 0x2000) & (codes != 0xD7) & (codes != 0xF7))
     )
+    return out
 
 
 def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
@@ -187,7 +190,7 @@ def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
         h = np.zeros(last, dtype=np.uint64)
         for k in range(n):
             h += codes[k : k + last] * np.uint64(pow(_P, k, 1 << 64))
-        same = doc[: last] == doc[n - 1 :]
+        same = doc[:last] == doc[n - 1 :]
         where = np.nonzero(same)[0]
         parts_h.append(_splitmix(h[where] + np.uint64(_tag("char", n))))
         parts_d.append(doc[where])
@@ -195,7 +198,9 @@ def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
         parts_l.append(np.full(len(where), n, dtype=np.int64))
     if spec.words and total:
         word = _is_word_char(codes)
-        before = np.concatenate([[False], word[:-1]]) & np.concatenate([[False], doc[1:] == doc[:-1]])
+        before = np.concatenate([[False], word[:-1]]) & np.concatenate(
+            [[False], doc[1:] == doc[:-1]]
+        )
         after = np.concatenate([word[1:], [False]]) & np.concatenate([doc[1:] == doc[:-1], [False]])
         start = np.nonzero(word & ~before)[0]
         end = np.nonzero(word & ~after)[0] + 1
@@ -330,7 +335,9 @@ class LanguageModel:
         nan = float("nan")
 
         def per_label(key: str, default: Any) -> list[Any]:
-            return [labels[name].get(key, default) if name in labels else default for name in LABELS]
+            return [
+                labels[name].get(key, default) if name in labels else default for name in LABELS
+            ]
 
         zero = [0.0] * len(grams)
         return cls(
@@ -414,7 +421,9 @@ class LearnedFlagger:
                 contributions: dict[int, float] = {}
                 for f, w in zip(feature[mine].tolist(), weight[mine].tolist(), strict=True):
                     contributions[f] = contributions.get(f, 0.0) + w
-                out[row] = ";".join(_shown(model.grams[f]) for f in _strongest(contributions, model, top))
+                out[row] = ";".join(
+                    _shown(model.grams[f]) for f in _strongest(contributions, model, top)
+                )
         return out
 
 
@@ -426,7 +435,10 @@ def _strongest(contributions: dict[int, float], model: LanguageModel, top: int) 
         f
         for f, w in contributions.items()
         if w > 0
-        and (model.kinds[f] in ("word", "bigram") or (model.lang == "zh" and len(model.grams[f]) >= 2))
+        and (
+            model.kinds[f] in ("word", "bigram")
+            or (model.lang == "zh" and len(model.grams[f]) >= 2)
+        )
     ]
     credit = {
         f: sum(w for g, w in contributions.items() if model.grams[g] in model.grams[f])
@@ -435,7 +447,9 @@ def _strongest(contributions: dict[int, float], model: LanguageModel, top: int) 
     chosen: list[int] = []
     for f in sorted(readable, key=lambda f: (-credit[f], model.grams[f])):
         gram = model.grams[f]
-        if credit[f] > 0 and not any(gram in model.grams[g] or model.grams[g] in gram for g in chosen):
+        if credit[f] > 0 and not any(
+            gram in model.grams[g] or model.grams[g] in gram for g in chosen
+        ):
             chosen.append(f)
         if len(chosen) == top:
             break
@@ -462,9 +476,9 @@ def model_scores(model: LanguageModel, norm: pa.Array) -> np.ndarray:
     return out
 
 
-def feature_counts(model_spec: FeatureSpec, table: NgramTable, norm: pa.Array) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray
-]:
+def feature_counts(
+    model_spec: FeatureSpec, table: NgramTable, norm: pa.Array
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(text, feature, value, length) of every feature occurrence: the training matrix entries."""
     points = code_points(norm)
     found = occurrences(points, model_spec)
@@ -510,7 +524,7 @@ def grams_of(text: str, spec: FeatureSpec) -> Iterator[tuple[str, str]]:
         words = _python_words(text)
         for w in words:
             yield "word", w
-        for a, b in zip(words, words[1:], strict=False):
+        for a, b in itertools.pairwise(words):
             yield "bigram", f"{a} {b}"
 
 

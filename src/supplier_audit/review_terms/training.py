@@ -75,9 +75,9 @@ def build_vocabulary(texts: list[str], lang: str) -> Vocabulary:
     df: Counter[tuple[str, str]] = Counter()
     for text in texts:
         df.update(set(grams_of(text, SPECS[lang])))
-    kept = sorted(
-        (key for key, count in df.items() if count >= MIN_DF), key=lambda k: (-df[k], k)
-    )[:MAX_FEATURES]
+    kept = sorted((key for key, count in df.items() if count >= MIN_DF), key=lambda k: (-df[k], k))[
+        :MAX_FEATURES
+    ]
     kept.sort()
     kinds = [k for k, _ in kept]
     grams = [g for _, g in kept]
@@ -88,9 +88,7 @@ def build_vocabulary(texts: list[str], lang: str) -> Vocabulary:
 def design_matrix(norm: pa.Array, lang: str, vocab: Vocabulary) -> sparse.csr_matrix:
     """Rows: texts; columns: features; values: count / sqrt(text length)."""
     doc, feature, value, _ = feature_counts(SPECS[lang], vocab.table, norm)
-    matrix = sparse.coo_matrix(
-        (value, (doc, feature)), shape=(len(norm), len(vocab.grams))
-    ).tocsr()
+    matrix = sparse.coo_matrix((value, (doc, feature)), shape=(len(norm), len(vocab.grams))).tocsr()
     matrix.sum_duplicates()
     return matrix
 
@@ -131,9 +129,7 @@ def f1_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float | int
     }  # fmt: skip
 
 
-def choose_threshold(
-    probability: np.ndarray, lexicon: np.ndarray, truth: np.ndarray
-) -> float:
+def choose_threshold(probability: np.ndarray, lexicon: np.ndarray, truth: np.ndarray) -> float:
     """Threshold maximising the combined F1 (precision >= MIN_PRECISION when possible)."""
     candidates = np.unique(np.round(probability, 3))
     candidates = candidates[(candidates >= 0.05) & (candidates <= 0.99)]
