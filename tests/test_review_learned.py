@@ -53,7 +53,8 @@ def _python_hashes(texts: list[str], lang: str) -> list[tuple[int, int]]:
 def test_vectorised_ngram_hashes_equal_the_per_string_hashes(texts: list[str]) -> None:
     for lang in ("zh", "en"):
         found = occurrences(code_points(normalised_column(pa.array(texts))), SPECS[lang])
-        got = sorted(zip(found.doc.tolist(), found.hashes.tolist(), strict=True))
+        real = found.hashes != 0  # 0: an n-gram across two texts
+        got = sorted(zip(found.doc[real].tolist(), found.hashes[real].tolist(), strict=True))
         assert got == _python_hashes(texts, lang)
 
 

@@ -37,24 +37,14 @@ LABELS = ("quality_issue", "counterfeit_suspect")
 _MASK64 = (1 << 64) - 1
 _P = 0x100000001B3  # odd, so invertible mod 2**64 (the word hash divides by its powers)
 _P_INV = pow(_P, -1, 1 << 64)
-_BIGRAM_MULT = 0x9E3779B97F4A7C15
-#: added before the finaliser so that equal strings of different kinds hash apart
+_BIGRAM_MULT = 0xD6E8FEB86659FD93
+#: odd: multiplying by it mod 2**64 is a bijection that spreads the polynomial hash's bits
+#: to the top, which pick the n-gram's slot in the lookup table
+_FINISH = 0x9E3779B97F4A7C15
+#: added before finishing so that equal strings of different kinds hash apart
 _KIND_TAG = {"char": 0x51A7, "word": 0xB0D5, "bigram": 0xE11E}
 #: texts scored per block (bounds the memory of the per-occurrence arrays)
 _BLOCK = 100_000
-
-
-def _splitmix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    out: np.ndarray = z ^ (z >> np.uint64(31))
-    return out
-
-
-def _splitmix_int(z: int) -> int:
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
 
 
 def _poly(text: str) -> int:
@@ -70,8 +60,8 @@ def feature_hash(kind: str, gram: str) -> int:
     if kind == "bigram":
         first, second = gram.split(" ")
         mixed = (_poly(first) * _BIGRAM_MULT + _poly(second)) & _MASK64
-        return _splitmix_int((mixed + _tag(kind, 2)) & _MASK64)
-    return _splitmix_int((_poly(gram) + _tag(kind, len(gram))) & _MASK64)
+        return ((mixed + _tag(kind, 2)) * _FINISH) & _MASK64
+    return ((_poly(gram) + _tag(kind, len(gram))) * _FINISH) & _MASK64
 
 
 @dataclass(frozen=True)
@@ -116,43 +106,19 @@ class CodePoints:
 
 
 def code_points(values: pa.Array) -> CodePoints:
-    """Decode a string column's UTF-8 buffer into code points, vectorised."""
+    """Decode a string column's UTF-8 buffer into code points (one C-level decode)."""
     arr = values.cast(pa.large_string())
     n = len(arr)
     buffers = arr.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    base = int(offsets[0])
-    raw = (
-        np.frombuffer(buffers[2], dtype=np.uint8)[base : int(offsets[-1])]
-        if buffers[2] is not None
-        else np.zeros(0, dtype=np.uint8)
-    )
-    lead = np.nonzero((raw & 0xC0) != 0x80)[0]
-    padded = np.concatenate([raw, np.zeros(3, dtype=np.uint8)]).astype(np.uint64)
-    b0 = padded[lead]
-    b1 = padded[lead + 1] & np.uint64(0x3F)
-    b2 = padded[lead + 2] & np.uint64(0x3F)
-    b3 = padded[lead + 3] & np.uint64(0x3F)
-    six = np.uint64(6)
-    codes = np.where(
-        b0 < 0x80,
-        b0,
-        np.where(
-            b0 < 0xE0,
-            ((b0 & np.uint64(0x1F)) << six) | b1,
-            np.where(
-                b0 < 0xF0,
-                ((b0 & np.uint64(0x0F)) << np.uint64(12)) | (b1 << six) | b2,
-                ((b0 & np.uint64(0x07)) << np.uint64(18))
-                | (b1 << np.uint64(12))
-                | (b2 << six)
-                | b3,
-            ),
-        ),
-    )
-    doc = np.searchsorted(offsets - base, lead, side="right") - 1
-    starts = np.searchsorted(doc, np.arange(n + 1), side="left").astype(np.int64)
-    return CodePoints(codes=codes, doc=doc.astype(np.int64), starts=starts)
+    base, stop = int(offsets[0]), int(offsets[-1])
+    raw = memoryview(buffers[2])[base:stop] if buffers[2] is not None and stop > base else b""
+    decoded = str(raw, "utf-8").encode("utf-32-le")
+    codes = np.frombuffer(decoded, dtype=np.uint32).astype(np.uint64)
+    lengths = pc.utf8_length(pc.fill_null(arr, "")).to_numpy(zero_copy_only=False)
+    starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    return CodePoints(codes=codes, doc=doc, starts=starts)
 
 
 @dataclass(frozen=True)
@@ -161,8 +127,6 @@ class Occurrences:
 
     hashes: np.ndarray  # uint64
     doc: np.ndarray  # int64
-    position: np.ndarray  # int64, character index of the n-gram's start in the block
-    length: np.ndarray  # int64, characters covered
 
 
 def _is_word_char(codes: np.ndarray) -> np.ndarray:
@@ -179,29 +143,27 @@ def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
     """Hash every n-gram ``spec`` asks for, at every position of every text."""
     codes, doc = points.codes, points.doc
     total = len(codes)
+    finish = np.uint64(_FINISH)
     parts_h: list[np.ndarray] = []
     parts_d: list[np.ndarray] = []
-    parts_p: list[np.ndarray] = []
-    parts_l: list[np.ndarray] = []
     for n in spec.char_sizes:
         if total < n:
             continue
         last = total - n + 1
-        h = np.zeros(last, dtype=np.uint64)
-        for k in range(n):
+        h = codes[:last] + np.uint64(_tag("char", n))
+        for k in range(1, n):
             h += codes[k : k + last] * np.uint64(pow(_P, k, 1 << 64))
-        same = doc[:last] == doc[n - 1 :]
-        where = np.nonzero(same)[0]
-        parts_h.append(_splitmix(h[where] + np.uint64(_tag("char", n))))
-        parts_d.append(doc[where])
-        parts_p.append(where)
-        parts_l.append(np.full(len(where), n, dtype=np.int64))
+        h *= finish
+        if n > 1:
+            # an n-gram across two texts: no n-gram's hash is 0 ... except by a 2**-64 chance
+            h[doc[:last] != doc[n - 1 :]] = 0
+        parts_h.append(h)
+        parts_d.append(doc[:last])
     if spec.words and total:
         word = _is_word_char(codes)
-        before = np.concatenate([[False], word[:-1]]) & np.concatenate(
-            [[False], doc[1:] == doc[:-1]]
-        )
-        after = np.concatenate([word[1:], [False]]) & np.concatenate([doc[1:] == doc[:-1], [False]])
+        same_next = doc[1:] == doc[:-1]
+        before = np.concatenate([[False], word[:-1] & same_next])
+        after = np.concatenate([word[1:] & same_next, [False]])
         start = np.nonzero(word & ~before)[0]
         end = np.nonzero(word & ~after)[0] + 1
         # the polynomial hash of a word from prefix sums: (S[end] - S[start]) / P**start,
@@ -210,31 +172,17 @@ def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
         inverse = _powers(total, _P_INV)
         prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)])
         raw = (prefix[end] - prefix[start]) * inverse[start]
-        parts_h.append(_word_hash(raw, end - start))
+        tags = (np.uint64(_KIND_TAG["word"]) << np.uint64(32)) | (end - start).astype(np.uint64)
+        parts_h.append((raw + tags) * finish)
         parts_d.append(doc[start])
-        parts_p.append(start)
-        parts_l.append(end - start)
         pair = np.nonzero(doc[start[1:]] == doc[start[:-1]])[0]
         if len(pair):
             mixed = raw[pair] * np.uint64(_BIGRAM_MULT) + raw[pair + 1]
-            parts_h.append(_splitmix(mixed + np.uint64(_tag("bigram", 2))))
+            parts_h.append((mixed + np.uint64(_tag("bigram", 2))) * finish)
             parts_d.append(doc[start[pair]])
-            parts_p.append(start[pair])
-            parts_l.append(end[pair + 1] - start[pair])
     if not parts_h:
-        empty_i = np.zeros(0, dtype=np.int64)
-        return Occurrences(np.zeros(0, dtype=np.uint64), empty_i, empty_i, empty_i)
-    return Occurrences(
-        hashes=np.concatenate(parts_h),
-        doc=np.concatenate(parts_d).astype(np.int64),
-        position=np.concatenate(parts_p).astype(np.int64),
-        length=np.concatenate(parts_l).astype(np.int64),
-    )
-
-
-def _word_hash(raw: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    tags = (np.uint64(_KIND_TAG["word"]) << np.uint64(32)) | lengths.astype(np.uint64)
-    return _splitmix(raw + tags)
+        return Occurrences(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    return Occurrences(hashes=np.concatenate(parts_h), doc=np.concatenate(parts_d))
 
 
 @functools.cache
@@ -262,12 +210,14 @@ class NgramTable:
     """Open-addressing table from n-gram hashes to feature numbers (-1: not a feature)."""
 
     def __init__(self, hashes: np.ndarray) -> None:
-        size = 1 << max(8, (4 * max(len(hashes), 1) - 1).bit_length())
+        bits = max(8, (4 * max(len(hashes), 1) - 1).bit_length())
+        size = 1 << bits
+        self._shift = np.uint64(64 - bits)
         self._mask = np.uint64(size - 1)
         self._keys = np.zeros(size, dtype=np.uint64)
-        self._ids = np.full(size, -1, dtype=np.int64)
+        self._ids = np.full(size, -1, dtype=np.int32)
         pending = np.arange(len(hashes))
-        slot = (hashes >> np.uint64(20)) & self._mask
+        slot = hashes >> self._shift
         while len(pending):
             # place the first claimant of each free slot; the rest probe the next slot
             candidate = slot[pending].astype(np.int64)
@@ -282,13 +232,19 @@ class NgramTable:
             placed[winners] = True
             pending = pending[~placed]
             slot[pending] = (slot[pending] + np.uint64(1)) & self._mask
-        self._probes = 1 + int(_longest_probe(self._keys, self._ids, hashes, self._mask))
+        self._probes = 1 + int(_longest_probe(self._ids, hashes, self._shift, size))
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
-        """The feature number of each hash, -1 where it is not one of the model's n-grams."""
+        """The feature number of each hash, -1 where it is not one of the model's n-grams
+        (or 0: an n-gram across two texts)."""
         out = np.full(len(hashes), -1, dtype=np.int64)
-        todo = np.arange(len(hashes))
-        slot = ((hashes >> np.uint64(20)) & self._mask).astype(np.int64)
+        slot = (hashes >> self._shift).astype(np.int64)
+        # most occurrences settle at their first slot, without building index arrays
+        ids = self._ids[slot]
+        hit = (ids >= 0) & (self._keys[slot] == hashes) & (hashes != 0)
+        out[hit] = ids[hit]
+        todo = np.nonzero(~hit & (ids >= 0) & (hashes != 0))[0]
+        slot = (slot[todo] + 1) & int(self._mask)
         for _ in range(self._probes):
             if not len(todo):
                 break
@@ -301,13 +257,13 @@ class NgramTable:
         return out
 
 
-def _longest_probe(keys: np.ndarray, ids: np.ndarray, hashes: np.ndarray, mask: np.uint64) -> int:
+def _longest_probe(ids: np.ndarray, hashes: np.ndarray, shift: np.uint64, size: int) -> int:
     if not len(hashes):
         return 0
-    home = ((hashes >> np.uint64(20)) & mask).astype(np.int64)
+    home = (hashes >> shift).astype(np.int64)
     where = np.empty(len(hashes), dtype=np.int64)
     where[ids[ids >= 0]] = np.nonzero(ids >= 0)[0]
-    return int(((where - home) % (int(mask) + 1)).max())
+    return int(((where - home) % size).max())
 
 
 @dataclass(frozen=True)
