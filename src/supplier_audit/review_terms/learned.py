@@ -412,8 +412,12 @@ def _strongest(contributions: dict[int, float], model: LanguageModel, top: int) 
     return chosen
 
 
+_EDGE = " ,，。.!！?？;；:：、~～"
+
+
 def _shown(gram: str) -> str:
-    return gram.strip().replace(";", ",")
+    """An n-gram as a reason: without the punctuation at its ends."""
+    return gram.strip(_EDGE).replace(";", ",")
 
 
 def model_scores(model: LanguageModel, norm: pa.Array) -> np.ndarray:
