@@ -32,9 +32,9 @@ CORPUS = ROOT / "data" / "review_corpus" / "review_corpus.csv"
 #: F1 of the combined decision (lexicon OR model) on the corpus's TEST split, measured with
 #: model 2026.12.1 (benchmarks/bench_review_accuracy.py); floors are these less 0.03
 MEASURED_TEST_F1 = {
-    ("zh", "quality_issue"): 0.532,
+    ("zh", "quality_issue"): 0.533,
     ("zh", "counterfeit_suspect"): 0.801,
-    ("en", "quality_issue"): 0.597,
+    ("en", "quality_issue"): 0.592,
 }
 TOLERANCE = 0.03
 
@@ -116,6 +116,16 @@ def test_model_only_flags_say_why(flagger: LearnedFlagger) -> None:
     assert set(complaint["matched_terms"].split(";")) <= set(flagger.models["zh"].grams)
     assert not praise["quality_issue"] and praise["flag_source"] == ""
     assert 0 <= praise["probability"] < complaint["probability"] <= 1
+
+
+def test_the_lexicons_negation_stands_against_the_model(flagger: LearnedFlagger) -> None:
+    # n-grams see 假货 and 异味; the lexicon reads them negated, and its reading stands
+    out = flag_reviews_combined(
+        ["不是假货，但是质量差", "没有异味，很好闻", "是假货"], flagger=flagger
+    )
+    assert out["counterfeit_suspect"].tolist() == [False, False, True]
+    assert not out["quality_issue"].iloc[1]
+    assert out["quality_issue"].iloc[0]
 
 
 def test_the_model_can_be_switched_off() -> None:

@@ -2,18 +2,22 @@
 
 Per review and label: flagged when the lexicon flags it (with its spans, negation and
 hearsay rules) OR the learned model's calibrated probability reaches the label's threshold
-(chosen on held-out categories of the training corpus, see ``training``). ``flag_source``
-says which fired (``lexicon``, ``model``, ``both``, or "" for no flag); ``probability`` is
-the model's highest label probability; a review only the model flagged names the n-grams
-that pushed it up most in ``matched_terms`` (category ``learned``), so the Evidence sheet
-can still say why.
+(chosen on held-out categories of the training corpus, see ``training``) and the text holds
+no lexicon term of that label: where the lexicon read such a term and left it quiet
+("不是假货", "没有异味", hearsay), its reading stands, since n-grams cannot see negation.
+``flag_source`` says which fired (``lexicon``, ``model``, ``both``, or "" for no flag);
+``probability`` is the model's highest label probability; a review only the model flagged
+names the n-grams that pushed it up most in ``matched_terms`` (category ``learned``), so
+the Evidence sheet can still say why.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import ahocorasick_rs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,8 +29,8 @@ from supplier_audit.review_terms.flagging import (
     _mostly_repeated,
     flag_texts,
 )
-from supplier_audit.review_terms.learned import LearnedFlagger, shipped_flagger
-from supplier_audit.review_terms.lexicon import Lexicon
+from supplier_audit.review_terms.learned import LearnedFlagger, normalised_column, shipped_flagger
+from supplier_audit.review_terms.lexicon import Lexicon, load_lexicon
 
 #: Output columns of :func:`flag_reviews_combined`, in order.
 COMBINED_COLUMNS = (*FLAG_COLUMNS, "flag_source", "probability")
@@ -61,7 +65,13 @@ def flag_reviews_combined(
     if model is not None and n:
         prob, flagged = _score_distinct(model, values)
         probability = np.round(prob.max(axis=1), 3)
-        model_quality, model_counterfeit = flagged[:, 0], flagged[:, 1]
+        model_quality, model_counterfeit = flagged[:, 0].copy(), flagged[:, 1].copy()
+        # the lexicon's reading stands where it saw a term of the label and left it quiet
+        ask = np.nonzero((model_quality & ~lex_quality) | (model_counterfeit & ~lex_counterfeit))[0]
+        if len(ask):
+            holds = lexicon_terms_present(pc.take(values, pa.array(ask)), lexicon)
+            model_quality[ask] &= ~holds[:, 0]
+            model_counterfeit[ask] &= ~holds[:, 1]
     by_lexicon = lex_quality | lex_counterfeit
     by_model = model_quality | model_counterfeit
     source = np.select(
@@ -92,6 +102,33 @@ def flag_reviews_combined(
         out["categories"] = pd.array(categories, dtype="str")
         out["max_severity"] = severity
     return out[list(COMBINED_COLUMNS)]
+
+
+@functools.lru_cache(maxsize=8)
+def _term_automaton(lexicon: Lexicon) -> tuple[Any, np.ndarray]:
+    """Aho-Corasick over every term text, and each term's label (0 quality, 1 counterfeit)."""
+    texts: dict[str, int] = {}
+    for term in lexicon.terms:
+        texts.setdefault(term.text, int(term.counterfeit))
+    words = sorted(texts)
+    automaton = ahocorasick_rs.AhoCorasick(words)
+    return automaton, np.array([texts[w] for w in words], dtype=np.int64)
+
+
+def lexicon_terms_present(values: pa.Array, lexicon: Lexicon | None = None) -> np.ndarray:
+    """(texts, labels) bool: whether each text holds a lexicon term of each label, flagged
+    or not (negated, hearsay, a genuineness statement)."""
+    automaton, label_of = _term_automaton(lexicon or _default_lexicon())
+    out = np.zeros((len(values), 2), dtype=bool)
+    for i, text in enumerate(normalised_column(values).to_pylist()):
+        for index, _, _ in automaton.find_matches_as_indexes(text, overlapping=True):
+            out[i, label_of[index]] = True
+    return out
+
+
+@functools.cache
+def _default_lexicon() -> Lexicon:
+    return load_lexicon()
 
 
 def _score_distinct(model: LearnedFlagger, values: pa.Array) -> tuple[np.ndarray, np.ndarray]:

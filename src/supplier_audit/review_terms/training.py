@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy import sparse
 
+from supplier_audit.review_terms.combined import lexicon_terms_present
 from supplier_audit.review_terms.flagging import flag_texts
 from supplier_audit.review_terms.learned import (
     LABELS,
@@ -160,6 +161,8 @@ def train(corpus_path: Path) -> dict[str, Any]:
     raw = corpus_path.read_bytes()
     corpus = pd.read_csv(corpus_path, dtype=str, keep_default_na=False)
     lexicon = flag_texts(corpus["text"])
+    # where the lexicon saw a term of a label and left it quiet, the model may not flag it
+    vetoed = lexicon_terms_present(pa.array(corpus["text"].tolist()))
     models: dict[str, Any] = {}
     held_out: dict[str, Any] = {}
     for lang in ("zh", "en"):
@@ -179,11 +182,12 @@ def train(corpus_path: Path) -> dict[str, Any]:
                 labels[label] = {"skipped": f"{int(y.sum())} positives in train+valid"}
                 continue
             lex = lexicon.loc[fit_rows.index, label].to_numpy(dtype=bool)
+            allowed = ~vetoed[fit_rows.index.to_numpy(), LABELS.index(label)]
             scored = []
             for c in C_GRID:
                 decision = out_of_category(x, y, groups, c)
                 a, b = platt(decision, y)
-                p = _sigmoid(a * decision + b)
+                p = _sigmoid(a * decision + b) * allowed
                 t = choose_threshold(p, lex, y.astype(bool))
                 s = f1_scores(y.astype(bool), lex | (p >= t))
                 scored.append((float(s["f1"]), -c, c, decision, a, b, t))
@@ -216,7 +220,7 @@ def train(corpus_path: Path) -> dict[str, Any]:
         },
         "models": models,
     }
-    artifact["metrics"] = measure(corpus, lexicon, artifact, held_out)
+    artifact["metrics"] = measure(corpus, lexicon, artifact, held_out, vetoed)
     return artifact
 
 
@@ -225,14 +229,17 @@ def measure(
     lexicon: pd.DataFrame,
     artifact: dict[str, Any],
     held_out: dict[str, Any],
+    vetoed: np.ndarray,
 ) -> dict[str, Any]:
     """Figures of the exported model: test split, and each fitted category held out."""
     flagger = LearnedFlagger.from_json(json.loads(json.dumps(artifact)))
     scores = flagger.score(pa.array(corpus["text"].tolist()))
+    lexicon_flags = lexicon[list(LABELS)].to_numpy(dtype=bool)
+    allowed = ~vetoed | lexicon_flags
     out: dict[str, Any] = {"test": {}, "held_out_category": {}}
     for lang in sorted(artifact["models"]):
         for i, label in enumerate(LABELS):
-            model_flag = scores.flagged[:, i]
+            model_flag = scores.flagged[:, i].copy()
             key = f"{lang}/{label}"
             if key in held_out:
                 # fitted categories: the out-of-category probabilities, not the final model's
@@ -244,10 +251,11 @@ def measure(
             truth = corpus[label].astype(int).to_numpy().astype(bool)
             lex = lexicon[label].to_numpy(dtype=bool)
             test = (rows & (corpus["split"] == "test")).to_numpy()
+            combined = lex | (model_flag & allowed[:, i])
             out["test"][key] = {
                 "lexicon": f1_scores(truth[test], lex[test]),
                 "model": f1_scores(truth[test], model_flag[test]),
-                "combined": f1_scores(truth[test], (lex | model_flag)[test]),
+                "combined": f1_scores(truth[test], combined[test]),
             }
             per_category = {}
             for category in sorted(set(corpus.loc[rows, "category"])):
@@ -255,7 +263,7 @@ def measure(
                 per_category[category] = {
                     "split": str(corpus.loc[m, "split"].iloc[0]),
                     "lexicon": f1_scores(truth[m], lex[m]),
-                    "combined": f1_scores(truth[m], (lex | model_flag)[m]),
+                    "combined": f1_scores(truth[m], combined[m]),
                 }
             out["held_out_category"][key] = per_category
     return out
