@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test test-fast check bench demo clean render-tools screenshots check-workbooks
+.PHONY: run test test-fast check bench demo train-flagger clean render-tools screenshots check-workbooks
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ check: $(STAMP)  ## lint, format check, types, tests
 
 bench: $(STAMP)  ## time the hot paths and print figures and ratios
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+train-flagger: $(STAMP)  ## retrain the learned review flagger on data/review_corpus (same data, same bytes)
+	$(BIN)/python -m supplier_audit.review_terms.training
 
 demo: $(STAMP)  ## regenerate the bundled demo world in data/demo
 	$(BIN)/supplier-audit demo --out data/demo

@@ -38,6 +38,8 @@ from supplier_audit.review_terms import (
     prefilter_patterns,
     scan_any_term,
 )
+from supplier_audit.review_terms.combined import flag_reviews_combined
+from supplier_audit.review_terms.learned import shipped_flagger
 
 ZH_CLEAN = [
     "物流很快，包装完好，宝贝很喜欢", "质量很好，和描述一致，好评", "快递小哥态度很好，送货上门",
@@ -191,6 +193,13 @@ def main() -> None:
     bare_s, bare_cpu = best_of(args.repeat, lambda: scan_any_term(column, lexicon))
     flags = flag_texts(column, lexicon=lexicon)
     flag_s, flag_cpu = best_of(args.repeat, lambda: flag_texts(column, lexicon=lexicon))
+    model = shipped_flagger()
+    assert model is not None, "no shipped model: make train-flagger"
+    model_s, model_cpu = best_of(args.repeat, lambda: model.score(column))
+    combined = flag_reviews_combined(column, lexicon=lexicon, flagger=model)
+    both_s, both_cpu = best_of(
+        args.repeat, lambda: flag_reviews_combined(column, lexicon=lexicon, flagger=model)
+    )
 
     n = args.rows
     distinct = len(set(texts))
@@ -214,8 +223,23 @@ def main() -> None:
         f"ratio {bare_cpu / flag_cpu:.2f}"
     )
     print(
-        f"flagged: quality {int(flags.quality_issue.sum()):,}  "
-        f"counterfeit {int(flags.counterfeit_suspect.sum()):,}"
+        f"learned model alone     : {model_s:7.3f} s  {n / model_s / 1e6:6.2f} M reviews/s  "
+        f"{megabytes / model_s:8.1f} MB/s"
+    )
+    print(
+        f"lexicon + model combined: {both_s:7.3f} s  {n / both_s / 1e6:6.2f} M reviews/s  "
+        f"{megabytes / both_s:8.1f} MB/s"
+    )
+    print(f"ratio combined / bare scan throughput: {bare_s / both_s:.2f}  (target >= 0.10)")
+    print(
+        f"CPU time: model {model_cpu:.3f} s, combined {both_cpu:.3f} s, "
+        f"ratio bare / combined {bare_cpu / both_cpu:.2f}"
+    )
+    print(
+        f"flagged by the lexicon: quality {int(flags.quality_issue.sum()):,}  "
+        f"counterfeit {int(flags.counterfeit_suspect.sum()):,}; combined: quality "
+        f"{int(combined.quality_issue.sum()):,}  counterfeit "
+        f"{int(combined.counterfeit_suspect.sum()):,}"
     )
 
 

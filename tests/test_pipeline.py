@@ -52,8 +52,11 @@ def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
         "counterfeit_suspect",
         "categories",
         "matched_terms",
+        "flag_source",
+        "probability",
         "attributed_to",
     ]
+    assert set(flags["flag_source"]) <= {"lexicon", "model", "both"}
     assert (
         len(flags) > 0
         and ((flags["quality_issue"] == "True") | (flags["counterfeit_suspect"] == "True")).all()

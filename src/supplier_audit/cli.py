@@ -303,7 +303,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_flag(args: argparse.Namespace) -> int:
     """Print what the review flagger finds in a text, and why."""
     from supplier_audit.review_batches import configured_lexicon
-    from supplier_audit.review_terms import explain_text, flag_texts
+    from supplier_audit.review_terms import explain_text
+    from supplier_audit.review_terms.combined import flag_reviews_combined
 
     try:
         settings = load_config(args.config).settings
@@ -311,13 +312,21 @@ def cmd_flag(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     lexicon = configured_lexicon(settings)
     for text in args.texts:
-        verdict = flag_texts([text], lexicon=lexicon).iloc[0]
+        verdict = flag_reviews_combined(
+            [text], lexicon=lexicon, use_model=settings.review_model
+        ).iloc[0]
         print(text)
         print(
             f"  quality issue: {'yes' if verdict['quality_issue'] else 'no'}    "
             f"counterfeit suspect: {'yes' if verdict['counterfeit_suspect'] else 'no'}"
             + (f"    categories: {verdict['categories']}" if verdict["categories"] else "")
         )
+        if verdict["probability"] == verdict["probability"]:  # not NaN: the model is on
+            print(
+                f"  learned model: probability {verdict['probability']:.3f}"
+                + (f", flagged by: {verdict['flag_source']}" if verdict["flag_source"] else "")
+                + (f" ({verdict['matched_terms']})" if verdict["flag_source"] == "model" else "")
+            )
         hits = explain_text(text, lexicon=lexicon)
         if not hits:
             print("  no lexicon term in this text")

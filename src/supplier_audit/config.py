@@ -211,6 +211,9 @@ class AuditConfig(_Strict):
     # lexicon (or replaces it when lexicon_replace is true).
     lexicon: dict[str, Any] = Field(default_factory=dict)
     lexicon_replace: bool = False
+    # The learned flagger beside the lexicon (review_terms/model/flagger.json): a review is
+    # flagged when the lexicon or the model flags it. false: the lexicon alone.
+    review_model: bool = True
     aliases: AliasSettings
 
     @field_validator("timezone")

@@ -113,6 +113,8 @@ REVIEW_FLAG_COLUMNS = (
     "counterfeit_suspect",
     "categories",
     "matched_terms",
+    "flag_source",
+    "probability",
 )
 
 

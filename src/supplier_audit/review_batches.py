@@ -47,7 +47,8 @@ from supplier_audit.io import (
     sha256_of,
 )
 from supplier_audit.progress import reporter
-from supplier_audit.review_terms import Lexicon, flag_texts, load_lexicon
+from supplier_audit.review_terms import Lexicon, load_lexicon
+from supplier_audit.review_terms.combined import flag_reviews_combined
 from supplier_audit.schemas import INPUT_TABLES
 from supplier_audit.scoring.attribution import SkuShares
 from supplier_audit.scoring.review_totals import (
@@ -172,9 +173,12 @@ def flag_reviews(
 ) -> pd.DataFrame:
     """One row per valid review: the review's own columns, the supplier it names (else the
     supplier of the lot it names, else empty) and the flag columns of
-    :func:`supplier_audit.review_terms.flag_texts` (with the spans the report highlights).
+    :func:`supplier_audit.review_terms.combined.flag_reviews_combined` (lexicon OR learned
+    model, with the spans the report highlights, ``flag_source`` and ``probability``).
     ``lot_suppliers``: shipment_id -> supplier_id."""
-    flags = flag_texts(reviews["text"], lexicon=configured_lexicon(settings))
+    flags = flag_reviews_combined(
+        reviews["text"], lexicon=configured_lexicon(settings), use_model=settings.review_model
+    )
     # (as text: with no valid lot, the look-up is an empty float column)
     by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
     supplier = reviews["supplier_id"].fillna(by_lot)

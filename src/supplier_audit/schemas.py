@@ -407,6 +407,10 @@ class ReviewFlagRows(pa.DataFrameModel):
     counterfeit_suspect: Series[bool]
     categories: Series[str]
     matched_terms: Series[str] = pa.Field(str_length={"min_value": 1})
+    # which flagger fired: the lexicon, the learned model, or both
+    flag_source: Series[str] = pa.Field(isin=("lexicon", "model", "both"))
+    # the learned model's highest label probability (empty when the model is switched off)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True)
 
     class Config:
         strict = False

@@ -1,0 +1,182 @@
+"""The learned review flagger: features, the shipped artifact, its accuracy, the combined flags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supplier_audit.review_terms import learned, training
+from supplier_audit.review_terms.combined import COMBINED_COLUMNS, flag_reviews_combined
+from supplier_audit.review_terms.learned import (
+    SPECS,
+    LearnedFlagger,
+    code_points,
+    feature_hash,
+    grams_of,
+    normalised_column,
+    occurrences,
+    shipped_flagger,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "review_corpus" / "review_corpus.csv"
+
+#: F1 of the combined decision (lexicon OR model) on the corpus's TEST split, measured with
+#: model 2026.12.1 (benchmarks/bench_review_accuracy.py); floors are these less 0.03
+MEASURED_TEST_F1 = {
+    ("zh", "quality_issue"): 0.533,
+    ("zh", "counterfeit_suspect"): 0.801,
+    ("en", "quality_issue"): 0.592,
+}
+TOLERANCE = 0.03
+
+
+def _python_hashes(texts: list[str], lang: str) -> list[tuple[int, int]]:
+    norm = normalised_column(pa.array(texts)).to_pylist()
+    return sorted(
+        (doc, feature_hash(kind, gram))
+        for doc, text in enumerate(norm)
+        for kind, gram in grams_of(text, SPECS[lang])
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="假货质量差好 abcFAKE'é,.\u3000１", max_size=12), max_size=6))
+def test_vectorised_ngram_hashes_equal_the_per_string_hashes(texts: list[str]) -> None:
+    for lang in ("zh", "en"):
+        found = occurrences(code_points(normalised_column(pa.array(texts))), SPECS[lang])
+        real = found.hashes != 0  # 0: an n-gram across two texts
+        got = sorted(zip(found.doc[real].tolist(), found.hashes[real].tolist(), strict=True))
+        assert got == _python_hashes(texts, lang)
+
+
+def test_utf8_decoding_reads_every_width() -> None:
+    texts = ["a", "é", "假", "😀x", "", "ab假é"]
+    points = code_points(pa.array(texts))
+    assert points.codes.tolist() == [ord(c) for c in "".join(texts)]
+    assert np.diff(points.starts).tolist() == [len(t) for t in texts]
+
+
+@pytest.fixture(scope="module")
+def flagger() -> LearnedFlagger:
+    model = shipped_flagger()
+    assert model is not None, "no shipped model: make train-flagger"
+    return model
+
+
+def test_the_shipped_model_records_the_corpus_it_was_trained_on(flagger: LearnedFlagger) -> None:
+    digest = hashlib.sha256(CORPUS.read_bytes()).hexdigest()
+    assert flagger.data_sha256 == digest, "corpus changed since training: make train-flagger"
+    stored = (CORPUS.parent / "review_corpus.sha256").read_text().split()[0]
+    assert stored == digest
+
+
+@pytest.fixture(scope="module")
+def test_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    corpus = pd.read_csv(CORPUS, dtype=str, keep_default_na=False)
+    test = corpus[corpus["split"] == "test"].reset_index(drop=True)
+    return test, flag_reviews_combined(test["text"])
+
+
+@pytest.mark.parametrize(("lang", "label"), sorted(MEASURED_TEST_F1))
+def test_combined_f1_on_unseen_categories_has_not_fallen(
+    test_split: tuple[pd.DataFrame, pd.DataFrame], lang: str, label: str
+) -> None:
+    test, flags = test_split
+    rows = (test["lang"] == lang).to_numpy()
+    truth = test[label].astype(int).to_numpy()[rows].astype(bool)
+    predicted = flags[label].to_numpy(dtype=bool)[rows]
+    tp = int((truth & predicted).sum())
+    precision = tp / max(int(predicted.sum()), 1)
+    recall = tp / max(int(truth.sum()), 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    floor = MEASURED_TEST_F1[(lang, label)] - TOLERANCE
+    assert f1 >= floor, f"{lang} {label}: F1 {f1:.3f} < floor {floor:.3f}"
+
+
+def test_model_only_flags_say_why(flagger: LearnedFlagger) -> None:
+    # a complaint in words the lexicon lacks (卡得要死: lags to death), and praise
+    texts = pd.Series(
+        ["玩游戏卡得要死，反应特别慢", "很好用，物流很快，下次还来"], index=["a", "b"]
+    )
+    out = flag_reviews_combined(texts, flagger=flagger)
+    assert list(out.columns) == list(COMBINED_COLUMNS)
+    assert list(out.index) == ["a", "b"]
+    complaint, praise = out.loc["a"], out.loc["b"]
+    assert complaint["quality_issue"] and complaint["flag_source"] == "model"
+    assert complaint["categories"] == "learned" and complaint["matched_terms"]
+    assert set(complaint["matched_terms"].split(";")) <= set(flagger.models["zh"].grams)
+    assert not praise["quality_issue"] and praise["flag_source"] == ""
+    assert 0 <= praise["probability"] < complaint["probability"] <= 1
+
+
+def test_the_lexicons_negation_stands_against_the_model(flagger: LearnedFlagger) -> None:
+    # n-grams see 假货 and 异味; the lexicon reads them negated, and its reading stands
+    out = flag_reviews_combined(
+        ["不是假货，但是质量差", "没有异味，很好闻", "是假货"], flagger=flagger
+    )
+    assert out["counterfeit_suspect"].tolist() == [False, False, True]
+    assert not out["quality_issue"].iloc[1]
+    assert out["quality_issue"].iloc[0]
+
+
+def test_the_model_can_be_switched_off() -> None:
+    out = flag_reviews_combined(["玩游戏卡得要死，反应特别慢", "是假货"], use_model=False)
+    assert out["flag_source"].tolist() == ["", "lexicon"]
+    assert out["probability"].isna().all()
+
+
+def test_repeated_texts_are_scored_once_with_the_same_result(flagger: LearnedFlagger) -> None:
+    pool = ["头皮痒", "好评", "", "fake, not the original", None]
+    single = flag_reviews_combined(pool, flagger=flagger)
+    repeated = flag_reviews_combined(pool * 5000, flagger=flagger)
+    for i in range(len(pool)):
+        assert repeated.iloc[i].equals(single.iloc[i]) or repeated.iloc[
+            i
+        ].to_dict() == pytest.approx(single.iloc[i].to_dict(), nan_ok=True)
+    assert repeated["flag_source"].tolist()[: len(pool)] == single["flag_source"].tolist()
+
+
+def _tiny_corpus(folder: Path) -> Path:
+    rng = np.random.default_rng(7)
+    bad = ["质量差", "坏了", "很薄", "起球", "漏了", "假货", "不是正品", "和超市的不一样"]
+    good = ["很好", "喜欢", "物流快", "满意", "不错"]
+    rows = []
+    for i in range(240):
+        category = ["a", "b", "c"][i % 3]
+        q = int(rng.random() < 0.5)
+        c = int(q and rng.random() < 0.5)
+        words = rng.choice(bad[5:] if c else bad[:5], 2) if q else rng.choice(good, 2)
+        rows.append({
+            "corpus_id": f"rc-{i:05d}", "lang": "zh", "category": category,
+            "split": "train" if category != "c" else "valid", "text": "".join(words) + str(i % 7),
+            "quality_issue": q, "counterfeit_suspect": c,
+        })  # fmt: skip
+    corpus = folder / "review_corpus.csv"
+    pd.DataFrame(rows).to_csv(corpus, index=False)
+    return corpus
+
+
+def test_training_gives_the_same_bytes_from_the_same_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(training, "MIN_POSITIVES", 10)
+    monkeypatch.setattr(training, "C_GRID", (1.0,))
+    corpus = _tiny_corpus(tmp_path)
+    first, second = tmp_path / "one.json", tmp_path / "two.json"
+    training.write(training.train(corpus), first)
+    training.write(training.train(corpus), second)
+    assert first.read_bytes() == second.read_bytes()
+    model = learned.load_flagger(first)
+    assert model.data_sha256 == hashlib.sha256(corpus.read_bytes()).hexdigest()
+    scores = model.score(pa.array(["质量差坏了", "很好喜欢"]))
+    assert scores.probability[0, 0] > scores.probability[1, 0]
+    assert set(json.loads(first.read_text())["models"]) == {"zh"}
