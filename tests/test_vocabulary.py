@@ -114,6 +114,11 @@ def test_the_english_workbooks_show_no_chinese_word_of_their_own(nights: dict[st
     assert bad == []
 
 
+# Words whose languages count differently on purpose: "RK1、RK2等19个" (the total) against
+# "RK1, RK2 and 17 more" (the rest); the code passes both numbers.
+BY_GRAMMAR = {("scoring", "and_more")}
+
+
 def test_the_words_files_say_the_same_things_in_both_languages() -> None:
     """One words file per language: the same sections and keys, every word filled in, and the
     same {placeholders} on both sides (a missing one would print as a KeyError at night)."""
@@ -128,11 +133,14 @@ def test_the_words_files_say_the_same_things_in_both_languages() -> None:
         )
         for language in ("zh", "en")
     }
-    assert files["zh"].keys() == files["en"].keys() == {"report", "notice", "desk", "gaps"}
+    assert (
+        files["zh"].keys() == files["en"].keys() == {"report", "notice", "desk", "gaps", "scoring"}
+    )
     for section, zh in files["zh"].items():
         en = files["en"][section]
         assert zh.keys() == en.keys(), section
         for key in zh:
             assert zh[key].strip() and en[key].strip(), (section, key)
             fields = [set(re.findall(r"\{(\w*)[^}]*\}", words[key])) for words in (zh, en)]
-            assert fields[0] == fields[1], (section, key)
+            if (section, key) not in BY_GRAMMAR:
+                assert fields[0] == fields[1], (section, key)
