@@ -429,13 +429,13 @@ def _fill_sheet(
 
 
 # The pick list: the units of every lot in rows an inspector ticks as they pull them.
-_PICK_TOKENS_PER_ROW: Final = 10
+_PICK_TOKENS_PER_ROW: Final = 20
 _PICK_COLUMNS: Final = (
     ("warehouse", "qa.pick.warehouse", 10),
     ("priority", "qa.pick.priority", 6),
     ("shipment_id", "qa.pick.lot", 12),
     ("sku", "qa.pick.sku", 12),
-    ("units", "qa.pick.units", 46),
+    ("units", "qa.pick.units", 64),
     ("count", "qa.pick.count", 6),
     ("done", "qa.pick.done", 8),
 )
@@ -451,7 +451,7 @@ def _units_in(token: str) -> int:
 
 def pick_list(lots: pd.DataFrame) -> pd.DataFrame:
     """The units to pull, lot by lot in the given order: one row per carton where units carry
-    carton labels (``C03-U07``), else one row per run of up to ten unit numbers or ranges.
+    carton labels (``C03-U07``), else one row per run of up to twenty unit numbers or ranges.
 
     Columns: warehouse, priority, shipment_id, sku, units, count (units in the row).
     """
@@ -528,25 +528,30 @@ def _pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language:
         header.append(cell)
     sheet.row_dimensions[1].height = 32
     sheet.append(header)
-    plain = CellStyle(sheet, border=border, alignment=Alignment(vertical="top", wrap_text=True))
-    quoted = CellStyle(
-        sheet, border=border, alignment=Alignment(vertical="top", wrap_text=True), quotePrefix=True
-    )
+    # Rows are many (several a lot): plain values, the units cell alone styled to wrap, and the
+    # sheet's grid printed, so that each row is a box to tick (styling every cell cost ~5x).
+    sheet.print_options.gridLines = True
+    wrapped = CellStyle(sheet, alignment=Alignment(vertical="top", wrap_text=True))
+    quoted = CellStyle(sheet, alignment=Alignment(vertical="top"), quotePrefix=True)
+    units_at = [name for name, _, _ in _PICK_COLUMNS].index("units")
     lines = _wrapped_lines(picks["units"].astype("str"), dict(_PICK_NAMES)["units"]).to_numpy()
     for number, values in enumerate(picks.itertuples(index=False), start=2):
         if lines[number - 2] > 1:
             sheet.row_dimensions[number].height = _LINE_HEIGHT * min(lines[number - 2], _MAX_LINES)
-        cells = []
-        for value in (*values, None):
+        cells: list[object] = []
+        for position, value in enumerate(values):
             if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=clean_text(value))
-                if starts_like_formula(value):
+                text = clean_text(value)
+                if starts_like_formula(text):
+                    cell = WriteOnlyCell(sheet, value=text)
                     cell.data_type = "s"
                     cells.append(quoted.apply(cell))
+                elif position == units_at:
+                    cells.append(wrapped.apply(WriteOnlyCell(sheet, value=text)))
                 else:
-                    cells.append(plain.apply(cell))
+                    cells.append(text)
             else:
-                cells.append(plain.apply(WriteOnlyCell(sheet, value=value)))
+                cells.append(None if is_blank(value) else value)
         sheet.append(cells)
 
 
