@@ -125,8 +125,16 @@ def _print_night(reports: Path) -> None:
             f"{name:<12} {counts['rows_read']:>8} {counts['rows_valid']:>8} "
             f"{counts['rows_quarantined']:>12} {counts['rows_pending']:>8}"
         )
+    # a folder of many files (the complaint desk's checklists) is one line
+    folders: dict[str, int] = {}
     for output in manifest["outputs"]:
+        folder, _, name = str(output).partition("/")
+        if name and folder == "evidence":
+            folders[folder] = folders.get(folder, 0) + 1
+            continue
         print(f"  {reports / output}")
+    for folder, count in folders.items():
+        print(f"  {reports / folder}/ ({count} files)")
 
 
 @contextmanager
