@@ -18,30 +18,12 @@ from pathlib import Path
 
 from supplier_audit import pipeline
 from supplier_audit.config import load_config
+from supplier_audit.reporting.printing import libreoffice_convert
 from supplier_audit.run import AuditRun
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 26)
 RESOLUTION = 110  # dots per inch: the pages stay readable on GitHub at their natural size
-
-
-def _pdf(workbook: Path, folder: Path) -> Path:
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return folder / workbook.with_suffix(".pdf").name
 
 
 def _page_text(pdf: Path, page: int) -> str:
@@ -87,9 +69,9 @@ def main() -> int:
         )
         with run.exclusive():
             night = pipeline.audit_night(run)
-        report = _pdf(night / f"supplier-risk-{AS_OF}.xlsx", folder)
+        report = libreoffice_convert(night / f"supplier-risk-{AS_OF}.xlsx", folder)
         _png(report, _first_page(report, "摘要"), ROOT / "docs" / "summary-zh.png")
-        qa = _pdf(night / f"inspection-samples-{AS_OF}.xlsx", folder)
+        qa = libreoffice_convert(night / f"inspection-samples-{AS_OF}.xlsx", folder)
         _png(qa, _first_page(qa, "抽检清单"), ROOT / "docs" / "qa-list-zh.png")
     return 0
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import openpyxl
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.reporting.printing import libreoffice_convert
 from supplier_audit.run import AuditRun
 
 AS_OF = dt.date(2026, 11, 26)
@@ -33,23 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _to_pdf(workbook: Path, folder: Path) -> Path:
-    profile = folder / "lo-profile"  # a private profile: no clash with another soffice
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return folder / workbook.with_suffix(".pdf").name
+    return libreoffice_convert(workbook, folder)
 
 
 def _pages(pdf: Path) -> list[str]:
@@ -66,8 +52,16 @@ def _pages(pdf: Path) -> list[str]:
     ]
 
 
+class Printed(NamedTuple):
+    """A workbook of the night, its printed pages' text, and the PDF they came from."""
+
+    workbook: Path
+    pages: list[str]
+    pdf: Path
+
+
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list[str]]]:
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
     world = demo_or_small_world(tmp_path_factory)
     out = tmp_path_factory.mktemp("print-out")
     run = AuditRun(data_dir=world, out_dir=out, as_of=AS_OF, config=load_config(None))
@@ -77,7 +71,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, l
     found = {}
     for prefix in ("supplier-risk", "inspection-samples"):
         workbook = night / f"{prefix}-{AS_OF.isoformat()}.xlsx"
-        found[prefix] = (workbook, _pages(_to_pdf(workbook, pdfs)))
+        pdf = _to_pdf(workbook, pdfs)
+        found[prefix] = Printed(workbook, _pages(pdf), pdf)
     return found
 
 
@@ -97,11 +92,11 @@ def _first_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
 
 
 def test_every_table_sheet_prints_its_whole_header_on_every_page(
-    printed: dict[str, tuple[Path, list[str]]],
+    printed: dict[str, Printed],
 ) -> None:
     """One page wide: no column spills onto a page of its own. Each printed page of a table
     sheet repeats the header row, so its first and last column headers are on every page."""
-    workbook, pages = printed["supplier-risk"]
+    workbook, pages, _ = printed["supplier-risk"]
     book = openpyxl.load_workbook(workbook)
     checked = 0
     for sheet in book.worksheets[1:]:
@@ -117,14 +112,14 @@ def test_every_table_sheet_prints_its_whole_header_on_every_page(
 
 
 def test_the_reports_print_as_a_handful_of_pages(
-    printed: dict[str, tuple[Path, list[str]]],
+    printed: dict[str, Printed],
 ) -> None:
-    _, pages = printed["supplier-risk"]
+    _, pages, _ = printed["supplier-risk"]
     summary = [p for p in pages if p.lstrip().startswith("摘要")]
     assert 1 <= len(summary) <= 4  # facts, stop list, top risks, charts (the second on its own)
     # a column per few pages before fitToPage: 681 pages for the 200-supplier demo, now 87
     assert len(pages) <= (40 if not os.environ.get("WORKBOOK_TEST_DATA") else 200)
-    _, qa_pages = printed["inspection-samples"]
+    _, qa_pages, _ = printed["inspection-samples"]
     # instructions, the lists, the pick list
     assert 2 <= len(qa_pages) <= (30 if not os.environ.get("WORKBOOK_TEST_DATA") else 160)
 
@@ -145,12 +140,11 @@ def _word_heights(pdf: Path, page: int) -> list[float]:
 
 
 def test_the_qa_list_prints_legibly_with_its_whole_header_on_every_page(
-    printed: dict[str, tuple[Path, list[str]]], tmp_path: Path
+    printed: dict[str, Printed], tmp_path: Path
 ) -> None:
     """At least 8 pt (word boxes of 9.2 pt and more: it printed at about 3 pt before), one page
     wide: every page of a list repeats the header row, first column to last."""
-    workbook, pages = printed["inspection-samples"]
-    pdf = _to_pdf(workbook, tmp_path)
+    _, pages, pdf = printed["inspection-samples"]
     lists = [n for n, page in enumerate(pages, start=1) if "抽检清单" in page[:200]]
     assert lists
     for number in lists:
@@ -162,34 +156,18 @@ def test_the_qa_list_prints_legibly_with_its_whole_header_on_every_page(
 
 def _lo_resave(workbook: Path, folder: Path) -> Path:
     """The workbook opened and saved again by LibreOffice (formulas computed and cached)."""
-    folder.mkdir()
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(folder),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return folder / workbook.name
+    return libreoffice_convert(workbook, folder, to="xlsx")
 
 
 def test_a_filled_qa_sheet_shows_its_verdicts_and_reads_back_as_inspections(
-    printed: dict[str, tuple[Path, list[str]]], tmp_path: Path
+    printed: dict[str, Printed], tmp_path: Path
 ) -> None:
     """Counts typed by an inspector: the client shows 接收/拒收 against Ac/Re, and the saved file
     is the next night's inspection results (its verdict column ignored, blank rows pending)."""
     from supplier_audit.ingest import ingest_table
     from supplier_audit.io import read_table
 
-    workbook, _ = printed["inspection-samples"]
+    workbook, _, _ = printed["inspection-samples"]
     book = openpyxl.load_workbook(workbook)
     sheet = book.worksheets[1]
     column = {str(c.value).split("\n")[-1]: c.column for c in sheet[1]}
