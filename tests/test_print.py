@@ -140,7 +140,7 @@ def _word_heights(pdf: Path, page: int) -> list[float]:
 
 
 def test_the_qa_list_prints_legibly_with_its_whole_header_on_every_page(
-    printed: dict[str, Printed], tmp_path: Path
+    printed: dict[str, Printed],
 ) -> None:
     """At least 8 pt (word boxes of 9.2 pt and more: it printed at about 3 pt before), one page
     wide: every page of a list repeats the header row, first column to last."""

@@ -228,7 +228,8 @@ def _wrapped_lines(texts: pd.Series, width: float) -> pd.Series:
     line are lost to the cell's padding and to breaking at word ends and before punctuation."""
     wide = texts.str.count(WIDE_CHARACTERS)
     units = (texts.str.len() - wide) / 1.15 + 2 * wide
-    lines = (units / max(width - 2, 1)).apply(np.ceil).clip(lower=1)
+    lines = pd.Series(np.ceil(units.to_numpy(dtype=float) / max(width - 2, 1)), index=texts.index)
+    lines = lines.clip(lower=1)
     return lines + texts.str.count("\n")
 
 
@@ -509,15 +510,7 @@ def _pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for index, (_, _, width) in enumerate(_PICK_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "portrait"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.oddHeader.center.text = "&A"
-    sheet.oddFooter.center.text = "&P / &N"
+    _one_page_wide(sheet, orientation="portrait", header="&A")
     header = []
     for _, key, _ in _PICK_COLUMNS:
         cell = WriteOnlyCell(sheet, value=label_for(key, language))
@@ -587,24 +580,32 @@ def _instructions(sheet: WriteOnlyWorksheet, language: str) -> None:
         sheet.append([cell])
 
 
-def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> None:
-    """Frozen header; landscape A4, one page wide, the header row on every printed page."""
+def _one_page_wide(sheet: WriteOnlyWorksheet, *, orientation: str, header: str) -> None:
+    """A4, one page wide, the frozen header row repeated on every page, ``header`` on top and
+    page numbers below (set before the sheet's first row: fitToPage is written with it)."""
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.orientation = orientation
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddHeader.center.text = header
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def _print_setup(sheet: WriteOnlyWorksheet, *, as_of: date, language: str) -> None:
+    """Frozen header; landscape A4, one page wide, the header row on every printed page."""
+    _one_page_wide(
+        sheet,
+        orientation="landscape",
+        header=label_for("qa.print_title", language).format(as_of=as_of.isoformat()),
+    )
     sheet.print_options.gridLines = False
     # narrow margins (inches): the width goes to the text, which then prints larger
     sheet.page_margins = PageMargins(
         left=0.3, right=0.3, top=0.5, bottom=0.5, header=0.2, footer=0.2
     )
-    sheet.oddHeader.center.text = label_for("qa.print_title", language).format(
-        as_of=as_of.isoformat()
-    )
-    sheet.oddFooter.center.text = "&P / &N"
 
 
 def write_qa_workbook(
