@@ -232,7 +232,7 @@ def split_csv(path: Path, *, rows: int) -> None:
 
 def review_files(data: Path) -> list[Path]:
     """The review files of a data folder, as the night finds them."""
-    from supplier_audit.io import discover_inputs
+    from supplier_audit.ingest.discover import discover_inputs
 
     found, _ = discover_inputs(data)
     return list(found["reviews"])

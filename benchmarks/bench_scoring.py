@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from supplier_audit.config import load_config
-from supplier_audit.ingest import ingest_folder
+from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.scoring import TIERS, load_scoring_settings, score_suppliers
 
 AS_OF = date(2026, 11, 26)

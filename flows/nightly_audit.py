@@ -25,8 +25,8 @@ from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config import AuditConfig, load_config
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
 from supplier_audit.guard import GuardVerdict
-from supplier_audit.ingest import IngestResult
-from supplier_audit.io import InputError
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.results import IngestResult
 from supplier_audit.progress import reporter
 from supplier_audit.review_batches import BatchRunner, ReviewsResult
 from supplier_audit.run import AuditRun, RunLockedError, StageFailed, today_in

@@ -25,8 +25,8 @@ def test_library_never_imports_prefect() -> None:
     assert offenders == []
 
 
-# The workbook reader looks for formula cells whose value was never saved (io._formula_cells).
-WORKBOOK_READER = SRC / "io.py"
+# The workbook reader finds formula cells whose value was never saved (ingest.workbooks).
+WORKBOOK_READER = SRC / "ingest" / "workbooks.py"
 
 
 def test_only_reporting_and_the_workbook_reader_import_openpyxl() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from supplier_audit.config import AuditConfig, GuardSettings, load_config
 from supplier_audit.guard import check_inputs
-from supplier_audit.io import read_table
+from supplier_audit.ingest.tables import read_table
 
 AS_OF = dt.date(2026, 11, 26)
 
@@ -172,7 +172,7 @@ def test_rows_dated_after_the_night_are_recognised_in_what_ingestion_writes(
     make_folder: Any, settings: AuditConfig
 ) -> None:
     from supplier_audit.guard import rows_dated_after_night
-    from supplier_audit.ingest import ingest_folder
+    from supplier_audit.ingest.folder import ingest_folder
 
     from .conftest import BASE_TABLES
 

@@ -15,13 +15,9 @@ import pandas as pd
 import pytest
 
 from supplier_audit.config import AuditConfig, load_config
-from supplier_audit.ingest import (
-    IngestResult,
-    as_manifest_inputs,
-    conservation_holds,
-    ingest_folder,
-)
-from supplier_audit.io import InputError
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import as_manifest_inputs, conservation_holds, ingest_folder
+from supplier_audit.ingest.results import IngestResult
 from supplier_audit.reporting.cells import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, clean_text
 from supplier_audit.run import AuditRun, write_quarantine
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from supplier_audit.config import AuditConfig, load_config
-from supplier_audit.ingest import IngestResult, conservation_holds, ingest_folder
-from supplier_audit.io import InputError
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import conservation_holds, ingest_folder
+from supplier_audit.ingest.results import IngestResult
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 

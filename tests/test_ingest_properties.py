@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supplier_audit.config import AuditConfig, load_config
-from supplier_audit.ingest import TableResult, conservation_holds, ingest_folder, ingest_table
-from supplier_audit.io import InputError, read_table
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import conservation_holds, ingest_folder, ingest_table
+from supplier_audit.ingest.results import TableResult
+from supplier_audit.ingest.tables import read_table
 from supplier_audit.schemas import INPUT_TABLES, ColumnKind
 
 from .conftest import AS_OF, BASE_TABLES, write_table

@@ -18,8 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import IngestResult, ingest_folder, ingest_table
-from supplier_audit.io import InputError, parquet_row_groups, read_table
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import ingest_folder, ingest_table
+from supplier_audit.ingest.parquet_files import parquet_row_groups
+from supplier_audit.ingest.results import IngestResult
+from supplier_audit.ingest.tables import read_table
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 

@@ -164,8 +164,8 @@ def test_a_filled_qa_sheet_shows_its_verdicts_and_reads_back_as_inspections(
 ) -> None:
     """Counts typed by an inspector: the client shows 接收/拒收 against Ac/Re, and the saved file
     is the next night's inspection results (its verdict column ignored, blank rows pending)."""
-    from supplier_audit.ingest import ingest_table
-    from supplier_audit.io import read_table
+    from supplier_audit.ingest.folder import ingest_table
+    from supplier_audit.ingest.tables import read_table
 
     workbook, _, _ = printed["inspection-samples"]
     book = openpyxl.load_workbook(workbook)

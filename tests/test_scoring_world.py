@@ -11,7 +11,7 @@ from scipy.stats import mannwhitneyu
 
 from supplier_audit.config import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.ingest import ingest_folder
+from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.review_terms import flag_texts
 from supplier_audit.scoring import SupplierScores, load_scoring_settings, score_suppliers
 

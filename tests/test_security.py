@@ -18,8 +18,8 @@ import pytest
 
 from supplier_audit.config import AuditConfig, load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.ingest import ingest_folder
-from supplier_audit.io import InputError
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import ingest_folder
 
 from .conftest import AS_OF
 from .test_pipeline import run_night

@@ -24,9 +24,10 @@ from supplier_audit import report_frames
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config import AuditConfig
 from supplier_audit.guard import GuardVerdict, check_inputs, rows_dated_after_night
-from supplier_audit.ingest import IngestResult, as_manifest_inputs, ingest_folder, require_rows
-from supplier_audit.io import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
+from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
+from supplier_audit.ingest.results import IngestResult
 from supplier_audit.privacy import mask_contacts
+from supplier_audit.reporting.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.review_batches import (
     BatchRunner,
     ReviewContext,

@@ -37,15 +37,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.config import AuditConfig
-from supplier_audit.ingest import TableResult, empty_cleaned, ingest_table, quarantine_frame
-from supplier_audit.io import (
-    InputError,
-    RawTable,
-    SourceFile,
-    parquet_row_groups,
-    read_table,
-    sha256_of,
-)
+from supplier_audit.ingest.discover import SourceFile, sha256_of
+from supplier_audit.ingest.errors import InputError
+from supplier_audit.ingest.folder import ingest_table
+from supplier_audit.ingest.parquet_files import parquet_row_groups
+from supplier_audit.ingest.quarantine import quarantine_frame
+from supplier_audit.ingest.results import TableResult, empty_cleaned
+from supplier_audit.ingest.tables import RawTable, read_table
 from supplier_audit.progress import reporter
 from supplier_audit.review_terms import Lexicon, load_lexicon
 from supplier_audit.review_terms.combined import flag_reviews_combined

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from supplier_audit.config import AuditConfig, LoadedConfig
-from supplier_audit.ingest import IngestResult, as_manifest_inputs, quarantine_for_output
-from supplier_audit.io import write_csv_atomic, write_text_atomic
+from supplier_audit.ingest.folder import as_manifest_inputs
+from supplier_audit.ingest.quarantine import quarantine_for_output
+from supplier_audit.ingest.results import IngestResult
 from supplier_audit.progress import stage_progress
+from supplier_audit.reporting.files import write_csv_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Ingest: find, read, type and check the merchant's input tables; quarantine bad rows."""
