@@ -391,7 +391,7 @@ def child_flow(args: argparse.Namespace) -> dict[str, Any]:
     from prefect.testing.utilities import prefect_test_harness
 
     # imported by name: the flow is the subject here, not a dependency mypy should check
-    nightly_audit = importlib.import_module("flows.nightly_audit").nightly_audit
+    nightly_audit = importlib.import_module("supplier_audit_flows.nightly_audit").nightly_audit
     data, out = args.child_flow
     start = time.perf_counter()
     with prefect_test_harness(server_startup_timeout=120):

@@ -25,7 +25,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.nightly_audit import nightly_audit
+from supplier_audit_flows.nightly_audit import nightly_audit
 
 log = logging.getLogger(__name__)
 

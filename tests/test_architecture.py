@@ -5,9 +5,12 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "supplier_audit"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "supplier_audit"
+PYPROJECT = ROOT / "pyproject.toml"
 
 
 def _imports(path: Path) -> set[str]:
@@ -23,6 +26,25 @@ def _imports(path: Path) -> set[str]:
 def test_library_never_imports_prefect() -> None:
     offenders = [p for p in SRC.rglob("*.py") if "prefect" in _imports(p)]
     assert offenders == []
+
+
+def test_library_never_imports_the_flows_or_the_command_line() -> None:
+    above = {"flows", "supplier_audit_flows"}
+    offenders = [p for p in SRC.rglob("*.py") if above & _imports(p)]
+    assert offenders == []
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject lists the packages one by one (flows/ installs as supplier_audit_flows): a new
+    folder left off the list would be missing from a wheel."""
+    listed = set(
+        tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(("supplier_audit", *init.parent.relative_to(SRC).parts))
+        for init in SRC.rglob("__init__.py")
+    }
+    assert listed == found | {"supplier_audit_flows"}
 
 
 # The workbook reader finds formula cells whose value was never saved (ingest.workbooks).

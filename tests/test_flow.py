@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from supplier_audit.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from supplier_audit.run import LOCK_NAME
+from supplier_audit_flows.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
 from .conftest import BASE_TABLES
 
@@ -39,7 +39,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
     env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
     return subprocess.run(
-        [sys.executable, "-m", "supplier_audit.cli", *args],
+        [sys.executable, "-m", "supplier_audit_flows.cli", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -177,9 +177,8 @@ def test_a_failing_stage_fails_the_night_naming_the_stage(
 ) -> None:
     import errno
 
-    from flows.nightly_audit import nightly_audit
-
     from supplier_audit import pipeline
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     out = tmp_path / "reports"
     folder = make_folder()
@@ -237,7 +236,7 @@ def _logs_of(state: object) -> str:
 def test_the_dask_runner_gives_the_outputs_of_the_default_runner(
     prefect_server: None, tmp_path: Path
 ) -> None:
-    from flows.nightly_audit import nightly_audit
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     data = _partitioned_world(tmp_path)
     night = {"data_dir": str(data), "as_of": dt.date(2026, 11, 26), "return_state": True}
@@ -259,9 +258,10 @@ def test_the_dask_runner_gives_the_outputs_of_the_default_runner(
 def test_each_partition_is_a_task_and_stage_timings_reach_the_run_logs(
     prefect_server: None, tmp_path: Path
 ) -> None:
-    from flows.nightly_audit import nightly_audit
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     data = _partitioned_world(tmp_path)
     state = nightly_audit(
@@ -355,7 +355,7 @@ def test_a_delivery_outage_is_reported_and_does_not_change_what_was_published(
 ) -> None:
     import socket
 
-    from flows.nightly_audit import nightly_audit
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -455,9 +455,11 @@ def test_a_quarantine_spike_is_held_and_the_published_reports_stay(
 def test_a_scheduled_night_on_a_stale_export_is_held(
     prefect_server: None, make_folder: Folder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.nightly_audit
+    import supplier_audit_flows.nightly_audit
 
-    monkeypatch.setattr(flows.nightly_audit, "today_in", lambda settings: dt.date(2026, 11, 27))
+    monkeypatch.setattr(
+        supplier_audit_flows.nightly_audit, "today_in", lambda settings: dt.date(2026, 11, 27)
+    )
     out = tmp_path / "reports"
     folder = make_folder(
         {"reviews": [dict(BASE_TABLES["reviews"][0], review_id=f"RX{n}") for n in range(30)]}
@@ -476,9 +478,8 @@ def test_a_scheduled_night_on_a_stale_export_is_held(
 def test_a_failed_night_is_alerted_and_a_refused_one_ends_cancelled_in_one_line(
     prefect_server: None, make_folder: Folder, tmp_path: Path
 ) -> None:
-    from flows.nightly_audit import nightly_audit
-
     from supplier_audit.run import output_lock
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     from .local_servers import http_sink, smtp_sink
 

@@ -25,8 +25,9 @@ def served(
     make_folder: Folder,
     tmp_path: Path,
 ) -> Iterator[tuple[Path, Path]]:
-    from flows.schedule import stop
     from prefect.settings import PREFECT_API_URL
+
+    from supplier_audit_flows.schedule import stop
 
     config = tmp_path / "shop.toml"
     config.write_text('timezone = "Europe/Berlin"\n[schedule]\ncron = "30 3 * * 1-5"\n')
@@ -36,7 +37,7 @@ def served(
         [
             sys.executable,
             "-m",
-            "supplier_audit.cli",
+            "supplier_audit_flows.cli",
             "serve",
             "--data",
             str(make_folder()),

@@ -10,7 +10,7 @@ PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 
 
 def test_the_deployment_reads_its_schedule_from_the_settings_file(tmp_path: Path) -> None:
-    from flows.schedule import schedule_from_config
+    from supplier_audit_flows.schedule import schedule_from_config
 
     shop = tmp_path / "shop.toml"
     shop.write_text('timezone = "Europe/Berlin"\n[schedule]\ncron = "30 3 * * 1-5"\n', "utf-8")
@@ -19,7 +19,7 @@ def test_the_deployment_reads_its_schedule_from_the_settings_file(tmp_path: Path
 
     spec = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
     (build,) = spec["build"]
-    step = build["flows.schedule.schedule_from_config"]
+    step = build["supplier_audit_flows.schedule.schedule_from_config"]
     (deployment,) = spec["deployments"]
     # the build step reads the very settings file the flow is given
     assert step["config"] == deployment["parameters"]["config"]

@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         nights = [last]
     _prefect_environment(verbose=args.verbose)
     # Prefect loads only for the commands that run flows.
-    from flows.nightly_audit import nightly_audit
+    from supplier_audit_flows.nightly_audit import nightly_audit
 
     for night in nights:
         print(
@@ -218,7 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         return _fail(f"{args.data}: data folder not found")
     _prefect_environment()
-    from flows.schedule import ServeError, serve_nightly
+    from supplier_audit_flows.schedule import ServeError, serve_nightly
 
     print(
         f"Serving the nightly audit of {args.data} into {args.out}/: cron "
