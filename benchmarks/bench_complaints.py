@@ -110,7 +110,7 @@ def child_generate(args: argparse.Namespace) -> dict[str, Any]:
 
 def child_desk(args: argparse.Namespace) -> dict[str, Any]:
     from supplier_audit import pipeline
-    from supplier_audit.config import load_config
+    from supplier_audit.config.loading import load_config
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
     from supplier_audit.run import AuditRun, build_manifest
 

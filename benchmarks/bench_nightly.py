@@ -336,7 +336,7 @@ def flag_setup_seconds(config: str | None) -> float:
 def child_night(args: argparse.Namespace) -> dict[str, Any]:
     """One night through ``pipeline.audit_night``, every stage timed by its ``around``."""
     from supplier_audit import pipeline
-    from supplier_audit.config import load_config
+    from supplier_audit.config.loading import load_config
     from supplier_audit.run import AuditRun
 
     data, out = Path(args.child_night[0]), Path(args.child_night[1])

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.scoring import TIERS, load_scoring_settings, score_suppliers
 

@@ -46,7 +46,7 @@ import pandas as pd
 
 from supplier_audit import pipeline
 from supplier_audit import run as run_module
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.run import LOCK_NAME, AuditRun, output_lock
 

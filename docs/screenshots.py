@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.reporting.printing import libreoffice_convert
 from supplier_audit.run import AuditRun
 

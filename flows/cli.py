@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from supplier_audit import __version__
-from supplier_audit.config import ConfigError, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import ConfigError
 from supplier_audit.progress import TerminalProgress, reporting_to, wants_terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_HELD = 0, 1, 2, 3

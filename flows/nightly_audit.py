@@ -22,7 +22,8 @@ from prefect.states import Cancelled, Completed, Failed
 
 from supplier_audit import pipeline
 from supplier_audit.complaints.desk import ComplaintDesk
-from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
 from supplier_audit.guard import GuardVerdict
 from supplier_audit.ingest.errors import InputError

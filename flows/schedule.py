@@ -103,7 +103,7 @@ def schedule_from_config(config: str | None = None) -> dict[str, str]:
     the same settings file that ``supplier-audit serve`` and the flow read, so the cron lives in
     one place.
     """
-    from supplier_audit.config import load_config
+    from supplier_audit.config.loading import load_config
 
     settings = load_config(Path(config) if config else None).settings
     log.info(

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

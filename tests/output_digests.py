@@ -19,7 +19,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.run import AuditRun
 
 ROOT = Path(__file__).resolve().parents[1]

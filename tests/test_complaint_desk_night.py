@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.run import AuditRun
 from supplier_audit.schemas import OPEN_COMPLAINT_COLUMNS

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from supplier_audit.config import ConfigError, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import ConfigError
 
 
 def test_defaults_load_and_have_a_stable_hash() -> None:
@@ -56,3 +57,24 @@ def test_bad_settings_are_a_clear_error(tmp_path: Path, text: str, message: str)
 def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_every_rule_that_shapes_a_night_has_a_version_and_a_hash() -> None:
+    from supplier_audit.config.versions import rule_versions
+
+    shipped = rule_versions(load_config().settings)
+    assert set(shipped) == {
+        "config",
+        "scoring",
+        "platforms",
+        "lexicon",
+        "flagger_model",
+        "iso_tables",
+        "words",
+    }
+    assert all(len(entry["sha256"]) == 64 and entry["version"] for entry in shipped.values())
+    # a shop that changes one scoring weight changes the scoring hash (and the whole settings'),
+    # and no other rule's
+    shop = rule_versions(load_config(overrides={"scoring": {"top_reasons": 4}}).settings)
+    changed = {name for name in shipped if shop[name]["sha256"] != shipped[name]["sha256"]}
+    assert changed == {"config", "scoring"}

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import alert, deliver_night, read_night
 from supplier_audit.reporting import notice_words
 
@@ -301,7 +302,7 @@ def test_nothing_is_sent_when_nothing_is_configured(tmp_path: Path) -> None:
 
 
 def test_recipients_without_a_server_are_a_config_error() -> None:
-    from supplier_audit.config import ConfigError
+    from supplier_audit.config.settings import ConfigError
 
     with pytest.raises(ConfigError, match="smtp_host and sender are needed"):
         load_config(overrides={"delivery": {"purchasers": ["a@b.example"]}})

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from supplier_audit.config import AuditConfig, GuardSettings, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig, GuardSettings
 from supplier_audit.guard import check_inputs
 from supplier_audit.ingest.tables import read_table
 
@@ -135,7 +136,7 @@ def test_accepting_the_drift_keeps_the_findings_but_holds_nothing(tmp_path: Path
 
 
 def test_unknown_stale_tables_are_a_config_error() -> None:
-    from supplier_audit.config import ConfigError
+    from supplier_audit.config.settings import ConfigError
 
     with pytest.raises(ConfigError, match="not input tables"):
         load_config(overrides={"guard": {"stale_tables": ["reviews", "nonsense"]}})

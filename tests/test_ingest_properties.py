@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import conservation_holds, ingest_folder, ingest_table
 from supplier_audit.ingest.results import TableResult

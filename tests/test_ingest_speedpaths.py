@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import ingest_folder, ingest_table
 from supplier_audit.ingest.parquet_files import parquet_row_groups

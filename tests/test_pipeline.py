@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.run import LOCK_NAME as LOCK
 from supplier_audit.run import AuditRun
@@ -188,6 +188,7 @@ def test_manifest_conserves_every_row_and_flags_name_their_supplier(
         sum(c["rows_quarantined"] for c in manifest["inputs"].values())
         == (planted["expected"] == "quarantined").sum()
     )
+    assert {"config", "scoring", "lexicon", "flagger_model", "iso_tables"} <= set(manifest["rules"])
     flags = pd.read_csv(night / "review_flags.csv", dtype=str, keep_default_na=False)
     suppliers = set(pd.read_csv(small_world / "suppliers.csv", dtype=str)["supplier_id"])
     named = flags[flags["supplier_id"] != ""]

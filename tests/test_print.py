@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.reporting.printing import libreoffice_convert
 from supplier_audit.run import AuditRun

@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.reporting.qa_workbook import write_qa_workbook
 from supplier_audit.sampling import plan_inspections

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.run import AuditRun
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.progress import TerminalProgress, reporting_to
 from supplier_audit.review_batches import plan_review_partitions

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.run import LOCK_NAME, AuditRun, RunLockedError, output_lock
 
 HOLDER = textwrap.dedent(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
 from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.review_terms import flag_texts

@@ -16,7 +16,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit.config import AuditConfig, load_config
+from supplier_audit.config.loading import load_config
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.demo import generate_world
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import ingest_folder

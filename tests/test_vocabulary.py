@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from supplier_audit import pipeline
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.reporting.labels import all_keys
 from supplier_audit.run import AuditRun
 from supplier_audit.schemas import CHANNELS, RISK_TIERS

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from supplier_audit.config import GuardSettings
+from supplier_audit.config.settings import GuardSettings
 from supplier_audit.reporting.notice_words import word
 
 log = logging.getLogger(__name__)

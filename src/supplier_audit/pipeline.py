@@ -22,7 +22,7 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit import report_frames
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.guard import GuardVerdict, check_inputs, rows_dated_after_night
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.discover import SourceFile, sha256_of
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import ingest_table

@@ -22,7 +22,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from supplier_audit.config import AuditConfig, LoadedConfig
+from supplier_audit.config.loading import LoadedConfig
+from supplier_audit.config.settings import AuditConfig
+from supplier_audit.config.versions import rule_versions
 from supplier_audit.ingest.folder import as_manifest_inputs
 from supplier_audit.ingest.quarantine import quarantine_for_output
 from supplier_audit.ingest.results import IngestResult
@@ -253,6 +255,7 @@ def build_manifest(run: AuditRun, ingest: IngestResult, *, outputs: list[str]) -
             "lookback_days": settings.lookback_days,
         },
         "seed": settings.seed,
+        "rules": rule_versions(settings),
         "versions": package_versions(),
         "stages": {name: {"seconds": seconds} for name, seconds in run.stage_seconds.items()},
         "outputs": sorted(outputs),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from supplier_audit.config.files import shipped_toml
 from supplier_audit.schemas import DOC_TYPES, PLATFORMS
 
 PLATFORMS_RESOURCE = "defaults/platforms.toml"
@@ -99,8 +98,7 @@ class ComplaintDeskSettings(_Strict):
 
 def default_platforms_dict() -> dict[str, Any]:
     """The shipped complaint-desk defaults as a plain dict."""
-    text = resources.files("supplier_audit").joinpath(PLATFORMS_RESOURCE).read_text("utf-8")
-    return tomllib.loads(text)
+    return shipped_toml(PLATFORMS_RESOURCE)
 
 
 def load_desk_settings(overrides: dict[str, Any] | None = None) -> ComplaintDeskSettings:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from supplier_audit.config import AuditConfig, DeliverySettings
+from supplier_audit.config.settings import AuditConfig, DeliverySettings
 from supplier_audit.delivery.messages import (
     AlertKind,
     Notice,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
-from supplier_audit.config import DeliverySettings
+from supplier_audit.config.settings import DeliverySettings
 from supplier_audit.delivery.messages import Notice
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.rules import (
     ENUM_COLUMNS,
     NOT_AFTER_AS_OF,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.checks import (
     _after_as_of,
     _duplicates,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.schemas import INPUT_TABLES, TableSpec
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.cells import cell_texts
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.headers import _canonical_header, _column_letter, _find_header_row

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.cells import _without_control_characters, is_text_column
 from supplier_audit.ingest.csv_files import _csv_sheets
 from supplier_audit.ingest.discover import WORKBOOK_SUFFIXES, SourceFile, sha256_of

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 from defusedxml import DefusedXmlException
 
-from supplier_audit.config import AuditConfig
+from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.cells import _cell_text
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.sheets import _Sheet

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
-from importlib import resources
 from typing import Final
+
+from supplier_audit.config.files import shipped_toml
 
 Language = str
 
@@ -28,8 +28,12 @@ def words(section: str) -> dict[str, tuple[str, str]]:
 
 @functools.cache
 def _words_file(language: Language) -> dict[str, dict[str, str]]:
-    text = resources.files("supplier_audit.reporting").joinpath(f"words/{language}.toml")
-    return tomllib.loads(text.read_text(encoding="utf-8"))
+    return shipped_toml(words_resource(language))
+
+
+def words_resource(language: Language) -> str:
+    """Where the words file of ``language`` is shipped (for the manifest's rule versions)."""
+    return f"reporting/words/{language}.toml"
 
 
 _LABELS: Final = words("report")

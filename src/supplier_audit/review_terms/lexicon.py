@@ -5,14 +5,13 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from supplier_audit.config.files import shipped_toml
 from supplier_audit.review_terms.normalise import normalise_term
 
 logger = logging.getLogger(__name__)
@@ -156,9 +155,11 @@ class Lexicon:
         return self.negation.get(name, ())
 
 
+LEXICON_RESOURCE = "defaults/lexicon.toml"
+
+
 def _shipped_raw() -> dict[str, Any]:
-    data = resources.files("supplier_audit").joinpath("defaults/lexicon.toml").read_bytes()
-    return tomllib.loads(data.decode("utf-8"))
+    return shipped_toml(LEXICON_RESOURCE)
 
 
 def load_lexicon(extra: Mapping[str, Any] | None = None, *, replace: bool = False) -> Lexicon:

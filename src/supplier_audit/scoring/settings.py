@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from supplier_audit.config.files import merge, shipped_toml
 
 TIERS: tuple[str, ...] = ("low", "medium", "high", "critical")
 SCORING_RESOURCE = "defaults/scoring.toml"
@@ -207,33 +205,15 @@ class ScoringSettings(_Strict):
             raise ValueError(f"action_order must list each of {list(ACTION_CODES)} once")
         return self
 
-    @property
-    def sha256(self) -> str:
-        """Hash of the effective scoring settings (for manifests)."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged: dict[str, Any] = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = _merge(current, value)
-        else:
-            merged[key] = value
-    return merged
-
 
 def default_scoring_dict() -> dict[str, Any]:
     """The shipped scoring defaults as a plain dict."""
-    text = resources.files("supplier_audit").joinpath(SCORING_RESOURCE).read_text("utf-8")
-    return tomllib.loads(text)
+    return shipped_toml(SCORING_RESOURCE)
 
 
 def load_scoring_settings(overrides: Mapping[str, Any] | None = None) -> ScoringSettings:
     """The shipped defaults, with ``overrides`` merged in (nested maps merge, values replace)."""
     raw = default_scoring_dict()
     if overrides:
-        raw = _merge(raw, overrides)
+        raw = merge(raw, overrides)
     return ScoringSettings.model_validate(raw)

@@ -1,15 +1,8 @@
-"""Typed settings: the defaults shipped in the package, overridden by a user's TOML file."""
+"""Typed settings of one audit run: every section, checked (unknown keys refused)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,19 +15,13 @@ from pydantic import (
     model_validator,
 )
 
-from supplier_audit.complaints.rules import ComplaintDeskSettings, default_platforms_dict
+from supplier_audit.complaints.rules import ComplaintDeskSettings
+from supplier_audit.config.files import canonical_sha256
+from supplier_audit.contracts.rules import ENUM_COLUMNS
 from supplier_audit.schemas import ALL_INPUT_COLUMNS
-from supplier_audit.scoring.settings import ScoringSettings, default_scoring_dict
+from supplier_audit.scoring.settings import ScoringSettings
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
-ENUM_COLUMNS = (
-    "channel",
-    "doc_type",
-    "complaint_type",
-    "status",
-    "counterfeit_status",
-    "platform",
-)
 
 
 class ConfigError(ValueError):
@@ -248,72 +235,4 @@ class AuditConfig(_Strict):
     @property
     def sha256(self) -> str:
         """Hash of the effective settings, recorded in every manifest and report."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class LoadedConfig:
-    """The effective settings and the file (if any) the user gave."""
-
-    settings: AuditConfig
-    user_file: Path | None
-
-
-def _merge(
-    base: Mapping[str, Any], override: Mapping[str, Any], *, extend_lists: bool
-) -> dict[str, Any]:
-    merged: dict[str, Any] = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = _merge(current, value, extend_lists=extend_lists or key == "aliases")
-        elif extend_lists and isinstance(current, list) and isinstance(value, list):
-            merged[key] = current + [v for v in value if v not in current]
-        else:
-            merged[key] = value
-    return merged
-
-
-def default_settings_dict() -> dict[str, Any]:
-    """The shipped defaults as a plain dict."""
-    text = resources.files("supplier_audit").joinpath(DEFAULT_CONFIG_RESOURCE).read_text("utf-8")
-    defaults = tomllib.loads(text)
-    defaults["scoring"] = default_scoring_dict()
-    defaults["complaints"] = default_platforms_dict()
-    return defaults
-
-
-def _describe(error: ValidationError, source: str) -> str:
-    lines = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        if item["type"] == "extra_forbidden":
-            lines.append(f"{where}: not a known setting")
-        else:
-            lines.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
-    return f"config {source}: " + "; ".join(lines)
-
-
-def load_config(
-    path: Path | None = None, *, overrides: Mapping[str, Any] | None = None
-) -> LoadedConfig:
-    """Load the defaults, then the user's file: maps under [aliases] extend, others replace."""
-    raw = default_settings_dict()
-    source = "defaults"
-    if path is not None:
-        source = str(path)
-        try:
-            user = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config {path}: file not found") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config {path}: not valid TOML ({exc})") from exc
-        raw = _merge(raw, user, extend_lists=False)
-    if overrides:
-        raw = _merge(raw, overrides, extend_lists=False)
-    try:
-        settings = AuditConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from exc
-    return LoadedConfig(settings=settings, user_file=Path(path) if path is not None else None)
+        return canonical_sha256(self.model_dump(mode="json"))
