@@ -111,8 +111,8 @@ def child_generate(args: argparse.Namespace) -> dict[str, Any]:
 def child_desk(args: argparse.Namespace) -> dict[str, Any]:
     from supplier_audit import pipeline
     from supplier_audit.config.loading import load_config
+    from supplier_audit.night.run import AuditRun, build_manifest
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
-    from supplier_audit.run import AuditRun, build_manifest
 
     data, out = Path(args.child_desk[0]), Path(args.child_desk[1])
     run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=load_config())

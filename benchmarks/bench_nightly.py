@@ -286,7 +286,7 @@ def flag_floor(data: Path, settings: Any) -> dict[str, Any]:
     """The floor of flagging: one bare RE2 any-match pass of the lexicon over the texts."""
     import pyarrow.compute as pc
 
-    from supplier_audit.review_batches import configured_lexicon
+    from supplier_audit.night.partitions import configured_lexicon
     from supplier_audit.review_terms import scan_any_term
 
     lexicon = configured_lexicon(settings)
@@ -311,7 +311,7 @@ FIRST_FLAG = """
 import sys, time
 from pathlib import Path
 from supplier_audit.config import load_config
-from supplier_audit.review_batches import configured_lexicon
+from supplier_audit.night.partitions import configured_lexicon
 from supplier_audit.review_terms import flag_texts
 settings = load_config(Path(sys.argv[1]) if sys.argv[1] else None).settings
 start = time.perf_counter()
@@ -337,7 +337,7 @@ def child_night(args: argparse.Namespace) -> dict[str, Any]:
     """One night through ``pipeline.audit_night``, every stage timed by its ``around``."""
     from supplier_audit import pipeline
     from supplier_audit.config.loading import load_config
-    from supplier_audit.run import AuditRun
+    from supplier_audit.night.run import AuditRun
 
     data, out = Path(args.child_night[0]), Path(args.child_night[1])
     clock = StageClock(

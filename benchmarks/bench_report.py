@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplier_audit.report_frames import flagged_reviews_view
+from supplier_audit.reporting.frames import flagged_reviews_view
 from supplier_audit.reporting.qa_workbook import write_qa_workbook
 from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
 from supplier_audit.sampling import plan_inspections

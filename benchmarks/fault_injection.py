@@ -45,10 +45,10 @@ import openpyxl.workbook.workbook
 import pandas as pd
 
 from supplier_audit import pipeline
-from supplier_audit import run as run_module
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.run import LOCK_NAME, AuditRun, output_lock
+from supplier_audit.night import run as run_module
+from supplier_audit.night.run import LOCK_NAME, AuditRun, output_lock
 
 AS_OF = dt.date(2026, 11, 26)
 PREVIOUS = AS_OF - dt.timedelta(days=1)

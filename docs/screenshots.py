@@ -18,8 +18,8 @@ from pathlib import Path
 
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.printing import libreoffice_convert
-from supplier_audit.run import AuditRun
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 26)

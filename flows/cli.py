@@ -20,7 +20,7 @@ from typing import NoReturn
 from supplier_audit import __version__
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import ConfigError
-from supplier_audit.progress import TerminalProgress, reporting_to, wants_terminal_progress
+from supplier_audit.night.progress import TerminalProgress, reporting_to, wants_terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_HELD = 0, 1, 2, 3
 
@@ -181,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 data_dir=str(args.data),
                 out_dir=str(args.out),
                 # no date asked for: the flow audits today, as the schedule does (and checks
-                # for a stale export, supplier_audit.guard)
+                # for a stale export, supplier_audit.night.guard)
                 as_of=night if args.as_of or args.since else None,
                 config=str(args.config) if args.config else None,
                 task_runner=args.task_runner,
@@ -311,7 +311,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_flag(args: argparse.Namespace) -> int:
     """Print what the review flagger finds in a text, and why."""
-    from supplier_audit.review_batches import configured_lexicon
+    from supplier_audit.night.partitions import configured_lexicon
     from supplier_audit.review_terms import explain_text
     from supplier_audit.review_terms.combined import flag_reviews_combined
 

@@ -25,13 +25,13 @@ from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
-from supplier_audit.guard import GuardVerdict
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.results import IngestResult
-from supplier_audit.progress import reporter
-from supplier_audit.review_batches import BatchRunner, ReviewsResult
-from supplier_audit.run import AuditRun, RunLockedError, StageFailed, today_in
-from supplier_audit.scale import dask_client, dask_runner
+from supplier_audit.night.guard import GuardVerdict
+from supplier_audit.night.partitions import BatchRunner, ReviewsResult
+from supplier_audit.night.progress import reporter
+from supplier_audit.night.run import AuditRun, RunLockedError, StageFailed, today_in
+from supplier_audit.night.scale import dask_client, dask_runner
 from supplier_audit.scoring import ScoringResult
 
 

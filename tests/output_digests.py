@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
-from supplier_audit.run import AuditRun
+from supplier_audit.night.run import AuditRun
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from supplier_audit.run import LOCK_NAME
+from supplier_audit.night.run import LOCK_NAME
 from supplier_audit_flows.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
 from .conftest import BASE_TABLES
@@ -478,7 +478,7 @@ def test_a_scheduled_night_on_a_stale_export_is_held(
 def test_a_failed_night_is_alerted_and_a_refused_one_ends_cancelled_in_one_line(
     prefect_server: None, make_folder: Folder, tmp_path: Path
 ) -> None:
-    from supplier_audit.run import output_lock
+    from supplier_audit.night.run import output_lock
     from supplier_audit_flows.nightly_audit import nightly_audit
 
     from .local_servers import http_sink, smtp_sink

@@ -11,8 +11,8 @@ import pytest
 
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import AuditConfig, GuardSettings
-from supplier_audit.guard import check_inputs
 from supplier_audit.ingest.tables import read_table
+from supplier_audit.night.guard import check_inputs
 
 AS_OF = dt.date(2026, 11, 26)
 
@@ -145,7 +145,7 @@ def test_unknown_stale_tables_are_a_config_error() -> None:
 def test_a_past_night_does_not_count_rows_dated_after_it_as_a_spike(tmp_path: Path) -> None:
     import pandas as pd
 
-    from supplier_audit.guard import rows_dated_after_night
+    from supplier_audit.night.guard import rows_dated_after_night
 
     quarantine = pd.DataFrame(
         {
@@ -172,8 +172,8 @@ def test_a_past_night_does_not_count_rows_dated_after_it_as_a_spike(tmp_path: Pa
 def test_rows_dated_after_the_night_are_recognised_in_what_ingestion_writes(
     make_folder: Any, settings: AuditConfig
 ) -> None:
-    from supplier_audit.guard import rows_dated_after_night
     from supplier_audit.ingest.folder import ingest_folder
+    from supplier_audit.night.guard import rows_dated_after_night
 
     from .conftest import BASE_TABLES
 

@@ -19,8 +19,8 @@ from supplier_audit.config.settings import AuditConfig
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import as_manifest_inputs, conservation_holds, ingest_folder
 from supplier_audit.ingest.results import IngestResult
+from supplier_audit.night.run import AuditRun, write_quarantine
 from supplier_audit.reporting.cells import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, clean_text
-from supplier_audit.run import AuditRun, write_quarantine
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 

@@ -21,8 +21,8 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.printing import libreoffice_convert
-from supplier_audit.run import AuditRun
 
 AS_OF = dt.date(2026, 11, 26)
 TOOLS = ("soffice", "pdfinfo", "pdftotext")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from supplier_audit.privacy import mask_contacts
+from supplier_audit.contracts.privacy import mask_contacts
 
 
 def masked(text: str) -> str:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.run import AuditRun
+from supplier_audit.night.run import AuditRun
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 

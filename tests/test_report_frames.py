@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplier_audit.report_frames import attributed_to, flagged_reviews_view
+from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view
 
 
 def _reference(attribution: pd.DataFrame, table: str, items: pd.Series | None) -> pd.Series:
@@ -107,7 +107,7 @@ def test_flagged_reviews_view_names_the_attributed_supplier() -> None:
 
 
 def test_the_qa_worklist_puts_redo_and_risky_lots_first_and_says_what_to_look_for() -> None:
-    from supplier_audit.report_frames import qa_worklist
+    from supplier_audit.reporting.frames import qa_worklist
 
     plan = pd.DataFrame(
         {
@@ -149,7 +149,7 @@ def test_the_qa_worklist_puts_redo_and_risky_lots_first_and_says_what_to_look_fo
 
 
 def test_the_worklist_reads_self_checks_from_reason_codes_whatever_the_words() -> None:
-    from supplier_audit.report_frames import qa_worklist
+    from supplier_audit.reporting.frames import qa_worklist
 
     plan = pd.DataFrame(
         {
@@ -165,7 +165,7 @@ def test_the_worklist_reads_self_checks_from_reason_codes_whatever_the_words() -
 
 
 def test_a_lot_behind_an_open_complaint_is_inspected_first_nearest_deadline_first() -> None:
-    from supplier_audit.report_frames import qa_worklist
+    from supplier_audit.reporting.frames import qa_worklist
 
     plan = pd.DataFrame(
         {

@@ -17,9 +17,9 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.progress import TerminalProgress, reporting_to
-from supplier_audit.review_batches import plan_review_partitions
-from supplier_audit.run import AuditRun
+from supplier_audit.night.partitions import plan_review_partitions
+from supplier_audit.night.progress import TerminalProgress, reporting_to
+from supplier_audit.night.run import AuditRun
 
 AS_OF = dt.date(2026, 11, 26)
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from supplier_audit.config.loading import load_config
-from supplier_audit.run import LOCK_NAME, AuditRun, RunLockedError, output_lock
+from supplier_audit.night.run import LOCK_NAME, AuditRun, RunLockedError, output_lock
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from supplier_audit.run import output_lock
+    from supplier_audit.night.run import output_lock
     with output_lock(Path(sys.argv[1])):
         print("locked", flush=True)
         time.sleep(float(sys.argv[2]))

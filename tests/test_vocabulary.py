@@ -18,8 +18,8 @@ import pytest
 
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.labels import all_keys
-from supplier_audit.run import AuditRun
 from supplier_audit.schemas import CHANNELS, RISK_TIERS
 
 from .test_print import demo_or_small_world

@@ -20,15 +20,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from supplier_audit import report_frames
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config.settings import AuditConfig
-from supplier_audit.guard import GuardVerdict, check_inputs, rows_dated_after_night
+from supplier_audit.contracts.privacy import mask_contacts
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
-from supplier_audit.privacy import mask_contacts
-from supplier_audit.reporting.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
-from supplier_audit.review_batches import (
+from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
+from supplier_audit.night.partitions import (
     BatchRunner,
     ReviewContext,
     ReviewsResult,
@@ -36,14 +34,16 @@ from supplier_audit.review_batches import (
     process_reviews,
     run_in_process,
 )
-from supplier_audit.review_terms import flag_texts
-from supplier_audit.run import (
+from supplier_audit.night.run import (
     AuditRun,
     build_manifest,
     staged_outputs,
     write_manifest,
     write_quarantine,
 )
+from supplier_audit.reporting import frames as report_frames
+from supplier_audit.reporting.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
+from supplier_audit.review_terms import flag_texts
 from supplier_audit.sampling import (
     PLAN_COLUMNS,
     SampleSizing,
@@ -162,7 +162,7 @@ def reviews_stage(
 def guard_stage(
     run: AuditRun, ingest: IngestResult, *, check_stale: bool, accept: bool = False
 ) -> GuardVerdict:
-    """Tonight's inputs against the last published night's (supplier_audit.guard): whether
+    """Tonight's inputs against the last published night's (supplier_audit.night.guard): whether
     the night will be published or held. ``check_stale`` for a night that audits today; a night
     of a chosen date (a backfill from a later export) does not count its rows dated after it
     as quarantine."""

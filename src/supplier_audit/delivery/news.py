@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from supplier_audit.report_frames import WORST_FIRST, ranked_by_risk
+from supplier_audit.reporting.frames import WORST_FIRST, ranked_by_risk
 
 # A ticket is "due soon" when its deadline is at most this many days away (48 hours).
 DUE_SOON_DAYS = 2

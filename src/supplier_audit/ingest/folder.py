@@ -142,7 +142,7 @@ def ingest_folder(
     """Read, type, validate and cross-check every input table in ``data_dir``.
 
     Tables named in ``batched`` (no other table may refer to them) are not read: their files
-    are listed in ``batched_files`` for batch processing (supplier_audit.review_batches).
+    are listed in ``batched_files`` for batch processing (supplier_audit.night.partitions).
     Raises ``InputError`` (from reading) when a file cannot be read at all; bad rows never
     raise, they are quarantined.
     """

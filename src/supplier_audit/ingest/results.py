@@ -26,7 +26,7 @@ class TableResult:
     sources: list[SourceFile] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     # Set when the valid rows were processed in batches and not kept (reviews: see
-    # supplier_audit.review_batches); ``valid`` is then empty.
+    # supplier_audit.night.partitions); ``valid`` is then empty.
     valid_rows: int | None = None
     # Rows whose cells had control characters removed: source_file, source_row, columns.
     cleaned: pd.DataFrame = field(default_factory=lambda: empty_cleaned())

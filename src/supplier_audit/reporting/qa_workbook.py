@@ -617,7 +617,7 @@ def write_qa_workbook(
     count_minor_defects: bool = False,
 ) -> Path:
     """Write the QA sample list for tonight's plan (see :func:`plan_inspections`, or the
-    worklist of :func:`supplier_audit.report_frames.qa_worklist`) to ``path``.
+    worklist of :func:`supplier_audit.reporting.frames.qa_worklist`) to ``path``.
 
     Returns the path written. ``language`` ("zh" or "en") chooses the first header line and the
     sheet names; the second header line is always the contract's column name. The first sheet

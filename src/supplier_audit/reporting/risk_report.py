@@ -26,7 +26,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.pagebreak import Break
 
-from supplier_audit.report_frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
 from supplier_audit.reporting.cells import (
     EXCEL_MAX_ROWS,
     CellStyle,
@@ -40,6 +39,7 @@ from supplier_audit.reporting.cells import (
     text_values,
     value_cell,
 )
+from supplier_audit.reporting.frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
 from supplier_audit.reporting.labels import label, reason_in_words
 
 TIERS = WORST_FIRST

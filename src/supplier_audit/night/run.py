@@ -28,7 +28,7 @@ from supplier_audit.config.versions import rule_versions
 from supplier_audit.ingest.folder import as_manifest_inputs
 from supplier_audit.ingest.quarantine import quarantine_for_output
 from supplier_audit.ingest.results import IngestResult
-from supplier_audit.progress import stage_progress
+from supplier_audit.night.progress import stage_progress
 from supplier_audit.reporting.files import write_csv_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ _VERSIONED_PACKAGES = (
 
 
 LOCK_NAME = ".supplier-audit.lock"
-# Nights whose inputs the guards held (supplier_audit.guard) go to <out>/held/<as-of>/.
+# Nights whose inputs the guards held (supplier_audit.night.guard) go to <out>/held/<as-of>/.
 HELD_FOLDER = "held"
 
 
@@ -161,7 +161,7 @@ class AuditRun:
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         """Time a stage (the figure goes into the manifest and the log) and report its
-        progress (:mod:`supplier_audit.progress`)."""
+        progress (:mod:`supplier_audit.night.progress`)."""
         with stage_progress(name, self.stage_seconds):
             yield
 

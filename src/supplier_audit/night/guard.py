@@ -4,7 +4,7 @@ A night whose inputs look wrong — a table that lost more than ``[guard] max_ro
 rows, a table with more than ``max_quarantine_share`` of its rows quarantined, a CSV whose last
 line stops mid-row, or (for a night auditing today) an export byte-identical to one already
 audited for an earlier date — is *held*: its outputs go to ``<out>/held/<as-of>/`` instead of
-being published (:meth:`supplier_audit.run.AuditRun.hold`). The comparison reads the published
+being published (:meth:`supplier_audit.night.run.AuditRun.hold`). The comparison reads the published
 nights' ``manifest.json`` files only: a held night is never a baseline.
 """
 

@@ -18,7 +18,7 @@ reviews), exactly as duplicates within one file are.
 
 How partitions run is the caller's choice (a :data:`BatchRunner`): one after another in this
 process (:func:`run_in_process`), as one Prefect task each (``flows/``), or on a Dask cluster
-(:mod:`supplier_audit.scale`).
+(:mod:`supplier_audit.night.scale`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from supplier_audit.ingest.parquet_files import parquet_row_groups
 from supplier_audit.ingest.quarantine import quarantine_frame
 from supplier_audit.ingest.results import TableResult, empty_cleaned
 from supplier_audit.ingest.tables import RawTable, read_table
-from supplier_audit.progress import reporter
+from supplier_audit.night.progress import reporter
 from supplier_audit.review_terms import Lexicon, load_lexicon
 from supplier_audit.review_terms.combined import flag_reviews_combined
 from supplier_audit.schemas import INPUT_TABLES

@@ -1,0 +1,3 @@
+"""The night: the one recipe of stages (recipe), what each stage does (stages), the run's
+folders, lock and manifest (run), the input guards (guard), the review partitions and their
+runners (partitions, scale), and progress."""
