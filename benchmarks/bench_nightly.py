@@ -7,7 +7,7 @@
         --json FILE --keep DIR]
 
 For each scale s it generates a clean demo world of s x (reviews, lots, suppliers) into a
-temporary folder (in a child process), then runs ``pipeline.audit_night`` (ingest, reviews,
+temporary folder (in a child process), then runs ``night.recipe`` (ingest, reviews,
 switching, score, sampling feedback, inspection plan, report, finish) in a fresh child
 process, so that each scale's peak memory is its own: the peak is the child's ``VmHWM``
 (/proc/self/status; ``ru_maxrss`` is also recorded). Every stage is timed by the
@@ -111,18 +111,16 @@ def memory_kib() -> dict[str, int]:
 
 
 class StageClock:
-    """``audit_night``'s ``around``: times each stage, records the memory after it, appends
-    progress to a file and keeps the results of the stages named in ``keep``."""
+    """The recipe's ``around``: times each stage, records the memory after it, appends
+    progress to a file."""
 
-    def __init__(self, progress: Path | None, profile: list[str], keep: tuple[str, ...]) -> None:
+    def __init__(self, progress: Path | None, profile: list[str]) -> None:
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.peak_after: dict[str, int] = {}
         self.progress = progress
         self.profile_stages = profile
         self.profile_text: dict[str, str] = {}
-        self.keep = keep
-        self.results: dict[str, Any] = {}
 
     def note(self, record: dict[str, Any]) -> None:
         if self.progress is not None:
@@ -147,8 +145,6 @@ class StageClock:
         memory = memory_kib()
         self.peak_after[name] = memory["VmHWM"]
         self.note({"event": "done", "stage": name, "seconds": self.seconds[name], **memory})
-        if name in self.keep:
-            self.results[name] = result
         return result
 
 
@@ -334,30 +330,30 @@ def flag_setup_seconds(config: str | None) -> float:
 
 
 def child_night(args: argparse.Namespace) -> dict[str, Any]:
-    """One night through ``pipeline.audit_night``, every stage timed by its ``around``."""
-    from supplier_audit import pipeline
+    """One night through ``night.recipe``, every stage timed by its ``around``."""
     from supplier_audit.config.loading import load_config
+    from supplier_audit.night import recipe
     from supplier_audit.night.run import AuditRun
 
     data, out = Path(args.child_night[0]), Path(args.child_night[1])
     clock = StageClock(
         Path(args.progress) if args.progress else None,
         args.profile or [],
-        keep=("reviews", "inspection"),
     )
     imported = memory_kib()
     started, cpu_started = time.perf_counter(), time.process_time()
     config = load_config(Path(args.config) if args.config else None)
     run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=config)
+    night = recipe.Night(run=run)
     with run.exclusive():
-        published = pipeline.audit_night(run, around=clock)
+        published = recipe.run_recipe(night, around=lambda stage, step: clock(stage.name, step))
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak = memory_kib()["VmHWM"]
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
-    inputs, reviews = clock.results.pop("reviews")
-    lots_to_inspect = len(clock.results.pop("inspection").plan)
+    inputs, reviews = night.found("inputs"), night.found("reviews")
+    lots_to_inspect = len(night.found("inspection").plan)
     rows = {name: table.counts() for name, table in inputs.tables.items()}
     del inputs
     return {

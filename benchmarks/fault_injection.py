@@ -47,6 +47,7 @@ import pandas as pd
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night import recipe
 from supplier_audit.night import run as run_module
 from supplier_audit.night.run import LOCK_NAME, AuditRun, output_lock
 
@@ -99,7 +100,7 @@ def run_night(
 
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config())
     with run.exclusive():
-        return pipeline.audit_night(run, around=around)
+        return recipe.audit_night(run, around=around)
 
 
 # ----------------------------------------------------------------------------------- faults

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.printing import libreoffice_convert
 
@@ -68,7 +68,7 @@ def main() -> int:
             data_dir=ROOT / "data" / "demo", out_dir=folder, as_of=AS_OF, config=load_config(None)
         )
         with run.exclusive():
-            night = pipeline.audit_night(run)
+            night = recipe.audit_night(run)
         report = libreoffice_convert(night / f"supplier-risk-{AS_OF}.xlsx", folder)
         _png(report, _first_page(report, "摘要"), ROOT / "docs" / "summary-zh.png")
         qa = libreoffice_convert(night / f"inspection-samples-{AS_OF}.xlsx", folder)

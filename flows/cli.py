@@ -20,6 +20,7 @@ from typing import NoReturn
 from supplier_audit import __version__
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import ConfigError
+from supplier_audit.ingest.errors import InputError
 from supplier_audit.night.progress import TerminalProgress, reporting_to, wants_terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_HELD = 0, 1, 2, 3
@@ -190,12 +191,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 accept_drift=args.accept_drift,
                 return_state=True,
             )
-        if state.is_failed() or state.is_cancelled():
-            message = state.message or "the nightly audit failed"
-            if message.startswith("input error: "):
-                return _fail(f"{night}: " + message.removeprefix("input error: "))
-            return _fail(f"{night}: {message}", EXIT_FAILED)
-        result: dict[str, str] = state.result()  # type: ignore[assignment]
+        outcome = state.result(raise_on_failure=False)
+        if isinstance(outcome, InputError):
+            return _fail(f"{night}: {outcome}")
+        if isinstance(outcome, BaseException) or not isinstance(outcome, dict):
+            return _fail(f"{night}: {state.message or 'the nightly audit failed'}", EXIT_FAILED)
+        result: dict[str, str] = outcome
         if "held" in result:
             _fail(f"{night}: held, not published: {result['reason']}", EXIT_HELD)
             print(

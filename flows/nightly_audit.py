@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
@@ -21,18 +20,15 @@ from prefect.client.schemas.objects import State
 from prefect.states import Cancelled, Completed, Failed
 
 from supplier_audit import pipeline
-from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.ingest.results import IngestResult
-from supplier_audit.night.guard import GuardVerdict
-from supplier_audit.night.partitions import BatchRunner, ReviewsResult
+from supplier_audit.night import recipe
+from supplier_audit.night.partitions import BatchRunner
 from supplier_audit.night.progress import reporter
 from supplier_audit.night.run import AuditRun, RunLockedError, StageFailed, today_in
 from supplier_audit.night.scale import dask_client, dask_runner
-from supplier_audit.scoring import ScoringResult
 
 
 @contextmanager
@@ -68,14 +64,16 @@ def _storage_failed(task: Any, task_run: Any, state: State[Any]) -> bool:
 
 
 @task(
-    name="ingest", cache_policy=NO_CACHE, retry_delay_seconds=10, retry_condition_fn=_storage_failed
+    name="stage", cache_policy=NO_CACHE, retry_delay_seconds=10, retry_condition_fn=_storage_failed
 )
-def ingest(run: AuditRun) -> IngestResult | InputError:
-    """Read and validate every input; a file that cannot be read comes back as the error."""
+def stage_task(step: Callable[[], None]) -> InputError | None:
+    """One stage of the recipe (named after it when run). An input file that cannot be read
+    comes back as the error, so the run's logs say it once, as the night's final state."""
     try:
-        return pipeline.ingest_stage(run)
+        step()
     except InputError as error:
         return error
+    return None
 
 
 @task(
@@ -107,82 +105,36 @@ def partition_tasks(*, timeout: float, retries: int) -> BatchRunner:
     return run
 
 
-@task(name="reviews-on-dask", cache_policy=NO_CACHE)
-def reviews_on_dask(
-    run: AuditRun, inputs: IngestResult, address: str | None, workers: int | None
-) -> tuple[IngestResult, ReviewsResult]:
-    """Every review partition on a Dask cluster (local, or the one at ``address``)."""
-    with dask_client(address, workers=workers) as client:
-        return pipeline.reviews_stage(run, inputs, runner=dask_runner(client))
+def on_dask(address: str | None, workers: int | None) -> BatchRunner:
+    """A batch runner that sends the partitions to a Dask cluster (local, or the one at
+    ``address``), opened for the reviews stage and closed after it."""
+
+    def run(function: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any) -> list[Any]:
+        with dask_client(address, workers=workers) as client:
+            return dask_runner(client)(function, items, shared)
+
+    return run
 
 
-@task(name="input-guard", cache_policy=NO_CACHE)
-def guard(run: AuditRun, inputs: IngestResult, check_stale: bool, accept: bool) -> GuardVerdict:
-    """Tonight's inputs against the last published night's: publish, or hold the night."""
-    return pipeline.guard_stage(run, inputs, check_stale=check_stale, accept=accept)
+def as_tasks(limit: float, read_retries: int) -> recipe.Around:
+    """The recipe's ``around`` for a flow run: each stage a task named after it, with the
+    configured time limit (a partitioned stage's limit applies to each partition); a failure
+    names its stage (an unreadable input file stays an InputError: its message is the file's)."""
 
+    def around(stage: recipe.Stage, step: Callable[[], None]) -> None:
+        options: dict[str, Any] = {"name": stage.name}
+        if not stage.partitioned:
+            options["timeout_seconds"] = limit
+        if stage.reads_files:
+            options["retries"] = read_retries
+        try:
+            unreadable = stage_task.with_options(**options)(step)
+        except Exception as error:
+            raise StageFailed(stage.name, error) from error
+        if unreadable is not None:
+            raise unreadable
 
-@task(name="switching-rules", cache_policy=NO_CACHE)
-def switching(run: AuditRun, inputs: IngestResult) -> pd.DataFrame:
-    """Where ISO 2859-1's switching rules stand for every supplier."""
-    return pipeline.switching_stage(run, inputs)
-
-
-@task(name="score", cache_policy=NO_CACHE)
-def score(
-    run: AuditRun, inputs: IngestResult, reviews: ReviewsResult, status: pd.DataFrame
-) -> ScoringResult:
-    """Counterfeit and quality risk per supplier, reasons, actions, change since last night."""
-    return pipeline.score_stage(run, inputs, reviews, status)
-
-
-@task(name="inspection-plan", cache_policy=NO_CACHE)
-def plan_inspections(
-    run: AuditRun,
-    inputs: IngestResult,
-    reviews: ReviewsResult,
-    status: pd.DataFrame,
-    scoring: ScoringResult,
-) -> pipeline.InspectionOutcome:
-    """Tonight's lots, sample sizes and units, raised by risk tier, with self-checks."""
-    levels, self_check = pipeline.sampling_feedback(run, inputs, reviews, scoring)
-    return pipeline.inspection_stage(
-        run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-    )
-
-
-@task(name="complaint-desk", cache_policy=NO_CACHE)
-def complaint_desk(run: AuditRun, inputs: IngestResult) -> ComplaintDesk:
-    """Every open complaint: deadline, lot(s), evidence pack, whom to chase, buyer signals."""
-    return pipeline.complaints_stage(run, inputs)
-
-
-@task(name="reports", cache_policy=NO_CACHE)
-def write_reports(
-    run: AuditRun,
-    inputs: IngestResult,
-    inspection: pipeline.InspectionOutcome,
-    reviews: ReviewsResult,
-    scoring: ScoringResult,
-    desk: ComplaintDesk,
-) -> list[Path]:
-    """Quarantine files, CSVs and workbooks into the run's staging folder."""
-    return pipeline.report_stage(
-        run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
-    )
-
-
-@task(name="publish", cache_policy=NO_CACHE)
-def publish(
-    run: AuditRun,
-    inputs: IngestResult,
-    scoring: ScoringResult,
-    desk: ComplaintDesk,
-    verdict: GuardVerdict,
-) -> Path:
-    """Write the manifest, rename the staging folder into place (or into held/ when the guards
-    hold the night), record the scores' history."""
-    return pipeline.finish(run, inputs, scoring=scoring, desk=desk, verdict=verdict)
+    return around
 
 
 def _delivered(report: DeliveryReport) -> State[Any] | DeliveryReport:
@@ -272,67 +224,34 @@ def _audit(
         config=loaded,
     )
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
-    limit = loaded.settings.stage_timeout_minutes * 60
-
-    def named(stage_name: str, call: Callable[[], Any]) -> Any:
-        """``call()``; a failure names the stage (an unreadable input file stays an
-        InputError: the night's message is the file's)."""
-        try:
-            return call()
-        except InputError:
-            raise
-        except Exception as error:
-            raise StageFailed(stage_name, error) from error
-
-    def stage(step: Any, *args: Any, **options: Any) -> Any:
-        """Run one stage as a task with the configured time limit."""
-        return named(step.name, lambda: step.with_options(timeout_seconds=limit, **options)(*args))
-
-    def reviews_stage(inputs: IngestResult) -> tuple[IngestResult, ReviewsResult]:
-        """The reviews, partition by partition: as tasks here, or on Dask in one task."""
-        if task_runner == "dask":
-            found: tuple[IngestResult, ReviewsResult] = stage(
-                reviews_on_dask, run, inputs, dask_address, dask_workers
-            )
-            return found
-        runner = partition_tasks(timeout=limit, retries=loaded.settings.read_retries)
-        done: tuple[IngestResult, ReviewsResult] = named(
-            "reviews", lambda: pipeline.reviews_stage(run, inputs, runner=runner)
-        )
-        return done
-
     settings = loaded.settings
     night = run.as_of.isoformat()
+    runner = (
+        on_dask(dask_address, dask_workers)
+        if task_runner == "dask"
+        else partition_tasks(
+            timeout=settings.stage_timeout_minutes * 60, retries=settings.read_retries
+        )
+    )
+    tonight = recipe.Night(
+        run=run,
+        # a night that audits today (the schedule's) is also checked for a stale export
+        check_stale=as_of is None,
+        accept_drift=accept_drift,
+        runner=runner,
+    )
 
     def alerted(kind: Literal["failed", "held", "refused"], reason: str, **more: Any) -> None:
         sent = send_alert(kind, night, reason, settings, return_state=True, **more)
         if sent.is_failed():
             logger.error("alert not delivered: %s", sent.message)
 
-    verdict: GuardVerdict | None = None
     try:
         with run.exclusive():
-            inputs = stage(ingest, run, retries=settings.read_retries)
-            if isinstance(inputs, InputError):
-                raise inputs
-            for name, table in inputs.tables.items():
-                logger.info("%s: %s", name, table.counts())
-            inputs, reviews = reviews_stage(inputs)
-            logger.info("reviews: %s", inputs.tables["reviews"].counts())
-            # a night that audits today (the schedule's) is also checked for a stale export
-            verdict = stage(guard, run, inputs, as_of is None, accept_drift)
-            try:
-                status = stage(switching, run, inputs)
-                scoring = stage(score, run, inputs, reviews, status)
-                inspection = stage(plan_inspections, run, inputs, reviews, status, scoring)
-                desk = stage(complaint_desk, run, inputs)
-                stage(write_reports, run, inputs, inspection, reviews, scoring, desk)
-                final_dir = stage(publish, run, inputs, scoring, desk, verdict)
-            except StageFailed as failed:
-                if not verdict.held:
-                    raise
-                # the inputs the guards distrust are the cause: the night ends held, naming them
-                final_dir, verdict = pipeline.hold_unfinished(run, inputs, verdict, failed)
+            final_dir = recipe.run_recipe(
+                tonight, around=as_tasks(settings.stage_timeout_minutes * 60, settings.read_retries)
+            )
+        verdict = tonight.found("verdict")
         if verdict.held:
             reason = verdict.reason(settings.report_language)
             logger.info("held, not published: %s (reports in %s)", reason, final_dir)
@@ -343,22 +262,27 @@ def _audit(
                 data={"held": str(final_dir), "as_of": night, "reason": reason},
             )
         summary = pipeline.night_summary(
-            run, inputs, final_dir, scoring=scoring, inspection=inspection, desk=desk
+            run,
+            tonight.found("inputs"),
+            final_dir,
+            scoring=tonight.scoring,
+            inspection=tonight.inspection,
+            desk=tonight.desk,
         )
-        stage(publish_artifacts, summary)
+        publish_artifacts(summary)
     except InputError as error:
         # Said once: the failed state's message (the run's logs show it as the final state;
-        # the command line prints it as its one line).
+        # the command line prints it as its one line). The error itself is the state's data.
         alerted("failed", str(error))
-        return Failed(message=f"input error: {error}")
+        return Failed(message=str(error), data=error)
     except RunLockedError as refused:
         logger.error("%s", refused)
         alerted("refused", str(refused))
-        return Cancelled(message=str(refused))
+        return Cancelled(message=str(refused), data=refused)
     except Exception as error:
         reason = f"{error}"
-        if verdict is not None and verdict.findings:
-            reason += f" (inputs: {verdict.reason(settings.report_language)})"
+        if tonight.verdict is not None and tonight.verdict.findings:
+            reason += f" (inputs: {tonight.verdict.reason(settings.report_language)})"
         alerted("failed", reason)
         raise
     logger.info("reports written to %s", final_dir)

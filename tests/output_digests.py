@@ -18,8 +18,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def demo_night(out: Path) -> Path:
     """Audit the bundled demo world as of its last night, with the default settings."""
     run = AuditRun(data_dir=DEMO, out_dir=out, as_of=DEMO_NIGHT, config=load_config(None))
     with run.exclusive():
-        return pipeline.audit_night(run)
+        return recipe.audit_night(run)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.schemas import OPEN_COMPLAINT_COLUMNS
 
@@ -24,7 +25,7 @@ AS_OF = dt.date(2026, 11, 26)
 def run_night(data: Path, out: Path, config: Path | None = None) -> Path:
     run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=load_config(config))
     with run.exclusive():
-        return pipeline.audit_night(run)
+        return recipe.audit_night(run)
 
 
 @pytest.fixture(scope="module")

@@ -195,7 +195,7 @@ def test_a_failing_stage_fails_the_night_naming_the_stage(
         data_dir=str(folder), out_dir=str(out), as_of=dt.date(2026, 11, 26), return_state=True
     )
     assert state.is_failed()
-    assert "stage reports failed: OSError" in (state.message or "")
+    assert "stage report failed: OSError" in (state.message or "")
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME}
     assert after == before  # the published night and the history are untouched, nothing partial
 

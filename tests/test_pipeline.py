@@ -14,6 +14,7 @@ import pytest
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night import recipe
 from supplier_audit.night.run import LOCK_NAME as LOCK
 from supplier_audit.night.run import AuditRun
 
@@ -31,7 +32,7 @@ def run_night(data: Path, out: Path, as_of: dt.date = AS_OF, config: Path | None
     """The nightly recipe without Prefect."""
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config(config))
     with run.exclusive():
-        return pipeline.audit_night(run)
+        return recipe.audit_night(run)
 
 
 def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:

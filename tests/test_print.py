@@ -18,9 +18,9 @@ from typing import NamedTuple
 import openpyxl
 import pytest
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.printing import libreoffice_convert
 
@@ -66,7 +66,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
     out = tmp_path_factory.mktemp("print-out")
     run = AuditRun(data_dir=world, out_dir=out, as_of=AS_OF, config=load_config(None))
     with run.exclusive():
-        night = pipeline.audit_night(run)
+        night = recipe.audit_night(run)
     pdfs = tmp_path_factory.mktemp("pdf")
     found = {}
     for prefix in ("supplier-risk", "inspection-samples"):

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.errors import InputError
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 
 from .conftest import AS_OF, BASE_TABLES, write_table
@@ -75,7 +75,7 @@ def build(folder: Path, states: dict[str, State], *, one_supplier: bool = False)
 def night(data: Path, out: Path, as_of: dt.date) -> Path:
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config(None))
     with run.exclusive():
-        return pipeline.audit_night(run)
+        return recipe.audit_night(run)
 
 
 def check_published(published: Path, states: dict[str, State], as_of: dt.date) -> None:

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
+from supplier_audit.night import recipe
 from supplier_audit.night.partitions import plan_review_partitions
 from supplier_audit.night.progress import TerminalProgress, reporting_to
 from supplier_audit.night.run import AuditRun
@@ -40,7 +40,7 @@ def whole(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _night(data: Path, out: Path, config: Path | None = None) -> Path:
     run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=load_config(config))
     with run.exclusive():
-        return pipeline.audit_night(run)
+        return recipe.audit_night(run)
 
 
 def _reviews_text(world: Path) -> pd.DataFrame:
@@ -166,7 +166,7 @@ def test_a_night_reports_each_stage_and_each_partition(world: Path, tmp_path: Pa
         _night(_split(world, tmp_path / "split", 3), tmp_path / "out")
     started = [e[1] for e in recorder.events if e[0] == "start"]
     assert started[:4] == ["ingest", "reviews", "guard", "switching"]
-    assert {"score", "inspection_plan", "report"} <= set(started)
+    assert {"score", "inspection", "report"} <= set(started)
     assert [e for e in recorder.events if e[0] == "advance"] == [
         ("advance", "reviews", "1/3"),
         ("advance", "reviews", "2/3"),

@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.labels import all_keys
 from supplier_audit.schemas import CHANNELS, RISK_TIERS
@@ -50,7 +50,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             config=load_config(config),
         )
         with run.exclusive():
-            found[language] = pipeline.audit_night(run)
+            found[language] = recipe.audit_night(run)
     return found
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,8 +101,7 @@ class InspectionOutcome:
 def ingest_stage(run: AuditRun) -> IngestResult:
     """Read, type and validate every input table but the reviews, which are listed for
     :func:`reviews_stage` (raises InputError for unreadable files)."""
-    with run.stage("ingest"):
-        return ingest_folder(run.data_dir, run.settings, as_of=run.as_of, batched=("reviews",))
+    return ingest_folder(run.data_dir, run.settings, as_of=run.as_of, batched=("reviews",))
 
 
 REVIEW_FLAG_COLUMNS = (
@@ -144,11 +141,10 @@ def reviews_stage(
     ``runner``: in this process, as Prefect tasks or on Dask), reduced to the flagged reviews
     and per-supplier totals; the ingest result gains the reviews table (its counts,
     quarantine and files)."""
-    with run.stage("reviews"):
-        reviews = process_reviews(
-            ingest.batched_files["reviews"], review_context(run, ingest), runner=runner
-        )
-        require_rows("reviews", reviews.table.rows_read, ingest.batched_files["reviews"])
+    reviews = process_reviews(
+        ingest.batched_files["reviews"], review_context(run, ingest), runner=runner
+    )
+    require_rows("reviews", reviews.table.rows_read, ingest.batched_files["reviews"])
     log.info(
         "reviews: %d partition(s), %d valid, %d quality issue, %d counterfeit suspect",
         reviews.partitions,
@@ -166,21 +162,20 @@ def guard_stage(
     the night will be published or held. ``check_stale`` for a night that audits today; a night
     of a chosen date (a backfill from a later export) does not count its rows dated after it
     as quarantine."""
-    with run.stage("guard"):
-        later = (
-            None
-            if check_stale
-            else {n: rows_dated_after_night(t.quarantine) for n, t in ingest.tables.items()}
-        )
-        return check_inputs(
-            as_manifest_inputs(ingest, run.data_dir),
-            out_dir=run.out_dir,
-            as_of=run.as_of,
-            settings=run.settings.guard,
-            check_stale=check_stale,
-            accept=accept,
-            later=later,
-        )
+    later = (
+        None
+        if check_stale
+        else {n: rows_dated_after_night(t.quarantine) for n, t in ingest.tables.items()}
+    )
+    return check_inputs(
+        as_manifest_inputs(ingest, run.data_dir),
+        out_dir=run.out_dir,
+        as_of=run.as_of,
+        settings=run.settings.guard,
+        check_stale=check_stale,
+        accept=accept,
+        later=later,
+    )
 
 
 def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
@@ -206,17 +201,16 @@ def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFr
 def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
     """Where ISO 2859-1's switching rules stand for every supplier (or supplier and SKU)."""
     sampling = run.settings.sampling
-    with run.stage("switching"):
-        return inspection_status(
-            ingest["shipments"],
-            ingest["inspections"],
-            as_of=run.as_of,
-            aql=sampling.aql,
-            level=sampling.inspection_level,
-            switching_key=_switching_key(run),
-            allow_reduced=sampling.allow_reduced,
-            count_minor_defects=sampling.count_minor_defects,
-        )
+    return inspection_status(
+        ingest["shipments"],
+        ingest["inspections"],
+        as_of=run.as_of,
+        aql=sampling.aql,
+        level=sampling.inspection_level,
+        switching_key=_switching_key(run),
+        allow_reduced=sampling.allow_reduced,
+        count_minor_defects=sampling.count_minor_defects,
+    )
 
 
 _SEVERITY_ORDER = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
@@ -242,18 +236,17 @@ def score_stage(
     """Counterfeit and quality risk per supplier, with reasons, actions and the change since
     the previous night in the history."""
     settings = run.settings
-    with run.stage("score"):
-        return score_suppliers(
-            ingest.valid_tables(),
-            reviews.flagged,
-            review_totals=reviews.totals,
-            as_of=run.as_of,
-            settings=settings.scoring,
-            lookback_days=settings.lookback_days,
-            inspection_status=_worst_per_supplier(status),
-            previous=previous_scores(history_dir(run), run.as_of),
-            language=settings.report_language,
-        )
+    return score_suppliers(
+        ingest.valid_tables(),
+        reviews.flagged,
+        review_totals=reviews.totals,
+        as_of=run.as_of,
+        settings=settings.scoring,
+        lookback_days=settings.lookback_days,
+        inspection_status=_worst_per_supplier(status),
+        previous=previous_scores(history_dir(run), run.as_of),
+        language=settings.report_language,
+    )
 
 
 def sampling_feedback(
@@ -293,28 +286,27 @@ def inspection_stage(
     sampling = run.settings.sampling
     if status is None:
         status = switching_stage(run, ingest)
-    with run.stage("inspection_plan"):
-        plan = plan_inspections(
-            ingest["shipments"],
-            ingest["inspections"],
-            as_of=run.as_of,
-            aql=sampling.aql,
-            level=sampling.inspection_level,
-            seed=run.settings.seed,
-            switching_key=_switching_key(run),
-            allow_reduced=sampling.allow_reduced,
-            level_by_supplier=level_by_supplier,
-            self_check=self_check,
-            units_per_carton=sampling.units_per_carton or None,
-            recent_days=sampling.recent_days,
-            count_minor_defects=sampling.count_minor_defects,
-            sizing=SampleSizing(
-                mode=sampling.sample_sizing,
-                max_defect_rate=sampling.zero_acceptance_max_defect_rate,
-                confidence=sampling.zero_acceptance_confidence,
-                daily_budget=sampling.daily_budget_units,
-            ),
-        )
+    plan = plan_inspections(
+        ingest["shipments"],
+        ingest["inspections"],
+        as_of=run.as_of,
+        aql=sampling.aql,
+        level=sampling.inspection_level,
+        seed=run.settings.seed,
+        switching_key=_switching_key(run),
+        allow_reduced=sampling.allow_reduced,
+        level_by_supplier=level_by_supplier,
+        self_check=self_check,
+        units_per_carton=sampling.units_per_carton or None,
+        recent_days=sampling.recent_days,
+        count_minor_defects=sampling.count_minor_defects,
+        sizing=SampleSizing(
+            mode=sampling.sample_sizing,
+            max_defect_rate=sampling.zero_acceptance_max_defect_rate,
+            confidence=sampling.zero_acceptance_confidence,
+            daily_budget=sampling.daily_budget_units,
+        ),
+    )
     log.info(
         "inspection plan: %d lots, %d units to pull", len(plan), int(plan["sample_size"].sum())
     )
@@ -380,19 +372,18 @@ def complaints_stage(run: AuditRun, ingest: IngestResult) -> ComplaintDesk:
     supplier contact and buyer signals; and lost complaints worth appealing. Shown, never
     scored: nothing here changes a supplier's risk."""
     settings = run.settings
-    with run.stage("complaints"):
-        desk = complaint_desk(
-            ingest["complaints"],
-            ingest["shipments"],
-            suppliers=ingest["suppliers"],
-            documents=ingest["documents"],
-            orders=ingest["orders"],
-            as_of=run.as_of,
-            settings=settings.complaints,
-            evidence=settings.scoring.evidence,
-            language=settings.report_language,
-            counterfeit_types=tuple(settings.scoring.complaints.counterfeit_types),
-        )
+    desk = complaint_desk(
+        ingest["complaints"],
+        ingest["shipments"],
+        suppliers=ingest["suppliers"],
+        documents=ingest["documents"],
+        orders=ingest["orders"],
+        as_of=run.as_of,
+        settings=settings.complaints,
+        evidence=settings.scoring.evidence,
+        language=settings.report_language,
+        counterfeit_types=tuple(settings.scoring.complaints.counterfeit_types),
+    )
     log.info(
         "complaints: %d open, %d due within %d h, %d not ready, %d overdue, %d worth appealing",
         len(desk.open_complaints),
@@ -475,77 +466,74 @@ def report_stage(
     settings = run.settings
     names = ingest["suppliers"].set_index("supplier_id")["supplier_name"]
     attribution = scoring.attribution if scoring is not None else None
-    with run.stage("report"):
-        written = write_quarantine(run, ingest)
-        if inspection is not None:
-            written += write_inspection_outputs(
-                run, inspection, ingest=ingest, reviews=reviews, scoring=scoring, desk=desk
-            )
-        if desk is not None:
-            written += write_complaint_outputs(run, desk)
-        flagged = None
-        if reviews is not None:
-            flagged = report_frames.flagged_reviews_view(
-                masked_for_people(reviews.flagged, settings), attribution, names
-            )
-            rows = checked(
-                ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
-            )
-            written.append(write_csv_atomic(rows, run.staging_dir / "review_flags.csv"))
-        report = RiskReportInputs(
+    written = write_quarantine(run, ingest)
+    if inspection is not None:
+        written += write_inspection_outputs(
+            run, inspection, ingest=ingest, reviews=reviews, scoring=scoring, desk=desk
+        )
+    if desk is not None:
+        written += write_complaint_outputs(run, desk)
+    flagged = None
+    if reviews is not None:
+        flagged = report_frames.flagged_reviews_view(
+            masked_for_people(reviews.flagged, settings), attribution, names
+        )
+        rows = checked(
+            ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
+        )
+        written.append(write_csv_atomic(rows, run.staging_dir / "review_flags.csv"))
+    report = RiskReportInputs(
+        as_of=run.as_of,
+        language=settings.report_language,
+        manifest=build_manifest(run, ingest, outputs=[]),
+        lookback_days=settings.lookback_days,
+        quarantine_reasons=ingest.quarantine_reasons(),
+        cleaned_rows=ingest.cleaned_rows(),
+        data_period=_data_period(ingest),
+        inspection_plan=plan_in_words(inspection.plan, settings.report_language)
+        if inspection is not None
+        else None,
+        recent_inspections=_recent_inspections(run, ingest),
+        flagged_reviews=flagged,
+        max_evidence_rows=settings.report_max_evidence_rows,
+    )
+    if desk is not None:
+        report.open_complaints = desk.open_complaints
+        report.appeals = desk.appeals
+        report.complaints_due_soon = desk.due_soon
+        report.complaints_not_ready = desk.not_ready
+        report.complaints_overdue = desk.overdue
+        report.due_soon_hours = settings.complaints.due_soon_hours
+    if scoring is not None:
+        report.attribution = scoring.attribution
+        scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
+        written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
+        report.scores = scoring.scores
+        report.evidence_gaps = report_frames.document_gaps(
+            scoring.evidence_gaps, names, language=settings.report_language
+        )
+        report.lots_to_hold = report_frames.lots_to_hold(
+            scoring.lot_defensibility, names, language=settings.report_language
+        )
+        report.upheld_complaints = report_frames.upheld_complaints(
+            ingest["complaints"],
+            scoring.attribution,
+            names,
             as_of=run.as_of,
-            language=settings.report_language,
-            manifest=build_manifest(run, ingest, outputs=[]),
             lookback_days=settings.lookback_days,
-            quarantine_reasons=ingest.quarantine_reasons(),
-            cleaned_rows=ingest.cleaned_rows(),
-            data_period=_data_period(ingest),
-            inspection_plan=plan_in_words(inspection.plan, settings.report_language)
-            if inspection is not None
-            else None,
-            recent_inspections=_recent_inspections(run, ingest),
-            flagged_reviews=flagged,
-            max_evidence_rows=settings.report_max_evidence_rows,
         )
-        if desk is not None:
-            report.open_complaints = desk.open_complaints
-            report.appeals = desk.appeals
-            report.complaints_due_soon = desk.due_soon
-            report.complaints_not_ready = desk.not_ready
-            report.complaints_overdue = desk.overdue
-            report.due_soon_hours = settings.complaints.due_soon_hours
-        if scoring is not None:
-            report.attribution = scoring.attribution
-            scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
-            written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
-            report.scores = scoring.scores
-            report.evidence_gaps = report_frames.document_gaps(
-                scoring.evidence_gaps, names, language=settings.report_language
-            )
-            report.lots_to_hold = report_frames.lots_to_hold(
-                scoring.lot_defensibility, names, language=settings.report_language
-            )
-            report.upheld_complaints = report_frames.upheld_complaints(
-                ingest["complaints"],
-                scoring.attribution,
-                names,
-                as_of=run.as_of,
-                lookback_days=settings.lookback_days,
-            )
-            report.inspection_failures = report_frames.inspection_failures(
-                ingest["inspections"],
-                ingest["shipments"],
-                names,
-                as_of=run.as_of,
-                lookback_days=settings.lookback_days,
-                aql=settings.sampling.aql,
-                level=settings.sampling.inspection_level,
-            )
-        written.append(
-            write_risk_report(
-                report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx"
-            )
+        report.inspection_failures = report_frames.inspection_failures(
+            ingest["inspections"],
+            ingest["shipments"],
+            names,
+            as_of=run.as_of,
+            lookback_days=settings.lookback_days,
+            aql=settings.sampling.aql,
+            level=settings.sampling.inspection_level,
         )
+    written.append(
+        write_risk_report(report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx")
+    )
     return written
 
 
@@ -643,60 +631,3 @@ def night_summary(
         top_risks=report_frames.top_risks_table(scores) if scores is not None else [],
         report_path=report.resolve(),
     )
-
-
-Around = Callable[[str, Callable[[], Any]], Any]
-
-
-def _call(name: str, stage: Callable[[], Any]) -> Any:
-    return stage()
-
-
-def audit_night(
-    run: AuditRun,
-    *,
-    around: Around = _call,
-    check_stale: bool = False,
-    accept_drift: bool = False,
-) -> Path:
-    """The whole night without an orchestrator, stage after stage; returns the published folder
-    (or the held one, ``<out>/held/<as-of>/``, when the input guards hold the night).
-
-    The same recipe as ``flows/nightly_audit.py`` (which runs each stage as a Prefect task), for
-    tests, benchmarks and fault injection. ``around(name, stage)`` runs each stage and may time,
-    profile or interrupt it. The caller holds ``run.exclusive()``. Stages are looked up when they
-    run, so a replaced stage function is the one used.
-    """
-    inputs = around("ingest", lambda: ingest_stage(run))
-    inputs, reviews = around("reviews", lambda: reviews_stage(run, inputs))
-    verdict = around(
-        "guard",
-        lambda: guard_stage(run, inputs, check_stale=check_stale, accept=accept_drift),
-    )
-    try:
-        status = around("switching", lambda: switching_stage(run, inputs))
-        scoring = around("score", lambda: score_stage(run, inputs, reviews, status))
-        levels, self_check = around(
-            "feedback", lambda: sampling_feedback(run, inputs, reviews, scoring)
-        )
-        inspection = around(
-            "inspection",
-            lambda: inspection_stage(
-                run, inputs, status=status, level_by_supplier=levels, self_check=self_check
-            ),
-        )
-        desk = around("complaints", lambda: complaints_stage(run, inputs))
-        around(
-            "report",
-            lambda: report_stage(
-                run, inputs, inspection=inspection, reviews=reviews, scoring=scoring, desk=desk
-            ),
-        )
-        published: Path = around(
-            "finish", lambda: finish(run, inputs, scoring=scoring, desk=desk, verdict=verdict)
-        )
-    except Exception as error:
-        if not verdict.held:
-            raise
-        published, _ = hold_unfinished(run, inputs, verdict, error)
-    return published
