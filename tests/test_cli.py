@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from supplier_audit_flows.cli import EXIT_BAD_INPUT, EXIT_OK, build_parser, main
+from supplier_audit_flows.cli import build_parser, main
+from supplier_audit_flows.commands import EXIT_BAD_INPUT, EXIT_OK
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -78,7 +79,7 @@ def test_every_command_is_in_the_readme() -> None:
 def test_missed_nights_are_those_without_a_published_report(tmp_path: Path) -> None:
     import datetime as dt
 
-    from supplier_audit_flows.cli import missed_nights
+    from supplier_audit_flows.commands import missed_nights
 
     (tmp_path / "2026-11-21").mkdir()
     (tmp_path / "2026-11-21" / "manifest.json").write_text("{}", encoding="utf-8")

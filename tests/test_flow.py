@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from supplier_audit.night.run import LOCK_NAME
-from supplier_audit_flows.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from supplier_audit_flows.cli import main
+from supplier_audit_flows.commands import EXIT_BAD_INPUT, EXIT_OK
 
 from .conftest import BASE_TABLES
 
