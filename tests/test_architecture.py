@@ -73,3 +73,27 @@ def test_importing_the_library_does_not_load_prefect() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+README = ROOT / "README.md"
+FLOWS = ROOT / "flows"
+
+
+def _map_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Map of the code")
+    block = text[start:].split("```", 2)[1]
+    return block
+
+
+def test_the_readme_map_lists_every_module_and_no_other() -> None:
+    """The README's map names every module as ``folder/module.py`` (the library's relative to
+    src/supplier_audit/, the flows' as flows/...), and names no module that is gone."""
+    import re
+
+    listed = set(re.findall(r"[\w/]+\.py\b", _map_block()))
+    modules = {
+        p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py") if p.name != "__init__.py"
+    } | {f"flows/{p.name}" for p in FLOWS.glob("*.py") if p.name != "__init__.py"}
+    assert sorted(modules - listed) == [], "modules missing from the README's map"
+    assert sorted(listed - modules) == [], "the README's map names modules that do not exist"

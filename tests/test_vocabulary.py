@@ -122,17 +122,10 @@ BY_GRAMMAR = {("scoring", "and_more")}
 def test_the_words_files_say_the_same_things_in_both_languages() -> None:
     """One words file per language: the same sections and keys, every word filled in, and the
     same {placeholders} on both sides (a missing one would print as a KeyError at night)."""
-    import tomllib
-    from importlib import resources
+    from supplier_audit.config.files import shipped_toml
+    from supplier_audit.contracts.wording import words_resource
 
-    files = {
-        language: tomllib.loads(
-            resources.files("supplier_audit.reporting")
-            .joinpath(f"words/{language}.toml")
-            .read_text(encoding="utf-8")
-        )
-        for language in ("zh", "en")
-    }
+    files = {language: shipped_toml(words_resource(language)) for language in ("zh", "en")}
     assert (
         files["zh"].keys() == files["en"].keys() == {"report", "notice", "desk", "gaps", "scoring"}
     )

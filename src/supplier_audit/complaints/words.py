@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from supplier_audit.reporting.labels import words
+from supplier_audit.contracts.wording import words
 
-# From the words files' [desk] section (reporting/words/zh.toml and en.toml).
+# From the words files' [desk] section (contracts/words/zh.toml and en.toml).
 WORDS: Final[dict[str, dict[str, str]]] = {
     key: {"zh": zh, "en": en} for key, (zh, en) in words("desk").items()
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from supplier_audit.config.files import canonical_sha256, shipped_text
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.wording import words_resource
 
 ISO_TABLES = "tables"
 ISO_STANDARD = "ISO 2859-1:1999 / GB/T 2828.1-2012"
@@ -50,7 +51,7 @@ def rule_versions(settings: AuditConfig) -> dict[str, dict[str, Any]]:
     """Name -> version and sha256 of every rule set in force for a run with ``settings`` (the
     effective rules: the shipped file with the shop's settings laid over it)."""
     lexicon = tomllib.loads(shipped_text(_LEXICON))
-    words = f"reporting/words/{settings.report_language}.toml"
+    words = words_resource(settings.report_language)
     return {
         "config": {"version": settings.config_version, "sha256": settings.sha256},
         "scoring": {

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from supplier_audit.reporting.labels import words
+from supplier_audit.contracts.wording import words
 from supplier_audit.sampling import plan_lots
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
@@ -15,7 +15,7 @@ REASON_SEPARATORS = r"\n|; |；"
 WORST_FIRST = ("critical", "high", "medium", "low")
 
 
-# The Documents sheet's words ([gaps] of reporting/words/zh.toml and en.toml).
+# The Documents sheet's words ([gaps] of contracts/words/zh.toml and en.toml).
 _GAP_WORDS = words("gaps")
 _REQUIREMENT_WORDS = {
     key.removeprefix("requirement."): pair

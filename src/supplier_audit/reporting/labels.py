@@ -1,40 +1,14 @@
-"""Every word the purchaser's workbook shows, in Chinese and English, from the words files
-(``reporting/words/zh.toml`` and ``en.toml``: one per language, the same keys in both).
-
-Chinese is the default (``report_language = "zh"``): the people reading the report first thing
-in the morning are Chinese purchasers; English is one setting away. Column headers of the
-machine-facing CSV files stay in English snake_case.
+"""The workbooks' words: labels, sheet names, plan reasons and quarantine reasons in Chinese or
+English, from the [report] section of the words files (:mod:`supplier_audit.contracts.wording`).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Final
 
-from supplier_audit.config.files import shipped_toml
-
-Language = str
-
-
-def words(section: str) -> dict[str, tuple[str, str]]:
-    """One section of the words files (reporting/words/zh.toml and en.toml): key -> (zh, en)."""
-    zh, en = _words_file("zh")[section], _words_file("en")[section]
-    if zh.keys() != en.keys():
-        raise ValueError(f"words [{section}]: zh.toml and en.toml name different keys")
-    return {key: (zh[key], en[key]) for key in zh}
-
-
-@functools.cache
-def _words_file(language: Language) -> dict[str, dict[str, str]]:
-    return shipped_toml(words_resource(language))
-
-
-def words_resource(language: Language) -> str:
-    """Where the words file of ``language`` is shipped (for the manifest's rule versions)."""
-    return f"reporting/words/{language}.toml"
-
+from supplier_audit.contracts.wording import Language, words
 
 _LABELS: Final = words("report")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from supplier_audit.reporting.labels import words
+from supplier_audit.contracts.wording import words
 
-# From the words files' [notice] section (reporting/words/zh.toml and en.toml).
+# From the words files' [notice] section (contracts/words/zh.toml and en.toml).
 _WORDS: Final = words("notice")
 
 

@@ -1,11 +1,11 @@
 """The words a purchaser reads: reasons behind each score, in Chinese and English (from the
-[scoring] section of the words files, reporting/words/zh.toml and en.toml)."""
+[scoring] section of the words files, contracts/words/zh.toml and en.toml)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from supplier_audit.reporting.labels import words
+from supplier_audit.contracts.wording import words
 
 LANGUAGES: Final = ("zh", "en")
 
