@@ -14,10 +14,10 @@ import pytest
 
 from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
+from supplier_audit.contracts.outputs import OPEN_COMPLAINT_COLUMNS
 from supplier_audit.demo import generate_world
 from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
-from supplier_audit.schemas import OPEN_COMPLAINT_COLUMNS
 
 AS_OF = dt.date(2026, 11, 26)
 

@@ -13,7 +13,7 @@ from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.complaints.tracing import trace_lots
 from supplier_audit.config.loading import load_config
-from supplier_audit.schemas import PLATFORMS
+from supplier_audit.contracts.inputs import PLATFORMS
 from supplier_audit.scoring import score_suppliers
 from tests.test_scoring import FLAGS, TABLES
 

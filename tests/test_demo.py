@@ -11,9 +11,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from supplier_audit.contracts.inputs import CHANNELS, INPUT_TABLES
 from supplier_audit.demo import WorldSummary, generate_world
 from supplier_audit.demo.lots import level_two_sample_size
-from supplier_audit.schemas import CHANNELS, INPUT_TABLES
 
 AS_OF = dt.date(2026, 11, 26)
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"

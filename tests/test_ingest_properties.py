@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import INPUT_TABLES, ColumnKind
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import conservation_holds, ingest_folder, ingest_table
 from supplier_audit.ingest.results import TableResult
 from supplier_audit.ingest.tables import read_table
-from supplier_audit.schemas import INPUT_TABLES, ColumnKind
 
 from .conftest import AS_OF, BASE_TABLES, write_table
 

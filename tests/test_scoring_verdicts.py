@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from supplier_audit.contracts.outputs import SupplierScores
 from supplier_audit.reporting.labels import plan_reason
 from supplier_audit.sampling import plan_inspections
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
-from supplier_audit.schemas import SupplierScores
 from supplier_audit.scoring import load_scoring_settings, score_suppliers
 
 AS_OF = date(2026, 11, 26)

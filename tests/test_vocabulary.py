@@ -17,10 +17,11 @@ import openpyxl
 import pytest
 
 from supplier_audit.config.loading import load_config
+from supplier_audit.contracts.inputs import CHANNELS
+from supplier_audit.contracts.outputs import RISK_TIERS
 from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.labels import all_keys
-from supplier_audit.schemas import CHANNELS, RISK_TIERS
 
 from .test_print import demo_or_small_world
 

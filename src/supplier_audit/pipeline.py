@@ -20,6 +20,13 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.outputs import (
+    InspectionPlanRows,
+    OpenComplaintRows,
+    ReviewFlagRows,
+    SupplierScores,
+    typed_empty,
+)
 from supplier_audit.contracts.privacy import mask_contacts
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
@@ -47,13 +54,6 @@ from supplier_audit.sampling import (
     SampleSizing,
     inspection_status,
     plan_inspections,
-)
-from supplier_audit.schemas import (
-    InspectionPlanRows,
-    OpenComplaintRows,
-    ReviewFlagRows,
-    SupplierScores,
-    typed_empty,
 )
 from supplier_audit.scoring import (
     ScoringResult,

@@ -21,8 +21,9 @@ from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.complaints.signals import buyer_signals
 from supplier_audit.complaints.tracing import trace_lots
 from supplier_audit.complaints.words import WORDS, word
+from supplier_audit.contracts.inputs import PLATFORMS
+from supplier_audit.contracts.outputs import OPEN_COMPLAINT_COLUMNS
 from supplier_audit.contracts.privacy import mask_buyer_ids, mask_contacts
-from supplier_audit.schemas import OPEN_COMPLAINT_COLUMNS, PLATFORMS
 from supplier_audit.scoring.settings import EvidenceSettings
 
 SHEET_EXTRA_COLUMNS = (

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.complaints.rules import ComplaintDeskSettings
-from supplier_audit.schemas import PLATFORMS
+from supplier_audit.contracts.inputs import PLATFORMS
 from supplier_audit.scoring.evidence import documents_covering_lots
 from supplier_audit.scoring.settings import EvidenceSettings
 

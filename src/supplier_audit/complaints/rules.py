@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from supplier_audit.config.files import shipped_toml
-from supplier_audit.schemas import DOC_TYPES, PLATFORMS
+from supplier_audit.contracts.inputs import DOC_TYPES, PLATFORMS
 
 PLATFORMS_RESOURCE = "defaults/platforms.toml"
 

@@ -17,8 +17,8 @@ from pydantic import (
 
 from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.config.files import canonical_sha256
+from supplier_audit.contracts.inputs import ALL_INPUT_COLUMNS
 from supplier_audit.contracts.rules import ENUM_COLUMNS
-from supplier_audit.schemas import ALL_INPUT_COLUMNS
 from supplier_audit.scoring.settings import ScoringSettings
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
@@ -87,7 +87,7 @@ class GuardSettings(_Strict):
     @field_validator("stale_tables")
     @classmethod
     def _known_tables(cls, tables: list[str]) -> list[str]:
-        from supplier_audit.schemas import INPUT_TABLES
+        from supplier_audit.contracts.inputs import INPUT_TABLES
 
         unknown = sorted(set(tables) - set(INPUT_TABLES))
         if unknown:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supplier_audit.schemas import (
+from supplier_audit.contracts.inputs import (
     CHANNELS,
     COMPLAINT_STATUSES,
     COMPLAINT_TYPES,

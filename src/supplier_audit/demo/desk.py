@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supplier_audit.contracts.inputs import PLATFORMS
 from supplier_audit.demo.actors import Catalog, Suppliers
 from supplier_audit.demo.lots import Lots
-from supplier_audit.schemas import PLATFORMS
 
 # Where the demo merchant sells (shares of complaints), in PLATFORMS order:
 # pinduoduo, taobao, tmall, jd, douyin, amazon, other.

@@ -7,6 +7,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from supplier_audit.contracts.inputs import COMPLAINT_STATUSES, COMPLAINT_TYPES, DOC_TYPES
 from supplier_audit.demo.actors import (
     CNY_PER_UNIT,
     COUNTERFEIT,
@@ -23,7 +24,6 @@ from supplier_audit.demo.actors import (
     string_ids,
 )
 from supplier_audit.demo.lots import Lots
-from supplier_audit.schemas import COMPLAINT_STATUSES, COMPLAINT_TYPES, DOC_TYPES
 
 _NONE: Final = -1
 

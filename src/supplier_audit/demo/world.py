@@ -13,6 +13,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from supplier_audit.contracts.inputs import CHANNELS
 from supplier_audit.demo.actors import (
     ARCHETYPES,
     Catalog,
@@ -34,7 +35,6 @@ from supplier_audit.demo.messy import (
 )
 from supplier_audit.demo.output import FILE_FORMATS, write_table
 from supplier_audit.demo.reviews import allocate_reviews, plan_reviews, review_chunks
-from supplier_audit.schemas import CHANNELS
 
 logger = logging.getLogger(__name__)
 

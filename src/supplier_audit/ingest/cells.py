@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.schemas import TableSpec
 
 # Excel's own cap on worksheet rows (and so on a CSV a person can open).
 _UTF8_TOLERATED_BAD_BYTE_SHARE = 0.02

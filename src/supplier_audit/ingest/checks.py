@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.contracts.rules import (
     ENUM_COLUMNS,
     NOT_AFTER_AS_OF,
@@ -42,9 +43,6 @@ from supplier_audit.ingest.values import (
     parse_int,
     parse_int_values,
     parse_text,
-)
-from supplier_audit.schemas import (
-    TableSpec,
 )
 
 

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from supplier_audit.contracts.inputs import INPUT_TABLES
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.schemas import INPUT_TABLES
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 

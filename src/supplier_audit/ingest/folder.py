@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import INPUT_TABLES, TableSpec
 from supplier_audit.ingest.checks import (
     _after_as_of,
     _duplicates,
@@ -31,10 +32,6 @@ from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.quarantine import _cleaned_rows, quarantine_frame
 from supplier_audit.ingest.results import IngestResult, TableResult
 from supplier_audit.ingest.tables import RawTable, read_table
-from supplier_audit.schemas import (
-    INPUT_TABLES,
-    TableSpec,
-)
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from supplier_audit.config.settings import AuditConfig
-from supplier_audit.schemas import INPUT_TABLES, TableSpec
+from supplier_audit.contracts.inputs import INPUT_TABLES, TableSpec
 
 
 def normalise_label(label: object) -> str:

@@ -12,11 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.ingest.cells import cell_texts, datetime_text_format, is_text_column
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.headers import _canonical_header
 from supplier_audit.ingest.sheets import _OriginalPart
-from supplier_audit.schemas import TableSpec
 
 
 def parquet_row_groups(path: Path) -> list[int]:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.contracts.privacy import mask_buyer_ids
 from supplier_audit.ingest.results import TableResult, empty_cleaned
 from supplier_audit.ingest.tables import RawTable
-from supplier_audit.schemas import (
-    TableSpec,
-)
 
 
 def _cleaned_rows(raw: RawTable) -> pd.DataFrame:

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplier_audit.contracts.inputs import INPUT_TABLES
 from supplier_audit.ingest.discover import SourceFile
-from supplier_audit.schemas import (
-    INPUT_TABLES,
-)
 
 
 @dataclass

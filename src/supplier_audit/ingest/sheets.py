@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.ingest.cells import cell_texts
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.headers import _canonical_header, _column_letter, _find_header_row
-from supplier_audit.schemas import TableSpec
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import INPUT_TABLES
 from supplier_audit.ingest.cells import _without_control_characters, is_text_column
 from supplier_audit.ingest.csv_files import _csv_sheets
 from supplier_audit.ingest.discover import WORKBOOK_SUFFIXES, SourceFile, sha256_of
@@ -22,7 +23,6 @@ from supplier_audit.ingest.headers import header_lookup
 from supplier_audit.ingest.parquet_files import _parquet_cells, _uniform_types
 from supplier_audit.ingest.sheets import _frame_from_grid, _OriginalPart, cut_last_row
 from supplier_audit.ingest.workbooks import _workbook_sheets
-from supplier_audit.schemas import INPUT_TABLES
 
 log = logging.getLogger(__name__)
 

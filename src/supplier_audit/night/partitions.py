@@ -37,6 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.inputs import INPUT_TABLES
 from supplier_audit.ingest.discover import SourceFile, sha256_of
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.folder import ingest_table
@@ -47,7 +48,6 @@ from supplier_audit.ingest.tables import RawTable, read_table
 from supplier_audit.night.progress import reporter
 from supplier_audit.review_terms import Lexicon, load_lexicon
 from supplier_audit.review_terms.combined import flag_reviews_combined
-from supplier_audit.schemas import INPUT_TABLES
 from supplier_audit.scoring.attribution import SkuShares
 from supplier_audit.scoring.review_totals import (
     ReviewTotals,

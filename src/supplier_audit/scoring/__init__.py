@@ -16,7 +16,7 @@ FDR), :mod:`.scores` (combination, tiers), :mod:`.actions` (what each finding ca
 :mod:`.reasons` / :mod:`.messages` (bilingual words), :mod:`.history`, :mod:`.feedback`.
 """
 
-from supplier_audit.schemas import SupplierScores
+from supplier_audit.contracts.outputs import SupplierScores
 from supplier_audit.scoring.attribution import Attribution, attribute_items
 from supplier_audit.scoring.evidence import EvidenceResult, evidence_readiness
 from supplier_audit.scoring.feedback import self_check_candidates, tier_inspection_overrides

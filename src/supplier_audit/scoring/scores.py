@@ -20,8 +20,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.outputs import SCORE_LEADING_COLUMNS
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
-from supplier_audit.schemas import SCORE_LEADING_COLUMNS
 from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.actions import compose_actions
 from supplier_audit.scoring.attribution import attribute_items
