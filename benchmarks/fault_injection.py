@@ -150,7 +150,7 @@ def _full_disk_workbook() -> contextlib.AbstractContextManager[None]:
 
 def _full_disk_manifest() -> contextlib.AbstractContextManager[None]:
     def half_then_full(text: str, path: Path) -> Path:
-        from supplier_audit.reporting.files import _temporary_beside
+        from supplier_audit.contracts.files import _temporary_beside
 
         with _temporary_beside(path) as temporary:
             temporary.write_text(text[: len(text) // 2], encoding="utf-8")

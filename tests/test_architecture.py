@@ -97,3 +97,60 @@ def test_the_readme_map_lists_every_module_and_no_other() -> None:
     } | {f"flows/{p.name}" for p in FLOWS.glob("*.py") if p.name != "__init__.py"}
     assert sorted(modules - listed) == [], "modules missing from the README's map"
     assert sorted(listed - modules) == [], "the README's map names modules that do not exist"
+
+
+# The library's layers, lowest first: a module may import its own layer and those below only.
+# config.files (reading the shipped rule files) is the kernel every layer may use.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("config.files", "contracts"),
+    ("review_terms", "sampling"),
+    ("scoring",),
+    ("complaints",),
+    ("config",),
+    ("ingest", "demo"),
+    ("reporting",),
+    ("delivery",),
+    ("night", "pipeline"),
+)
+
+
+def _layer(dotted: str) -> int:
+    """The layer of ``supplier_audit.<dotted>`` (the most specific entry of LAYERS wins)."""
+    best, found = -1, 0
+    for level, names in enumerate(LAYERS):
+        for name in names:
+            if (dotted == name or dotted.startswith(name + ".")) and len(name) > best:
+                best, found = len(name), level
+    assert best >= 0, f"supplier_audit.{dotted} is in no layer of LAYERS"
+    return found
+
+
+def _library_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("supplier_audit.")
+        ):
+            found.add(node.module.removeprefix("supplier_audit."))
+        elif isinstance(node, ast.Import):
+            found.update(
+                a.name.removeprefix("supplier_audit.")
+                for a in node.names
+                if a.name.startswith("supplier_audit.")
+            )
+    return found
+
+
+def test_each_layer_imports_only_itself_and_the_layers_below() -> None:
+    upward = []
+    for path in SRC.rglob("*.py"):
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        if module == "__init__":
+            continue
+        mine = _layer(module)
+        upward += [
+            f"{module} -> {target}" for target in _library_imports(path) if _layer(target) > mine
+        ]
+    assert sorted(upward) == []

@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.config.settings import AuditConfig
+from supplier_audit.contracts.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.contracts.outputs import (
     InspectionPlanRows,
     OpenComplaintRows,
@@ -47,7 +48,6 @@ from supplier_audit.night.run import (
     write_quarantine,
 )
 from supplier_audit.reporting import frames as report_frames
-from supplier_audit.reporting.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.review_terms import flag_texts
 from supplier_audit.sampling import (
     PLAN_COLUMNS,

@@ -25,11 +25,11 @@ from typing import Any
 from supplier_audit.config.loading import LoadedConfig
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.config.versions import rule_versions
+from supplier_audit.contracts.files import write_csv_atomic, write_text_atomic
 from supplier_audit.ingest.folder import as_manifest_inputs
 from supplier_audit.ingest.quarantine import quarantine_for_output
 from supplier_audit.ingest.results import IngestResult
 from supplier_audit.night.progress import stage_progress
-from supplier_audit.reporting.files import write_csv_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 

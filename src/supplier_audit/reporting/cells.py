@@ -26,7 +26,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from supplier_audit.reporting.files import FORMULA_START
+from supplier_audit.contracts.files import FORMULA_START
 
 # Excel's limits (Microsoft, "Excel specifications and limits").
 EXCEL_MAX_CELL_CHARS = 32_767

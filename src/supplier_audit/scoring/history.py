@@ -22,7 +22,7 @@ _PARTITION_RE = re.compile(r"^as_of=(\d{4}-\d{2}-\d{2})$")
 
 def append_history(scores: pd.DataFrame, history_dir: Path, as_of: date) -> Path:
     """Write the scores as the ``as_of`` partition (replacing an earlier run of that date)."""
-    from supplier_audit.reporting.files import readable_like_new_files
+    from supplier_audit.contracts.files import readable_like_new_files
 
     folder = Path(history_dir) / PARTITION.format(as_of.isoformat())
     folder.mkdir(parents=True, exist_ok=True)
