@@ -6,7 +6,7 @@ can be quarantined with its original value.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.config.settings import AuditConfig
-from supplier_audit.contracts.inputs import INPUT_TABLES
+from supplier_audit.contracts.inputs import INPUT_TABLES, TableSpec
 from supplier_audit.ingest.cells import _without_control_characters, is_text_column
 from supplier_audit.ingest.csv_files import _csv_sheets
 from supplier_audit.ingest.discover import WORKBOOK_SUFFIXES, SourceFile, sha256_of
@@ -98,6 +98,90 @@ class RawTable:
         return out
 
 
+@dataclass(frozen=True)
+class _FileFacts:
+    """What reading one file learnt about it, for its :class:`SourceFile`."""
+
+    encoding: str | None = None
+    header_row: int | None = None
+    cut_row: int | None = None
+
+
+def _file_parts(
+    path: Path,
+    spec: TableSpec,
+    lookup: Mapping[str, str],
+    settings: AuditConfig,
+    row_groups: Sequence[int] | None,
+) -> tuple[list[_ReadPart], _FileFacts]:
+    """The parts of one file (a Parquet file, a CSV, or every sheet of a workbook that holds
+    this table), each as cells under contract names with its original cells."""
+    if path.suffix.lower() == ".parquet":
+        cells, part, extra = _parquet_cells(path, spec, lookup, row_groups)
+        return [_ReadPart(cells, part, extra)], _FileFacts(header_row=1)
+    encoding: str | None = None
+    cut_row: int | None = None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        sheets = _workbook_sheets(path, settings)
+    else:
+        sheets, encoding = _csv_sheets(path)
+        cut_row = cut_last_row(sheets[0])
+        if cut_row is not None:
+            log.warning("%s: the last line (row %d) stops mid-row", path, cut_row)
+    parts: list[_ReadPart] = []
+    errors: list[InputError] = []
+    header_row: int | None = None
+    for sheet in sheets:
+        try:
+            cells, original, extra, header_row, problems = _frame_from_grid(
+                sheet, path, spec, lookup, settings
+            )
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        text_part = _OriginalPart(
+            start=0,
+            source_file=str(path.name) + sheet.label,
+            source_rows=original["source_row"].to_numpy(dtype=np.int64),
+            texts=original,
+        )
+        parts.append(_ReadPart(cells, text_part, extra, problems, sheet.may_hold_controls))
+    if not parts:
+        # One sheet (or a CSV): its own message. Several: none looked like this table.
+        raise (
+            errors[0]
+            if len(errors) == 1
+            else InputError(
+                path,
+                f"no sheet has a header row for table {spec.name}: "
+                + "; ".join(e.problem for e in errors),
+            )
+        )
+    return parts, _FileFacts(encoding=encoding, header_row=header_row, cut_row=cut_row)
+
+
+def _stacked(
+    cell_parts: list[pd.DataFrame], workbook_flags: list[np.ndarray], spec: TableSpec
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Every part's cells one under the other, in the contract's column order (absent optional
+    columns empty), and which rows came from a workbook."""
+    if len(cell_parts) == 1:
+        cells = cell_parts[0].reset_index(drop=True)
+    elif cell_parts:
+        cells = pd.concat(cell_parts, ignore_index=True)
+    else:
+        cells = pd.DataFrame(columns=["source_file", "source_row"])
+    from_workbook = pd.Series(
+        np.concatenate(workbook_flags) if workbook_flags else np.zeros(0, dtype=bool),
+        index=cells.index,
+        dtype=bool,
+    )
+    missing = {c: None for c in spec.column_names if c not in cells.columns}
+    if missing:
+        cells = cells.assign(**missing).astype(dict.fromkeys(missing, object))
+    return cells[[*spec.column_names, "source_file", "source_row"]], from_workbook
+
+
 def read_table(
     table: str,
     paths: Iterable[Path],
@@ -135,49 +219,7 @@ def read_table(
     start = 0
     for path in paths:
         suffix = path.suffix.lower()
-        encoding: str | None = None
-        header_row: int | None = None
-        cut_row: int | None = None
-        parts: list[_ReadPart] = []
-        if suffix == ".parquet":
-            cells, part, extra = _parquet_cells(path, spec, lookup, row_groups)
-            parts.append(_ReadPart(cells, part, extra))
-            header_row = 1
-        else:
-            if suffix in WORKBOOK_SUFFIXES:
-                sheets = _workbook_sheets(path, settings)
-            else:
-                sheets, encoding = _csv_sheets(path)
-                cut_row = cut_last_row(sheets[0])
-                if cut_row is not None:
-                    log.warning("%s: the last line (row %d) stops mid-row", path, cut_row)
-            errors: list[InputError] = []
-            for sheet in sheets:
-                try:
-                    cells, original, extra, header_row, problems = _frame_from_grid(
-                        sheet, path, spec, lookup, settings
-                    )
-                except InputError as exc:
-                    errors.append(exc)
-                    continue
-                text_part = _OriginalPart(
-                    start=0,
-                    source_file=str(path.name) + sheet.label,
-                    source_rows=original["source_row"].to_numpy(dtype=np.int64),
-                    texts=original,
-                )
-                parts.append(_ReadPart(cells, text_part, extra, problems, sheet.may_hold_controls))
-            if not parts:
-                # One sheet (or a CSV): its own message. Several: none looked like this table.
-                raise (
-                    errors[0]
-                    if len(errors) == 1
-                    else InputError(
-                        path,
-                        f"no sheet has a header row for table {table}: "
-                        + "; ".join(e.problem for e in errors),
-                    )
-                )
+        parts, found = _file_parts(path, spec, lookup, settings, row_groups)
         rows_read = 0
         for read in parts:
             cells, part, extra = read.cells, read.original, read.unknown
@@ -198,29 +240,15 @@ def read_table(
             SourceFile(
                 path=path,
                 sha256=sha256_of(path) if hash_files else "",
-                encoding=encoding,
-                header_row=header_row,
+                encoding=found.encoding,
+                header_row=found.header_row,
                 rows_read=rows_read,
-                cut_row=cut_row,
+                cut_row=found.cut_row,
             )
         )
     _uniform_types(cell_parts, original_parts)
-    if len(cell_parts) == 1:
-        cells = cell_parts[0].reset_index(drop=True)
-    elif cell_parts:
-        cells = pd.concat(cell_parts, ignore_index=True)
-    else:
-        cells = pd.DataFrame(columns=["source_file", "source_row"])
-    from_workbook = pd.Series(
-        np.concatenate(workbook_flags) if workbook_flags else np.zeros(0, dtype=bool),
-        index=cells.index,
-        dtype=bool,
-    )
+    cells, from_workbook = _stacked(cell_parts, workbook_flags, spec)
     del cell_parts
-    missing = {c: None for c in spec.column_names if c not in cells.columns}
-    if missing:
-        cells = cells.assign(**missing).astype(dict.fromkeys(missing, object))
-    cells = cells[[*spec.column_names, "source_file", "source_row"]]
     return RawTable(
         table=table,
         cells=cells,
