@@ -215,31 +215,11 @@ def _audit(
 ) -> State[Any] | dict[str, Any]:
     """The flow's body (see :func:`nightly_audit`)."""
     logger = get_run_logger()
-    loaded = load_config(Path(config) if config else None)
-    run = AuditRun(
-        # absolute: Dask workers read the partitions, perhaps in another working directory
-        data_dir=Path(data_dir).resolve(),
-        out_dir=Path(out_dir),
-        as_of=as_of or today_in(loaded.settings),
-        config=loaded,
-    )
+    tonight = _night(data_dir, out_dir, as_of, config, task_runner, dask_address, dask_workers)
+    tonight.accept_drift = accept_drift
+    run, settings = tonight.run, tonight.run.settings
     logger.info("auditing %s as of %s", run.data_dir, run.as_of)
-    settings = loaded.settings
     night = run.as_of.isoformat()
-    runner = (
-        on_dask(dask_address, dask_workers)
-        if task_runner == "dask"
-        else partition_tasks(
-            timeout=settings.stage_timeout_minutes * 60, retries=settings.read_retries
-        )
-    )
-    tonight = recipe.Night(
-        run=run,
-        # a night that audits today (the schedule's) is also checked for a stale export
-        check_stale=as_of is None,
-        accept_drift=accept_drift,
-        runner=runner,
-    )
 
     def alerted(kind: Literal["failed", "held", "refused"], reason: str, **more: Any) -> None:
         sent = send_alert(kind, night, reason, settings, return_state=True, **more)
@@ -286,11 +266,44 @@ def _audit(
         alerted("failed", reason)
         raise
     logger.info("reports written to %s", final_dir)
-    delivered = deliver(final_dir, settings, return_state=True)
-    result = {"reports": str(final_dir), "as_of": night}
+    return {"reports": str(final_dir), "as_of": night, "delivery": _deliver(final_dir, settings)}
+
+
+def _night(
+    data_dir: str,
+    out_dir: str,
+    as_of: dt.date | None,
+    config: str | None,
+    task_runner: Literal["local", "dask"],
+    dask_address: str | None,
+    dask_workers: int | None,
+) -> recipe.Night:
+    """The night the flow was asked for: where, which date, which settings, and where the
+    review partitions run."""
+    loaded = load_config(Path(config) if config else None)
+    settings = loaded.settings
+    run = AuditRun(
+        # absolute: Dask workers read the partitions, perhaps in another working directory
+        data_dir=Path(data_dir).resolve(),
+        out_dir=Path(out_dir),
+        as_of=as_of or today_in(settings),
+        config=loaded,
+    )
+    runner = (
+        on_dask(dask_address, dask_workers)
+        if task_runner == "dask"
+        else partition_tasks(
+            timeout=settings.stage_timeout_minutes * 60, retries=settings.read_retries
+        )
+    )
+    # a night that audits today (the schedule's) is also checked for a stale export
+    return recipe.Night(run=run, check_stale=as_of is None, runner=runner)
+
+
+def _deliver(folder: Path, settings: AuditConfig) -> str:
+    """Deliver a published night; what was sent, or why not (the night stays published)."""
+    delivered = deliver(folder, settings, return_state=True)
     if delivered.is_failed():
-        result["delivery"] = f"failed (the night stays published): {delivered.message}"
-    else:
-        report: DeliveryReport = delivered.result()  # type: ignore[assignment]
-        result["delivery"] = report.summary()
-    return result
+        return f"failed (the night stays published): {delivered.message}"
+    report: DeliveryReport = delivered.result()  # type: ignore[assignment]
+    return report.summary()
