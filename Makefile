@@ -11,13 +11,21 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test test-fast check bench demo train-flagger clean render-tools screenshots check-workbooks
+.PHONY: run test test-fast check bench demo train-flagger clean render-tools screenshots check-workbooks lock
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the demo night's golden outputs were made
+# with (tests/golden/): the same inputs give the same bytes on every machine.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+lock: $(STAMP)  ## re-pin constraints.txt to the newest versions pyproject.toml allows
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev]"
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^supplier'; } > constraints.new
+	mv constraints.new constraints.txt
+	@echo "constraints.txt re-pinned: run tests/test_output_digests.py; if it fails only on numbers, regenerate the digests and say so"
 
 run: $(STAMP)  ## audit the bundled demo data; reports go to reports/<as-of>/
 	$(BIN)/supplier-audit run --data data/demo --out reports $(AS_OF_ARG)
