@@ -7,8 +7,8 @@ It generates a clean Parquet demo world of ``--lots`` lots (few reviews: the des
 read them) in a child process, tops its complaints up to ``--open-complaints`` open ones
 (:func:`top_up_open_complaints`: copies of the world's complaints, opened in the ten days
 before the as-of date, on their SKUs and lots, about a third with the platform's own due
-date), then in a fresh child reads the inputs (``pipeline.ingest_stage``) and times the desk
-(``pipeline.complaints_stage``), its files (``open_complaints.csv``, ``evidence_index.csv``,
+date), then in a fresh child reads the inputs (``night.stages.ingest_stage``) and times the desk
+(``night.stages.complaints_stage``), its files (``open_complaints.csv``, ``evidence_index.csv``,
 ``evidence/<id>.csv`` for the most urgent 1,000) and a risk report holding only the
 Complaints and Worth-appealing sheets and the Summary: seconds, CPU seconds and the child's
 peak memory (VmHWM) after each step. ``bench_nightly.py --open-complaints N`` runs the whole
@@ -109,8 +109,8 @@ def child_generate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_desk(args: argparse.Namespace) -> dict[str, Any]:
-    from supplier_audit import pipeline
     from supplier_audit.config.loading import load_config
+    from supplier_audit.night import outputs, stages
     from supplier_audit.night.run import AuditRun, build_manifest
     from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
 
@@ -129,9 +129,9 @@ def child_desk(args: argparse.Namespace) -> dict[str, Any]:
         return result
 
     with run.exclusive():
-        inputs = timed("ingest", lambda: pipeline.ingest_stage(run))
-        desk = timed("desk", lambda: pipeline.complaints_stage(run, inputs))
-        files = timed("csv files", lambda: pipeline.write_complaint_outputs(run, desk))
+        inputs = timed("ingest", lambda: stages.ingest_stage(run))
+        desk = timed("desk", lambda: stages.complaints_stage(run, inputs))
+        files = timed("csv files", lambda: outputs.write_complaint_outputs(run, desk))
 
         def report() -> Path:
             sheet = RiskReportInputs(

@@ -8,7 +8,7 @@ night (2026-11-25) and a clean reference run of the next night (2026-11-26). The
 fault below, starting from a copy of the good night's output folder, it runs the nightly
 stages of ``tests/test_pipeline.py::run_night`` (no Prefect) with the fault injected:
 
-* an exception raised by each stage in turn (the ``pipeline`` function is replaced);
+* an exception raised by each stage in turn (its function in ``supplier_audit.night`` is replaced);
 * a full disk (``OSError(ENOSPC)`` after half the bytes are written) while writing a CSV, a
   workbook, the manifest, or the score history;
 * a rename that fails while publishing over an already published night;
@@ -44,10 +44,9 @@ from typing import Any
 import openpyxl.workbook.workbook
 import pandas as pd
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.night import recipe
+from supplier_audit.night import outputs, publication, recipe, stages
 from supplier_audit.night import run as run_module
 from supplier_audit.night.run import LOCK_NAME, AuditRun, output_lock
 
@@ -64,7 +63,7 @@ STAGES = (
     "report_stage",
     "finish",
 )
-# pipeline.audit_night's stage names -> the pipeline functions the faults are injected into
+# night.recipe's stage names -> the stage functions the faults are injected into
 STAGE_FUNCTIONS = {
     "ingest": "ingest_stage",
     "reviews": "reviews_stage",
@@ -89,7 +88,7 @@ def run_night(
 ) -> Path:
     """The nightly recipe of flows/nightly_audit.py, stage by stage, without Prefect.
 
-    Each stage is looked up on ``pipeline`` when it is called, so a replaced stage is used.
+    Each stage function is looked up on its module when it is called, so a replaced one is used.
     """
 
     def around(name: str, stage: Callable[[], Any]) -> Any:
@@ -124,7 +123,8 @@ def _raise_in(stage_name: str) -> contextlib.AbstractContextManager[None]:
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"injected failure in {stage_name}")
 
-    return _replaced(pipeline, stage_name, failing)
+    owner = {"report_stage": outputs, "finish": publication}.get(stage_name, stages)
+    return _replaced(owner, stage_name, failing)
 
 
 def _full_disk_csv() -> contextlib.AbstractContextManager[None]:

@@ -19,12 +19,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.states import Cancelled, Completed, Failed
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.night import recipe
+from supplier_audit.night import publication, recipe
 from supplier_audit.night.partitions import BatchRunner
 from supplier_audit.night.progress import reporter
 from supplier_audit.night.run import AuditRun, RunLockedError, StageFailed, today_in
@@ -164,7 +163,7 @@ def send_alert(
 
 
 @task(name="artifacts", cache_policy=NO_CACHE)
-def publish_artifacts(summary: pipeline.NightSummary) -> None:
+def publish_artifacts(summary: publication.NightSummary) -> None:
     """The night's summary, top risks and a link to the report, in Prefect's UI."""
     create_markdown_artifact(summary.markdown, key="supplier-audit-summary")
     if summary.top_risks:
@@ -241,7 +240,7 @@ def _audit(
                 message=f"held: {reason}",
                 data={"held": str(final_dir), "as_of": night, "reason": reason},
             )
-        summary = pipeline.night_summary(
+        summary = publication.night_summary(
             run,
             tonight.found("inputs"),
             final_dir,

@@ -110,7 +110,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ingest", "demo"),
     ("reporting",),
     ("delivery",),
-    ("night", "pipeline"),
+    ("night",),
 )
 
 

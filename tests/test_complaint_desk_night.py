@@ -12,11 +12,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.contracts.outputs import OPEN_COMPLAINT_COLUMNS
 from supplier_audit.demo import generate_world
-from supplier_audit.night import recipe
+from supplier_audit.night import outputs, recipe
 from supplier_audit.night.run import AuditRun
 
 AS_OF = dt.date(2026, 11, 26)
@@ -180,9 +179,9 @@ def test_checklists_with_line_breaks_are_written_the_sure_way(tmp_path: Path) ->
             "file_ref": ["//nas/a.pdf", "=cmd", "//nas/b.pdf"],
         }
     )
-    fast = pipeline.write_checklists(index, tmp_path / "fast")
+    fast = outputs.write_checklists(index, tmp_path / "fast")
     broken = index.assign(file_ref=["//nas/a.pdf", "=cmd", "two\nlines"])
-    sure = pipeline.write_checklists(broken, tmp_path / "sure")
+    sure = outputs.write_checklists(broken, tmp_path / "sure")
     assert [p.name for p in fast] == [p.name for p in sure] == ["A.csv", "B.csv"]
     for folder, last in (("fast", "//nas/b.pdf"), ("sure", "two\nlines")):
         a = pd.read_csv(tmp_path / folder / "A.csv", dtype=str, encoding="utf-8-sig")

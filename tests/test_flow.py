@@ -178,7 +178,7 @@ def test_a_failing_stage_fails_the_night_naming_the_stage(
 ) -> None:
     import errno
 
-    from supplier_audit import pipeline
+    from supplier_audit.night import outputs
     from supplier_audit_flows.nightly_audit import nightly_audit
 
     out = tmp_path / "reports"
@@ -191,7 +191,7 @@ def test_a_failing_stage_fails_the_night_naming_the_stage(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "report_stage", disk_full)
+    monkeypatch.setattr(outputs, "report_stage", disk_full)
     state = nightly_audit(
         data_dir=str(folder), out_dir=str(out), as_of=dt.date(2026, 11, 26), return_state=True
     )

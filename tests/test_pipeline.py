@@ -11,10 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit import pipeline
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.night import recipe
+from supplier_audit.night import recipe, stages
 from supplier_audit.night.run import LOCK_NAME as LOCK
 from supplier_audit.night.run import AuditRun
 
@@ -132,7 +131,7 @@ def test_filled_in_qa_workbook_is_read_back_as_inspections(
         data_dir=data, out_dir=tmp_path / "reports", as_of=next_night, config=load_config()
     )
     run.begin()
-    inputs = pipeline.ingest_stage(run)
+    inputs = stages.ingest_stage(run)
     inspections = inputs.tables["inspections"]
     # every plan row is either a result now, or pending (result columns still empty)
     assert inspections.rows_pending == len(plan) - len(filled)
@@ -146,7 +145,7 @@ def test_filled_in_qa_workbook_is_read_back_as_inspections(
     )
     assert set(from_workbook["inspector"]) == {"王芳"}
     # the results are used: those lots are not planned again as uninspected
-    inspection = pipeline.inspection_stage(run, inputs)
+    inspection = stages.inspection_stage(run, inputs)
     replanned = inspection.plan[inspection.plan["reason"].str.contains("not inspected yet")]
     assert not set(filled) & set(replanned["shipment_id"])
     run.abandon()

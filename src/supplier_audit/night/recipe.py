@@ -6,8 +6,10 @@ with each stage as a task, through the ``around`` hook. A stage's name is the ta
 name its time is recorded under in the manifest, and the name ``around`` is called with.
 
 Each stage reads what earlier stages left on the :class:`Night` and adds its own result; the
-stage functions themselves live in :mod:`supplier_audit.pipeline` and are looked up when they
-run, so a test that replaces one replaces it for every runner.
+stage functions themselves live in :mod:`supplier_audit.night.stages` (what each decides),
+:mod:`~supplier_audit.night.outputs` (the files) and :mod:`~supplier_audit.night.publication`
+(publishing), and are looked up when they run, so a test that replaces one replaces it for
+every runner.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from supplier_audit import pipeline
 from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.ingest.results import IngestResult
+from supplier_audit.night import outputs, publication, stages
 from supplier_audit.night.guard import GuardVerdict
 from supplier_audit.night.partitions import BatchRunner, ReviewsResult, run_in_process
 from supplier_audit.night.run import AuditRun
@@ -44,7 +46,7 @@ class Night:
     scoring: ScoringResult | None = None
     levels: dict[str, dict[str, str]] = field(default_factory=dict)
     self_check: pd.DataFrame | None = None
-    inspection: pipeline.InspectionOutcome | None = None
+    inspection: stages.InspectionOutcome | None = None
     desk: ComplaintDesk | None = None
     published: Path | None = None
 
@@ -70,39 +72,39 @@ class Stage:
 
 
 def _ingest(night: Night) -> None:
-    night.inputs = pipeline.ingest_stage(night.run)
+    night.inputs = stages.ingest_stage(night.run)
 
 
 def _reviews(night: Night) -> None:
-    night.inputs, night.reviews = pipeline.reviews_stage(
+    night.inputs, night.reviews = stages.reviews_stage(
         night.run, night.found("inputs"), runner=night.runner
     )
 
 
 def _guard(night: Night) -> None:
-    night.verdict = pipeline.guard_stage(
+    night.verdict = stages.guard_stage(
         night.run, night.found("inputs"), check_stale=night.check_stale, accept=night.accept_drift
     )
 
 
 def _switching(night: Night) -> None:
-    night.status = pipeline.switching_stage(night.run, night.found("inputs"))
+    night.status = stages.switching_stage(night.run, night.found("inputs"))
 
 
 def _score(night: Night) -> None:
-    night.scoring = pipeline.score_stage(
+    night.scoring = stages.score_stage(
         night.run, night.found("inputs"), night.found("reviews"), night.found("status")
     )
 
 
 def _feedback(night: Night) -> None:
-    night.levels, night.self_check = pipeline.sampling_feedback(
+    night.levels, night.self_check = stages.sampling_feedback(
         night.run, night.found("inputs"), night.found("reviews"), night.found("scoring")
     )
 
 
 def _inspection(night: Night) -> None:
-    night.inspection = pipeline.inspection_stage(
+    night.inspection = stages.inspection_stage(
         night.run,
         night.found("inputs"),
         status=night.found("status"),
@@ -112,11 +114,11 @@ def _inspection(night: Night) -> None:
 
 
 def _complaints(night: Night) -> None:
-    night.desk = pipeline.complaints_stage(night.run, night.found("inputs"))
+    night.desk = stages.complaints_stage(night.run, night.found("inputs"))
 
 
 def _report(night: Night) -> None:
-    pipeline.report_stage(
+    outputs.report_stage(
         night.run,
         night.found("inputs"),
         inspection=night.found("inspection"),
@@ -127,7 +129,7 @@ def _report(night: Night) -> None:
 
 
 def _finish(night: Night) -> None:
-    night.published = pipeline.finish(
+    night.published = publication.finish(
         night.run,
         night.found("inputs"),
         scoring=night.scoring,
@@ -171,7 +173,7 @@ def run_recipe(night: Night, *, around: Around = _call) -> Path:
             if verdict is None or not verdict.held or stage.name not in _AFTER_GUARD:
                 raise
             # the inputs the guards distrust are the cause: the night ends held, naming them
-            night.published, night.verdict = pipeline.hold_unfinished(
+            night.published, night.verdict = publication.hold_unfinished(
                 night.run, night.found("inputs"), verdict, error
             )
             return night.published

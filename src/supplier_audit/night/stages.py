@@ -1,0 +1,258 @@
+"""The stages of one nightly audit as plain functions: what each reads and decides.
+
+``night/recipe.py`` runs them in order (the Prefect flow as one task per stage, and per review
+partition); tests and scripts can call them directly. Writing the files is ``night/outputs.py``;
+publishing them ``night/publication.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
+from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
+from supplier_audit.ingest.results import IngestResult
+from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
+from supplier_audit.night.partitions import (
+    BatchRunner,
+    ReviewContext,
+    ReviewsResult,
+    process_reviews,
+    run_in_process,
+)
+from supplier_audit.night.run import AuditRun
+from supplier_audit.sampling import SampleSizing, inspection_status, plan_inspections
+from supplier_audit.scoring import (
+    ScoringResult,
+    previous_scores,
+    score_suppliers,
+    self_check_candidates,
+    tier_inspection_overrides,
+)
+from supplier_audit.scoring.review_totals import review_sku_shares
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InspectionOutcome:
+    """Tonight's inspection plan and where the switching rules stand per supplier."""
+
+    plan: pd.DataFrame
+    status: pd.DataFrame
+
+
+def ingest_stage(run: AuditRun) -> IngestResult:
+    """Read, type and validate every input table but the reviews, which are listed for
+    :func:`reviews_stage` (raises InputError for unreadable files)."""
+    return ingest_folder(run.data_dir, run.settings, as_of=run.as_of, batched=("reviews",))
+
+
+def review_context(run: AuditRun, ingest: IngestResult) -> ReviewContext:
+    """What every review partition needs: settings, as-of, the valid suppliers and lots, and
+    the SKU shares of the scoring window (computed once here, not once per partition)."""
+    settings = run.settings
+    return ReviewContext(
+        settings=settings,
+        as_of=run.as_of,
+        suppliers=ingest.tables["suppliers"],
+        shipments=ingest.tables["shipments"],
+        shares=review_sku_shares(
+            ingest["shipments"],
+            as_of=run.as_of,
+            settings=settings.scoring,
+            lookback_days=settings.lookback_days,
+        ),
+    )
+
+
+def reviews_stage(
+    run: AuditRun, ingest: IngestResult, *, runner: BatchRunner = run_in_process
+) -> tuple[IngestResult, ReviewsResult]:
+    """Read, validate, flag and attribute the reviews partition by partition (through
+    ``runner``: in this process, as Prefect tasks or on Dask), reduced to the flagged reviews
+    and per-supplier totals; the ingest result gains the reviews table (its counts,
+    quarantine and files)."""
+    reviews = process_reviews(
+        ingest.batched_files["reviews"], review_context(run, ingest), runner=runner
+    )
+    require_rows("reviews", reviews.table.rows_read, ingest.batched_files["reviews"])
+    log.info(
+        "reviews: %d partition(s), %d valid, %d quality issue, %d counterfeit suspect",
+        reviews.partitions,
+        reviews.table.rows_valid,
+        reviews.flag_counts["quality_issue"],
+        reviews.flag_counts["counterfeit_suspect"],
+    )
+    return ingest.with_table(reviews.table), reviews
+
+
+def guard_stage(
+    run: AuditRun, ingest: IngestResult, *, check_stale: bool, accept: bool = False
+) -> GuardVerdict:
+    """Tonight's inputs against the last published night's (supplier_audit.night.guard): whether
+    the night will be published or held. ``check_stale`` for a night that audits today; a night
+    of a chosen date (a backfill from a later export) does not count its rows dated after it
+    as quarantine."""
+    later = (
+        None
+        if check_stale
+        else {n: rows_dated_after_night(t.quarantine) for n, t in ingest.tables.items()}
+    )
+    return check_inputs(
+        as_manifest_inputs(ingest, run.data_dir),
+        out_dir=run.out_dir,
+        as_of=run.as_of,
+        settings=run.settings.guard,
+        check_stale=check_stale,
+        accept=accept,
+        later=later,
+    )
+
+
+def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
+    """Where ISO 2859-1's switching rules stand for every supplier (or supplier and SKU)."""
+    sampling = run.settings.sampling
+    return inspection_status(
+        ingest["shipments"],
+        ingest["inspections"],
+        as_of=run.as_of,
+        aql=sampling.aql,
+        level=sampling.inspection_level,
+        switching_key=_switching_key(run),
+        allow_reduced=sampling.allow_reduced,
+        count_minor_defects=sampling.count_minor_defects,
+    )
+
+
+_SEVERITY_ORDER = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
+
+
+def _worst_per_supplier(status: pd.DataFrame) -> pd.DataFrame:
+    """One status row per supplier: the strictest of its SKUs when switching is per SKU."""
+    if "sku" not in status.columns:
+        return status
+    ranked = status.assign(_rank=status["severity"].map(_SEVERITY_ORDER))
+    worst = ranked.sort_values(["supplier_id", "_rank", "sku"], ascending=[True, False, True])
+    return worst.drop_duplicates("supplier_id").drop(columns=["_rank", "sku"])
+
+
+def history_dir(run: AuditRun) -> Path:
+    """The store of every night's scores: ``<out>/history/as_of=YYYY-MM-DD/``."""
+    return run.out_dir / "history"
+
+
+def score_stage(
+    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, status: pd.DataFrame
+) -> ScoringResult:
+    """Counterfeit and quality risk per supplier, with reasons, actions and the change since
+    the previous night in the history."""
+    settings = run.settings
+    return score_suppliers(
+        ingest.valid_tables(),
+        reviews.flagged,
+        review_totals=reviews.totals,
+        as_of=run.as_of,
+        settings=settings.scoring,
+        lookback_days=settings.lookback_days,
+        inspection_status=_worst_per_supplier(status),
+        previous=previous_scores(history_dir(run), run.as_of),
+        language=settings.report_language,
+    )
+
+
+def sampling_feedback(
+    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, scoring: ScoringResult
+) -> tuple[dict[str, dict[str, str]], pd.DataFrame]:
+    """What the scores ask of tonight's sampling: raised levels by tier, and self-checks (自查)."""
+    settings = run.settings
+    overrides = tier_inspection_overrides(scoring.scores, settings.scoring)
+    self_check = self_check_candidates(
+        ingest.valid_tables(),
+        reviews.flagged,
+        review_totals=reviews.totals,
+        as_of=run.as_of,
+        settings=settings.scoring,
+        language=settings.report_language,
+    )
+    return overrides, self_check
+
+
+def _switching_key(run: AuditRun) -> tuple[str, ...]:
+    return (
+        ("supplier_id", "sku")
+        if run.settings.sampling.switching_by == "supplier_sku"
+        else ("supplier_id",)
+    )
+
+
+def inspection_stage(
+    run: AuditRun,
+    ingest: IngestResult,
+    *,
+    status: pd.DataFrame | None = None,
+    level_by_supplier: dict[str, dict[str, str]] | None = None,
+    self_check: pd.DataFrame | None = None,
+) -> InspectionOutcome:
+    """Tonight's plan: which lots, how many units and which, Ac/Re, and why each lot."""
+    sampling = run.settings.sampling
+    if status is None:
+        status = switching_stage(run, ingest)
+    plan = plan_inspections(
+        ingest["shipments"],
+        ingest["inspections"],
+        as_of=run.as_of,
+        aql=sampling.aql,
+        level=sampling.inspection_level,
+        seed=run.settings.seed,
+        switching_key=_switching_key(run),
+        allow_reduced=sampling.allow_reduced,
+        level_by_supplier=level_by_supplier,
+        self_check=self_check,
+        units_per_carton=sampling.units_per_carton or None,
+        recent_days=sampling.recent_days,
+        count_minor_defects=sampling.count_minor_defects,
+        sizing=SampleSizing(
+            mode=sampling.sample_sizing,
+            max_defect_rate=sampling.zero_acceptance_max_defect_rate,
+            confidence=sampling.zero_acceptance_confidence,
+            daily_budget=sampling.daily_budget_units,
+        ),
+    )
+    log.info(
+        "inspection plan: %d lots, %d units to pull", len(plan), int(plan["sample_size"].sum())
+    )
+    return InspectionOutcome(plan=plan, status=status)
+
+
+def complaints_stage(run: AuditRun, ingest: IngestResult) -> ComplaintDesk:
+    """The complaint desk: every open complaint with its deadline, lot(s), evidence pack,
+    supplier contact and buyer signals; and lost complaints worth appealing. Shown, never
+    scored: nothing here changes a supplier's risk."""
+    settings = run.settings
+    desk = complaint_desk(
+        ingest["complaints"],
+        ingest["shipments"],
+        suppliers=ingest["suppliers"],
+        documents=ingest["documents"],
+        orders=ingest["orders"],
+        as_of=run.as_of,
+        settings=settings.complaints,
+        evidence=settings.scoring.evidence,
+        language=settings.report_language,
+        counterfeit_types=tuple(settings.scoring.complaints.counterfeit_types),
+    )
+    log.info(
+        "complaints: %d open, %d due within %d h, %d not ready, %d overdue, %d worth appealing",
+        len(desk.open_complaints),
+        desk.due_soon,
+        settings.complaints.due_soon_hours,
+        desk.not_ready,
+        desk.overdue,
+        len(desk.appeals),
+    )
+    return desk
