@@ -15,16 +15,15 @@ from hypothesis import strategies as st
 
 from supplier_audit.review_terms import learned, training
 from supplier_audit.review_terms.combined import COMBINED_COLUMNS, flag_reviews_combined
-from supplier_audit.review_terms.learned import (
+from supplier_audit.review_terms.features import (
     SPECS,
-    LearnedFlagger,
     code_points,
     feature_hash,
     grams_of,
     normalised_column,
     occurrences,
-    shipped_flagger,
 )
+from supplier_audit.review_terms.learned import LearnedFlagger, shipped_flagger
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "review_corpus" / "review_corpus.csv"

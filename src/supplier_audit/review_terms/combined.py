@@ -23,13 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supplier_audit.review_terms.features import normalised_column
 from supplier_audit.review_terms.flagging import (
     FLAG_COLUMNS,
     _as_string_array,
     _mostly_repeated,
     flag_texts,
 )
-from supplier_audit.review_terms.learned import LearnedFlagger, normalised_column, shipped_flagger
+from supplier_audit.review_terms.learned import LearnedFlagger, shipped_flagger
 from supplier_audit.review_terms.lexicon import Lexicon, load_lexicon
 
 #: Output columns of :func:`flag_reviews_combined`, in order.

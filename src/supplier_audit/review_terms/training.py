@@ -5,7 +5,7 @@
 For each language, on the corpus's train and valid splits only (the test split is scored,
 never fitted or tuned on):
 
-1. the n-grams of ``learned.SPECS`` found in at least ``MIN_DF`` texts become the features;
+1. the n-grams of ``features.SPECS`` found in at least ``MIN_DF`` texts become the features;
 2. per label, the regularisation strength is chosen by leave-one-category-out
    predictions (every category is predicted by a model that never saw it, which is what
    a new shop's goods look like), a Platt calibration is fitted on those predictions, and
@@ -36,17 +36,16 @@ import pyarrow as pa
 from scipy import sparse
 
 from supplier_audit.review_terms.combined import lexicon_terms_present
-from supplier_audit.review_terms.flagging import flag_texts
-from supplier_audit.review_terms.learned import (
-    LABELS,
+from supplier_audit.review_terms.features import (
     SPECS,
-    LearnedFlagger,
     NgramTable,
     feature_counts,
     feature_hash,
     grams_of,
     normalised_column,
 )
+from supplier_audit.review_terms.flagging import flag_texts
+from supplier_audit.review_terms.learned import LABELS, LearnedFlagger
 
 logger = logging.getLogger(__name__)
 
