@@ -306,7 +306,7 @@ def flag_floor(data: Path, settings: Any) -> dict[str, Any]:
 FIRST_FLAG = """
 import sys, time
 from pathlib import Path
-from supplier_audit.config import load_config
+from supplier_audit.config.loading import load_config
 from supplier_audit.night.partitions import configured_lexicon
 from supplier_audit.review_terms import flag_texts
 settings = load_config(Path(sys.argv[1]) if sys.argv[1] else None).settings

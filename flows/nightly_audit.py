@@ -24,8 +24,8 @@ from supplier_audit.config.settings import AuditConfig
 from supplier_audit.delivery import DeliveryReport, alert, deliver_night
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.night import publication, recipe
-from supplier_audit.night.partitions import BatchRunner
 from supplier_audit.night.progress import reporter
+from supplier_audit.night.reviews import BatchRunner
 from supplier_audit.night.run import AuditRun, RunLockedError, StageFailed, today_in
 from supplier_audit.night.scale import dask_client, dask_runner
 

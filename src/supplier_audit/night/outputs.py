@@ -24,7 +24,8 @@ from supplier_audit.contracts.outputs import (
 )
 from supplier_audit.contracts.privacy import mask_contacts
 from supplier_audit.ingest.results import IngestResult
-from supplier_audit.night.partitions import ReviewsResult, configured_lexicon
+from supplier_audit.night.partitions import configured_lexicon
+from supplier_audit.night.reviews import ReviewsResult
 from supplier_audit.night.run import AuditRun, build_manifest, write_quarantine
 from supplier_audit.night.stages import InspectionOutcome
 from supplier_audit.reporting import frames as report_frames

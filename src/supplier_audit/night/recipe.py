@@ -26,7 +26,7 @@ from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.ingest.results import IngestResult
 from supplier_audit.night import outputs, publication, stages
 from supplier_audit.night.guard import GuardVerdict
-from supplier_audit.night.partitions import BatchRunner, ReviewsResult, run_in_process
+from supplier_audit.night.reviews import BatchRunner, ReviewsResult, run_in_process
 from supplier_audit.night.run import AuditRun
 from supplier_audit.scoring import ScoringResult
 

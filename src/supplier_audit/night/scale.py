@@ -1,6 +1,6 @@
 """Running the per-partition work of a night on a Dask cluster.
 
-:func:`dask_runner` gives a :data:`supplier_audit.night.partitions.BatchRunner` that sends every
+:func:`dask_runner` gives a :data:`supplier_audit.night.reviews.BatchRunner` that sends every
 partition to a Dask cluster with ``Client.map`` and gathers the results in partition order:
 on a local cluster of worker processes started for the night (and closed after it), or on an
 existing cluster at ``address`` (``tcp://scheduler:8786``). The shared context (settings, the
@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from supplier_audit.night.partitions import BatchRunner
 from supplier_audit.night.progress import reporter
+from supplier_audit.night.reviews import BatchRunner
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,8 @@ from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
 from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
-from supplier_audit.night.partitions import (
-    BatchRunner,
-    ReviewContext,
-    ReviewsResult,
-    process_reviews,
-    run_in_process,
-)
+from supplier_audit.night.partitions import ReviewContext
+from supplier_audit.night.reviews import BatchRunner, ReviewsResult, process_reviews, run_in_process
 from supplier_audit.night.run import AuditRun
 from supplier_audit.sampling import SampleSizing, inspection_status, plan_inspections
 from supplier_audit.scoring import (
