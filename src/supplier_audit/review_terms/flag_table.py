@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from supplier_audit.review_terms.hit_table import VectorReader
+from supplier_audit.review_terms.hits import reported_term
 from supplier_audit.review_terms.lexicon import Term
-from supplier_audit.review_terms.matcher import Matcher, reported_term
+from supplier_audit.review_terms.matcher import Matcher
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ import pyarrow.compute as pc
 
 from supplier_audit.review_terms.flag_table import FlaggedRows, HitTable
 from supplier_audit.review_terms.hit_table import reader_for
+from supplier_audit.review_terms.hits import Hit, reported_term
 from supplier_audit.review_terms.lexicon import Lexicon, Term, load_lexicon, re2_literal
-from supplier_audit.review_terms.matcher import Hit, Matcher, matcher_for, reported_term
+from supplier_audit.review_terms.matcher import Matcher, matcher_for
 from supplier_audit.review_terms.normalise import (
     fold_column,
     normalise_slow_rows,

@@ -7,7 +7,7 @@ rules run as whole-array operations over the candidate texts joined into one buf
    numpy keeps those on word boundaries and, like the regex, the longest term at the
    leftmost free position;
 2. the negation chain before each hit (cue and modifier tokens read backwards, at most
-   ``_MAX_CHAIN`` tokens within ``_MAX_PREFIX`` characters) is walked for all hits at once
+   ``MAX_CHAIN`` tokens within ``MAX_PREFIX`` characters) is walked for all hits at once
    over a character trie of the reversed tokens (a ``searchsorted`` per character);
 3. the rules that are rare and need more reading (a cue after the term, a price word after a
    counterfeit term, a term joined to a negated one by 和 / "or", unusual whitespace) are
@@ -32,17 +32,18 @@ try:  # the automaton is a speed-up: without it every candidate is read per text
     import ahocorasick_rs
 except ImportError:  # pragma: no cover - exercised only where the package is missing
     ahocorasick_rs = None  # type: ignore[assignment]
-from supplier_audit.review_terms.matcher import (
-    _KINDS,
-    _MAX_CHAIN,
-    _MAX_PREFIX,
-    _PRODUCT_DAMAGE,
-    _PUNCT_CLASS,
-    Matcher,
-    _alternation,
+from supplier_audit.review_terms.matcher import Matcher
+from supplier_audit.review_terms.patterns import (
+    KINDS,
+    MAX_CHAIN,
+    MAX_PREFIX,
+    PRODUCT_DAMAGE,
+    PUNCT_CLASS,
+    alternation,
+    ascii_alnum,
 )
 
-_KIND_BIT = {kind: 1 << i for i, kind in enumerate(_KINDS)}
+_KIND_BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
 _CUES = _KIND_BIT["cues"] | _KIND_BIT["positive_cues"]
 _CLAIM = _KIND_BIT["counterfactual"] | _KIND_BIT["comparison"]
 _CHOICE = _KIND_BIT["choice"]
@@ -54,7 +55,7 @@ _SHIFT = np.uint64(21)  # code points fit in 21 bits
 @functools.cache
 def _clause_breaks() -> np.ndarray:
     """Lookup table of the characters that end a clause (the matcher's punctuation), and NUL."""
-    punct = re.compile(_PUNCT_CLASS)
+    punct = re.compile(PUNCT_CLASS)
     table = np.zeros(0x110000, dtype=bool)
     table[[c for c in range(0x10000) if punct.fullmatch(chr(c))]] = True
     table[0] = True
@@ -129,11 +130,11 @@ class VectorReader:
             else None
         )
         self.length = np.array([len(t) for t in texts], dtype=np.int64)
-        self.alnum_start = np.array([_ascii_alnum(t[0]) for t in texts], dtype=bool)
-        self.alnum_end = np.array([_ascii_alnum(t[-1]) for t in texts], dtype=bool)
+        self.alnum_start = np.array([ascii_alnum(t[0]) for t in texts], dtype=bool)
+        self.alnum_end = np.array([ascii_alnum(t[-1]) for t in texts], dtype=bool)
         self.positive = np.array([t.polarity == "positive" for t in self.terms], dtype=bool)
         self.counterfeit = np.array([t.counterfeit for t in self.terms], dtype=bool)
-        self.damage = np.array([t.category in _PRODUCT_DAMAGE for t in self.terms], dtype=bool)
+        self.damage = np.array([t.category in PRODUCT_DAMAGE for t in self.terms], dtype=bool)
         self.hearsay_re2 = "|".join(
             re2_literal(w) for w in [*lexicon.words("zh_hearsay"), *lexicon.words("en_hearsay")]
         )
@@ -161,7 +162,7 @@ class VectorReader:
         #: could then end inside a hit)
         markers = [*lexicon.words("zh_question_markers"), *lexicon.words("en_question_markers")]
         contrast = [*lexicon.words("zh_contrast"), *lexicon.words("en_contrast")]
-        self.contrast_re = re.compile(_alternation(contrast)) if contrast else None
+        self.contrast_re = re.compile(alternation(contrast)) if contrast else None
         self.reads_questions = not any(
             breaks[ord(c)] for t in [*texts, *markers, *contrast] for c in t
         )
@@ -357,12 +358,12 @@ class VectorReader:
         n = len(start)
         count = np.zeros(n, dtype=np.int64)
         cue_start = start.copy()
-        limit = np.maximum(start - _MAX_PREFIX, 0)
+        limit = np.maximum(start - MAX_PREFIX, 0)
         positive = self.positive[term]
         counterfeit = self.counterfeit[term]
         active = np.nonzero(start > 0)[0]
         consumed = start.copy()
-        for _ in range(_MAX_CHAIN):
+        for _ in range(MAX_CHAIN):
             if not len(active):
                 break
             q = consumed[active] - 1
@@ -443,10 +444,6 @@ def _codes(chars: frozenset[str]) -> np.ndarray:
 def _single_spaced(word: str) -> bool:
     """Whether a word's only whitespace is single spaces between its characters."""
     return word == " ".join(word.split())
-
-
-def _ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
 
 
 _READERS: weakref.WeakKeyDictionary[Matcher, VectorReader] = weakref.WeakKeyDictionary()

@@ -22,112 +22,47 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
+from supplier_audit.review_terms.hits import Hit
 from supplier_audit.review_terms.lexicon import Lexicon, Term, re2_literal
 from supplier_audit.review_terms.normalise import is_han
+from supplier_audit.review_terms.patterns import (
+    KINDS,
+    MAX_CHAIN,
+    MAX_PREFIX,
+    PRODUCT_DAMAGE,
+    PUNCT_CLASS,
+    PUNCTUATION,
+    alternation,
+    bounded,
+    bounded_ok,
+    is_latin,
+    maybe_compile,
+    pack_alternatives,
+    trie_pattern,
+)
 
-_PUNCT_CLASS = r"[,.!?;:。、…\n\r\t()\[\]{}<>\"“”【】《》「」『』，．！？；：（）｛｝＜＞＂]"
-_PUNCTUATION = _PUNCT_CLASS + "+"
 #: sentence-final particles that may follow a cue after the term (一点异味都没有啊)
 _PARTICLES = "了的啊呢哦呀啦哈吧嘛"
+
+
 #: a shipping container and a damage term within this many characters (Chinese, Latin) of each
 #: other describe the container, unless the words between them end the container's own
 #: predicate (了, a space: 包裹外面湿了 充不进电) or move the damage inside (里, 内, "in the")
 _CONTAINER_REACH = (8, 30)
+
+
 _ZH_GAP_BREAK = re.compile(r"[里内中了\s]")
+
+
 _EN_GAP_BREAK = re.compile(r"(?<![a-z])(?:inside|in the|in it|and|but)(?![a-z])")
-#: categories a shipping container can be the subject of (外箱压扁了, "the box was broken")
-_PRODUCT_DAMAGE = frozenset({"damage", "defect"})
+
+
 #: what "free" means after a word when it is an offer, not an absence ("free shipping")
 _FREE_OFFERS = r"(?:shipping|delivery|gifts?|returns?|trial|samples?|replacement|upgrade)\b"
-#: kinds of cue token; a lexicon list is named <lang>_<kind> (zh_cues, en_choice, ...)
-_KINDS = ("cues", "counterfactual", "comparison", "positive_cues", "modifiers", "choice")
-_MAX_CHAIN = 6
-_MAX_PREFIX = 16
-#: RE2's DFA has a memory budget: past roughly 2,000 alternation branches it falls back to
-#: an engine ~100 times slower, so the lexicon is scanned in chunks of at most this many
-_SCAN_BRANCHES = 1500
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One occurrence of a term in a normalised text, read in its clause."""
-
-    term: Term
-    start: int
-    end: int
-    cue_start: int
-    cues: tuple[str, ...]
-    negated: bool
-    counterfactual: bool
-    question: bool
-    doubt: bool
-    contrast: bool
-    ignored: bool
-    coordinated: bool = False
-    #: why the hit is not a claim about the item despite its reading ("" when it is one):
-    #: hearsay, a question quoted from someone else, a price level, the shipping box
-    context: str = ""
-
-    @property
-    def flagged(self) -> bool:
-        """Whether the hit reports a problem."""
-        if self.ignored or self.context:
-            return False
-        if self.term.polarity == "positive":
-            return self.negated or (self.doubt and self.term.counterfeit)
-        if self.negated:
-            return False
-        return not (self.doubt and not self.term.counterfeit)
-
-    @property
-    def reported(self) -> str:
-        """The canonical term reported for this hit (不是正品 for a negated 正品)."""
-        return reported_term(self.term, negated=self.negated, doubt=self.doubt)
-
-    @property
-    def why(self) -> str:
-        """A one-line reason for the decision, for maintainers."""
-        if self.ignored:
-            return "inside an ignored phrase"
-        if self.context:
-            return f"not a claim about the item: {self.context}"
-        cues = "+".join(self.cues)
-        if self.term.polarity == "positive":
-            if self.negated:
-                return f"positive term negated by {cues}: reports its absence"
-            if self.doubt and self.term.counterfeit:
-                return "positive term in a doubting question: suspicion of authenticity"
-            if self.cues:
-                return f"positive term; cues {cues} cancel out"
-            return "positive term stated plainly: no complaint"
-        if self.negated and self.coordinated:
-            return f"joined to a negated term before it, negation {cues} carries over"
-        if self.negated:
-            kind = "counterfactual, comparison or choice" if self.counterfactual else "negation"
-            return f"{kind} {cues} right before the term in its clause"
-        if self.doubt and not self.term.counterfeit:
-            return "asked about in a doubting question, not reported"
-        if self.question and self.term.counterfeit:
-            return "counterfeit term in a question: suspicion"
-        if self.cues:
-            return f"double negation {cues}: the problem is affirmed"
-        return "problem term, not negated"
-
-
-def reported_term(term: Term, *, negated: bool, doubt: bool) -> str:
-    canonical = term.canonical
-    if term.polarity == "positive":
-        if negated:
-            return f"not {canonical}" if term.lang == "en" else f"不是{canonical}"
-        if doubt:
-            return f"{canonical}?"
-    return canonical
 
 
 def _pair_key(pair: str) -> int:
@@ -138,36 +73,36 @@ class Matcher:
     """Regexes compiled from one lexicon."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self.term_re = re.compile(_trie_pattern(lexicon.by_text))
-        self.prefilter = _pack_alternatives(lexicon.scan_alternatives)
+        self.term_re = re.compile(trie_pattern(lexicon.by_text))
+        self.prefilter = pack_alternatives(lexicon.scan_alternatives)
         self.by_text = lexicon.by_text
         words = lexicon.words
         self.kinds: dict[str, set[str]] = {}
-        for kind in _KINDS:
+        for kind in KINDS:
             for lang in ("zh", "en"):
                 for token in words(f"{lang}_{kind}"):
                     self.kinds.setdefault(token, set()).add(kind)
         # cues are read backwards from the term: a trie of reversed tokens anchored at the
         # term's start finds the longest token ending there in one step
-        zh_rev = [t[::-1] for t in self.kinds if not _latin(t)]
-        en_rev = [t[::-1] for t in self.kinds if _latin(t)]
+        zh_rev = [t[::-1] for t in self.kinds if not is_latin(t)]
+        en_rev = [t[::-1] for t in self.kinds if is_latin(t)]
         self.tail_re = re.compile(
-            rf"\s*(?:(?P<en>{_trie_pattern(en_rev, bounded=False)})(?![a-z0-9'])"
-            rf"|(?P<zh>{_trie_pattern(zh_rev, bounded=False)}))"
+            rf"\s*(?:(?P<en>{trie_pattern(en_rev, bounded=False)})(?![a-z0-9'])"
+            rf"|(?P<zh>{trie_pattern(zh_rev, bounded=False)}))"
         )
         #: a cue chain can only end right before a term on one of these characters
         self.tail_chars = frozenset(t[-1] for t in self.kinds) | frozenset(" \t\n")
         self.coordination = frozenset([*words("zh_coordination"), *words("en_coordination")])
         contrast = [*words("zh_contrast"), *words("en_contrast")]
-        self.break_re = re.compile(rf"(?P<p>{_PUNCTUATION})|(?P<c>{_bounded(contrast)})")
-        zh_doubt = _alternation(list(words("zh_question_markers")))
-        self.zh_doubt_re = _maybe(zh_doubt)
-        self.en_doubt_re = _maybe(_bounded(list(words("en_question_markers"))))
+        self.break_re = re.compile(rf"(?P<p>{PUNCTUATION})|(?P<c>{bounded(contrast)})")
+        zh_doubt = alternation(list(words("zh_question_markers")))
+        self.zh_doubt_re = maybe_compile(zh_doubt)
+        self.en_doubt_re = maybe_compile(bounded(list(words("en_question_markers"))))
         # a text without any of these holds no question: clause analysis is skipped
         self.question_re = re.compile(rf"[?？]|{zh_doubt}")
-        self.ignore_re = _maybe(_bounded([*words("zh_ignore"), *words("en_ignore")]))
+        self.ignore_re = maybe_compile(bounded([*words("zh_ignore"), *words("en_ignore")]))
         # rows with a question or an ignored phrase get the full clause analysis
-        ignore_any = _bounded([*words("zh_ignore"), *words("en_ignore")])
+        ignore_any = bounded([*words("zh_ignore"), *words("en_ignore")])
         self.complex_re2 = "|".join(
             [r"[?？]", *(re2_literal(w) for w in words("zh_question_markers"))]
             + ([] if ignore_any == "(?!x)x" else [re2_literal(w) for w in
@@ -177,7 +112,7 @@ class Matcher:
         by_prefix: dict[str, list[str]] = {}
         for text in lexicon.by_text:
             by_prefix.setdefault(text[:2], []).append(text)
-        self.prefix_re = {p: re.compile(_trie_pattern(ts)) for p, ts in by_prefix.items()}
+        self.prefix_re = {p: re.compile(trie_pattern(ts)) for p, ts in by_prefix.items()}
         self.prefix_keys = np.unique(
             np.array([_pair_key(p) for p in by_prefix if len(p) == 2], dtype=np.uint64)
         )
@@ -191,13 +126,13 @@ class Matcher:
                 self.cue_char[ord(token[-1])] = True
         self.short_terms = [t for t in lexicon.by_text if len(t) < 2]
         # cues after a problem term, at the end of its clause (一点异味都没有, "odor free")
-        zh_contrast = _alternation([w for w in contrast if not _latin(w)])
-        clause_end = rf"(?=[{_PARTICLES}]*(?:$|[\x00\s]|{_PUNCT_CLASS}|{zh_contrast}))"
+        zh_contrast = alternation([w for w in contrast if not is_latin(w)])
+        clause_end = rf"(?=[{_PARTICLES}]*(?:$|[\x00\s]|{PUNCT_CLASS}|{zh_contrast}))"
         post = []
         if words("zh_post_cues"):
-            post.append(rf"(?P<zh>{_alternation(words('zh_post_cues'))}){clause_end}")
+            post.append(rf"(?P<zh>{alternation(words('zh_post_cues'))}){clause_end}")
         if words("en_post_cues"):
-            en_post = _alternation(words("en_post_cues"), spaced=True)
+            en_post = alternation(words("en_post_cues"), spaced=True)
             # "scratch free" but not "broken, free shipping" nor "broke free delivery"
             post.append(rf"[\s\-]*(?P<en>{en_post})(?![a-z0-9'])(?!\s+{_FREE_OFFERS})")
         self.post_re = re.compile("|".join(post)) if post else None
@@ -209,18 +144,18 @@ class Matcher:
             w[0] for w in [*words("zh_price_after"), *words("en_price_after")]
         )
         self.price_first |= spaces
-        self.price_re = _maybe(
-            rf"\s*(?:{_bounded([*words('zh_price_after'), *words('en_price_after')])})"
+        self.price_re = maybe_compile(
+            rf"\s*(?:{bounded([*words('zh_price_after'), *words('en_price_after')])})"
         )
         hearsay = [*words("zh_hearsay"), *words("en_hearsay")]
-        self.hearsay_re = _maybe(_bounded(hearsay))
-        verbs = _bounded([*words("zh_quote_verbs"), *words("en_quote_verbs")])
+        self.hearsay_re = maybe_compile(bounded(hearsay))
+        verbs = bounded([*words("zh_quote_verbs"), *words("en_quote_verbs")])
         self.quote_re = None if verbs == "(?!x)x" else re.compile(rf"(?:{verbs})\s*[:：]+\s*$")
         containers = [*words("zh_containers"), *words("en_containers")]
-        self.container_re = _maybe(_bounded(containers))
-        self.coordination_re = _maybe(_bounded(sorted(self.coordination)))
+        self.container_re = maybe_compile(bounded(containers))
+        self.coordination_re = maybe_compile(bounded(sorted(self.coordination)))
         # rows with any of these get the clause analysis as well
-        self.context_re = _maybe(_bounded([*hearsay, *containers]))
+        self.context_re = maybe_compile(bounded([*hearsay, *containers]))
         #: rows the batch flags and that hold one of these are read again by ``hits``
         self.context_re2 = "|".join(re2_literal(w) for w in [*hearsay, *containers])
 
@@ -326,7 +261,7 @@ class Matcher:
         # which hits have a cue character close before them (most do not): only those are
         # read for a negation chain
         near = np.zeros(len(starts), dtype=bool)
-        for back in range(1, _MAX_PREFIX + 1):
+        for back in range(1, MAX_PREFIX + 1):
             idx = starts - back
             ok = idx >= offsets
             near[ok] |= self.cue_char[codes[idx[ok]]]
@@ -398,7 +333,7 @@ class Matcher:
                 and self.hearsay_re.search(text, 0, start)
             ):
                 return True
-            if term.category in _PRODUCT_DAMAGE and self.container_re is not None:
+            if term.category in PRODUCT_DAMAGE and self.container_re is not None:
                 reach = max(_CONTAINER_REACH)
                 if self.container_re.search(text, max(0, start - reach), start):
                     return True
@@ -419,7 +354,7 @@ class Matcher:
                 speaker = text[max(0, m.start() - 6) : m.start()]
                 if "我" not in speaker and not re.search(r"(?<![a-z])i\s*$", speaker):
                     return f"a question someone else asked ({m.group().strip()})"
-        if term.category in _PRODUCT_DAMAGE and self.container_re is not None:
+        if term.category in PRODUCT_DAMAGE and self.container_re is not None:
             han = is_han(text[start])
             reach = _CONTAINER_REACH[0] if han else _CONTAINER_REACH[1]
             found = list(self.container_re.finditer(text, max(clause_start, start - reach), start))
@@ -451,7 +386,7 @@ class Matcher:
         q_after: list[bool] = []
         for m in self.break_re.finditer(text):
             if m.group("c") and (
-                not _bounded_ok(text, m.start(), m.end())
+                not bounded_ok(text, m.start(), m.end())
                 or any(s < m.end() and m.start() < e for s, e, _ in found)
             ):
                 continue  # inside a word, or part of a term (质量不过关 holds 不过)
@@ -477,11 +412,11 @@ class Matcher:
         cue_start = start
         counterfactual = False
         consumed = length - start
-        limit = consumed + _MAX_PREFIX
+        limit = consumed + MAX_PREFIX
         positive = term.polarity == "positive"
         kinds_of = self.kinds
         tail_match = self.tail_re.match
-        for _ in range(_MAX_CHAIN):
+        for _ in range(MAX_CHAIN):
             m = tail_match(reversed_text, consumed, limit)
             if m is None:
                 break
@@ -520,101 +455,3 @@ def matcher_for(lexicon: Lexicon) -> Matcher:
     if matcher is None:
         matcher = _MATCHERS[lexicon] = Matcher(lexicon)
     return matcher
-
-
-def _pack_alternatives(alternatives: Iterable[str]) -> tuple[str, ...]:
-    """Join RE2 alternatives into as few patterns as the DFA budget allows."""
-    chunks: list[list[str]] = [[]]
-    weight = 0
-    for alternative in sorted(alternatives, key=len, reverse=True):
-        branches = alternative.count("|") + 1
-        if chunks[-1] and weight + branches > _SCAN_BRANCHES:
-            chunks.append([])
-            weight = 0
-        chunks[-1].append(alternative)
-        weight += branches
-    return tuple("|".join(chunk) for chunk in chunks if chunk)
-
-
-def _latin(token: str) -> bool:
-    return token[:1].isascii()
-
-
-def _wordchar(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch == "'")
-
-
-def _bounded_ok(text: str, start: int, end: int) -> bool:
-    """Whether a Latin match stands on word boundaries (CJK matches always do)."""
-    if is_han(text[start]):
-        return True
-    before = start == 0 or not _wordchar(text[start - 1])
-    after = end == len(text) or not _wordchar(text[end])
-    return before and after
-
-
-def _alternation(tokens: Sequence[str], *, spaced: bool = False) -> str:
-    ordered = sorted(set(tokens), key=len, reverse=True)
-    if not ordered:
-        return "(?!x)x"
-    parts = [re.escape(t) for t in ordered]
-    if spaced:
-        parts = [p.replace(r"\ ", r"\s+") for p in parts]
-    return "|".join(parts)
-
-
-def _bounded(tokens: Sequence[str]) -> str:
-    """An alternation where Latin tokens must stand on word boundaries."""
-    zh = [t for t in tokens if not _latin(t)]
-    en = [t for t in tokens if _latin(t)]
-    parts = []
-    if en:
-        parts.append(rf"(?<![a-z0-9'])(?:{_alternation(en, spaced=True)})(?![a-z0-9'])")
-    if zh:
-        parts.append(_alternation(zh))
-    return "|".join(parts) if parts else "(?!x)x"
-
-
-def _maybe(pattern: str) -> re.Pattern[str] | None:
-    return None if pattern == "(?!x)x" else re.compile(pattern)
-
-
-def _trie_pattern(words: Iterable[str], *, bounded: bool = True) -> str:
-    """A regex matching any of ``words``, longest first, built as a prefix tree.
-
-    A flat alternation of thousands of literals makes Python's ``re`` try each one at every
-    position; a trie branches on the next character instead. With ``bounded``, words that
-    start or end with a Latin letter or digit only match on word boundaries.
-    """
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any], last: str) -> str:
-        branches = [
-            (r"\s+" if ch == " " else re.escape(ch)) + build(child, ch)
-            for ch, child in sorted(node.items())
-            if ch
-        ]
-        end = r"(?![a-z0-9])" if bounded and _ascii_alnum(last) else ""
-        if "" in node:
-            if not branches:
-                return end
-            return f"(?:{'|'.join(branches)}|{end})"
-        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-
-    top = [
-        (r"(?<![a-z0-9])" if bounded and _ascii_alnum(ch) else "")
-        + (r"\s+" if ch == " " else re.escape(ch))
-        + build(child, ch)
-        for ch, child in sorted(trie.items())
-        if ch
-    ]
-    return "|".join(top) if top else "(?!x)x"
-
-
-def _ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
