@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ from supplier_audit.reporting import frames as report_frames
 from supplier_audit.review_terms import flag_texts
 from supplier_audit.sampling import PLAN_COLUMNS
 from supplier_audit.scoring import ScoringResult
+
+if TYPE_CHECKING:
+    from supplier_audit.reporting.risk_report import RiskReportInputs
 
 
 class OutputContractError(RuntimeError):
@@ -209,11 +213,9 @@ def report_stage(
     desk: ComplaintDesk | None = None,
 ) -> list[Path]:
     """Quarantine files, the machines' CSVs and the people's workbooks, into the staging folder."""
-    from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
+    from supplier_audit.reporting.risk_report import write_risk_report
 
-    settings = run.settings
     names = ingest["suppliers"].set_index("supplier_id")["supplier_name"]
-    attribution = scoring.attribution if scoring is not None else None
     written = write_quarantine(run, ingest)
     if inspection is not None:
         written += write_inspection_outputs(
@@ -224,23 +226,52 @@ def report_stage(
     flagged = None
     if reviews is not None:
         flagged = report_frames.flagged_reviews_view(
-            masked_for_people(reviews.flagged, settings), attribution, names
+            masked_for_people(reviews.flagged, run.settings),
+            scoring.attribution if scoring is not None else None,
+            names,
         )
         rows = checked(
             ReviewFlagRows, flagged[[*REVIEW_FLAG_COLUMNS, "attributed_to"]], "review_flags.csv"
         )
         written.append(write_csv_atomic(rows, run.staging_dir / "review_flags.csv"))
+    if scoring is not None:
+        scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
+        written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
+    report = risk_report_inputs(
+        run, ingest, names, inspection=inspection, flagged=flagged, scoring=scoring, desk=desk
+    )
+    written.append(
+        write_risk_report(report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx")
+    )
+    return written
+
+
+def risk_report_inputs(
+    run: AuditRun,
+    ingest: IngestResult,
+    names: pd.Series,
+    *,
+    inspection: InspectionOutcome | None,
+    flagged: pd.DataFrame | None,
+    scoring: ScoringResult | None,
+    desk: ComplaintDesk | None,
+) -> RiskReportInputs:
+    """What the purchaser's workbook shows of the night: every stage's result that ran, shaped
+    for people (suppliers by name, reasons in the report's language)."""
+    from supplier_audit.reporting.risk_report import RiskReportInputs
+
+    settings = run.settings
+    language = settings.report_language
+    plan = plan_in_words(inspection.plan, language) if inspection is not None else None
     report = RiskReportInputs(
         as_of=run.as_of,
-        language=settings.report_language,
+        language=language,
         manifest=build_manifest(run, ingest, outputs=[]),
         lookback_days=settings.lookback_days,
         quarantine_reasons=ingest.quarantine_reasons(),
         cleaned_rows=ingest.cleaned_rows(),
         data_period=_data_period(ingest),
-        inspection_plan=plan_in_words(inspection.plan, settings.report_language)
-        if inspection is not None
-        else None,
+        inspection_plan=plan,
         recent_inspections=_recent_inspections(run, ingest),
         flagged_reviews=flagged,
         max_evidence_rows=settings.report_max_evidence_rows,
@@ -254,14 +285,12 @@ def report_stage(
         report.due_soon_hours = settings.complaints.due_soon_hours
     if scoring is not None:
         report.attribution = scoring.attribution
-        scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
-        written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
         report.scores = scoring.scores
         report.evidence_gaps = report_frames.document_gaps(
-            scoring.evidence_gaps, names, language=settings.report_language
+            scoring.evidence_gaps, names, language=language
         )
         report.lots_to_hold = report_frames.lots_to_hold(
-            scoring.lot_defensibility, names, language=settings.report_language
+            scoring.lot_defensibility, names, language=language
         )
         report.upheld_complaints = report_frames.upheld_complaints(
             ingest["complaints"],
@@ -279,10 +308,7 @@ def report_stage(
             aql=settings.sampling.aql,
             level=settings.sampling.inspection_level,
         )
-    written.append(
-        write_risk_report(report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx")
-    )
-    return written
+    return report
 
 
 def _data_period(ingest: IngestResult) -> tuple[dt.date, dt.date] | None:

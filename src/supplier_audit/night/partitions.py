@@ -195,61 +195,35 @@ def process_review_partition(
     read at all.
     """
     settings = context.settings
-    clock = time.perf_counter()
-    seconds: dict[str, float] = {}
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[step] = now - clock
-        clock = now
-
-    if partition.row_groups is None:
-        raw = read_table("reviews", [partition.path], settings)
-    else:
-        raw = read_table(
-            "reviews",
-            [partition.path],
-            settings,
-            row_groups=list(partition.row_groups),
-            hash_files=False,
-        )
-    lap("read")
+    laps = _Laps()
+    raw = _read_partition(partition, settings)
+    laps.lap("read")
     done = {"suppliers": context.suppliers, "shipments": context.shipments}
     table = ingest_table(raw, settings, as_of=context.as_of, done=done)
     if duplicates:
         table = _move_to_quarantine(raw, table, duplicates)
     del raw
-    lap("validate")
+    laps.lap("validate")
     reviews = table.valid
-    lots = context.shipments.valid
     review_flags = flag_reviews(reviews, context.shipments.lot_suppliers, settings)
-    lap("flag")
+    laps.lap("flag")
     totals = review_totals(
         reviews,
         review_flags,
-        lots,
+        context.shipments.valid,
         as_of=context.as_of,
         settings=settings.scoring,
         lookback_days=settings.lookback_days,
         shares=context.shares,
         lot_suppliers=context.shipments.lot_suppliers,
     )
-    ids = pd.DataFrame(
-        {
-            "review_id": reviews["review_id"].astype("string[pyarrow]"),
-            "source_row": reviews["source_row"].astype("int64"),
-        }
-    )
-    id_hashes: npt.NDArray[np.uint64] = np.asarray(
-        pd.util.hash_pandas_object(ids["review_id"], index=False), dtype=np.uint64
-    )
+    ids, id_hashes = _review_ids(reviews)
     flagged = flagged_only(review_flags).reset_index(drop=True)
     # An empty frame of the same columns, built anew: an empty slice would keep the whole
     # partition's Arrow buffers alive until the night ends.
     empty = pd.DataFrame({name: pd.Series(dtype=reviews[name].dtype) for name in reviews})
     kept = replace(table, valid=empty, valid_rows=len(reviews))
-    lap("attribute")
+    laps.lap("attribute")
     log.info(
         "reviews %s: %d read, %d valid, %d flagged",
         partition.label,
@@ -264,5 +238,49 @@ def process_review_partition(
         totals=totals,
         ids=ids,
         id_hashes=id_hashes,
-        seconds={step: round(value, 3) for step, value in seconds.items()},
+        seconds=laps.rounded(),
     )
+
+
+class _Laps:
+    """Seconds per step of one partition, each from the end of the step before."""
+
+    def __init__(self) -> None:
+        self.clock = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = now - self.clock
+        self.clock = now
+
+    def rounded(self) -> dict[str, float]:
+        return {step: round(value, 3) for step, value in self.seconds.items()}
+
+
+def _read_partition(partition: ReviewPartition, settings: AuditConfig) -> RawTable:
+    """The partition's rows as read: the whole file, or its run of Parquet row groups."""
+    if partition.row_groups is None:
+        return read_table("reviews", [partition.path], settings)
+    return read_table(
+        "reviews",
+        [partition.path],
+        settings,
+        row_groups=list(partition.row_groups),
+        hash_files=False,
+    )
+
+
+def _review_ids(reviews: pd.DataFrame) -> tuple[pd.DataFrame, npt.NDArray[np.uint64]]:
+    """The partition's review ids with their source rows, and their hashes (for finding an id
+    repeated in another partition)."""
+    ids = pd.DataFrame(
+        {
+            "review_id": reviews["review_id"].astype("string[pyarrow]"),
+            "source_row": reviews["source_row"].astype("int64"),
+        }
+    )
+    hashes: npt.NDArray[np.uint64] = np.asarray(
+        pd.util.hash_pandas_object(ids["review_id"], index=False), dtype=np.uint64
+    )
+    return ids, hashes
