@@ -124,11 +124,7 @@ class LearnedFlagger:
         if not n:
             return Scores(prob, flagged)
         norm = normalised_column(values)
-        chinese = is_chinese(norm)
-        for lang, rows in (("zh", np.nonzero(chinese)[0]), ("en", np.nonzero(~chinese)[0])):
-            model = self.models.get(lang)
-            if model is None or not len(rows):
-                continue
+        for model, rows in self._by_language(norm):
             for block in _blocks(rows):
                 raw = model_scores(model, pc.take(norm, pa.array(block)))
                 p = _sigmoid(raw * model.calibration[:, 0] + model.calibration[:, 1])
@@ -136,15 +132,20 @@ class LearnedFlagger:
                 flagged[block] = p >= np.where(np.isnan(model.threshold), np.inf, model.threshold)
         return Scores(prob, flagged)
 
+    def _by_language(self, norm: pa.Array) -> Iterator[tuple[LanguageModel, np.ndarray]]:
+        """Each language's model with the rows of ``norm`` in that language (a language with
+        no model or no rows is left out)."""
+        chinese = is_chinese(norm)
+        for lang, rows in (("zh", np.nonzero(chinese)[0]), ("en", np.nonzero(~chinese)[0])):
+            model = self.models.get(lang)
+            if model is not None and len(rows):
+                yield model, rows
+
     def reasons(self, values: pa.Array, labels: np.ndarray, *, top: int = 3) -> list[str]:
         """For each text, the n-grams that pushed ``labels[i]`` up most ("n-gram;…")."""
         out = [""] * len(values)
         norm = normalised_column(values)
-        chinese = is_chinese(norm)
-        for lang, rows in (("zh", np.nonzero(chinese)[0]), ("en", np.nonzero(~chinese)[0])):
-            model = self.models.get(lang)
-            if model is None or not len(rows):
-                continue
+        for model, rows in self._by_language(norm):
             points = code_points(pc.take(norm, pa.array(rows)))
             found = occurrences(points, model.spec)
             feature = model.table.lookup(found.hashes)
