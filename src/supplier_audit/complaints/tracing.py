@@ -95,10 +95,38 @@ def trace_lots(
     (``basis``: complaint, order or inferred); complaints no rule can place have no row."""
     if complaints.empty or shipments.empty:
         return _empty()
-    lot_index = pd.Index(shipments["shipment_id"].astype("string"))
-    lot_supplier = shipments["supplier_id"].astype("string").to_numpy()
     ids = complaints["complaint_id"].astype("string").to_numpy()
     named_lot = _text(complaints, "shipment_id")
+    order_lot, day = _order_lots(complaints, orders)
+    has_lot = named_lot.notna().to_numpy()
+    direct = has_lot | order_lot.notna().to_numpy()
+    direct_rows = _direct_rows(
+        ids[direct], named_lot.where(has_lot, order_lot)[direct], has_lot[direct], shipments
+    )
+    inferred = _inferred_rows(
+        complaints, ids, day, np.flatnonzero(~direct), shipments, window_days, max_lots
+    )
+    traced = pd.concat([direct_rows, inferred], ignore_index=True)
+    traced = traced.astype(
+        {
+            "complaint_id": "string",
+            "shipment_id": "string",
+            "supplier_id": "string",
+            "share": "float64",
+            "basis": "string",
+        }
+    )
+    traced = traced.sort_values(
+        ["complaint_id", "share", "shipment_id"], ascending=[True, False, True], kind="stable"
+    )
+    return traced.loc[:, list(TRACE_COLUMNS)].reset_index(drop=True)
+
+
+def _order_lots(
+    complaints: pd.DataFrame, orders: pd.DataFrame | None
+) -> tuple[pd.Series, np.ndarray]:
+    """Per complaint, the lot its order shipped (NA when unknown) and the day its unit was
+    bought (the order's date, else the day the complaint was opened) as day numbers."""
     order_id = _text(complaints, "order_id")
     day = _days(complaints["opened_on"])
     order_lot = pd.Series(pd.NA, index=complaints.index, dtype="string")
@@ -106,30 +134,44 @@ def trace_lots(
         by_order = orders.drop_duplicates("order_id").set_index(
             orders.drop_duplicates("order_id")["order_id"].astype("string")
         )
-        matched = order_id.map(by_order["shipment_id"].astype("string"))
-        order_lot = matched.astype("string")
+        order_lot = order_id.map(by_order["shipment_id"].astype("string")).astype("string")
         order_day = order_id.map(by_order["ordered_on"])
         known = order_day.notna().to_numpy()
         day = np.where(known, _days(order_day.fillna(pd.Timestamp(0))), day)
+    return order_lot, day
 
-    has_lot = named_lot.notna().to_numpy()
-    has_order_lot = ~has_lot & order_lot.notna().to_numpy()
-    direct_lot = named_lot.where(has_lot, order_lot)
-    direct = has_lot | has_order_lot
-    positions = lot_index.get_indexer(pd.Index(direct_lot[direct].astype("string")))
+
+def _direct_rows(
+    ids: np.ndarray, lots: pd.Series, named: np.ndarray, shipments: pd.DataFrame
+) -> pd.DataFrame:
+    """The complaints whose lot is known (named on the complaint, else from its order): one
+    row each, share 1; a lot that is not among the shipments places nothing."""
+    lot_index = pd.Index(shipments["shipment_id"].astype("string"))
+    positions = lot_index.get_indexer(pd.Index(lots.astype("string")))
     placed = positions >= 0
-    direct_rows = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "complaint_id": ids[direct][placed],
-            "shipment_id": direct_lot[direct].to_numpy()[placed],
-            "supplier_id": lot_supplier[positions[placed]],
+            "complaint_id": ids[placed],
+            "shipment_id": lots.to_numpy()[placed],
+            "supplier_id": shipments["supplier_id"].astype("string").to_numpy()[positions[placed]],
             "share": 1.0,
-            "basis": np.where(has_lot[direct][placed], BASES[0], BASES[1]),
+            "basis": np.where(named[placed], BASES[0], BASES[1]),
         }
     )
 
-    rest = ~direct
-    rest_at = np.flatnonzero(rest)
+
+def _inferred_rows(
+    complaints: pd.DataFrame,
+    ids: np.ndarray,
+    day: np.ndarray,
+    rest_at: np.ndarray,
+    shipments: pd.DataFrame,
+    window_days: int,
+    max_lots: int,
+) -> pd.DataFrame:
+    """The complaints at ``rest_at`` (no known lot): the SKU's lots (of the complaint's
+    supplier when it names one) received in the window before the unit was bought, each with
+    its share of their units."""
     sku = complaints["sku"].astype("string").to_numpy()[rest_at]
     supplier = _text(complaints, "supplier_id").to_numpy()[rest_at]
     named_supplier = pd.notna(supplier)
@@ -157,34 +199,19 @@ def trace_lots(
         )
         pairs_items.append(rest_at[chosen[item]])
         pairs_lots.append(lot)
-    inferred = _empty()
-    if pairs_items:
-        item = np.concatenate(pairs_items)
-        lot = np.concatenate(pairs_lots)
-        quantity = shipments["quantity"].astype("float64").to_numpy()[lot]
-        inferred = pd.DataFrame(
-            {
-                "complaint_id": ids[item],
-                "shipment_id": lot_index.to_numpy()[lot],
-                "supplier_id": lot_supplier[lot],
-                "quantity": quantity,
-                "basis": BASES[2],
-            }
-        )
-        total = inferred.groupby("complaint_id", sort=False)["quantity"].transform("sum")
-        inferred["share"] = inferred["quantity"] / total
-        inferred = inferred.drop(columns="quantity")
-    traced = pd.concat([direct_rows, inferred], ignore_index=True)
-    traced = traced.astype(
+    if not pairs_items:
+        return _empty()
+    item = np.concatenate(pairs_items)
+    lot = np.concatenate(pairs_lots)
+    inferred = pd.DataFrame(
         {
-            "complaint_id": "string",
-            "shipment_id": "string",
-            "supplier_id": "string",
-            "share": "float64",
-            "basis": "string",
+            "complaint_id": ids[item],
+            "shipment_id": shipments["shipment_id"].astype("string").to_numpy()[lot],
+            "supplier_id": shipments["supplier_id"].astype("string").to_numpy()[lot],
+            "quantity": shipments["quantity"].astype("float64").to_numpy()[lot],
+            "basis": BASES[2],
         }
     )
-    traced = traced.sort_values(
-        ["complaint_id", "share", "shipment_id"], ascending=[True, False, True], kind="stable"
-    )
-    return traced.loc[:, list(TRACE_COLUMNS)].reset_index(drop=True)
+    total = inferred.groupby("complaint_id", sort=False)["quantity"].transform("sum")
+    inferred["share"] = inferred["quantity"] / total
+    return inferred.drop(columns="quantity")
