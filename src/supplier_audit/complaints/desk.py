@@ -110,36 +110,14 @@ def complaint_desk(
     counterfeit_types: tuple[str, ...] = ("counterfeit",),
 ) -> ComplaintDesk:
     """Tonight's complaint desk (see the module docstring)."""
-    complaints = complaints.reset_index(drop=True)
-    platform = (
-        complaints["platform"].astype("string").fillna("other")
-        if "platform" in complaints.columns
-        else pd.Series("other", index=complaints.index, dtype="string")
+    complaints = _with_known_platform(complaints.reset_index(drop=True))
+    is_open, lost, tickets = _tickets(
+        complaints,
+        as_of=as_of,
+        appeal_window_days=settings.appeal_window_days,
+        counterfeit_types=counterfeit_types,
     )
-    complaints = complaints.assign(platform=platform.where(platform.isin(PLATFORMS), "other"))
-    opened = pd.to_datetime(complaints["opened_on"]).dt.normalize()
-    is_open = complaints["status"].eq("open").to_numpy(dtype=bool)
-    day = pd.Timestamp(as_of)
-    closed = (
-        pd.to_datetime(complaints["closed_on"])
-        if "closed_on" in complaints.columns
-        else pd.Series(pd.NaT, index=complaints.index)
-    )
-    lost = (
-        complaints["status"].eq("upheld")
-        & complaints["complaint_type"].isin(counterfeit_types)
-        & closed.notna()
-        & (closed > day - pd.Timedelta(days=settings.appeal_window_days))
-    ).to_numpy(dtype=bool)
     chosen = complaints[is_open | lost]
-    tickets = pd.DataFrame(
-        {
-            "complaint_id": chosen["complaint_id"].astype("string"),
-            "platform": chosen["platform"],
-            "opened_on": opened[is_open | lost],
-            "judged_on": closed[is_open | lost].where(~is_open[is_open | lost], day),
-        }
-    )
     traced = trace_lots(
         chosen,
         orders,
@@ -177,6 +155,52 @@ def complaint_desk(
         not_ready=int(table["evidence_status"].eq("not_ready").sum()),
         overdue=int(table["overdue"].sum()),
     )
+
+
+def _with_known_platform(complaints: pd.DataFrame) -> pd.DataFrame:
+    """The complaints with ``platform`` one of the rules file's platforms, else "other"."""
+    platform = (
+        complaints["platform"].astype("string").fillna("other")
+        if "platform" in complaints.columns
+        else pd.Series("other", index=complaints.index, dtype="string")
+    )
+    return complaints.assign(platform=platform.where(platform.isin(PLATFORMS), "other"))
+
+
+def _tickets(
+    complaints: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    appeal_window_days: int,
+    counterfeit_types: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Which complaints are open, which were lost recently enough to appeal (a counterfeit
+    complaint upheld against the shop, closed within the appeal window), and the tickets of
+    both: id, platform, opened and judged on (today for an open one)."""
+    opened = pd.to_datetime(complaints["opened_on"]).dt.normalize()
+    is_open = complaints["status"].eq("open").to_numpy(dtype=bool)
+    day = pd.Timestamp(as_of)
+    closed = (
+        pd.to_datetime(complaints["closed_on"])
+        if "closed_on" in complaints.columns
+        else pd.Series(pd.NaT, index=complaints.index)
+    )
+    lost = (
+        complaints["status"].eq("upheld")
+        & complaints["complaint_type"].isin(counterfeit_types)
+        & closed.notna()
+        & (closed > day - pd.Timedelta(days=appeal_window_days))
+    ).to_numpy(dtype=bool)
+    chosen = is_open | lost
+    tickets = pd.DataFrame(
+        {
+            "complaint_id": complaints.loc[chosen, "complaint_id"].astype("string"),
+            "platform": complaints.loc[chosen, "platform"],
+            "opened_on": opened[chosen],
+            "judged_on": closed[chosen].where(~is_open[chosen], day),
+        }
+    )
+    return is_open, lost, tickets
 
 
 def _open_table(
