@@ -17,7 +17,7 @@ import pandas as pd
 
 from supplier_audit.complaints.checklists import appeals_table, evidence_index
 from supplier_audit.complaints.packs import Packs, evidence_packs
-from supplier_audit.complaints.rules import ComplaintDeskSettings
+from supplier_audit.complaints.rules import ComplaintDeskSettings, judged_platform
 from supplier_audit.complaints.signals import buyer_signals
 from supplier_audit.complaints.texts import (
     DeskTexts,
@@ -158,13 +158,13 @@ def complaint_desk(
 
 
 def _with_known_platform(complaints: pd.DataFrame) -> pd.DataFrame:
-    """The complaints with ``platform`` one of the rules file's platforms, else "other"."""
+    """The complaints with the platform whose rules judge them (:func:`.rules.judged_platform`)."""
     platform = (
-        complaints["platform"].astype("string").fillna("other")
+        complaints["platform"]
         if "platform" in complaints.columns
-        else pd.Series("other", index=complaints.index, dtype="string")
+        else pd.Series(pd.NA, index=complaints.index, dtype="string")
     )
-    return complaints.assign(platform=platform.where(platform.isin(PLATFORMS), "other"))
+    return complaints.assign(platform=judged_platform(platform))
 
 
 def _tickets(

@@ -28,7 +28,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from supplier_audit.complaints.rules import ComplaintDeskSettings
+from supplier_audit.complaints.rules import ComplaintDeskSettings, judged_platform
 from supplier_audit.contracts.inputs import PLATFORMS
 from supplier_audit.scoring.evidence import documents_covering_lots
 from supplier_audit.scoring.settings import EvidenceSettings
@@ -106,47 +106,20 @@ def evidence_packs(
     ticket = pd.DataFrame(
         {
             "complaint_id": tickets["complaint_id"].astype("string").to_numpy(),
-            "platform": tickets["platform"].astype("string").fillna("other").to_numpy(),
+            "platform": judged_platform(tickets["platform"]).to_numpy(),
             "opened": pd.to_datetime(tickets["opened_on"]).dt.normalize().to_numpy(),
             "judged": pd.to_datetime(tickets["judged_on"]).dt.normalize().to_numpy(),
         }
     )
-    ticket["platform"] = ticket["platform"].where(ticket["platform"].isin(PLATFORMS), "other")
-    shipments = shipments[shipments["shipment_id"].isin(traced["shipment_id"])]
-    lots = pd.DataFrame(
-        {
-            "shipment_id": shipments["shipment_id"].astype("string").to_numpy(),
-            "sku": shipments["sku"].astype("string").to_numpy(),
-            "brand": _blank_as_missing(shipments["brand"]).to_numpy()
-            if "brand" in shipments.columns
-            else pd.NA,
-            "is_import": shipments["is_import"].astype(bool).to_numpy()
-            if "is_import" in shipments.columns
-            else False,
-            "lot_quantity": shipments["quantity"].astype("float64").to_numpy(),
-        }
-    )
     cells = traced.merge(ticket, on="complaint_id", how="inner").merge(
-        lots, on="shipment_id", how="left"
+        _lots(shipments[shipments["shipment_id"].isin(traced["shipment_id"])]),
+        on="shipment_id",
+        how="left",
     )
     required, accepted = _platform_table(settings)
-    parts = []
-    needed = [c for c in cells.columns if c not in ("sku", "brand", "is_import")]
-    for name, need in settings.requirements.items():
-        if need.applies_to == "branded":
-            applies = cells["brand"].notna().to_numpy()
-        elif need.applies_to == "import":
-            applies = cells["is_import"].fillna(False).astype(bool).to_numpy()
-        else:
-            applies = np.ones(len(cells), dtype=bool)
-        parts.append(
-            cells.loc[applies, needed].assign(requirement=name, check_units=need.check_units)
-        )
-    needs = pd.concat(parts, ignore_index=True) if parts else cells.loc[:, needed].iloc[:0]
     lot_keys = cells.drop_duplicates("shipment_id")[["shipment_id", "supplier_id", "sku", "brand"]]
-    del cells, parts
-    needs["requirement"] = needs["requirement"].astype("string")
-    needs = needs.merge(required, on=["platform", "requirement"], how="left")
+    needs = _needs(cells, settings).merge(required, on=["platform", "requirement"], how="left")
+    del cells
 
     found = _documents_of(needs, lot_keys, documents, accepted, evidence)
     needs = _with_status(needs, found, units_sold(orders))
@@ -171,6 +144,43 @@ def evidence_packs(
         documents=found.drop(columns=["opened", "judged", "platform", "check_units"]),
         verdict=verdict,
     )
+
+
+def _lots(shipments: pd.DataFrame) -> pd.DataFrame:
+    """What a pack needs to know of each lot: SKU, brand (blank: none), import, units."""
+    return pd.DataFrame(
+        {
+            "shipment_id": shipments["shipment_id"].astype("string").to_numpy(),
+            "sku": shipments["sku"].astype("string").to_numpy(),
+            "brand": _blank_as_missing(shipments["brand"]).to_numpy()
+            if "brand" in shipments.columns
+            else pd.NA,
+            "is_import": shipments["is_import"].astype(bool).to_numpy()
+            if "is_import" in shipments.columns
+            else False,
+            "lot_quantity": shipments["quantity"].astype("float64").to_numpy(),
+        }
+    )
+
+
+def _needs(cells: pd.DataFrame, settings: ComplaintDeskSettings) -> pd.DataFrame:
+    """One row per (complaint, lot, requirement that applies to the lot): a brand authorization
+    for a branded lot, a customs declaration for an import, the rest for every lot."""
+    parts = []
+    needed = [c for c in cells.columns if c not in ("sku", "brand", "is_import")]
+    for name, need in settings.requirements.items():
+        if need.applies_to == "branded":
+            applies = cells["brand"].notna().to_numpy()
+        elif need.applies_to == "import":
+            applies = cells["is_import"].fillna(False).astype(bool).to_numpy()
+        else:
+            applies = np.ones(len(cells), dtype=bool)
+        parts.append(
+            cells.loc[applies, needed].assign(requirement=name, check_units=need.check_units)
+        )
+    needs = pd.concat(parts, ignore_index=True) if parts else cells.loc[:, needed].iloc[:0]
+    needs["requirement"] = needs["requirement"].astype("string")
+    return needs
 
 
 def _documents_of(

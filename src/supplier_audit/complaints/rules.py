@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from supplier_audit.config.files import shipped_toml
@@ -110,3 +111,10 @@ def load_desk_settings(overrides: dict[str, Any] | None = None) -> ComplaintDesk
         else:
             raw[key] = value
     return ComplaintDeskSettings.model_validate(raw)
+
+
+def judged_platform(platform: pd.Series) -> pd.Series:
+    """The platform whose rules judge each complaint: its own when the rules file knows it,
+    else "other" (blank included)."""
+    known = platform.astype("string").fillna("other")
+    return known.where(known.isin(PLATFORMS), "other")
