@@ -62,6 +62,44 @@ def ingest_table(
     pending = _pending_rows(typed, problems, spec)
     # A row whose cells could not be read (a formula without its value) is not "still empty".
     pending[raw.read_problems.index.to_numpy(dtype=np.int64)] = False
+    reasons = _reasons(raw, typed, problems, spec, as_of=as_of, done=done, pending=pending)
+    ok = ~pending & ~_has_problem(reasons, typed.index)
+    duplicates = _duplicates(typed, raw.cells["source_row"], spec, ok)
+    if len(duplicates):
+        reasons = _joined([reasons, duplicates])
+        ok &= ~_has_problem(duplicates, typed.index)
+
+    valid = _valid_rows(typed, raw, spec, ok)
+    del typed
+    bad = pd.Series(_has_problem(reasons, raw.cells.index), index=raw.cells.index)
+    quarantine = quarantine_frame(raw, spec, bad, reasons)
+    result = TableResult(
+        name=spec.name,
+        valid=valid,
+        quarantine=quarantine,
+        rows_read=raw.rows_read,
+        rows_pending=int(pending.sum()),
+        sources=raw.sources,
+        unknown_columns=raw.unknown_columns,
+        cleaned=_cleaned_rows(raw),
+    )
+    _log_counts(result)
+    return result
+
+
+def _reasons(
+    raw: RawTable,
+    typed: pd.DataFrame,
+    problems: dict[str, pd.Series],
+    spec: TableSpec,
+    *,
+    as_of: dt.date,
+    done: Mapping[str, TableResult],
+    pending: np.ndarray,
+) -> pd.Series:
+    """Why each row cannot be used (the rows with none are absent): its cells, the contract's
+    row and cross-table rules, dates after the night, bytes that would not decode; a cell that
+    could not be read says so instead, and a row still being filled in has no reason."""
     problems = _empty_required(typed, problems, spec)
     problems = _validate(typed, problems, raw, spec)
     reasons = _joined(
@@ -80,53 +118,41 @@ def ingest_table(
             [reasons.drop(raw.read_problems.index, errors="ignore"), raw.read_problems]
         ).sort_index()
     pending_at = pd.Series(pending, index=typed.index)
-    reasons = reasons[~pending_at.loc[reasons.index].to_numpy(dtype=bool)]
-    ok = ~pending & ~_has_problem(reasons, typed.index)
-    duplicates = _duplicates(typed, raw.cells["source_row"], spec, ok)
-    if len(duplicates):
-        reasons = _joined([reasons, duplicates])
-        ok &= ~_has_problem(duplicates, typed.index)
+    return reasons[~pending_at.loc[reasons.index].to_numpy(dtype=bool)]
 
+
+def _valid_rows(
+    typed: pd.DataFrame, raw: RawTable, spec: TableSpec, ok: np.ndarray
+) -> pd.DataFrame:
+    """The rows kept, whole-number columns as int64, with the file and row they came from."""
     valid = typed if ok.all() else typed.loc[ok]
-    del typed
     whole_numbers = {
         column.name: valid[column.name].astype("int64")
         for column in spec.columns
         if column.required and column.kind == "int"
     }
-    valid = valid.assign(
+    return valid.assign(
         **whole_numbers,
         source_file=raw.cells["source_file"][ok].astype("str"),
         source_row=raw.cells["source_row"][ok].astype("int64"),
     ).reset_index(drop=True)
 
-    bad = pd.Series(_has_problem(reasons, raw.cells.index), index=raw.cells.index)
-    quarantine = quarantine_frame(raw, spec, bad, reasons)
-    result = TableResult(
-        name=spec.name,
-        valid=valid,
-        quarantine=quarantine,
-        rows_read=raw.rows_read,
-        rows_pending=int(pending.sum()),
-        sources=raw.sources,
-        unknown_columns=raw.unknown_columns,
-        cleaned=_cleaned_rows(raw),
-    )
+
+def _log_counts(result: TableResult) -> None:
     if len(result.cleaned):
         log.warning(
             "%s: control characters removed from %d row(s) (kept valid)",
-            spec.name,
+            result.name,
             len(result.cleaned),
         )
     log.info(
         "%s: %d read, %d valid, %d quarantined, %d pending",
-        spec.name,
+        result.name,
         result.rows_read,
         result.rows_valid,
         result.rows_quarantined,
         result.rows_pending,
     )
-    return result
 
 
 def ingest_folder(
