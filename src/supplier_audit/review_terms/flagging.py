@@ -277,47 +277,11 @@ _ODD_SPACE = (
 
 def _flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> FlaggedRows:
     """The flags of the rows of ``values`` that flag something."""
-    column = _normalise_and_scan(values, lexicon)
-    slow_rows = column.slow_rows.to_numpy()
-    is_slow = np.zeros(len(values), dtype=bool)
-    is_slow[slow_rows] = True
-    fast_rows = np.nonzero(column.may_hold_term & ~is_slow)[0]
-    slow_hit = scan_any_term(column.slow_text, lexicon).to_numpy(zero_copy_only=False)
-    slow_cand = slow_rows[slow_hit] if len(slow_rows) else slow_rows
-
-    logger.debug(
-        "%d texts: %d may hold a term, %d need Python normalisation",
-        len(values), len(fast_rows), len(slow_rows),
-    )  # fmt: skip
     table = HitTable(reader_for(matcher, lexicon))
-    origins: dict[int, list[int]] = {}
-    # rows needing Python normalisation join the others once normalised (with the index map
-    # that takes their spans back to the original text)
-    slow_texts: list[str] = []
-    if len(slow_cand):
-        raw = pc.take(values, pa.array(slow_cand)).to_pylist()
-        for i, text in zip(slow_cand.tolist(), raw, strict=True):
-            norm, origins[i] = normalise_with_map(text)
-            slow_texts.append(norm)
-    rows = np.concatenate([fast_rows, slow_cand]).astype(np.int64)
+    rows, cand, origins = _candidates(values, lexicon)
     if not len(rows):
         return table.flagged(origins)
-    cand = pa.concat_arrays([
-        pc.take(column.folded, pa.array(fast_rows)).cast(pa.large_string()),
-        pa.array(slow_texts, type=pa.large_string()),
-    ])  # fmt: skip
-    # texts with a question or an ignored phrase, and texts with unusual whitespace: one scan
-    # of all, then one of each kind over the few found
-    complex_mask = np.zeros(len(cand), dtype=bool)
-    odd = np.zeros(len(cand), dtype=bool)
-    either = pc.match_substring_regex(cand, f"{matcher.complex_re2}|{_ODD_SPACE}")
-    marked = np.nonzero(either.to_numpy(zero_copy_only=False))[0]
-    if len(marked):
-        some = pc.take(cand, pa.array(marked))
-        complex_mask[marked] = pc.match_substring_regex(some, matcher.complex_re2).to_numpy(
-            zero_copy_only=False
-        )
-        odd[marked] = pc.match_substring_regex(some, _ODD_SPACE).to_numpy(zero_copy_only=False)
+    complex_mask, odd = _marked(cand, matcher)
     if matcher.short_terms:  # one-character terms: the batch scan cannot find them
         complex_mask = np.ones(len(cand), dtype=bool)
     # rows with a question are read vectorised too, but for the hits near the question
@@ -325,12 +289,7 @@ def _flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> Flagge
     vectorised = table.reader.available and not matcher.short_terms
     if vectorised and table.reader.reads_questions:
         asking = complex_mask & ~odd
-        ignore = [*lexicon.words("zh_ignore"), *lexicon.words("en_ignore")]
-        if ignore and asking.any():
-            where = np.nonzero(asking)[0]
-            pattern = "|".join(re2_literal(w) for w in ignore)
-            masked = pc.match_substring_regex(pc.take(cand, pa.array(where)), pattern)
-            asking[where[masked.to_numpy(zero_copy_only=False)]] = False
+        asking[_with_ignored_phrase(cand, np.nonzero(asking)[0], lexicon)] = False
         complex_mask = complex_mask & ~asking
     readable = ~complex_mask & ~odd & vectorised
     per_row: dict[int, list[tuple[int, int, str, Term]]] = {}
@@ -344,25 +303,7 @@ def _flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> Flagge
         "the rest vectorised", len(cand), len(simple), int(complex_mask.sum()),
     )  # fmt: skip
     if len(simple):
-        texts = pc.take(cand, pa.array(simple)).to_pylist()
-        simple_rows = rows[simple]
-        for r, start, end, term, negated in matcher.batch(texts):
-            reported = reported_term(term, negated=negated, doubt=False)
-            per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
-        # hearsay or a shipping box can only unflag a hit: read in their clause again only
-        # the rows the batch flagged that mention one
-        if matcher.context_re2:
-            context = pc.match_substring_regex(
-                pc.take(cand, pa.array(simple)), matcher.context_re2
-            ).to_numpy(zero_copy_only=False)
-            for j in np.nonzero(context)[0].tolist():
-                row = int(simple_rows[j])
-                found = per_row.get(row)
-                if found and matcher.may_have_context(
-                    texts[j], [(start, term) for start, _, _, term in found]
-                ):
-                    del per_row[row]
-                    _add_hits(per_row, row, matcher.hits(texts[j]))
+        _read_batch(per_row, cand, simple, rows, matcher)
     complex_rows = np.nonzero(complex_mask)[0]
     if len(complex_rows):
         texts = pc.take(cand, pa.array(complex_rows)).to_pylist()
@@ -370,6 +311,96 @@ def _flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> Flagge
             _add_hits(per_row, int(rows[j]), matcher.hits(text))
     table.add_python(per_row)
     return table.flagged(origins)
+
+
+def _candidates(
+    values: pa.Array, lexicon: Lexicon
+) -> tuple[np.ndarray, pa.Array, dict[int, list[int]]]:
+    """The rows that may hold a term, their normalised texts, and for the rows that needed
+    Python normalisation the index map that takes spans back to the original text."""
+    column = _normalise_and_scan(values, lexicon)
+    slow_rows = column.slow_rows.to_numpy()
+    is_slow = np.zeros(len(values), dtype=bool)
+    is_slow[slow_rows] = True
+    fast_rows = np.nonzero(column.may_hold_term & ~is_slow)[0]
+    slow_hit = scan_any_term(column.slow_text, lexicon).to_numpy(zero_copy_only=False)
+    slow_cand = slow_rows[slow_hit] if len(slow_rows) else slow_rows
+    logger.debug(
+        "%d texts: %d may hold a term, %d need Python normalisation",
+        len(values), len(fast_rows), len(slow_rows),
+    )  # fmt: skip
+    origins: dict[int, list[int]] = {}
+    # rows needing Python normalisation join the others once normalised (with the index map
+    # that takes their spans back to the original text)
+    slow_texts: list[str] = []
+    if len(slow_cand):
+        raw = pc.take(values, pa.array(slow_cand)).to_pylist()
+        for i, text in zip(slow_cand.tolist(), raw, strict=True):
+            norm, origins[i] = normalise_with_map(text)
+            slow_texts.append(norm)
+    rows = np.concatenate([fast_rows, slow_cand]).astype(np.int64)
+    cand = pa.concat_arrays([
+        pc.take(column.folded, pa.array(fast_rows)).cast(pa.large_string()),
+        pa.array(slow_texts, type=pa.large_string()),
+    ])  # fmt: skip
+    return rows, cand, origins
+
+
+def _marked(cand: pa.Array, matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Texts with a question or an ignored phrase (read in their clauses), and texts with
+    unusual whitespace: one scan of all, then one of each kind over the few found."""
+    complex_mask = np.zeros(len(cand), dtype=bool)
+    odd = np.zeros(len(cand), dtype=bool)
+    either = pc.match_substring_regex(cand, f"{matcher.complex_re2}|{_ODD_SPACE}")
+    marked = np.nonzero(either.to_numpy(zero_copy_only=False))[0]
+    if len(marked):
+        some = pc.take(cand, pa.array(marked))
+        complex_mask[marked] = pc.match_substring_regex(some, matcher.complex_re2).to_numpy(
+            zero_copy_only=False
+        )
+        odd[marked] = pc.match_substring_regex(some, _ODD_SPACE).to_numpy(zero_copy_only=False)
+    return complex_mask, odd
+
+
+def _with_ignored_phrase(cand: pa.Array, where: np.ndarray, lexicon: Lexicon) -> np.ndarray:
+    """Those of the texts at ``where`` that hold a phrase the lexicon ignores (zh_ignore,
+    en_ignore)."""
+    ignore = [*lexicon.words("zh_ignore"), *lexicon.words("en_ignore")]
+    if not ignore or not len(where):
+        return where[:0]
+    pattern = "|".join(re2_literal(w) for w in ignore)
+    masked = pc.match_substring_regex(pc.take(cand, pa.array(where)), pattern)
+    return np.asarray(where[masked.to_numpy(zero_copy_only=False)], dtype=np.int64)
+
+
+def _read_batch(
+    per_row: dict[int, list[tuple[int, int, str, Term]]],
+    cand: pa.Array,
+    simple: np.ndarray,
+    rows: np.ndarray,
+    matcher: Matcher,
+) -> None:
+    """The texts at ``simple`` read by the matcher's batch scan; hearsay or a shipping box can
+    only unflag a hit, so only the rows the batch flagged that mention one are read again in
+    their clauses."""
+    texts = pc.take(cand, pa.array(simple)).to_pylist()
+    simple_rows = rows[simple]
+    for r, start, end, term, negated in matcher.batch(texts):
+        reported = reported_term(term, negated=negated, doubt=False)
+        per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
+    if not matcher.context_re2:
+        return
+    context = pc.match_substring_regex(
+        pc.take(cand, pa.array(simple)), matcher.context_re2
+    ).to_numpy(zero_copy_only=False)
+    for j in np.nonzero(context)[0].tolist():
+        row = int(simple_rows[j])
+        found = per_row.get(row)
+        if found and matcher.may_have_context(
+            texts[j], [(start, term) for start, _, _, term in found]
+        ):
+            del per_row[row]
+            _add_hits(per_row, row, matcher.hits(texts[j]))
 
 
 def _add_hits(
