@@ -111,50 +111,16 @@ def _frame_from_grid(
     header_index = _find_header_row(rows, spec, lookup, settings.ingest.max_title_rows)
     where = f"{path}{sheet.label}"
     if header_index is None:
-        expected = ", ".join(spec.required_columns)
-        if not any(any(cell not in (None, "") for cell in row) for row in rows):
-            if not spec.required:
-                # An optional table exported with nothing in it: no rows is the truth.
-                empty = pd.DataFrame(
-                    {"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
-                )
-                return empty, empty.copy(), [], None, pd.Series(dtype=object)
-            raise InputError(
-                where,
-                f"the file is empty: no header row and no data (table {spec.name} is required)",
-            )
-        raise InputError(
-            where,
-            f"no header row found in the first {settings.ingest.max_title_rows + 1} rows: none "
-            f"names a column of table {spec.name} (expected {expected})",
+        _refuse_headless(rows, spec, where, settings.ingest.max_title_rows)
+        # An optional table exported with nothing in it: no rows is the truth.
+        empty = pd.DataFrame(
+            {"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
         )
+        return empty, empty.copy(), [], None, pd.Series(dtype=object)
     header = ["" if cell is None else str(cell).strip() for cell in rows[header_index]]
     width = max([len(header), *(len(r) for r in rows[header_index + 1 :])], default=len(header))
     header += [""] * (width - len(header))
-    canonical: dict[int, str] = {}
-    unknown: list[str] = []
-    for position, label in enumerate(header):
-        column = _canonical_header(label, lookup, spec)
-        if column is None:
-            if label:
-                unknown.append(label)
-            continue
-        clash = next((p for p, c in canonical.items() if c == column), None)
-        if clash is not None:
-            raise InputError(
-                where,
-                f"columns {_column_letter(clash)} ('{header[clash]}') and "
-                f"{_column_letter(position)} ('{label}') both mean {column}; keep one",
-            )
-        canonical[position] = column
-    missing = [c for c in spec.required_columns if c not in canonical.values()]
-    if missing:
-        present = ", ".join(h for h in header if h) or "nothing"
-        raise InputError(
-            where,
-            f"missing required column(s) {', '.join(missing)} for table {spec.name} "
-            f"(header row {header_index + 1} has: {present})",
-        )
+    canonical, unknown = _header_columns(header, header_index, lookup, spec, where)
 
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
@@ -184,6 +150,56 @@ def _frame_from_grid(
     original = original.assign(source_file=str(path.name) + sheet.label, source_row=source_rows)
     problems = _unsaved_formula_problems(unsaved, header_index, grid.index, header)
     return cells, original, unknown, header_index + 1, problems
+
+
+def _refuse_headless(
+    rows: list[list[object]], spec: TableSpec, where: str, max_title_rows: int
+) -> None:
+    """A sheet without a header row: an error, unless it is an empty export of an optional
+    table (then it simply has no rows)."""
+    if any(any(cell not in (None, "") for cell in row) for row in rows):
+        raise InputError(
+            where,
+            f"no header row found in the first {max_title_rows + 1} rows: none names a column "
+            f"of table {spec.name} (expected {', '.join(spec.required_columns)})",
+        )
+    if spec.required:
+        raise InputError(
+            where,
+            f"the file is empty: no header row and no data (table {spec.name} is required)",
+        )
+
+
+def _header_columns(
+    header: list[str], header_index: int, lookup: Mapping[str, str], spec: TableSpec, where: str
+) -> tuple[dict[int, str], list[str]]:
+    """The contract column at each position of the header row, and the labels it does not
+    know; two labels meaning the same column, or a required column absent, are errors."""
+    canonical: dict[int, str] = {}
+    unknown: list[str] = []
+    for position, label in enumerate(header):
+        column = _canonical_header(label, lookup, spec)
+        if column is None:
+            if label:
+                unknown.append(label)
+            continue
+        clash = next((p for p, c in canonical.items() if c == column), None)
+        if clash is not None:
+            raise InputError(
+                where,
+                f"columns {_column_letter(clash)} ('{header[clash]}') and "
+                f"{_column_letter(position)} ('{label}') both mean {column}; keep one",
+            )
+        canonical[position] = column
+    missing = [c for c in spec.required_columns if c not in canonical.values()]
+    if missing:
+        present = ", ".join(h for h in header if h) or "nothing"
+        raise InputError(
+            where,
+            f"missing required column(s) {', '.join(missing)} for table {spec.name} "
+            f"(header row {header_index + 1} has: {present})",
+        )
+    return canonical, unknown
 
 
 def _unsaved_formula_problems(
