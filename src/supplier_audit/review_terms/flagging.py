@@ -125,65 +125,72 @@ def flag_texts(
         # reviews repeat a lot ("好评", "此用户没有填写评价", copied praise): each distinct text
         # is flagged once and its flags are copied to every row holding it
         deduplicate = _mostly_repeated(values)
-        if deduplicate:
-            encoded = pc.dictionary_encode(values)
-            if isinstance(encoded, pa.ChunkedArray):  # (a partition with no text at all)
-                encoded = encoded.combine_chunks()
-            distinct = encoded.dictionary
-            k = len(distinct)
-            # one extra, empty slot at the end stands for missing texts
-            codes = encoded.indices.fill_null(k).to_numpy(zero_copy_only=False)
-        else:
-            distinct = values
-            k = n
-            codes = np.arange(n, dtype=np.int64)  # a missing text flags nothing in place
-        quality = np.zeros(k + 1, dtype=bool)
-        counterfeit = np.zeros(k + 1, dtype=bool)
-        severity = np.zeros(k + 1, dtype=np.int64)
-        # the string columns as indices into small tables whose entry 0 is ""
-        category_of = np.zeros(k + 1, dtype=np.int64)
-        terms_of = np.zeros(k + 1, dtype=np.int64)
-        category_names: list[str] = [""]
-        term_lists: list[str] = [""]
-        span_lists = np.empty(0, dtype=object)
-        where = np.zeros(0, dtype=np.int64)
-        if k:
-            flagged = _flag_column(distinct, matcher_for(lex), lex)
-            where = flagged.rows
-            quality[where] = flagged.quality
-            counterfeit[where] = flagged.counterfeit
-            severity[where] = flagged.severity
-            category_names += flagged.categories
-            category_of[where] = flagged.category_index + 1
-            term_lists += flagged.terms
-            terms_of[where] = flagged.term_index + 1
-            span_lists = flagged.spans
+        distinct, codes = _distinct_texts(values) if deduplicate else (values, np.arange(n))
+        k = len(distinct)
+        flags = _PerText(k)
+        flagged = _flag_column(distinct, matcher_for(lex), lex) if k else None
+        if flagged is not None:
+            flags.record(flagged)
         # every row gets its own list, so that changing one row's spans changes no other
         span_column = np.fromiter(([] for _ in range(n)), dtype=object, count=n)
-        if deduplicate:
+        if flagged is not None and deduplicate:
             per_text = np.full(k + 1, -1, dtype=np.int64)
-            per_text[where] = np.arange(len(where))
+            per_text[flagged.rows] = np.arange(len(flagged.rows))
             holder = np.nonzero(per_text[codes] >= 0)[0]
             span_column[holder] = np.fromiter(
-                (span_lists[j].copy() for j in per_text[codes[holder]].tolist()),
+                (flagged.spans[j].copy() for j in per_text[codes[holder]].tolist()),
                 dtype=object,
                 count=len(holder),
             )
-        elif len(where):
-            span_column[where] = span_lists
+        elif flagged is not None and len(flagged.rows):
+            span_column[flagged.rows] = flagged.spans
         take = pa.array(codes)
         frame = pd.DataFrame(
             {
-                "quality_issue": quality[codes],
-                "counterfeit_suspect": counterfeit[codes],
-                "categories": _take_str(category_names, category_of, take),
-                "matched_terms": _take_str(term_lists, terms_of, take),
+                "quality_issue": flags.quality[codes],
+                "counterfeit_suspect": flags.counterfeit[codes],
+                "categories": _take_str(flags.category_names, flags.category_of, take),
+                "matched_terms": _take_str(flags.term_lists, flags.terms_of, take),
                 "spans": span_column,
-                "max_severity": severity[codes],
+                "max_severity": flags.severity[codes],
             },
             index=index,
         )
     return frame
+
+
+def _distinct_texts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct texts, and for every row the position of its text among them (missing
+    texts point one past the end: an empty slot that flags nothing)."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):  # (a partition with no text at all)
+        encoded = encoded.combine_chunks()
+    distinct = encoded.dictionary
+    return distinct, encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+
+
+class _PerText:
+    """The flags of ``k`` distinct texts plus one empty slot; the string columns as indices
+    into small tables whose entry 0 is ""."""
+
+    def __init__(self, k: int) -> None:
+        self.quality = np.zeros(k + 1, dtype=bool)
+        self.counterfeit = np.zeros(k + 1, dtype=bool)
+        self.severity = np.zeros(k + 1, dtype=np.int64)
+        self.category_of = np.zeros(k + 1, dtype=np.int64)
+        self.terms_of = np.zeros(k + 1, dtype=np.int64)
+        self.category_names: list[str] = [""]
+        self.term_lists: list[str] = [""]
+
+    def record(self, flagged: FlaggedRows) -> None:
+        where = flagged.rows
+        self.quality[where] = flagged.quality
+        self.counterfeit[where] = flagged.counterfeit
+        self.severity[where] = flagged.severity
+        self.category_names += flagged.categories
+        self.category_of[where] = flagged.category_index + 1
+        self.term_lists += flagged.terms
+        self.terms_of[where] = flagged.term_index + 1
 
 
 def _mostly_repeated(values: pa.Array, *, sample: int = 20_000) -> bool:
