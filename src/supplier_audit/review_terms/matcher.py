@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -46,6 +46,8 @@ from supplier_audit.review_terms.patterns import (
 )
 
 #: sentence-final particles that may follow a cue after the term (一点异味都没有啊)
+#: a lexicon's negation lists by name (``Lexicon.words``)
+_Words = Callable[[str], tuple[str, ...]]
 _PARTICLES = "了的啊呢哦呀啦哈吧嘛"
 
 
@@ -77,6 +79,15 @@ class Matcher:
         self.prefilter = pack_alternatives(lexicon.scan_alternatives)
         self.by_text = lexicon.by_text
         words = lexicon.words
+        contrast = [*words("zh_contrast"), *words("en_contrast")]
+        self._compile_cues(words, contrast)
+        self._compile_questions(words)
+        self._compile_batch(lexicon)
+        self._compile_after_term(words, contrast)
+        self._compile_context(words)
+
+    def _compile_cues(self, words: _Words, contrast: list[str]) -> None:
+        """The cue tokens by kind, read backwards from a term; what breaks a clause."""
         self.kinds: dict[str, set[str]] = {}
         for kind in KINDS:
             for lang in ("zh", "en"):
@@ -93,8 +104,10 @@ class Matcher:
         #: a cue chain can only end right before a term on one of these characters
         self.tail_chars = frozenset(t[-1] for t in self.kinds) | frozenset(" \t\n")
         self.coordination = frozenset([*words("zh_coordination"), *words("en_coordination")])
-        contrast = [*words("zh_contrast"), *words("en_contrast")]
         self.break_re = re.compile(rf"(?P<p>{PUNCTUATION})|(?P<c>{bounded(contrast)})")
+
+    def _compile_questions(self, words: _Words) -> None:
+        """Doubting questions and ignored phrases: the texts that get the clause analysis."""
         zh_doubt = alternation(list(words("zh_question_markers")))
         self.zh_doubt_re = maybe_compile(zh_doubt)
         self.en_doubt_re = maybe_compile(bounded(list(words("en_question_markers"))))
@@ -108,6 +121,9 @@ class Matcher:
             + ([] if ignore_any == "(?!x)x" else [re2_literal(w) for w in
                [*words("zh_ignore"), *words("en_ignore")]])
         )  # fmt: skip
+
+    def _compile_batch(self, lexicon: Lexicon) -> None:
+        """The batch scan's tables: where a term can start, where a cue can end."""
         # batch scan: a term can only start where the next two characters begin one
         by_prefix: dict[str, list[str]] = {}
         for text in lexicon.by_text:
@@ -125,7 +141,9 @@ class Matcher:
             if kinds - {"modifiers"}:
                 self.cue_char[ord(token[-1])] = True
         self.short_terms = [t for t in lexicon.by_text if len(t) < 2]
-        # cues after a problem term, at the end of its clause (一点异味都没有, "odor free")
+
+    def _compile_after_term(self, words: _Words, contrast: list[str]) -> None:
+        """Cues after a problem term at the end of its clause, and price words."""
         zh_contrast = alternation([w for w in contrast if not is_latin(w)])
         clause_end = rf"(?=[{_PARTICLES}]*(?:$|[\x00\s]|{PUNCT_CLASS}|{zh_contrast}))"
         post = []
@@ -147,6 +165,9 @@ class Matcher:
         self.price_re = maybe_compile(
             rf"\s*(?:{bounded([*words('zh_price_after'), *words('en_price_after')])})"
         )
+
+    def _compile_context(self, words: _Words) -> None:
+        """Hearsay, quoted questions, shipping containers: a hit that is no claim on the item."""
         hearsay = [*words("zh_hearsay"), *words("en_hearsay")]
         self.hearsay_re = maybe_compile(bounded(hearsay))
         verbs = bounded([*words("zh_quote_verbs"), *words("en_quote_verbs")])
