@@ -252,40 +252,13 @@ class Matcher:
         codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
         if len(codes) < 2:
             return []
-        maybe = np.nonzero(self.first_char[codes[:-1]])[0]
-        keys = (codes[maybe].astype(np.uint64) << np.uint64(21)) | codes[maybe + 1]
-        where = np.searchsorted(self.prefix_keys, keys)
-        where[where == len(self.prefix_keys)] = 0
-        positions = maybe[self.prefix_keys[where] == keys].tolist()
-        found_start: list[int] = []
-        found_end: list[int] = []
-        found_term: list[Term] = []
-        last_end = -1
-        by_text = self.by_text
-        prefix_re = self.prefix_re
-        for p in positions:
-            if p < last_end:
-                continue
-            m = prefix_re[big[p : p + 2]].match(big, p)
-            if m is None:
-                continue
-            matched = m.group()
-            found_start.append(p)
-            found_end.append(m.end())
-            found_term.append(by_text.get(matched) or by_text[" ".join(matched.split())])
-            last_end = m.end()
+        found_start, found_end, found_term = self._longest_terms(big, codes)
         if not found_start:
             return []
         starts = np.array(found_start, dtype=np.int64)
         rows = np.searchsorted(row_starts, starts, side="right") - 1
         offsets = row_starts[rows]
-        # which hits have a cue character close before them (most do not): only those are
-        # read for a negation chain
-        near = np.zeros(len(starts), dtype=bool)
-        for back in range(1, MAX_PREFIX + 1):
-            idx = starts - back
-            ok = idx >= offsets
-            near[ok] |= self.cue_char[codes[idx[ok]]]
+        near = self._near_cue(starts, offsets, codes)
         reversed_big = big[::-1]
         length = len(big)
         tail_chars = self.tail_chars
@@ -326,6 +299,45 @@ class Matcher:
             elif not negated:
                 out.append((row, start - offset, end - offset, term, False))
         return out
+
+    def _longest_terms(
+        self, big: str, codes: np.ndarray
+    ) -> tuple[list[int], list[int], list[Term]]:
+        """Start, end and term of every hit in ``big``, leftmost-longest: numpy finds the
+        positions whose two characters begin a term, a per-prefix trie regex reads there."""
+        maybe = np.nonzero(self.first_char[codes[:-1]])[0]
+        keys = (codes[maybe].astype(np.uint64) << np.uint64(21)) | codes[maybe + 1]
+        where = np.searchsorted(self.prefix_keys, keys)
+        where[where == len(self.prefix_keys)] = 0
+        positions = maybe[self.prefix_keys[where] == keys].tolist()
+        found_start: list[int] = []
+        found_end: list[int] = []
+        found_term: list[Term] = []
+        last_end = -1
+        by_text = self.by_text
+        prefix_re = self.prefix_re
+        for p in positions:
+            if p < last_end:
+                continue
+            m = prefix_re[big[p : p + 2]].match(big, p)
+            if m is None:
+                continue
+            matched = m.group()
+            found_start.append(p)
+            found_end.append(m.end())
+            found_term.append(by_text.get(matched) or by_text[" ".join(matched.split())])
+            last_end = m.end()
+        return found_start, found_end, found_term
+
+    def _near_cue(self, starts: np.ndarray, offsets: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Which hits have a cue character close before them in their own text (most do not):
+        only those are read for a negation chain."""
+        near = np.zeros(len(starts), dtype=bool)
+        for back in range(1, MAX_PREFIX + 1):
+            idx = starts - back
+            ok = idx >= offsets
+            near[ok] |= self.cue_char[codes[idx[ok]]]
+        return near
 
     def post_cue(self, text: str, end: int, term: Term) -> str:
         """The negation cue right after a problem term that ends its clause, or ""."""
