@@ -199,57 +199,15 @@ class VectorReader:
         and hits whose clause is unsure (see ``_asked``) are undecided too (their rows need
         the clause analysis of ``Matcher.hits``).
         """
-        alnum, word = _char_tables()
+        _, word = _char_tables()
         codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
-        size = len(codes)
-        if self.automaton is None:
-            raise RuntimeError("the vectorised reading needs the ahocorasick-rs package")
-        found = self.automaton.find_matches_as_indexes(big)
-        flat = np.fromiter(
-            itertools.chain.from_iterable(found), dtype=np.int64, count=3 * len(found)
-        )
-        term, start, end = flat[0::3], flat[1::3], flat[2::3]
-        # the automaton takes the longest term at the leftmost start, as the regex does, but
-        # knows no word boundaries: where a Latin term stands inside a word the regex may
-        # choose a shorter term or a later start, so such rows are read by the regex
-        before = codes[np.maximum(start - 1, 0)]
-        after = codes[np.minimum(end, size - 1)]
-        inside_word = self.alnum_start[term] & (start > 0) & alnum[before]
-        inside_word |= self.alnum_end[term] & (end < size) & alnum[after]
-        row = np.searchsorted(row_starts, start, side="right") - 1
-        keep = readable[row]
-        term, start, end, row, inside_word = (
-            term[keep],
-            start[keep],
-            end[keep],
-            row[keep],
-            inside_word[keep],
-        )
-
+        term, start, end, row, inside_word = self._hits(big, codes, row_starts, readable)
         # the rows read here hold no whitespace but single spaces (see ``flagging``): skipping
         # whitespace is skipping at most one character
         negated, cue_start = self._chains(codes, word, start, term)
         n = len(start)
-        undecided = inside_word
-        space_code = ord(" ")
-        at = np.minimum(end, size - 1)
-        after = codes[at]
-        # a cue right after a problem term that ends its clause (一点异味都没有, "odor free"):
-        # Chinese cues follow the term directly, Latin ones after spaces or hyphens
-        solid = at.copy()
-        moving = np.nonzero((after == space_code) | (after == ord("-")))[0]
-        while len(moving):
-            solid[moving] = np.minimum(solid[moving] + 1, size - 1)
-            c = codes[solid[moving]]
-            moving = moving[((c == space_code) | (c == ord("-"))) & (solid[moving] < size - 1)]
-        post = np.isin(after, self.post_first) | np.isin(codes[solid], self.en_post_first)
         no_cues = cue_start == start
-        undecided |= post & (end < size) & ~self.positive[term] & no_cues
-        # a price word after a counterfeit term (山寨本的价格): its first two characters
-        p = np.where(after == space_code, np.minimum(at + 1, size - 1), at)
-        pair = (codes[p].astype(np.uint64) << _SHIFT) | codes[np.minimum(p + 1, size - 1)]
-        price = np.isin(codes[p], self.price_single) | np.isin(pair, self.price_pairs)
-        undecided |= price & (end < size) & self.counterfeit[term]
+        undecided = inside_word | self._read_after(codes, end, term, no_cues)
         # a problem term joined to a negated problem term before it (没有破损和划痕)
         same_row = np.zeros(n, dtype=bool)
         same_row[1:] = row[1:] == row[:-1]
@@ -260,24 +218,82 @@ class VectorReader:
         doubt = np.zeros(n, dtype=bool)
         asked = np.nonzero(asking[row])[0]
         if len(asked):
-            # the rows with a question, alone in a buffer of their own
-            bounds = np.append(row_starts, len(big))
-            question_rows = np.unique(row[asked])
-            small = "".join(big[bounds[r] : bounds[r + 1]] for r in question_rows.tolist())
-            sizes = bounds[question_rows + 1] - bounds[question_rows]
-            moved = np.zeros(len(bounds), dtype=np.int64)
-            moved[question_rows] = (
-                np.concatenate(([0], np.cumsum(sizes)[:-1])) - bounds[question_rows]
-            )
-            shift = moved[row[asked]]
-            small_codes = np.frombuffer(small.encode("utf-32-le"), dtype=np.uint32)
-            unsure, asks = self._asked(small, small_codes, start[asked] + shift, end[asked] + shift)
-            doubt[asked] = asks
+            unsure, doubt[asked] = self._in_questions(big, row_starts, row, start, end, asked)
             undecided[asked] |= unsure
         bad_rows = np.unique(row[undecided])
         undecided = np.isin(row, bad_rows)
         start = np.where(self.positive[term] & negated, cue_start, start)
         return row, start, end, term, negated, doubt, undecided
+
+    def _hits(
+        self, big: str, codes: np.ndarray, row_starts: np.ndarray, readable: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Term, start, end, row of every hit in the ``readable`` rows, and whether it stands
+        inside a word. The automaton takes the longest term at the leftmost start, as the
+        regex does, but knows no word boundaries: where a Latin term stands inside a word the
+        regex may choose a shorter term or a later start, so such rows are read by the regex."""
+        if self.automaton is None:
+            raise RuntimeError("the vectorised reading needs the ahocorasick-rs package")
+        alnum, _ = _char_tables()
+        size = len(codes)
+        found = self.automaton.find_matches_as_indexes(big)
+        flat = np.fromiter(
+            itertools.chain.from_iterable(found), dtype=np.int64, count=3 * len(found)
+        )
+        term, start, end = flat[0::3], flat[1::3], flat[2::3]
+        before = codes[np.maximum(start - 1, 0)]
+        after = codes[np.minimum(end, size - 1)]
+        inside_word = self.alnum_start[term] & (start > 0) & alnum[before]
+        inside_word |= self.alnum_end[term] & (end < size) & alnum[after]
+        row = np.searchsorted(row_starts, start, side="right") - 1
+        keep = readable[row]
+        return term[keep], start[keep], end[keep], row[keep], inside_word[keep]
+
+    def _read_after(
+        self, codes: np.ndarray, end: np.ndarray, term: np.ndarray, no_cues: np.ndarray
+    ) -> np.ndarray:
+        """The hits a word after them may change, left undecided: a cue right after a problem
+        term that ends its clause (一点异味都没有, "odor free": Chinese cues follow the term
+        directly, Latin ones after spaces or hyphens), a price word after a counterfeit term
+        (山寨本的价格: its first two characters)."""
+        size = len(codes)
+        space_code = ord(" ")
+        at = np.minimum(end, size - 1)
+        after = codes[at]
+        solid = at.copy()
+        moving = np.nonzero((after == space_code) | (after == ord("-")))[0]
+        while len(moving):
+            solid[moving] = np.minimum(solid[moving] + 1, size - 1)
+            c = codes[solid[moving]]
+            moving = moving[((c == space_code) | (c == ord("-"))) & (solid[moving] < size - 1)]
+        post = np.isin(after, self.post_first) | np.isin(codes[solid], self.en_post_first)
+        undecided = post & (end < size) & ~self.positive[term] & no_cues
+        p = np.where(after == space_code, np.minimum(at + 1, size - 1), at)
+        pair = (codes[p].astype(np.uint64) << _SHIFT) | codes[np.minimum(p + 1, size - 1)]
+        price = np.isin(codes[p], self.price_single) | np.isin(pair, self.price_pairs)
+        return np.asarray(undecided | (price & (end < size) & self.counterfeit[term]))
+
+    def _in_questions(
+        self,
+        big: str,
+        row_starts: np.ndarray,
+        row: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        asked: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For the hits at ``asked`` (rows that may hold a question): whether their clause is
+        unsure, and whether they stand in a doubting question (see ``_asked``). The rows with
+        a question are read alone, in a buffer of their own."""
+        bounds = np.append(row_starts, len(big))
+        question_rows = np.unique(row[asked])
+        small = "".join(big[bounds[r] : bounds[r + 1]] for r in question_rows.tolist())
+        sizes = bounds[question_rows + 1] - bounds[question_rows]
+        moved = np.zeros(len(bounds), dtype=np.int64)
+        moved[question_rows] = np.concatenate(([0], np.cumsum(sizes)[:-1])) - bounds[question_rows]
+        shift = moved[row[asked]]
+        small_codes = np.frombuffer(small.encode("utf-32-le"), dtype=np.uint32)
+        return self._asked(small, small_codes, start[asked] + shift, end[asked] + shift)
 
     def _coordinated(self, codes: np.ndarray, end: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Whether the text between each hit and the one before it is a coordination word
