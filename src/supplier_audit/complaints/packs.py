@@ -30,11 +30,10 @@ import pandas as pd
 
 from supplier_audit.complaints.rules import ComplaintDeskSettings, judged_platform
 from supplier_audit.contracts.inputs import PLATFORMS
-from supplier_audit.scoring.evidence import documents_covering_lots
+from supplier_audit.scoring.evidence import documents_covering_lots, effective_until
 from supplier_audit.scoring.settings import EvidenceSettings
 
 NEED_STATUSES: Final = ("on_file", "short", "expired", "missing")
-_FAR_FUTURE = pd.Timestamp("2262-01-01")
 
 
 @dataclass(frozen=True)
@@ -217,13 +216,9 @@ def _documents_of(
     used = np.unique(pairs["position"].to_numpy())
     docs = documents.iloc[used].reset_index(drop=True)
     pairs = pairs.assign(position=np.searchsorted(used, pairs["position"].to_numpy()))
-    invoice_like = docs["doc_type"].isin(evidence.invoice_like_types)
     issued = pd.to_datetime(docs["issued_on"]).dt.normalize()
-    until = pd.to_datetime(docs["valid_until"]).dt.normalize() if "valid_until" in docs else None
-    default_until = (issued + pd.Timedelta(days=evidence.invoice_like_validity_days)).where(
-        invoice_like, _FAR_FUTURE
-    )
-    until = default_until if until is None else until.where(until.notna(), default_until)
+    stated = pd.to_datetime(docs["valid_until"]).dt.normalize() if "valid_until" in docs else None
+    until = effective_until(docs["doc_type"], issued, stated, evidence)
     attributes = pd.DataFrame(
         {
             "position": np.arange(len(docs), dtype=np.int64),

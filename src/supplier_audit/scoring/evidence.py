@@ -211,11 +211,7 @@ def covering_documents(
         docs[column] = docs[column].astype("string")
     docs = docs.merge(mapping, on="doc_type", how="inner")
     docs["stated_until"] = docs["until"]
-    invoice_like = docs["doc_type"].isin(settings.invoice_like_types)
-    default_until = docs["issued"] + pd.Timedelta(days=settings.invoice_like_validity_days)
-    docs["until"] = docs["until"].where(
-        docs["until"].notna(), default_until.where(invoice_like, _FAR_FUTURE)
-    )
+    docs["until"] = effective_until(docs["doc_type"], docs["issued"], docs["until"], settings)
     keep = ["supplier_id", "requirement", "issued", "until", "stated_until"]
     lot_docs = docs[docs["doc_lot"].notna()]
     scoped = docs[docs["doc_lot"].isna()]
@@ -370,3 +366,19 @@ def _gaps(frame: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
         ["supplier_id", "value_cny"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
     return out.loc[:, list(GAP_COLUMNS)]
+
+
+def effective_until(
+    doc_type: pd.Series,
+    issued: pd.Series,
+    stated: pd.Series | None,
+    settings: EvidenceSettings,
+) -> pd.Series:
+    """The last day each document proves anything: the ``valid_until`` it states; else, for an
+    invoice or contract (``invoice_like_types``), ``invoice_like_validity_days`` after it was
+    issued; else for ever."""
+    invoice_like = doc_type.isin(settings.invoice_like_types)
+    default = (issued + pd.Timedelta(days=settings.invoice_like_validity_days)).where(
+        invoice_like, _FAR_FUTURE
+    )
+    return default if stated is None else stated.where(stated.notna(), default)
