@@ -9,6 +9,8 @@ import pandas as pd
 
 from supplier_audit.contracts.wording import words
 from supplier_audit.sampling import plan_lots
+from supplier_audit.scoring.signals import day_column
+from supplier_audit.scoring.window import in_window
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
 REASON_SEPARATORS = r"\n|; |；"
@@ -103,9 +105,9 @@ def upheld_complaints(
     lookback_days: int,
 ) -> pd.DataFrame:
     """Upheld and settled complaints in the lookback window, worst first, with their supplier."""
-    since = pd.Timestamp(as_of) - pd.Timedelta(days=lookback_days - 1)
+    opened = day_column(complaints["opened_on"])
     chosen = complaints[
-        complaints["status"].isin(["upheld", "settled"]) & (complaints["opened_on"] >= since)
+        complaints["status"].isin(["upheld", "settled"]) & in_window(opened, as_of, lookback_days)
     ].copy()
     who = attributed_to(attribution, "complaints", chosen["complaint_id"])
     chosen["supplier_id"] = chosen["supplier_id"].fillna(chosen["complaint_id"].map(who))
@@ -128,8 +130,8 @@ def inspection_failures(
     level: str,
 ) -> pd.DataFrame:
     """Inspections in the window that found fakes, critical defects or too many major ones."""
-    since = pd.Timestamp(as_of) - pd.Timedelta(days=lookback_days - 1)
-    recent = inspections[inspections["inspected_on"] >= since].merge(
+    inspected = day_column(inspections["inspected_on"])
+    recent = inspections[in_window(inspected, as_of, lookback_days)].merge(
         shipments[["shipment_id", "supplier_id", "sku", "quantity"]], on="shipment_id", how="left"
     )
     if recent.empty:

@@ -14,6 +14,7 @@ from supplier_audit.scoring.review_totals import review_totals as totals_of_revi
 from supplier_audit.scoring.scores import COUNT_DECIMALS
 from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.signals import day_column
+from supplier_audit.scoring.window import in_window
 
 SELF_CHECK_COLUMNS = ("supplier_id", "sku", "reason")
 
@@ -84,7 +85,6 @@ def self_check_candidates(
     frames = tables
     cfg = settings.self_check
     end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=cfg.days)
     shipments = frames["shipments"]
     shipments = shipments[day_column(shipments["received_on"]) <= end]
     parts: list[pd.DataFrame] = []
@@ -105,7 +105,7 @@ def self_check_candidates(
     complaints = frames.get("complaints")
     if complaints is not None and not complaints.empty:
         days = day_column(complaints["opened_on"])
-        recent = complaints[(days >= start) & (days <= end)]
+        recent = complaints[in_window(days, end, cfg.days)]
         recent = recent[recent["status"].astype("string") == "upheld"]
         if not recent.empty:
             share = attribute_items(

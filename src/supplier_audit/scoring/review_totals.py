@@ -34,6 +34,7 @@ from supplier_audit.scoring.attribution import (
 )
 from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.signals import day_column
+from supplier_audit.scoring.window import in_window, window_start
 
 REVIEW_COUNT_COLUMNS = ("reviews", "counterfeit_reviews", "quality_reviews")
 SELF_CHECK_REVIEW_COLUMNS = ("supplier_id", "sku", "counterfeit_review", "quality_review")
@@ -137,8 +138,8 @@ def review_totals(
             lot_suppliers=lot_suppliers,
         ).weights
 
-    in_window = (days >= end - pd.Timedelta(days=lookback_days)) & (days <= end)
-    scored = reviews[in_window]
+    window_rows = in_window(days, end, lookback_days)
+    scored = reviews[window_rows]
     if scored.empty:
         per_supplier, attribution, unattributed = _empty_counts(), _empty_attribution(), 0
         share = None
@@ -148,7 +149,7 @@ def review_totals(
         share = weights_of(scored)
         row = share["item_id"].to_numpy()
         weight = share["weight"].to_numpy(dtype=np.float64)
-        fake, poor = counterfeit[in_window][row], quality[in_window][row]
+        fake, poor = counterfeit[window_rows][row], quality[window_rows][row]
         per_supplier = (
             pd.DataFrame(
                 {
@@ -169,16 +170,16 @@ def review_totals(
         attribution = attribution.reset_index(drop=True)
         unattributed = len(scored) - len(np.unique(row))
 
-    recent_rows = (days >= end - pd.Timedelta(days=cfg.days)) & (days <= end)
+    recent_rows = in_window(days, end, cfg.days)
     if not recent_rows.any():
         self_check = _empty_self_check()
     else:
         if share is not None and cfg.days <= lookback_days:
             # the self-check window lies inside the scoring window: reuse its weights
             recent = scored
-            recent_in = recent_rows[in_window]
+            recent_in = recent_rows[window_rows]
             weights = share[recent_in[share["item_id"].to_numpy()]]
-            fake_all, poor_all = counterfeit[in_window], quality[in_window]
+            fake_all, poor_all = counterfeit[window_rows], quality[window_rows]
         else:
             recent = reviews[recent_rows]
             weights = weights_of(recent)
@@ -216,7 +217,7 @@ def review_sku_shares(
     days = max(lookback_days, settings.self_check.days)
     return sku_shares(
         lots,
-        first_day=end - pd.Timedelta(days=days),
+        first_day=window_start(end, days),
         last_day=end,
         lookback_days=settings.attribution_days,
     )
