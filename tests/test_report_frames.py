@@ -183,3 +183,56 @@ def test_a_lot_behind_an_open_complaint_is_inspected_first_nearest_deadline_firs
     worklist = qa_worklist(plan, scores=scores, complaint_lots=tickets)
     assert worklist["shipment_id"].tolist() == ["L3", "L2", "L1"]  # -2 days, 1 day, no ticket
     assert worklist["complaint_days_left"].tolist()[:2] == [-2, 1]
+
+
+def test_the_evidence_sheets_window_is_the_scores_window() -> None:
+    """An inspection failure or upheld complaint exactly ``lookback_days`` before the night is
+    counted by the scores (their window is [as_of - lookback, as_of]), so the Evidence sheet
+    that explains them lists it too; one day earlier is outside both."""
+    from supplier_audit.reporting.frames import inspection_failures, upheld_complaints
+    from supplier_audit.scoring.window import in_window
+
+    as_of, lookback = pd.Timestamp("2026-11-26"), 30
+    days = pd.to_datetime(["2026-10-27", "2026-10-28", "2026-11-26", "2026-10-26"])
+    assert in_window(pd.Series(days), as_of, lookback).tolist() == [True, True, True, False]
+    shipments = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2", "L3", "L4"],
+            "supplier_id": ["S1"] * 4,
+            "sku": ["K"] * 4,
+            "quantity": [500] * 4,
+        }
+    )
+    inspections = pd.DataFrame(
+        {
+            "shipment_id": ["L1", "L2", "L3", "L4"],
+            "inspected_on": days,
+            "sample_size": [50] * 4,
+            "critical_defects": [1] * 4,
+            "major_defects": [0] * 4,
+            "minor_defects": [0] * 4,
+            "counterfeit_units": [0] * 4,
+            "notes": [None] * 4,
+        }
+    )
+    names = pd.Series({"S1": "Supplier one"})
+    failures = inspection_failures(
+        inspections, shipments, names, as_of=as_of.date(), lookback_days=lookback,
+        aql=1.0, level="II",
+    )  # fmt: skip
+    assert sorted(failures["shipment_id"]) == ["L1", "L2", "L3"]
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": ["C1", "C2", "C3", "C4"],
+            "supplier_id": ["S1"] * 4,
+            "opened_on": days,
+            "status": ["upheld"] * 4,
+            "complaint_type": ["counterfeit"] * 4,
+            "compensation": [np.nan] * 4,
+        }
+    )
+    attribution = pd.DataFrame(columns=["table", "item_id", "supplier_id", "weight"])
+    upheld = upheld_complaints(
+        complaints, attribution, names, as_of=as_of.date(), lookback_days=lookback
+    )
+    assert sorted(upheld["complaint_id"]) == ["C1", "C2", "C3"]
