@@ -72,20 +72,7 @@ def evidence_index(
         on=key,
         how="left",
     )
-    valid = rows["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    chase = fill(
-        word("chase", language), {"supplier": rows["supplier_id"].map(contacts)}, rows.index
-    )
-    action = pd.Series(
-        np.where(valid, word("upload", language), chase.to_numpy(dtype=object)),
-        index=rows.index,
-        dtype="string",
-    )
-    action = action.where(rows["required"] | valid, pd.NA)
-    action = action.where(
-        ~(rows["status"].eq("short") & valid),
-        word("upload", language) + word("separator", language) + chase,
-    )
+    action = _actions(rows, contacts, language)
     when = table.set_index("complaint_id")
     share = (rows["share"] * 100).round().astype("int64").astype("string") + "%"
     index = pd.DataFrame(
@@ -121,6 +108,26 @@ def evidence_index(
     )
     index = index.drop(columns="_optional")
     return index.drop(columns="_rank").loc[:, list(EVIDENCE_INDEX_COLUMNS)].reset_index(drop=True)
+
+
+def _actions(rows: pd.DataFrame, contacts: pd.Series, language: str) -> pd.Series:
+    """What the clerk does for each need: upload the valid document, or ask the supplier for
+    one (both when the document on file covers too few units); nothing for an optional need
+    with no valid document."""
+    valid = rows["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    chase = fill(
+        word("chase", language), {"supplier": rows["supplier_id"].map(contacts)}, rows.index
+    )
+    action = pd.Series(
+        np.where(valid, word("upload", language), chase.to_numpy(dtype=object)),
+        index=rows.index,
+        dtype="string",
+    )
+    action = action.where(rows["required"] | valid, pd.NA)
+    return action.where(
+        ~(rows["status"].eq("short") & valid),
+        word("upload", language) + word("separator", language) + chase,
+    )
 
 
 def appeals_table(
