@@ -209,56 +209,67 @@ def read_table(
     if row_groups is not None and (len(paths) != 1 or paths[0].suffix.lower() != ".parquet"):
         shown = ", ".join(p.name for p in paths) or "no file"
         raise ValueError(f"row_groups needs exactly one Parquet file, got {shown}")
-    cell_parts: list[pd.DataFrame] = []
-    original_parts: list[_OriginalPart] = []
-    workbook_flags: list[np.ndarray] = []
-    cleaned_parts: list[pd.Series] = []
-    problem_parts: list[pd.Series] = []
+    parts = _Stack()
     sources: list[SourceFile] = []
-    unknown: list[str] = []
-    start = 0
     for path in paths:
-        suffix = path.suffix.lower()
-        parts, found = _file_parts(path, spec, lookup, settings, row_groups)
-        rows_read = 0
-        for read in parts:
-            cells, part, extra = read.cells, read.original, read.unknown
-            if read.may_hold_controls:
-                cells, touched = _without_control_characters(cells, spec)
-                cleaned_parts.append(
-                    touched.set_axis(cells.index.get_indexer(touched.index) + start)
-                )
-            positions = cells.index.get_indexer(read.problems.index)
-            problem_parts.append(read.problems.set_axis(positions + start))
-            cell_parts.append(cells)
-            original_parts.append(replace(part, start=start))
-            start += len(cells)
-            workbook_flags.append(np.full(len(cells), suffix in WORKBOOK_SUFFIXES))
-            unknown.extend(u for u in extra if u not in unknown)
-            rows_read += len(cells)
+        file_parts, found = _file_parts(path, spec, lookup, settings, row_groups)
+        rows_before = parts.start
+        for read in file_parts:
+            parts.add(read, spec, from_workbook=path.suffix.lower() in WORKBOOK_SUFFIXES)
         sources.append(
             SourceFile(
                 path=path,
                 sha256=sha256_of(path) if hash_files else "",
                 encoding=found.encoding,
                 header_row=found.header_row,
-                rows_read=rows_read,
+                rows_read=parts.start - rows_before,
                 cut_row=found.cut_row,
             )
         )
+    cell_parts, original_parts = parts.cells, parts.originals
     _uniform_types(cell_parts, original_parts)
-    cells, from_workbook = _stacked(cell_parts, workbook_flags, spec)
+    cells, from_workbook = _stacked(cell_parts, parts.workbook_flags, spec)
     del cell_parts
+    parts.cells = []
     return RawTable(
         table=table,
         cells=cells,
         sources=sources,
-        unknown_columns=unknown,
+        unknown_columns=parts.unknown,
         from_workbook=from_workbook,
         parts=original_parts,
-        cleaned=_concat_or_empty(cleaned_parts),
-        read_problems=_concat_or_empty(problem_parts),
+        cleaned=_concat_or_empty(parts.cleaned),
+        read_problems=_concat_or_empty(parts.problems),
     )
+
+
+@dataclass
+class _Stack:
+    """The parts of a table's files as they are read, numbered in one sequence of rows."""
+
+    cells: list[pd.DataFrame] = field(default_factory=list)
+    originals: list[_OriginalPart] = field(default_factory=list)
+    workbook_flags: list[np.ndarray] = field(default_factory=list)
+    cleaned: list[pd.Series] = field(default_factory=list)
+    problems: list[pd.Series] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    start: int = 0
+
+    def add(self, read: _ReadPart, spec: TableSpec, *, from_workbook: bool) -> None:
+        """One part, its control characters removed (and recorded), its rows numbered on."""
+        cells = read.cells
+        if read.may_hold_controls:
+            cells, touched = _without_control_characters(cells, spec)
+            self.cleaned.append(
+                touched.set_axis(cells.index.get_indexer(touched.index) + self.start)
+            )
+        positions = cells.index.get_indexer(read.problems.index)
+        self.problems.append(read.problems.set_axis(positions + self.start))
+        self.cells.append(cells)
+        self.originals.append(replace(read.original, start=self.start))
+        self.start += len(cells)
+        self.workbook_flags.append(np.full(len(cells), from_workbook))
+        self.unknown.extend(u for u in read.unknown if u not in self.unknown)
 
 
 @dataclass(frozen=True)
