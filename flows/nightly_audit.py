@@ -235,11 +235,7 @@ def _audit(
             reason = verdict.reason(settings.report_language)
             logger.info("held, not published: %s (reports in %s)", reason, final_dir)
             alerted("held", reason, folder=final_dir)
-            return Completed(
-                name="Held",
-                message=f"held: {reason}",
-                data={"held": str(final_dir), "as_of": night, "reason": reason},
-            )
+            return _held(final_dir, night, reason)
         summary = publication.night_summary(
             run,
             tonight.found("inputs"),
@@ -266,6 +262,15 @@ def _audit(
         raise
     logger.info("reports written to %s", final_dir)
     return {"reports": str(final_dir), "as_of": night, "delivery": _deliver(final_dir, settings)}
+
+
+def _held(folder: Path, night: str, reason: str) -> State[Any]:
+    """The state of a night the guards held: completed, named Held, with the folder and why."""
+    return Completed(
+        name="Held",
+        message=f"held: {reason}",
+        data={"held": str(folder), "as_of": night, "reason": reason},
+    )
 
 
 def _night(
