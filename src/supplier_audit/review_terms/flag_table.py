@@ -79,15 +79,7 @@ class HitTable:
         Returns the candidates left to ``Matcher.batch`` and those left to ``Matcher.hits``
         (hits near a question).
         """
-        nul = pa.scalar("\x00", pa.large_string())
-        joined = pc.binary_join_element_wise(cand, nul, pa.scalar("", pa.large_string()))
-        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)[
-            joined.offset : joined.offset + len(joined) + 1
-        ]
-        data = joined.buffers()[2]
-        big = data.to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
-        lengths = pc.utf8_length(cand).to_numpy(zero_copy_only=False).astype(np.int64) + 1
-        row_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        big, row_starts, lengths = _joined(cand)
         row, start, end, term, negated, doubt, undecided = self.reader.read(
             big, row_starts, readable=readable, asking=asking
         )
@@ -108,26 +100,8 @@ class HitTable:
         start, end = start - offset, end - offset
         # hearsay or a shipping box can only unflag a hit: rows mentioning one whose hits
         # could be that are read again in their clauses
-        again: list[int] = []
-        reader = self.reader
-        # only a counterfeit hit after hearsay, or damage after a container, can be unflagged
-        suspect = np.zeros(len(row), dtype=bool)
-        for pattern, kind in ((reader.hearsay_re2, reader.counterfeit),
-                              (reader.container_re2, reader.damage)):  # fmt: skip
-            of_kind = np.nonzero(kind[term])[0]
-            if pattern and len(of_kind):
-                kind_rows = np.unique(row[of_kind])
-                mention = pc.match_substring_regex(pc.take(cand, pa.array(kind_rows)), pattern)
-                mentioned = kind_rows[mention.to_numpy(zero_copy_only=False)]
-                suspect[of_kind[np.isin(row[of_kind], mentioned)]] = True
-        check = np.nonzero(suspect)[0]
-        if len(check):
-            terms = reader.terms
-            for r, group in itertools.groupby(check.tolist(), key=lambda h: int(row[h])):
-                found = [(int(start[h]), terms[int(term[h])]) for h in group]
-                text = big[row_starts[r] : row_starts[r] + lengths[r] - 1]
-                if matcher.may_have_context(text, found):
-                    again.append(r)
+        suspect = self._maybe_context(cand, row, term)
+        again = self._context_rows(big, row_starts, lengths, suspect, row, start, term, matcher)
         if again:
             keep = ~np.isin(row, np.array(again, dtype=np.int64))
             row, start, end, term, negated, doubt, order = (
@@ -144,6 +118,43 @@ class HitTable:
         left = np.union1d(bad, np.array(again, dtype=np.int64)).astype(np.int64)
         # rows with a question go to the clause analysis, the others to the batch reading
         return left[~asking[left]], left[asking[left]]
+
+    def _maybe_context(self, cand: pa.Array, row: np.ndarray, term: np.ndarray) -> np.ndarray:
+        """The hits hearsay or a shipping box could unflag: a counterfeit hit in a row that
+        mentions hearsay, a damage hit in a row that mentions a container."""
+        reader = self.reader
+        suspect = np.zeros(len(row), dtype=bool)
+        for pattern, kind in ((reader.hearsay_re2, reader.counterfeit),
+                              (reader.container_re2, reader.damage)):  # fmt: skip
+            of_kind = np.nonzero(kind[term])[0]
+            if pattern and len(of_kind):
+                kind_rows = np.unique(row[of_kind])
+                mention = pc.match_substring_regex(pc.take(cand, pa.array(kind_rows)), pattern)
+                mentioned = kind_rows[mention.to_numpy(zero_copy_only=False)]
+                suspect[of_kind[np.isin(row[of_kind], mentioned)]] = True
+        return suspect
+
+    def _context_rows(
+        self,
+        big: str,
+        row_starts: np.ndarray,
+        lengths: np.ndarray,
+        suspect: np.ndarray,
+        row: np.ndarray,
+        start: np.ndarray,
+        term: np.ndarray,
+        matcher: Matcher,
+    ) -> list[int]:
+        """The rows of the ``suspect`` hits that the matcher must read again in their clauses."""
+        again: list[int] = []
+        check = np.nonzero(suspect)[0]
+        terms = self.reader.terms
+        for r, group in itertools.groupby(check.tolist(), key=lambda h: int(row[h])):
+            found = [(int(start[h]), terms[int(term[h])]) for h in group]
+            text = big[row_starts[r] : row_starts[r] + lengths[r] - 1]
+            if matcher.may_have_context(text, found):
+                again.append(r)
+        return again
 
     def add_python(self, per_row: dict[int, list[tuple[int, int, str, Term]]]) -> None:
         """Add the hits the per-text regexes flagged (in text order within each row)."""
@@ -224,3 +235,18 @@ class HitTable:
             rows, quality, counterfeit_any, severity, categories, category_index, names,
             term_index, spans,
         )  # fmt: skip
+
+
+def _joined(cand: pa.Array) -> tuple[str, np.ndarray, np.ndarray]:
+    """The candidate texts joined by NUL into one string, where each row starts in it, and each
+    row's length plus its NUL."""
+    nul = pa.scalar("\x00", pa.large_string())
+    joined = pc.binary_join_element_wise(cand, nul, pa.scalar("", pa.large_string()))
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)[
+        joined.offset : joined.offset + len(joined) + 1
+    ]
+    data = joined.buffers()[2]
+    big = data.to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
+    lengths = pc.utf8_length(cand).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+    row_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return big, row_starts, lengths
