@@ -126,9 +126,15 @@ def test_stream_rows_writes_the_xml_openpyxl_writes(tmp_path: Path) -> None:
     assert stream_rows(sheet, _values(sheet), heights=heights) == 6
     sheet.append([text_cell(sheet, "appended after", font=Font(italic=True))])
 
-    assert _sheet_xml(book, tmp_path / "streamed.xlsx") == _sheet_xml(
-        expected_book, tmp_path / "openpyxl.xlsx"
-    )
+    openpyxl_xml = _sheet_xml(expected_book, tmp_path / "openpyxl.xlsx")
+    assert _sheet_xml(book, tmp_path / "streamed.xlsx") == openpyxl_xml
+    # cell objects (the small sheets' rows) given to stream_rows are written as openpyxl would
+    objects_book = Workbook(write_only=True)
+    objects = objects_book.create_sheet("表")
+    objects.column_dimensions["A"].width = 20
+    stream_rows(objects, _cells(objects_book, objects), heights=heights)
+    objects.append([text_cell(objects, "appended after", font=Font(italic=True))])
+    assert _sheet_xml(objects_book, tmp_path / "objects.xlsx") == openpyxl_xml
     read = openpyxl.load_workbook(tmp_path / "streamed.xlsx")["表"]
     assert read["A3"].data_type == "s"
     assert read["A3"].value == '=HYPERLINK("http://x","点我")'

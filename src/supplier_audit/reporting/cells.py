@@ -24,7 +24,7 @@ from lxml import etree
 from lxml.etree import SubElement
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, get_time_format
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, get_time_format
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.compat import NUMERIC_TYPES, safe_string
@@ -71,40 +71,45 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteOn
     return cell
 
 
-def text_value(sheet: WriteOnlyWorksheet, value: object) -> str | WriteOnlyCell:
-    """``value`` as text for a write-only row: the cleaned string itself where openpyxl stores a
-    plain string as a string anyway (no cell object to build), else a string cell
-    (:func:`text_cell`) for text openpyxl would read as a formula or an error code."""
-    text = clean_text(value)
-    if text.startswith("=") or text in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
-
-
 # The characters ILLEGAL_CHARACTERS_RE removes, as a pattern pandas can search a column for.
 _ILLEGAL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
-def text_values(sheet: WriteOnlyWorksheet, texts: pd.Series) -> list[Any]:
-    """:func:`text_value` for a column of strings (None for a blank), vectorised: only the texts
-    that need cleaning or would read as a formula or an error code go through it one by one."""
-    values = texts.to_numpy(dtype=object).copy()
+def clean_texts(texts: pd.Series) -> list[Any]:
+    """:func:`clean_text` for a column of strings (None for a blank), vectorised: only the texts
+    that hold characters a workbook cannot or run past the cell limit go through it one by
+    one. The texts are values for :func:`stream_rows`, which writes any text as text."""
     blank = texts.isna().to_numpy()
     filled = texts.astype("str").where(~blank, "")
     special = (
         filled.str.contains(_ILLEGAL_CHARACTER, regex=True)
         | (filled.str.len() > EXCEL_MAX_CELL_CHARS)
-        | filled.str.startswith("=")
-        | filled.isin(ERROR_CODES)
     ).to_numpy(dtype=bool) & ~blank
-    result: list[Any] = values.tolist()
+    result: list[Any] = texts.to_numpy(dtype=object).tolist()
     for position in np.flatnonzero(blank):
         result[position] = None
     for position in np.flatnonzero(special):
-        result[position] = text_value(sheet, values[position])
+        result[position] = clean_text(result[position])
     return result
+
+
+def plain_value(value: object) -> object:
+    """A value as :func:`value_cell` writes it, for :func:`stream_rows`: None for a blank,
+    numbers, booleans and dates as themselves (numpy scalars as Python's, datetimes without
+    their time zone), anything else as clean text."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return plain_value(value.item())
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    return clean_text(value)
 
 
 def value_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteOnlyCell:
@@ -128,19 +133,16 @@ def value_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteO
     return cell
 
 
-def highlighted_cell(
-    sheet: WriteOnlyWorksheet,
-    text: str,
-    spans: list[tuple[int, int]],
-    *,
-    color: str = "C00000",
-) -> WriteOnlyCell:
-    """Review text with the matched terms in bold colour (rich text); plain text if no span."""
+def highlighted_text(
+    text: object, spans: list[tuple[int, int]], *, color: str = "C00000"
+) -> str | CellRichText:
+    """Review text with the matched terms in bold colour (rich text), for :func:`stream_rows`;
+    the clean plain text if no span."""
     text = "" if is_blank(text) else str(text)
     cleaned = clean_text(text)
     if not spans or cleaned != text:
         # Spans index the original text; when cleaning changed it, show it plain but safe.
-        return text_cell(sheet, cleaned)
+        return cleaned
     font = _highlight_font(color)
     parts: list[str | TextBlock] = []
     position = 0
@@ -154,9 +156,7 @@ def highlighted_cell(
         position = end
     if position < len(text):
         parts.append(text[position:])
-    cell = WriteOnlyCell(sheet, value=CellRichText(parts))
-    cell.data_type = "s"
-    return cell
+    return CellRichText(parts)
 
 
 @functools.cache
@@ -345,10 +345,17 @@ class _RowWriter:
     def _cell(self, row: Any, reference: str, value: object, style: CellStyle | None) -> None:
         """One ``<c>`` as openpyxl's ``lxml_write_cell`` writes it."""
         attributes = {"r": reference}
+        if type(value) is Cell:
+            self._openpyxl_cell(row, attributes, value)
+            return
         if isinstance(value, _TIME_TYPES) and (style is None or not style.dates):
             style = self._date_style(type(value), style)
         if style is not None and style.styled:
             attributes["s"] = style.style_id(self.book)
+        self._content(row, attributes, value)
+
+    def _content(self, row: Any, attributes: dict[str, str], value: object) -> None:
+        """The ``<c>`` of a value: its type attribute and what it holds."""
         if value is None:
             attributes["t"] = "n"
             SubElement(row, "c", attributes).text = ""
@@ -387,6 +394,27 @@ class _RowWriter:
             SubElement(row, "c", attributes).append(self._rich_text(value))
         else:
             raise ValueError(f"Cannot convert {value!r} to Excel")
+
+    def _openpyxl_cell(self, row: Any, attributes: dict[str, str], cell: Cell) -> None:
+        """A cell object (small rows): written by its data type, as openpyxl would."""
+        if cell.has_style:
+            attributes["s"] = str(cell.style_id)
+        value, kind = cell._value, cell.data_type
+        if value is None or value == "":
+            if kind == "s":
+                attributes["t"] = "inlineStr"
+            elif kind != "f":
+                attributes["t"] = kind
+            SubElement(row, "c", attributes).text = ""
+        elif kind == "s":
+            self._content(row, attributes, value if isinstance(value, CellRichText) else str(value))
+        elif kind == "f":
+            self._content(row, attributes, Formula(value))
+        elif kind == "d":
+            self._content(row, attributes, value)
+        else:  # n, b, e
+            attributes["t"] = kind
+            SubElement(SubElement(row, "c", attributes), "v").text = safe_string(value)
 
     def _date_style(self, kind: type, style: CellStyle | None) -> CellStyle:
         """The style openpyxl gives a date cell whose number format is not a date's."""

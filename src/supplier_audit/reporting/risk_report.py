@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +29,17 @@ from openpyxl.worksheet.pagebreak import Break
 from supplier_audit.reporting.cells import (
     EXCEL_MAX_ROWS,
     CellStyle,
+    Styled,
+    clean_text,
+    clean_texts,
     display_width,
     display_widths,
-    highlighted_cell,
+    highlighted_text,
     is_blank,
+    plain_value,
     save_write_only,
+    stream_rows,
     text_cell,
-    text_value,
-    text_values,
     value_cell,
 )
 from supplier_audit.reporting.frames import REASON_SEPARATORS, WORST_FIRST, ranked_by_risk
@@ -128,8 +131,11 @@ class _Sheet:
         return found
 
     def append(self, cells: Sequence[Any]) -> None:
-        self.ws.append(list(cells))
-        self.rows += 1
+        self.rows = stream_rows(self.ws, [cells]) - 1
+
+    def stream(self, rows: Iterable[Sequence[Any]], heights: Iterable[float | None]) -> None:
+        """Many rows at once (values as :func:`stream_rows` takes them)."""
+        self.rows = stream_rows(self.ws, rows, heights=heights) - 1
 
     def blank(self) -> None:
         self.append([])
@@ -184,14 +190,9 @@ _SMALL = 1000
 
 
 def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any], Any]:
-    """What turns a value of this column into a table cell, styled by the column's kind.
-
-    A plain string or number comes back as itself where it needs no style (openpyxl then stores
-    it with no cell object of ours); styled cells copy style ids registered once per sheet
-    (:class:`CellStyle`): openpyxl hashes every style object it is given, so setting fonts,
-    fills and formats cell by cell would cost more than the data.
-    """
-    ws = sheet.ws
+    """What turns a value of this column into a table cell's value for :func:`stream_rows`,
+    styled by the column's kind: plain text and numbers as themselves, styled values with a
+    style registered once per sheet (:class:`CellStyle`)."""
     kind = column.kind
     if column.words is not None:
         prefix, joiner = column.words, "、" if language == "zh" else ", "
@@ -200,7 +201,7 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
             if is_blank(value) or not str(value):
                 return None
             keys = [k for k in str(value).split(";") if k]
-            return text_value(ws, joiner.join(_tr(f"{prefix}.{k}", language) for k in keys))
+            return clean_text(joiner.join(_tr(f"{prefix}.{k}", language) for k in keys))
 
         return word_cell
     if kind == "tier":
@@ -212,7 +213,7 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
                 fill=_TIER_FILLS.get(tier, _NO_FILL),
                 font=_TIER_FONTS.get(tier, _PLAIN_BOLD),
             )
-            return style.apply(text_cell(ws, _tier_word(tier, language)))
+            return style(clean_text(_tier_word(tier, language)))
 
         return tier_cell
     if kind == "days_left":
@@ -222,10 +223,10 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
         def days_left_cell(value: Any) -> Any:
             if is_blank(value):
                 return None
-            cell = value_cell(ws, int(value))
+            days = int(value)
             if value < 0:
-                return overdue.apply(cell)
-            return soon.apply(cell) if value <= 2 else cell
+                return overdue(days)
+            return soon(days) if value <= 2 else days
 
         return days_left_cell
     if kind in ("evidence_status", "platform", "deadline_source"):
@@ -234,35 +235,34 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
             for status, font in _EVIDENCE_FONTS.items()
         }
 
-        def word_cell(value: Any) -> Any:
+        def status_cell(value: Any) -> Any:
             if is_blank(value):
                 return None
-            cell = text_cell(ws, _tr(f"{kind}.{value}", language))
+            text = clean_text(_tr(f"{kind}.{value}", language))
             style = styles.get(str(value)) if kind == "evidence_status" else None
-            return style.apply(cell) if style is not None else cell
+            return style(text) if style is not None else text
 
-        return word_cell
+        return status_cell
     if kind == "bool":
         yes, no = _tr("yes", language), _tr("no", language)
-        return lambda value: text_value(ws, "" if is_blank(value) else yes if value else no)
+        return lambda value: clean_text("" if is_blank(value) else yes if value else no)
     if kind == "text":
-        return lambda value: None if is_blank(value) else text_value(ws, value)
+        return lambda value: None if is_blank(value) else clean_text(value)
     if kind == "wrap":
         wrap = sheet.style("wrap", alignment=WRAP)
-        return lambda value: None if is_blank(value) else wrap.apply(text_cell(ws, value))
+        return lambda value: None if is_blank(value) else wrap(clean_text(value))
     number_format = (
         sheet.style(f"format:{kind}", number_format=FORMATS[kind]) if kind in FORMATS else None
     )
 
     def value(value: Any) -> Any:
-        if is_blank(value):
-            return None
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        plain = isinstance(value, int | float)  # bool included: value_cell keeps it as it is
-        if number_format is None or (kind == "int" and plain and abs(value) < _SMALL):
-            return value if plain else value_cell(ws, value)
-        return number_format.apply(value_cell(ws, value))
+        plain = isinstance(value, int | float)  # (a numpy integer is not: it gets the format)
+        made = plain_value(value)
+        if made is None or number_format is None:
+            return made
+        if kind == "int" and plain and abs(made) < _SMALL:
+            return made
+        return number_format(made)
 
     return value
 
@@ -270,23 +270,25 @@ def _cell_maker(sheet: _Sheet, column: Column, language: str) -> Callable[[Any],
 _BLOCK_ROWS = 10_000
 
 
-def _column_cells(
-    sheet: _Sheet, values: pd.Series, column: Column, make: Callable[[Any], Any]
-) -> list[Any]:
+def _column_cells(values: pd.Series, column: Column, make: Callable[[Any], Any]) -> list[Any]:
     """The cells of one column (``make`` applied to each value; plain text vectorised)."""
     if (
         column.kind == "text"
         and column.words is None
         and pd.api.types.infer_dtype(values, skipna=True) == "string"
     ):
-        return text_values(sheet.ws, values)
+        return clean_texts(values)
     return [make(value) for value in values]
 
 
 def _data_cell(sheet: _Sheet, value: Any, column: Column, language: str) -> Any:
     """One cell of a table, styled by its column's kind (None for a blank)."""
-    cell = _cell_maker(sheet, column, language)(value)
-    return value_cell(sheet.ws, cell) if isinstance(cell, str | int | float) else cell
+    made = _cell_maker(sheet, column, language)(value)
+    if made is None:
+        return None
+    if isinstance(made, Styled):
+        return made.style.apply(value_cell(sheet.ws, made.value))
+    return value_cell(sheet.ws, made)
 
 
 def _top(cell: Any) -> Any:
@@ -346,27 +348,21 @@ def _table(
     text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
     spans = shown[highlight[1]].tolist() if highlight and highlight[1] in shown.columns else None
     makers = [_cell_maker(sheet, column, language) for column in columns]
+    heights = [LINE_HEIGHT * n if n > 1 else None for n in line_counts.tolist()]
     # Cells are made column by column, a block of rows at a time (memory stays bounded).
     for first in range(0, len(shown), _BLOCK_ROWS):
         block = shown.iloc[first : first + _BLOCK_ROWS]
         made = [
-            _column_cells(sheet, block[column.name], column, make)
+            _column_cells(block[column.name], column, make)
             for column, make in zip(columns, makers, strict=True)
         ]
-        texts = block[names[text_position]].tolist() if text_position is not None else None
-        for row_number, cells in enumerate(map(list, zip(*made, strict=True)), start=first):
-            if texts is not None and spans is not None and text_position is not None:
-                row_spans = spans[row_number]
-                if isinstance(row_spans, list | tuple) and row_spans:
-                    cells[text_position] = highlighted_cell(
-                        sheet.ws,
-                        texts[row_number - first],
-                        [(int(s[0]), int(s[1])) for s in row_spans],
-                    )
-            if line_counts[row_number] > 1:
-                height = LINE_HEIGHT * line_counts[row_number]
-                sheet.ws.row_dimensions[sheet.rows + 1].height = height
-            sheet.append(cells)
+        if text_position is not None and spans is not None:
+            made[text_position] = _highlighted(
+                block[names[text_position]].tolist(),
+                spans[first : first + _BLOCK_ROWS],
+                made[text_position],
+            )
+        sheet.stream(zip(*made, strict=True), heights[first : first + _BLOCK_ROWS])
     last_row = sheet.rows
     if columns:
         sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
@@ -401,6 +397,17 @@ def _table(
 
 LINE_HEIGHT = 15.0
 MAX_LINES = 8
+
+
+def _highlighted(texts: list[Any], spans: list[Any], plain: list[Any]) -> list[Any]:
+    """Review texts with their matched terms in bold colour where a row has spans (the plain
+    cell where it has none)."""
+    return [
+        highlighted_text(text, [(int(s[0]), int(s[1])) for s in row_spans])
+        if isinstance(row_spans, list | tuple) and row_spans
+        else cell
+        for text, row_spans, cell in zip(texts, spans, plain, strict=True)
+    ]
 
 
 def _print_setup(sheet: _Sheet, *, title_rows: str | None) -> None:
