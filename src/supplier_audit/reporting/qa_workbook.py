@@ -39,11 +39,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from supplier_audit.reporting.cells import (
     WIDE_CHARACTERS,
     CellStyle,
+    Formula,
     clean_text,
     display_width,
     is_blank,
     save_write_only,
     starts_like_formula,
+    stream_rows,
 )
 from supplier_audit.reporting.labels import label as label_for
 
@@ -134,12 +136,6 @@ _INT_COLUMNS: Final = (
     "acceptance_number",
     "rejection_number",
 )
-
-
-class _Formula(str):
-    """A formula the audit writes itself (the verdict): the only text that may start with '='."""
-
-    __slots__ = ()
 
 
 def verdict_formula(row: int, letter_of: dict[str, str], language: str, *, minor: bool) -> str:
@@ -284,24 +280,22 @@ def _column_styles(sheet: WriteOnlyWorksheet, column: _Column, border: Border) -
     )
 
 
-def _row_cells(
-    sheet: WriteOnlyWorksheet, values: Sequence[object], styles: Sequence[_ColumnStyles]
-) -> list[WriteOnlyCell]:
-    cells = []
-    for value, style in zip(values, styles, strict=True):
-        if isinstance(value, _Formula):
-            cells.append(style.value.apply(WriteOnlyCell(sheet, value=str(value))))
-        elif value is None:
-            cells.append(style.blank.apply(WriteOnlyCell(sheet)))
+def _column_cells(values: np.ndarray, style: _ColumnStyles) -> list[object]:
+    """A column's values for :func:`stream_rows`, each with its style: text quote-prefixed
+    where Excel would read it as a formula (it stays text), the audit's formula as a formula,
+    a blank as an empty bordered cell."""
+    cells: list[object] = []
+    for value in values.tolist():
+        if value is None:
+            cells.append(style.blank(None))
+        elif type(value) is Formula:
+            cells.append(style.value(value))
         elif isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=value)
-            if starts_like_formula(value):  # stored as a string, never a formula
-                cell.data_type = "s"
-                cells.append(style.formula_like.apply(cell))
-            else:
-                cells.append(style.text.apply(cell))
+            cells.append(
+                style.formula_like(value) if starts_like_formula(value) else style.text(value)
+            )
         else:
-            cells.append(style.value.apply(WriteOnlyCell(sheet, value=value)))
+            cells.append(style.value(value))
     return cells
 
 
@@ -357,9 +351,9 @@ def _fill_sheet(
         note.font = Font(bold=True, size=14)
         sheet.freeze_panes = "A3"
         sheet.print_title_rows = "1:2"
-        sheet.append([note])
+        stream_rows(sheet, [[note]])
     sheet.row_dimensions[1 if len(lots) else 2].height = _LINE_HEIGHT * header_lines + 4
-    sheet.append(headers)
+    stream_rows(sheet, [headers])
     heights = _row_heights(values, columns)
     letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     if len(lots):  # (an empty sheet registers no styles it does not use)
@@ -367,18 +361,19 @@ def _fill_sheet(
         empty = np.full(len(lots), None, dtype=object)
         verdicts = np.array(
             [
-                _Formula(verdict_formula(row, letter_of, language, minor=count_minor_defects))
+                Formula(verdict_formula(row, letter_of, language, minor=count_minor_defects))
                 for row in range(2, len(lots) + 2)
             ],
             dtype=object,
         )
         by_column = [
-            verdicts if c.computed else empty if c.result else values[c.name][0] for c in columns
+            _column_cells(
+                verdicts if c.computed else empty if c.result else values[c.name][0], style
+            )
+            for c, style in zip(columns, styles, strict=True)
         ]
-        for number, row in enumerate(zip(*by_column, strict=True), start=2):
-            if heights[number - 2] > 1:
-                sheet.row_dimensions[number].height = _LINE_HEIGHT * heights[number - 2]
-            sheet.append(_row_cells(sheet, row, styles))
+        row_heights = [_LINE_HEIGHT * n if n > 1 else None for n in heights.tolist()]
+        stream_rows(sheet, zip(*by_column, strict=True), heights=row_heights)
 
     if not len(lots):
         return  # nothing to fill in
@@ -520,32 +515,36 @@ def _pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language:
         cell.border = border
         header.append(cell)
     sheet.row_dimensions[1].height = 32
-    sheet.append(header)
+    stream_rows(sheet, [header])
     # Rows are many (several a lot): plain values, the units cell alone styled to wrap, and the
     # sheet's grid printed, so that each row is a box to tick (styling every cell cost ~5x).
     sheet.print_options.gridLines = True
     wrapped = CellStyle(sheet, alignment=Alignment(vertical="top", wrap_text=True))
     quoted = CellStyle(sheet, alignment=Alignment(vertical="top"), quotePrefix=True)
-    units_at = [name for name, _, _ in _PICK_COLUMNS].index("units")
     lines = _wrapped_lines(picks["units"].astype("str"), dict(_PICK_NAMES)["units"]).to_numpy()
-    for number, values in enumerate(picks.itertuples(index=False), start=2):
-        if lines[number - 2] > 1:
-            sheet.row_dimensions[number].height = _LINE_HEIGHT * min(lines[number - 2], _MAX_LINES)
-        cells: list[object] = []
-        for position, value in enumerate(values):
-            if isinstance(value, str):
-                text = clean_text(value)
-                if starts_like_formula(text):
-                    cell = WriteOnlyCell(sheet, value=text)
-                    cell.data_type = "s"
-                    cells.append(quoted.apply(cell))
-                elif position == units_at:
-                    cells.append(wrapped.apply(WriteOnlyCell(sheet, value=text)))
-                else:
-                    cells.append(text)
+    heights = [_LINE_HEIGHT * min(n, _MAX_LINES) if n > 1 else None for n in lines.tolist()]
+    columns = [
+        _pick_cells(picks[name], quoted, wrapped if name == "units" else None)
+        for name, _, _ in _PICK_COLUMNS
+        if name in picks.columns
+    ]
+    stream_rows(sheet, zip(*columns, strict=True), heights=heights)
+
+
+def _pick_cells(values: pd.Series, quoted: CellStyle, text: CellStyle | None) -> list[object]:
+    """A pick-list column's values: text clean, quote-prefixed where Excel would read it as a
+    formula, else in ``text``'s style (or plain); a blank as no cell."""
+    cells: list[object] = []
+    for value in values.tolist():
+        if isinstance(value, str):
+            value = clean_text(value)
+            if starts_like_formula(value):
+                cells.append(quoted(value))
             else:
-                cells.append(None if is_blank(value) else value)
-        sheet.append(cells)
+                cells.append(text(value) if text is not None else value)
+        else:
+            cells.append(None if is_blank(value) else value)
+    return cells
 
 
 # The instructions sheet: its title, then one line a step. It has no table header, so the
