@@ -26,31 +26,33 @@ def _sheet_xml(book: Workbook, path: Path) -> tuple[bytes, bytes]:
         return archive.read("xl/worksheets/sheet1.xml"), archive.read("xl/styles.xml")
 
 
+def _styles(sheet: object) -> tuple[CellStyle, CellStyle, CellStyle]:
+    """Bold on blue, wrapped, and a date format: the sample's styles."""
+    return (
+        CellStyle(sheet, font=Font(bold=True), fill=PatternFill("solid", fgColor="1F4E78")),
+        CellStyle(sheet, alignment=Alignment(wrap_text=True, vertical="top")),
+        CellStyle(sheet, number_format="yyyy-mm-dd"),
+    )
+
+
+# The numbers of the sample's second row, the same as values and as cells.
+NUMBERS = ("plain", 42, 3.25, True, np.int64(7), np.float64(0.5), float("nan"), None)
+
+
 def _cells(book: Workbook, sheet: object) -> list[list[object]]:
     """The sample, as openpyxl cells (what the report wrote before stream_rows)."""
-    bold = CellStyle(sheet, font=Font(bold=True), fill=PatternFill("solid", fgColor="1F4E78"))
-    wrap = CellStyle(sheet, alignment=Alignment(wrap_text=True, vertical="top"))
-    day = CellStyle(sheet, number_format="yyyy-mm-dd")
+    bold, wrap, day = _styles(sheet)
 
     def text(value: str) -> WriteOnlyCell:
         return text_cell(sheet, value)
 
     formula = WriteOnlyCell(sheet, value='=IF(A2>0,"拒收","接收")')
-    rich = WriteOnlyCell(
-        sheet, value=CellRichText(["买到 ", TextBlock(BOLD_RED, "假货"), " 了 "])
-    )
+    rich = WriteOnlyCell(sheet, value=CellRichText(["买到 ", TextBlock(BOLD_RED, "假货"), " 了 "]))
     rich.data_type = "s"
     return [
         [bold.apply(text("供应商")), bold.apply(text("score")), None, bold.apply(text(" pad "))],
         [
-            "plain",
-            42,
-            3.25,
-            True,
-            np.int64(7),
-            np.float64(0.5),
-            float("nan"),
-            None,
+            *NUMBERS,
             day.apply(WriteOnlyCell(sheet, value=dt.date(2026, 11, 26))),
             WriteOnlyCell(sheet, value=dt.datetime(2026, 11, 26, 8, 30)),
         ],
@@ -73,20 +75,11 @@ def _cells(book: Workbook, sheet: object) -> list[list[object]]:
 
 def _values(sheet: object) -> list[list[object]]:
     """The same sample as plain values and styled values for stream_rows."""
-    bold = CellStyle(sheet, font=Font(bold=True), fill=PatternFill("solid", fgColor="1F4E78"))
-    wrap = CellStyle(sheet, alignment=Alignment(wrap_text=True, vertical="top"))
-    day = CellStyle(sheet, number_format="yyyy-mm-dd")
+    bold, wrap, day = _styles(sheet)
     return [
         [bold("供应商"), bold("score"), None, bold(" pad ")],
         [
-            "plain",
-            42,
-            3.25,
-            True,
-            np.int64(7),
-            np.float64(0.5),
-            float("nan"),
-            None,
+            *NUMBERS,
             day(dt.date(2026, 11, 26)),
             dt.datetime(2026, 11, 26, 8, 30),
         ],
