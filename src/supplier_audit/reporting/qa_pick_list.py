@@ -19,12 +19,8 @@ from supplier_audit.reporting.cells import (
     stream_rows,
 )
 from supplier_audit.reporting.labels import label as label_for
-from supplier_audit.reporting.qa_plan_sheet import (
-    LINE_HEIGHT,
-    MAX_LINES,
-    one_page_wide,
-    wrapped_lines,
-)
+from supplier_audit.reporting.qa_plan_columns import LINE_HEIGHT, MAX_LINES, wrapped_lines
+from supplier_audit.reporting.qa_plan_sheet import one_page_wide
 
 # The pick list: the units of every lot in rows an inspector ticks as they pull them.
 _PICK_TOKENS_PER_ROW: Final = 20

@@ -25,99 +25,37 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from supplier_audit.reporting.cells import (
-    WIDE_CHARACTERS,
     CellStyle,
     Formula,
-    clean_text,
     display_width,
-    is_blank,
     starts_like_formula,
     stream_rows,
 )
 from supplier_audit.reporting.labels import label as label_for
+from supplier_audit.reporting.qa_plan_columns import (
+    COUNT_COLUMNS,
+    COUNTERFEIT_STATUS_CHOICES,
+    LINE_HEIGHT,
+    PlanColumn,
+    column_values,
+    lines_per_row,
+)
 
 _HEADER_LABEL: Final = InlineFont(b=True, sz=11)
 _HEADER_NAME: Final = InlineFont(sz=7, color="808080")
 
 
-@dataclass(frozen=True)
-class _Column:
-    name: str  # canonical contract name (second header line); its label is qa.column.<name>
-    width: int  # width in Excel's character units
-    result: bool = False  # an empty column for the inspector
-    # filled by the worklist (report_frames.qa_worklist); a bare plan leaves it empty
-    worklist: bool = False
-    # the audit's own formula, computed from the row's typed counts (never from input text)
-    computed: bool = False
-    # kept for the record and for a person who unhides it, but not printed or shown
-    hidden: bool = False
-
-
-_UNITS_COLUMN_WIDTH: Final = 18
-# Widths in Excel's character units, chosen so that a row fits one landscape A4 page at 8 pt or
-# more when printed (about 170 units shown, measured in LibreOffice): longer text wraps, and
-# each row is as tall as its longest wrapped cell. The plan's level, AQL and code letter stay
-# in the sheet (and in inspection_plan.csv) but hidden: the inspector needs n, Ac and Re.
-PLAN_SHEET_COLUMNS: Final = (
-    _Column("priority", 5, worklist=True),
-    _Column("shipment_id", 10),
-    _Column("supplier_id", 8),
-    _Column("risk_tier", 5, worklist=True),
-    _Column("sku", 10),
-    _Column("lot_size", 6),
-    _Column("inspection_level", 5, hidden=True),
-    _Column("severity", 8),
-    _Column("aql", 5, hidden=True),
-    _Column("code_letter", 5, hidden=True),
-    _Column("sample_size", 5),
-    _Column("acceptance_number", 4),
-    _Column("rejection_number", 4),
-    _Column("sampled_units", _UNITS_COLUMN_WIDTH),
-    _Column("reason", 20),
-    _Column("look_for", 12, worklist=True),
-    # GB/T 2828.1's classes: 致命 (critical), 严重 (major), 轻微 (minor)
-    _Column("critical_defects", 5, result=True),
-    _Column("major_defects", 5, result=True),
-    _Column("minor_defects", 5, result=True),
-    _Column("counterfeit_units", 5, result=True),
-    _Column("counterfeit_status", 5, result=True),
-    _Column("verdict", 5, result=True, computed=True),
-    _Column("inspector", 7, result=True),
-    _Column("inspected_on", 9, result=True),
-    _Column("notes", 8, result=True),
-)
-_COUNT_COLUMNS: Final = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
-# What became of recorded counterfeit units, as the inspector picks it (read back through the
-# value aliases of counterfeit_status): suspected (sample kept), confirmed, cleared (genuine).
-COUNTERFEIT_STATUS_CHOICES: Final = {
-    lang: tuple(
-        label_for(f"qa.status.{code}", lang) for code in ("suspected", "confirmed", "cleared")
-    )
-    for lang in ("zh", "en")
-}
-LINE_HEIGHT: Final = 15.0  # points per line of 11 pt text
-MAX_LINES: Final = 15  # a row taller than this is cut on screen (the cell keeps the text)
-_MAX_WIDTH: Final = 48
-
-
-_INT_COLUMNS: Final = (
-    "priority",
-    "lot_size",
-    "sample_size",
-    "acceptance_number",
-    "rejection_number",
-)
-
-
-def verdict_formula(row: int, letter_of: dict[str, str], language: str, *, minor: bool) -> str:
+def verdict_formula(
+    row: int | str, letter_of: dict[str, str], language: str, *, minor: bool
+) -> str:
     """接收/拒收 once any count is typed: a critical defect or a counterfeit unit not cleared
     rejects the lot (GB/T 2828.1: critical nonconformities are not accepted), as do
     nonconforming units at or over Re (major, plus minor where the settings count them); blank
     until then."""
-    names = (*_COUNT_COLUMNS, "rejection_number", "counterfeit_status")
+    names = (*COUNT_COLUMNS, "rejection_number", "counterfeit_status")
     cell = {name: f"{letter_of[name]}{row}" for name in names}
     nonconforming = cell["major_defects"] + (f"+{cell['minor_defects']}" if minor else "")
-    counted = ",".join(cell[name] for name in _COUNT_COLUMNS)
+    counted = ",".join(cell[name] for name in COUNT_COLUMNS)
     accept = label_for("qa.verdict.accept", language)
     reject = label_for("qa.verdict.reject", language)
     # units authenticated as genuine (the status "cleared") do not reject the lot
@@ -130,103 +68,6 @@ def verdict_formula(row: int, letter_of: dict[str, str], language: str, *, minor
     )
 
 
-def _column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.ndarray, np.ndarray]:
-    """A column's cell values and which of them are text.
-
-    Values are None for blanks, Python ints for counts, a float for the AQL, the severity in the
-    report language, and text cleaned of what a workbook cannot hold.
-    """
-    series = lots[name] if name in lots.columns else pd.Series(None, index=lots.index, dtype=object)
-    values = series.to_numpy(dtype=object).copy()
-    present = series.notna().to_numpy()
-    values[~present] = None
-    kept = series[present]
-    if name in _INT_COLUMNS:
-        values[present] = kept.astype("int64").to_numpy().astype(object)
-    elif name == "aql":
-        values[present] = kept.astype("float64").to_numpy().astype(object)
-    elif name == "severity":
-        values[present] = [label_for(f"severity.{v}", language) for v in kept.astype("str")]
-    elif name == "sampled_units":
-        # a long list lives in the pick list, where each run of units is ticked as pulled
-        sizes = lots["sample_size"].to_numpy(dtype=object) if "sample_size" in lots else None
-        room = 2 * _UNITS_COLUMN_WIDTH
-        values[present] = [
-            text
-            if display_width(text) <= room or sizes is None
-            else label_for("qa.see_pick_list", language).format(n=int(size))
-            for text, size in zip(
-                kept.astype("str"), sizes[present] if sizes is not None else kept, strict=True
-            )
-        ]
-    elif name == "risk_tier":
-        values[present] = [label_for(f"tier.{t}", language) for t in kept.astype("str")]
-    elif name == "look_for":
-        joiner = label_for("list_joiner", language)
-        values[present] = [
-            joiner.join(label_for(f"category.{c}", language) for c in str(keys).split(";") if c)
-            for keys in kept
-        ]
-    elif name == "reason":
-        if "complaint_days_left" in lots.columns:
-            values[:] = [
-                _complaint_note(days, language) + ("\n" + str(why) if why is not None else "")
-                if not is_blank(days)
-                else why
-                for why, days in zip(values, lots["complaint_days_left"], strict=True)
-            ]
-        if "redo_reason" in lots.columns:
-            redo = lots["redo_reason"].to_numpy(dtype=object)
-            values[:] = [
-                label_for("qa.redo", language).format(reason=again)
-                + ("\n" + str(why) if why is not None else "")
-                if isinstance(again, str) and again
-                else why
-                for why, again in zip(values, redo, strict=True)
-            ]
-    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-    values[is_text] = [clean_text(v) for v in values[is_text]]
-    return values, is_text
-
-
-def wrapped_lines(texts: pd.Series, width: float) -> pd.Series:
-    """About how many lines each text takes wrapped in a column ``width`` units wide: a CJK
-    character takes two units, other characters (proportional) about 0.87; two units of a
-    line are lost to the cell's padding and to breaking at word ends and before punctuation."""
-    wide = texts.str.count(WIDE_CHARACTERS)
-    units = (texts.str.len() - wide) / 1.15 + 2 * wide
-    lines = pd.Series(np.ceil(units.to_numpy(dtype=float) / max(width - 2, 1)), index=texts.index)
-    lines = lines.clip(lower=1)
-    return lines + texts.str.count("\n")
-
-
-def _complaint_note(days: object, language: str) -> str:
-    """An open complaint's deadline on the lot, in words."""
-    left = int(days)  # type: ignore[call-overload]
-    if left < 0:
-        return label_for("qa.complaint_overdue", language).format(days=-left)
-    return label_for("qa.complaint_due", language).format(days=left)
-
-
-def _row_heights(
-    values: dict[str, tuple[np.ndarray, np.ndarray]], columns: Sequence[_Column]
-) -> np.ndarray:
-    """Lines each row needs: its longest text wrapped in its column (a printed row never runs
-    over the next one: a write-only row keeps the height it is given)."""
-    lines: np.ndarray | None = None
-    for column in columns:
-        if column.name not in values or column.hidden:
-            continue
-        column_values, is_text = values[column.name]
-        texts = pd.Series(np.where(is_text, column_values, ""), dtype="str")
-        wrapped = wrapped_lines(texts, column.width)
-        needed = wrapped.clip(lower=1).to_numpy(dtype=np.int64)
-        lines = needed if lines is None else np.maximum(lines, needed)
-    if lines is None:
-        return np.zeros(0, dtype=np.int64)
-    return np.asarray(np.minimum(lines, MAX_LINES), dtype=np.int64)
-
-
 @dataclass(frozen=True)
 class _ColumnStyles:
     """A column's cell styles, registered once per sheet."""
@@ -237,7 +78,7 @@ class _ColumnStyles:
     blank: CellStyle  # an empty cell (and every cell of a result column)
 
 
-def _column_styles(sheet: WriteOnlyWorksheet, column: _Column, border: Border) -> _ColumnStyles:
+def _column_styles(sheet: WriteOnlyWorksheet, column: PlanColumn, border: Border) -> _ColumnStyles:
     if column.result:
         number_format = "yyyy-mm-dd" if column.name == "inspected_on" else "General"
         blank = CellStyle(sheet, border=border, number_format=number_format)
@@ -270,50 +111,27 @@ def _column_cells(values: np.ndarray, style: _ColumnStyles) -> list[object]:
     return cells
 
 
+_HEADER_FONT: Final = Font(bold=True)
+_HEADER_FILL: Final = PatternFill("solid", start_color="DDEBF7")
+_RESULT_FILL: Final = PatternFill("solid", start_color="FFF2CC")
+_THIN: Final = Side(style="thin", color="999999")
+_BORDER: Final = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTRED: Final = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
 def fill_plan_sheet(
     sheet: WriteOnlyWorksheet,
     lots: pd.DataFrame,
-    columns: Sequence[_Column],
+    columns: Sequence[PlanColumn],
     *,
     as_of: date,
     language: str,
     count_minor_defects: bool = False,
 ) -> None:
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", start_color="DDEBF7")
-    result_fill = PatternFill("solid", start_color="FFF2CC")
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
-
+    """One warehouse's lots: the two-line header, a row per lot, validation of the results."""
     # Every value first (widths must be set before the first row of a write-only sheet).
-    data_columns = [c for c in columns if not c.result]
-    values = {c.name: _column_values(lots, c.name, language) for c in data_columns}
-    headers: list[WriteOnlyCell] = []
-    header_lines = 1.0
-    for index, column in enumerate(columns, start=1):
-        label = label_for(f"qa.column.{column.name}", language)
-        # the label, then the contract's column name in small grey (what the reader matches)
-        cell = WriteOnlyCell(
-            sheet,
-            value=CellRichText(
-                [TextBlock(_HEADER_LABEL, label), TextBlock(_HEADER_NAME, f"\n{column.name}")]
-            ),
-        )
-        cell.font = header_font
-        cell.fill = result_fill if column.result and not column.computed else header_fill
-        cell.alignment = centred
-        cell.border = border
-        headers.append(cell)
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-        if column.hidden:
-            sheet.column_dimensions[get_column_letter(index)].hidden = True
-            continue
-        room = max(column.width - 1, 1)
-        header_lines = max(
-            header_lines, -(-display_width(label) // room) + 0.6 * -(-len(column.name) // room)
-        )
-
+    values = {c.name: column_values(lots, c.name, language) for c in columns if not c.result}
+    headers, header_lines = _header_row(sheet, columns, language)
     _print_setup(sheet, as_of=as_of, language=language)
     if not len(lots):
         # Said in words above the header (a title row the reader skips when the workbook comes
@@ -325,30 +143,79 @@ def fill_plan_sheet(
         stream_rows(sheet, [[note]])
     sheet.row_dimensions[1 if len(lots) else 2].height = LINE_HEIGHT * header_lines + 4
     stream_rows(sheet, [headers])
-    heights = _row_heights(values, columns)
+    heights = lines_per_row(values, columns)
     letter_of = {c.name: get_column_letter(i) for i, c in enumerate(columns, start=1)}
-    if len(lots):  # (an empty sheet registers no styles it does not use)
-        styles = [_column_styles(sheet, column, border) for column in columns]
-        empty = np.full(len(lots), None, dtype=object)
-        verdicts = np.array(
-            [
-                Formula(verdict_formula(row, letter_of, language, minor=count_minor_defects))
-                for row in range(2, len(lots) + 2)
-            ],
-            dtype=object,
-        )
-        by_column = [
-            _column_cells(
-                verdicts if c.computed else empty if c.result else values[c.name][0], style
-            )
-            for c, style in zip(columns, styles, strict=True)
-        ]
-        row_heights = [LINE_HEIGHT * n if n > 1 else None for n in heights.tolist()]
-        stream_rows(sheet, zip(*by_column, strict=True), heights=row_heights)
-
     if not len(lots):
-        return  # nothing to fill in
-    last_row = len(lots) + 1
+        return  # nothing to fill in (and no styles registered that no cell uses)
+    styles = [_column_styles(sheet, column, _BORDER) for column in columns]
+    empty = np.full(len(lots), None, dtype=object)
+    verdicts = _verdict_formulas(len(lots), letter_of, language, minor=count_minor_defects)
+    by_column = [
+        _column_cells(verdicts if c.computed else empty if c.result else values[c.name][0], style)
+        for c, style in zip(columns, styles, strict=True)
+    ]
+    row_heights = [LINE_HEIGHT * n if n > 1 else None for n in heights.tolist()]
+    stream_rows(sheet, zip(*by_column, strict=True), heights=row_heights)
+    _validations(sheet, letter_of, len(lots) + 1, as_of=as_of, language=language)
+
+
+def _header_row(
+    sheet: WriteOnlyWorksheet, columns: Sequence[PlanColumn], language: str
+) -> tuple[list[WriteOnlyCell], float]:
+    """The header cells (label, then the contract's name) and the lines the header needs; sets
+    each column's width and hides the hidden ones."""
+    headers: list[WriteOnlyCell] = []
+    header_lines = 1.0
+    for index, column in enumerate(columns, start=1):
+        label = label_for(f"qa.column.{column.name}", language)
+        # the label, then the contract's column name in small grey (what the reader matches)
+        cell = WriteOnlyCell(
+            sheet,
+            value=CellRichText(
+                [TextBlock(_HEADER_LABEL, label), TextBlock(_HEADER_NAME, f"\n{column.name}")]
+            ),
+        )
+        cell.font = _HEADER_FONT
+        cell.fill = _RESULT_FILL if column.result and not column.computed else _HEADER_FILL
+        cell.alignment = _CENTRED
+        cell.border = _BORDER
+        headers.append(cell)
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+        if column.hidden:
+            sheet.column_dimensions[get_column_letter(index)].hidden = True
+            continue
+        room = max(column.width - 1, 1)
+        header_lines = max(
+            header_lines, -(-display_width(label) // room) + 0.6 * -(-len(column.name) // room)
+        )
+    return headers, header_lines
+
+
+# Stands for the row number in the verdict formula's template (no label can hold it: XML can't).
+_ROW_MARK: Final = "\x00"
+
+
+def _verdict_formulas(
+    lots: int, letter_of: dict[str, str], language: str, *, minor: bool
+) -> np.ndarray:
+    """The verdict formula of rows 2 to ``lots + 1``, from one template."""
+    template = verdict_formula(_ROW_MARK, letter_of, language, minor=minor)
+    return np.array(
+        [Formula(template.replace(_ROW_MARK, str(row))) for row in range(2, lots + 2)],
+        dtype=object,
+    )
+
+
+def _validations(
+    sheet: WriteOnlyWorksheet,
+    letter_of: dict[str, str],
+    last_row: int,
+    *,
+    as_of: date,
+    language: str,
+) -> None:
+    """Whole counts up to the row's sample size, a recent date, a status from the list, and the
+    verdict in red when it rejects."""
     sample = letter_of["sample_size"]
     counts = DataValidation(
         type="whole",
@@ -360,7 +227,7 @@ def fill_plan_sheet(
         errorTitle=label_for("qa.invalid_count.title", language),
         error=label_for("qa.invalid_count", language),
     )
-    for name in _COUNT_COLUMNS:
+    for name in COUNT_COLUMNS:
         counts.add(f"{letter_of[name]}2:{letter_of[name]}{last_row}")
     earliest = as_of - timedelta(days=30)
     dates = DataValidation(

@@ -35,7 +35,8 @@ from supplier_audit.reporting.cells import (
 )
 from supplier_audit.reporting.labels import label as label_for
 from supplier_audit.reporting.qa_pick_list import pick_list, pick_list_sheet
-from supplier_audit.reporting.qa_plan_sheet import PLAN_SHEET_COLUMNS, fill_plan_sheet
+from supplier_audit.reporting.qa_plan_columns import PLAN_SHEET_COLUMNS
+from supplier_audit.reporting.qa_plan_sheet import fill_plan_sheet
 
 __all__ = ["pick_list", "write_qa_workbook"]
 

@@ -114,8 +114,33 @@ def summary_sheet(
     for letter, width in zip("ABCDEFG", (min(first, 34), 30, 10, 10, 10, 56, 60), strict=True):
         sheet.ws.column_dimensions[letter].width = width
     print_setup(sheet, title_rows=None)
+
+    _facts(sheet, inputs)
+    scores = inputs.scores
+    if scores is None or scores.empty:
+        return
+    ranked = ranked_by_risk(scores)
+    _top_risks(sheet, ranked, language)
+    charts_row = _tiers_with_charts(sheet, scores, language)
+    # The top chart's data goes on a small sheet of its own, written last so the purchaser's
+    # sheets come first; the series are plain cells the purchaser can check.
+    deferred.append(lambda: _top_chart(book, sheet, f"A{charts_row + 15}", ranked, language))
+    # printed, the second chart starts a page of its own rather than being cut in two
+    sheet.ws.row_breaks.append(Break(id=charts_row + 14))
+    _newly_high(sheet, scores, ranked, language, charts_row)
+
+
+_LEFT = Alignment(horizontal="left")
+
+
+def _facts(sheet: Sheet, inputs: RiskReportInputs) -> None:
+    """The night's facts: its date, the data it covered, the desk's counts, lots to inspect."""
+
+    def tr(key: str) -> str:
+        return translated(key, inputs.language)
+
     bold = Font(bold=True)
-    left = Alignment(horizontal="left")
+    left = _LEFT
 
     def fact(key: str, value: object) -> None:
         cell = value_cell(sheet.ws, value, alignment=left)
@@ -166,10 +191,12 @@ def summary_sheet(
     for note in [*absence_notes(inputs), *inputs.notes]:
         sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
 
-    scores = inputs.scores
-    if scores is None or scores.empty:
-        return
-    ranked = ranked_by_risk(scores)
+
+def _top_risks(sheet: Sheet, ranked: pd.DataFrame, language: str) -> None:
+    """Every supplier to stop buying from (or the top ten risks), with reason and action."""
+
+    def tr(key: str) -> str:
+        return translated(key, language)
 
     sheet.blank()
     if "stop_buying" in ranked.columns:
@@ -232,6 +259,14 @@ def summary_sheet(
             ]
         )
 
+
+def _tiers_with_charts(sheet: Sheet, scores: pd.DataFrame, language: str) -> int:
+    """Suppliers per tier with the tier chart beside them; the row the charts start at."""
+
+    def tr(key: str) -> str:
+        return translated(key, language)
+
+    left = _LEFT
     sheet.blank()
     _section(sheet, tr("suppliers_per_tier"))
     charts_row = sheet.rows
@@ -265,14 +300,18 @@ def summary_sheet(
     )
     tiers_chart.height, tiers_chart.width = 6.5, 12
     sheet.ws.add_chart(tiers_chart, f"C{charts_row}")
+    return charts_row
 
-    # The top chart's data goes on a small sheet of its own, written last so the purchaser's
-    # sheets come first; the series are plain cells the purchaser can check.
-    deferred.append(lambda: _top_chart(book, sheet, f"A{charts_row + 15}", ranked, language))
-    # printed, the second chart starts a page of its own rather than being cut in two
-    sheet.ws.row_breaks.append(Break(id=charts_row + 14))
 
-    # Below the charts (about 33 rows in all): who became high or critical since the last run.
+def _newly_high(
+    sheet: Sheet, scores: pd.DataFrame, ranked: pd.DataFrame, language: str, charts_row: int
+) -> None:
+    """Below the charts: who became high or critical since the last run."""
+
+    def tr(key: str) -> str:
+        return translated(key, language)
+
+    # (the charts take about 33 rows)
     while sheet.rows < charts_row + 34:
         sheet.blank()
     _section(sheet, tr("newly_high"))
