@@ -309,10 +309,11 @@ class _RowWriter:
                 pass
         sheet._writer.xf.send(None)
 
-    def letter(self, column: int) -> str:
-        while len(self._letters) < column:
+    def letters(self, columns: int) -> list[str]:
+        """The letters of the first ``columns`` columns (A, B, …)."""
+        while len(self._letters) < columns:
             self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[column - 1]
+        return self._letters
 
     def row_element(self, values: Iterable[object], height: float | None) -> etree._Element:
         number = self.next_row
@@ -325,13 +326,28 @@ class _RowWriter:
                 attributes.update(set_before)
         row = etree.Element("row", attributes)
         suffix = str(number)
-        for column, value in enumerate(values, start=1):
+        values = values if isinstance(values, list | tuple) else list(values)
+        for letter, value in zip(self.letters(len(values)), values, strict=False):
             if value is None:
                 continue
             style = None
             if type(value) is Styled:
                 value, style = value
-            self._cell(row, self.letter(column) + suffix, value, style)
+            if type(value) is not str:
+                self._cell(row, letter + suffix, value, style)
+                continue
+            # text, the most cells of a big sheet: written here without a call per cell
+            cell_attributes = {"r": letter + suffix}
+            if style is not None and style.styled:
+                cell_attributes["s"] = style.style_id(self.book)
+            cell_attributes["t"] = "inlineStr"
+            cell = SubElement(row, "c", cell_attributes)
+            if not value:
+                cell.text = ""
+            elif value[0].isspace() or value[-1].isspace():  # (value != value.strip())
+                SubElement(SubElement(cell, "is"), "t", _PRESERVE).text = value
+            else:
+                SubElement(SubElement(cell, "is"), "t").text = value
         if not len(row):
             row.text = ""  # <row r="1"></row>, as openpyxl writes an empty row
         return row

@@ -297,7 +297,37 @@ def table_sheet(
     note = "capped_note"
     if max_rows is not None and max_rows < limit:
         limit, note = max_rows, capped_note
-    shown = frame.iloc[:limit]
+    _table_rows(sheet, frame.iloc[:limit], columns, widths, language, highlight=highlight)
+    last_row = sheet.rows
+    if columns:
+        sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
+    _data_bars(sheet, [c.name for c in columns], bars)
+    if frame.empty:
+        # an empty table says so (a blank sheet reads as "not finished")
+        sheet.append([text_cell(sheet.ws, translated("no_rows", language), font=Font(italic=True))])
+    if len(frame) > limit:
+        sheet.append(
+            [
+                text_cell(
+                    sheet.ws,
+                    translated(note, language).format(shown=f"{limit:,}", total=f"{len(frame):,}"),
+                    font=Font(italic=True, color="C00000"),
+                )
+            ]
+        )
+    return sheet
+
+
+def _table_rows(
+    sheet: Sheet,
+    shown: pd.DataFrame,
+    columns: Sequence[Column],
+    widths: Sequence[float],
+    language: str,
+    *,
+    highlight: tuple[str, str] | None,
+) -> None:
+    """The table's rows, each as tall as its wrapped texts, the matched terms highlighted."""
     line_counts = wrapped_lines(shown, columns, widths).to_numpy()
     names = [c.name for c in columns]
     text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
@@ -318,9 +348,11 @@ def table_sheet(
                 made[text_position],
             )
         sheet.stream(zip(*made, strict=True), heights[first : first + _BLOCK_ROWS])
+
+
+def _data_bars(sheet: Sheet, names: Sequence[str], bars: Sequence[str]) -> None:
+    """A data bar (0 to 100) in each of the ``bars`` columns."""
     last_row = sheet.rows
-    if columns:
-        sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
     for name in bars:
         if name in names and last_row > 1:
             letter = get_column_letter(names.index(name) + 1)
@@ -334,20 +366,6 @@ def table_sheet(
                     color="FFC00000" if name == "counterfeit_risk" else "FF5B9BD5",
                 ),
             )
-    if frame.empty:
-        # an empty table says so (a blank sheet reads as "not finished")
-        sheet.append([text_cell(sheet.ws, translated("no_rows", language), font=Font(italic=True))])
-    if len(frame) > limit:
-        sheet.append(
-            [
-                text_cell(
-                    sheet.ws,
-                    translated(note, language).format(shown=f"{limit:,}", total=f"{len(frame):,}"),
-                    font=Font(italic=True, color="C00000"),
-                )
-            ]
-        )
-    return sheet
 
 
 LINE_HEIGHT = 15.0
