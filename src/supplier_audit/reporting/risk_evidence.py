@@ -78,61 +78,11 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
     language = inputs.language
     parts = []
     if inputs.flagged_reviews is not None and not inputs.flagged_reviews.empty:
-        reviews = inputs.flagged_reviews
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": translated("kind.review", language),
-                    "severity": reviews.get("max_severity", 1),
-                    "date": reviews["created_at"],
-                    "supplier_id": reviews.get("attributed_to", reviews.get("supplier_id")),
-                    "supplier_name": reviews.get("supplier_name"),
-                    "sku": reviews["sku"],
-                    "reference": reviews["review_id"],
-                    "rating": reviews.get("rating"),
-                    "counterfeit_suspect": reviews["counterfeit_suspect"],
-                    "categories": reviews.get("categories"),
-                    "matched_terms": reviews.get("matched_terms"),
-                    "text": reviews["text"],
-                    "spans": reviews.get("spans"),
-                }
-            )
-        )
+        parts.append(_review_rows(inputs.flagged_reviews, language))
     if inputs.upheld_complaints is not None and not inputs.upheld_complaints.empty:
-        complaints = inputs.upheld_complaints
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": translated("kind.complaint", language),
-                    "severity": complaints.get("severity", 3),
-                    "date": complaints["opened_on"],
-                    "supplier_id": complaints.get("supplier_id"),
-                    "supplier_name": complaints.get("supplier_name"),
-                    "sku": complaints["sku"],
-                    "reference": complaints["complaint_id"],
-                    "counterfeit_suspect": complaints["complaint_type"] == "counterfeit",
-                    "categories": complaints["complaint_type"].map(_COMPLAINT_CATEGORY),
-                    "text": _complaint_texts(complaints, language),
-                }
-            )
-        )
+        parts.append(_complaint_rows(inputs.upheld_complaints, language))
     if inputs.inspection_failures is not None and not inputs.inspection_failures.empty:
-        failures = inputs.inspection_failures
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": translated("kind.inspection", language),
-                    "severity": failures.get("severity", 3),
-                    "date": failures["inspected_on"],
-                    "supplier_id": failures.get("supplier_id"),
-                    "supplier_name": failures.get("supplier_name"),
-                    "sku": failures.get("sku"),
-                    "reference": failures["shipment_id"],
-                    "counterfeit_suspect": failures["counterfeit_units"] > 0,
-                    "text": _inspection_texts(failures, language),
-                }
-            )
-        )
+        parts.append(_inspection_rows(inputs.inspection_failures, language))
     if not parts:
         return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS])
     rows = _one_supplier_per_row(pd.concat(parts, ignore_index=True), inputs)
@@ -142,6 +92,62 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
         ascending=[False, False, False, True, False, True],
         kind="stable",
     ).reset_index(drop=True)
+
+
+def _review_rows(reviews: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Flagged reviews as evidence rows."""
+    return pd.DataFrame(
+        {
+            "kind": translated("kind.review", language),
+            "severity": reviews.get("max_severity", 1),
+            "date": reviews["created_at"],
+            "supplier_id": reviews.get("attributed_to", reviews.get("supplier_id")),
+            "supplier_name": reviews.get("supplier_name"),
+            "sku": reviews["sku"],
+            "reference": reviews["review_id"],
+            "rating": reviews.get("rating"),
+            "counterfeit_suspect": reviews["counterfeit_suspect"],
+            "categories": reviews.get("categories"),
+            "matched_terms": reviews.get("matched_terms"),
+            "text": reviews["text"],
+            "spans": reviews.get("spans"),
+        }
+    )
+
+
+def _complaint_rows(complaints: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Upheld complaints as evidence rows (their type and payout in words)."""
+    return pd.DataFrame(
+        {
+            "kind": translated("kind.complaint", language),
+            "severity": complaints.get("severity", 3),
+            "date": complaints["opened_on"],
+            "supplier_id": complaints.get("supplier_id"),
+            "supplier_name": complaints.get("supplier_name"),
+            "sku": complaints["sku"],
+            "reference": complaints["complaint_id"],
+            "counterfeit_suspect": complaints["complaint_type"] == "counterfeit",
+            "categories": complaints["complaint_type"].map(_COMPLAINT_CATEGORY),
+            "text": _complaint_texts(complaints, language),
+        }
+    )
+
+
+def _inspection_rows(failures: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Failed inspections as evidence rows (what they found in words)."""
+    return pd.DataFrame(
+        {
+            "kind": translated("kind.inspection", language),
+            "severity": failures.get("severity", 3),
+            "date": failures["inspected_on"],
+            "supplier_id": failures.get("supplier_id"),
+            "supplier_name": failures.get("supplier_name"),
+            "sku": failures.get("sku"),
+            "reference": failures["shipment_id"],
+            "counterfeit_suspect": failures["counterfeit_units"] > 0,
+            "text": _inspection_texts(failures, language),
+        }
+    )
 
 
 _ATTRIBUTED_KINDS = {"kind.review": "reviews", "kind.complaint": "complaints"}
