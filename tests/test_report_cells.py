@@ -63,6 +63,7 @@ def _cells(book: Workbook, sheet: object) -> list[list[object]]:
             text(""),
             text("  "),
             text("line\nbreak & <tag>"),
+            text("carriage\rreturn ]]> > 😀"),
             rich,
             formula,
             wrap.apply(WriteOnlyCell(sheet)),
@@ -90,6 +91,7 @@ def _values(sheet: object) -> list[list[object]]:
             "",
             "  ",
             "line\nbreak & <tag>",
+            "carriage\rreturn ]]> > 😀",
             CellRichText(["买到 ", TextBlock(BOLD_RED, "假货"), " 了 "]),
             Formula('=IF(A2>0,"拒收","接收")'),
             wrap(None),
@@ -131,8 +133,8 @@ def test_stream_rows_writes_the_xml_openpyxl_writes(tmp_path: Path) -> None:
     read = openpyxl.load_workbook(tmp_path / "streamed.xlsx")["表"]
     assert read["A3"].data_type == "s"
     assert read["A3"].value == '=HYPERLINK("http://x","点我")'
-    assert read["H3"].value == '=IF(A2>0,"拒收","接收")'
-    assert read["H3"].data_type == "f"
+    assert read["I3"].value == '=IF(A2>0,"拒收","接收")'
+    assert read["I3"].data_type == "f"
     assert read["A6"].value == "appended after"
 
 

@@ -13,10 +13,10 @@ import datetime as dt
 import functools
 import math
 import unicodedata
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from copy import copy
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -268,6 +268,26 @@ class Styled(NamedTuple):
 
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_SPACE = ' xml:space="preserve">'
+
+
+class _ByElements(Exception):
+    """A row the XML-text path leaves to the element-by-element one."""
+
+
+def _escaped(text: str) -> str:
+    """Text as XML element content that parses back to itself (a carriage return too)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
 _PRESERVE = {_XML_SPACE: "preserve"}
 _NUMBER_TYPES = tuple(t for t in NUMERIC_TYPES if t is not bool)
 _TIME_TYPES = (dt.datetime, dt.date, dt.time, dt.timedelta)
@@ -286,6 +306,7 @@ class _RowWriter:
         self._letters: list[str] = []
         self._heights: dict[float, dict[str, str]] = {}
         self._rich_fonts: dict[int, tuple[InlineFont, Any]] = {}
+        self._font_texts: dict[int, tuple[InlineFont, str]] = {}
         self._date_styles: dict[tuple[type, CellStyle | None], CellStyle] = {}
         sheet._get_writer()
         sheet._rows = self._stream()
@@ -316,6 +337,9 @@ class _RowWriter:
         return self._letters
 
     def row_element(self, values: Iterable[object], height: float | None) -> etree._Element:
+        """The ``<row>`` of ``values``: written as XML text and parsed (lxml's parser makes the
+        elements faster than they can be made one by one), or made element by element for what
+        the text path does not take (cell objects, odd rich text) or what the parser refuses."""
         number = self.next_row
         attributes = {"r": str(number)}
         if height:
@@ -324,30 +348,123 @@ class _RowWriter:
             set_before = self.sheet.row_dimensions.get(number)
             if set_before is not None:
                 attributes.update(set_before)
-        row = etree.Element("row", attributes)
-        suffix = str(number)
         values = values if isinstance(values, list | tuple) else list(values)
+        try:
+            return self._row_by_text(attributes, values)
+        except (_ByElements, etree.XMLSyntaxError):
+            return self._row_by_elements(attributes, values)
+
+    def _row_by_text(self, attributes: dict[str, str], values: Sequence[object]) -> Any:
+        suffix = attributes["r"]
+        xml = ["<row", *(f' {name}="{setting}"' for name, setting in attributes.items()), ">"]
+        # children whose text is "" (lxml parses <v></v> as no text, then writes <v/>)
+        emptied: list[tuple[int, int | None]] = []
+        written = 0
         for letter, value in zip(self.letters(len(values)), values, strict=False):
             if value is None:
                 continue
             style = None
             if type(value) is Styled:
                 value, style = value
-            if type(value) is not str:
-                self._cell(row, letter + suffix, value, style)
-                continue
-            # text, the most cells of a big sheet: written here without a call per cell
-            cell_attributes = {"r": letter + suffix}
-            if style is not None and style.styled:
-                cell_attributes["s"] = style.style_id(self.book)
-            cell_attributes["t"] = "inlineStr"
-            cell = SubElement(row, "c", cell_attributes)
-            if not value:
-                cell.text = ""
-            elif value[0].isspace() or value[-1].isspace():  # (value != value.strip())
-                SubElement(SubElement(cell, "is"), "t", _PRESERVE).text = value
+            if type(value) is str:
+                # text, the most cells of a big sheet
+                start = f'<c r="{letter}{suffix}"'
+                if style is not None and style.styled:
+                    start += f' s="{style.style_id(self.book)}"'
+                if not value:
+                    xml.append(start + ' t="inlineStr"></c>')
+                    emptied.append((written, None))
+                else:
+                    space = _SPACE if value[0].isspace() or value[-1].isspace() else ">"
+                    xml.append(f'{start} t="inlineStr"><is><t{space}{_escaped(value)}</t></is></c>')
             else:
-                SubElement(SubElement(cell, "is"), "t").text = value
+                empty = self._cell_text(xml, letter + suffix, value, style)
+                if empty is not False:
+                    emptied.append((written, empty))
+            written += 1
+        xml.append("</row>")
+        row = etree.fromstring("".join(xml))
+        if not written:
+            row.text = ""  # <row r="1"></row>, as openpyxl writes an empty row
+        for position, child in emptied:
+            cell = row[position]
+            (cell if child is None else cell[child]).text = ""
+        return row
+
+    def _cell_text(
+        self, xml: list[str], reference: str, value: object, style: CellStyle | None
+    ) -> int | Literal[False] | None:
+        """A non-text ``<c>`` as XML text; which of its parts must hold "" (None: the cell, a
+        number: its child at that position, False: none)."""
+        if type(value) is Cell:
+            raise _ByElements
+        if isinstance(value, _TIME_TYPES) and (style is None or not style.dates):
+            style = self._date_style(type(value), style)
+        start = f'<c r="{reference}"'
+        if style is not None and style.styled:
+            start += f' s="{style.style_id(self.book)}"'
+        if value is None:
+            xml.append(start + ' t="n"></c>')
+            return None
+        if type(value) is Formula:
+            if len(value) < 2:
+                raise _ByElements
+            xml.append(f"{start}><f>{_escaped(value[1:])}</f><v></v></c>")
+            return 1
+        if isinstance(value, str):  # a kind of text other than str itself
+            raise _ByElements
+        if type(value) is bool:
+            xml.append(f'{start} t="b"><v>{"1" if value else "0"}</v></c>')
+            return False
+        if isinstance(value, _NUMBER_TYPES):
+            text = safe_string(value)
+        elif isinstance(value, _TIME_TYPES):
+            if getattr(value, "tzinfo", None) is not None or self.book.iso_dates:
+                raise _ByElements
+            text = safe_string(to_excel(value, self.book.epoch))
+        elif isinstance(value, CellRichText):
+            xml.append(f'{start} t="inlineStr">{self._rich_text_xml(value)}</c>')
+            return False
+        else:
+            raise _ByElements
+        xml.append(f'{start} t="n"><v>{_escaped(text)}</v></c>')
+        return False if text else 0
+
+    def _rich_text_xml(self, value: CellRichText) -> str:
+        """``CellRichText.to_tree()`` as XML text."""
+        parts = ["<is>"]
+        for part in value:
+            if isinstance(part, TextBlock):
+                text = part.text
+                parts.append("<r>" + self._font_xml(part.font))
+            else:
+                text = part
+                parts.append("<r>")
+            if not isinstance(text, str) or not text:
+                raise _ByElements
+            stripped = text.strip()
+            space = _SPACE if stripped and text != stripped else ">"
+            parts.append(f"<t{space}{_escaped(text)}</t></r>")
+        parts.append("</is>")
+        return "".join(parts)
+
+    def _font_xml(self, font: InlineFont) -> str:
+        found = self._font_texts.get(id(font))
+        if found is None or found[0] is not font:
+            text = etree.tostring(self._font_element(font), encoding="unicode")
+            found = self._font_texts[id(font)] = (font, text)
+        return found[1]
+
+    def _row_by_elements(self, attributes: dict[str, str], values: Sequence[object]) -> Any:
+        row = etree.Element("row", attributes)
+        suffix = attributes["r"]
+        for letter, value in zip(self.letters(len(values)), values, strict=False):
+            if value is None:
+                continue
+            style = None
+            if type(value) is Styled:
+                value, style = value
+            self._cell(row, letter + suffix, value, style)
         if not len(row):
             row.text = ""  # <row r="1"></row>, as openpyxl writes an empty row
         return row
