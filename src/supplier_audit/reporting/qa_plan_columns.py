@@ -110,7 +110,8 @@ def column_values(lots: pd.DataFrame, name: str, language: str) -> tuple[np.ndar
         room = 2 * _UNITS_COLUMN_WIDTH
         values[present] = [
             text
-            if display_width(text) <= room or sizes is None
+            # (a text longer than the room is wider still: only a short one is measured)
+            if sizes is None or (len(text) <= room and display_width(text) <= room)
             else label_for("qa.see_pick_list", language).format(n=int(size))
             for text, size in zip(
                 kept.astype("str"), sizes[present] if sizes is not None else kept, strict=True

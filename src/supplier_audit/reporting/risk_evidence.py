@@ -11,6 +11,7 @@ import pandas as pd
 from supplier_audit.reporting.cells import (
     is_blank,
 )
+from supplier_audit.reporting.frames import member_of
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
 from supplier_audit.reporting.risk_tables import (
     Column,
@@ -165,7 +166,7 @@ def _one_supplier_per_row(rows: pd.DataFrame, inputs: RiskReportInputs) -> pd.Da
     links = attribution.rename(
         columns={"item_id": "reference", "supplier_id": "_supplier", "weight": "_weight"}
     )[["table", "reference", "_supplier", "_weight"]]
-    links = links[links["reference"].isin(rows["reference"])]  # (a big night's: a few rows)
+    links = links[member_of(links["reference"], rows["reference"])]  # (a big night's: a few)
     keyed = rows.assign(table=table, _row=np.arange(len(rows)))
     joined = keyed.merge(links, on=["table", "reference"], how="left", sort=False)
     found = joined["_supplier"].notna()
