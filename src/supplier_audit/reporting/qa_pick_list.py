@@ -11,9 +11,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from supplier_audit.contracts.files import FORMULA_START
 from supplier_audit.reporting.cells import (
     CellStyle,
     clean_text,
+    clean_texts,
     is_blank,
     starts_like_formula,
     stream_rows,
@@ -34,13 +36,15 @@ _PICK_COLUMNS: Final = (
     ("done", "qa.pick.done", 8),
 )
 _PICK_NAMES: Final = tuple((name, width) for name, _, width in _PICK_COLUMNS)
-_RANGE: Final = re.compile(r"^(\d+)-(\d+)$")
+# A token of :func:`supplier_audit.sampling.format_units` that is a run of units ("12-40").
+_RUN: Final = re.compile(r"(?<!\S)(\d+)-(\d+)(?!\S)")
 
 
-def _units_in(token: str) -> int:
-    """Units a token of :func:`supplier_audit.sampling.format_units` stands for."""
-    run = _RANGE.match(token)
-    return int(run.group(2)) - int(run.group(1)) + 1 if run else 1
+def _units_in(tokens: list[str]) -> int:
+    """Units some tokens stand for: one a token, the units of its run for a run ("12-40": 29)."""
+    return len(tokens) + sum(
+        int(last) - int(first) for first, last in _RUN.findall(" ".join(tokens))
+    )
 
 
 def pick_list(lots: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +80,7 @@ def pick_list(lots: pd.DataFrame) -> pd.DataFrame:
             chunks = [
                 (
                     " ".join(tokens[i : i + _PICK_TOKENS_PER_ROW]),
-                    sum(_units_in(t) for t in tokens[i : i + _PICK_TOKENS_PER_ROW]),
+                    _units_in(tokens[i : i + _PICK_TOKENS_PER_ROW]),
                 )
                 for i in range(0, len(tokens), _PICK_TOKENS_PER_ROW)
             ]
@@ -132,6 +136,17 @@ def pick_list_sheet(sheet: WriteOnlyWorksheet, lots: pd.DataFrame, *, language: 
 def _pick_cells(values: pd.Series, quoted: CellStyle, text: CellStyle | None) -> list[object]:
     """A pick-list column's values: text clean, quote-prefixed where Excel would read it as a
     formula, else in ``text``'s style (or plain); a blank as no cell."""
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return [
+            None
+            if value is None
+            else quoted(value)
+            if value.startswith(FORMULA_START)
+            else text(value)
+            if text is not None
+            else value
+            for value in clean_texts(values)
+        ]
     cells: list[object] = []
     for value in values.tolist():
         if isinstance(value, str):
