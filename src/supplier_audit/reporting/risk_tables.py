@@ -215,7 +215,7 @@ def _cell_maker(sheet: Sheet, column: Column, language: str) -> Callable[[Any], 
         made = plain_value(value)
         if made is None or number_format is None:
             return made
-        if kind == "int" and plain and abs(made) < SMALL_NUMBER:
+        if kind == "int" and plain and isinstance(made, int | float) and abs(made) < SMALL_NUMBER:
             return made
         return number_format(made)
 

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import Cell, get_time_format
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.compat import NUMERIC_TYPES, safe_string
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel, to_ISO8601
@@ -39,6 +40,8 @@ class CellStyle:
     Excel shows). ``style`` takes the cell attributes: font, fill, border, alignment,
     number_format, protection, quotePrefix; ``base`` is a style this one starts from.
     """
+
+    _ids: StyleArray
 
     def __init__(
         self, sheet: WriteOnlyWorksheet, base: CellStyle | None = None, **style: Any
