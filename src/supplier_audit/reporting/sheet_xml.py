@@ -10,7 +10,7 @@ element by element) and hands it to openpyxl's own stream, with style ids regist
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from copy import copy
 from typing import Any, Literal, NamedTuple
 
@@ -180,12 +180,7 @@ class _RowWriter:
         # children whose text is "" (lxml parses <v></v> as no text, then writes <v/>)
         emptied: list[tuple[int, int | None]] = []
         written = 0
-        for letter, value in zip(self.letters(len(values)), values, strict=False):
-            if value is None:
-                continue
-            style = None
-            if type(value) is Styled:
-                value, style = value
+        for letter, value, style in self._cells(values):
             if type(value) is str:
                 # text, the most cells of a big sheet
                 start = f'<c r="{letter}{suffix}"'
@@ -275,15 +270,20 @@ class _RowWriter:
             found = self._font_texts[id(font)] = (font, text)
         return found[1]
 
-    def _row_by_elements(self, attributes: dict[str, str], values: Sequence[object]) -> Any:
-        row = etree.Element("row", attributes)
-        suffix = attributes["r"]
+    def _cells(self, values: Sequence[object]) -> Iterator[tuple[str, object, CellStyle | None]]:
+        """Each cell of a row that is written: its column letter, value and style."""
         for letter, value in zip(self.letters(len(values)), values, strict=False):
             if value is None:
                 continue
-            style = None
             if type(value) is Styled:
-                value, style = value
+                yield letter, value.value, value.style
+            else:
+                yield letter, value, None
+
+    def _row_by_elements(self, attributes: dict[str, str], values: Sequence[object]) -> Any:
+        row = etree.Element("row", attributes)
+        suffix = attributes["r"]
+        for letter, value, style in self._cells(values):
             self._cell(row, letter + suffix, value, style)
         if not len(row):
             row.text = ""  # <row r="1"></row>, as openpyxl writes an empty row
