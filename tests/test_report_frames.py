@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view
+from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view, member_of
 
 
 def _reference(attribution: pd.DataFrame, table: str, items: pd.Series | None) -> pd.Series:
@@ -236,3 +236,15 @@ def test_the_evidence_sheets_window_is_the_scores_window() -> None:
         complaints, attribution, names, as_of=as_of.date(), lookback_days=lookback
     )
     assert sorted(upheld["complaint_id"]) == ["C1", "C2", "C3"]
+
+
+def test_member_of_is_isin() -> None:
+    values = pd.Series(["RV1", None, "RV3", "RV2", "rv1"], dtype="string")
+    for candidates in (
+        pd.Series(["RV1", "RV2"], dtype="str"),
+        pd.Series(["RV3", None], dtype=object),
+        pd.Series([], dtype="string"),
+        pd.Series([1, 2]),  # not text: pandas answers
+    ):
+        expected = values.isin(candidates).to_numpy(dtype=bool)
+        assert member_of(values, candidates).tolist() == expected.tolist()

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit.reporting import risk_report
+from supplier_audit.reporting import cells, risk_report
 from supplier_audit.reporting.cells import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER
 from supplier_audit.reporting.labels import all_keys, label
 from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
@@ -238,7 +238,7 @@ def test_characters_excel_cannot_hold_are_removed_and_long_text_cut(tmp_path: Pa
 def test_a_sheet_past_excels_row_limit_is_capped_with_a_note(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(risk_report, "EXCEL_MAX_ROWS", 6)
+    monkeypatch.setattr(cells, "EXCEL_MAX_ROWS", 6)
     path = write_risk_report(
         inputs(flagged_reviews=flagged_reviews(["差"] * 10)), tmp_path / "r.xlsx"
     )

@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import math
 import unicodedata
-from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,36 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from supplier_audit.contracts.files import FORMULA_START
+from supplier_audit.reporting.sheet_xml import CellStyle, Formula, Styled, stream_rows
+
+# Writing rows (stream_rows and its styles and formulas) lives in sheet_xml; cells are made here.
+__all__ = [
+    "EXCEL_MAX_CELL_CHARS",
+    "EXCEL_MAX_ROWS",
+    "TRUNCATION_MARKER",
+    "WIDE_CHARACTERS",
+    "CellStyle",
+    "Formula",
+    "Styled",
+    "clean_text",
+    "clean_texts",
+    "display_width",
+    "display_widths",
+    "highlighted_text",
+    "is_blank",
+    "plain_value",
+    "save_write_only",
+    "starts_like_formula",
+    "stream_rows",
+    "text_cell",
+    "value_cell",
+]
 
 # Excel's limits (Microsoft, "Excel specifications and limits").
 EXCEL_MAX_CELL_CHARS = 32_767
@@ -63,40 +86,45 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteOn
     return cell
 
 
-def text_value(sheet: WriteOnlyWorksheet, value: object) -> str | WriteOnlyCell:
-    """``value`` as text for a write-only row: the cleaned string itself where openpyxl stores a
-    plain string as a string anyway (no cell object to build), else a string cell
-    (:func:`text_cell`) for text openpyxl would read as a formula or an error code."""
-    text = clean_text(value)
-    if text.startswith("=") or text in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
-
-
 # The characters ILLEGAL_CHARACTERS_RE removes, as a pattern pandas can search a column for.
 _ILLEGAL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
-def text_values(sheet: WriteOnlyWorksheet, texts: pd.Series) -> list[Any]:
-    """:func:`text_value` for a column of strings (None for a blank), vectorised: only the texts
-    that need cleaning or would read as a formula or an error code go through it one by one."""
-    values = texts.to_numpy(dtype=object).copy()
+def clean_texts(texts: pd.Series) -> list[Any]:
+    """:func:`clean_text` for a column of strings (None for a blank), vectorised: only the texts
+    that hold characters a workbook cannot or run past the cell limit go through it one by
+    one. The texts are values for :func:`stream_rows`, which writes any text as text."""
     blank = texts.isna().to_numpy()
     filled = texts.astype("str").where(~blank, "")
     special = (
         filled.str.contains(_ILLEGAL_CHARACTER, regex=True)
         | (filled.str.len() > EXCEL_MAX_CELL_CHARS)
-        | filled.str.startswith("=")
-        | filled.isin(ERROR_CODES)
     ).to_numpy(dtype=bool) & ~blank
-    result: list[Any] = values.tolist()
+    result: list[Any] = texts.to_numpy(dtype=object).tolist()
     for position in np.flatnonzero(blank):
         result[position] = None
     for position in np.flatnonzero(special):
-        result[position] = text_value(sheet, values[position])
+        result[position] = clean_text(result[position])
     return result
+
+
+def plain_value(value: object) -> object:
+    """A value as :func:`value_cell` writes it, for :func:`stream_rows`: None for a blank,
+    numbers, booleans and dates as themselves (numpy scalars as Python's, datetimes without
+    their time zone), anything else as clean text."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return plain_value(value.item())
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    return clean_text(value)
 
 
 def value_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteOnlyCell:
@@ -120,19 +148,16 @@ def value_cell(sheet: WriteOnlyWorksheet, value: object, **style: Any) -> WriteO
     return cell
 
 
-def highlighted_cell(
-    sheet: WriteOnlyWorksheet,
-    text: str,
-    spans: list[tuple[int, int]],
-    *,
-    color: str = "C00000",
-) -> WriteOnlyCell:
-    """Review text with the matched terms in bold colour (rich text); plain text if no span."""
+def highlighted_text(
+    text: object, spans: list[tuple[int, int]], *, color: str = "C00000"
+) -> str | CellRichText:
+    """Review text with the matched terms in bold colour (rich text), for :func:`stream_rows`;
+    the clean plain text if no span."""
     text = "" if is_blank(text) else str(text)
     cleaned = clean_text(text)
     if not spans or cleaned != text:
         # Spans index the original text; when cleaning changed it, show it plain but safe.
-        return text_cell(sheet, cleaned)
+        return cleaned
     font = _highlight_font(color)
     parts: list[str | TextBlock] = []
     position = 0
@@ -146,9 +171,7 @@ def highlighted_cell(
         position = end
     if position < len(text):
         parts.append(text[position:])
-    cell = WriteOnlyCell(sheet, value=CellRichText(parts))
-    cell.data_type = "s"
-    return cell
+    return CellRichText(parts)
 
 
 @functools.cache
@@ -173,29 +196,6 @@ def display_widths(texts: pd.Series) -> pd.Series:
     blanks are 0."""
     text = texts.astype("str").where(texts.notna(), "")
     return text.str.len() + text.str.count(WIDE_CHARACTERS)
-
-
-class CellStyle:
-    """A cell style registered with a sheet's workbook once, for many cells.
-
-    openpyxl looks each font, fill, border, alignment and number format up in the workbook's
-    style lists (by hash) whenever one is assigned to a cell; on a big sheet that costs more than
-    the data. Here the look-ups happen once and each cell gets a copy of the resulting style ids
-    (what openpyxl itself does for a named style, without adding a named style to the gallery
-    Excel shows). ``style`` takes the cell attributes: font, fill, border, alignment,
-    number_format, protection, quotePrefix.
-    """
-
-    def __init__(self, sheet: WriteOnlyWorksheet, **style: Any) -> None:
-        prototype = WriteOnlyCell(sheet)
-        for name, setting in style.items():
-            setattr(prototype, name, setting)
-        self._ids = prototype._style
-
-    def apply(self, cell: WriteOnlyCell) -> WriteOnlyCell:
-        """The cell, now carrying this style (replacing any it had)."""
-        cell._style = copy(self._ids)
-        return cell
 
 
 def save_write_only(book: Workbook, path: Path) -> None:

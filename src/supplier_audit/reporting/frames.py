@@ -6,6 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from supplier_audit.contracts.wording import words
 from supplier_audit.sampling import plan_lots
@@ -38,6 +40,19 @@ def _word(words: dict[str, tuple[str, str]], key: object, language: str) -> str:
     return pair[0] if language == "zh" else pair[1]
 
 
+def member_of(values: pd.Series, candidates: pd.Series) -> np.ndarray:
+    """``values.isin(candidates)`` as a boolean array, by pyarrow's hash look-up where both are
+    text (pandas' ``isin`` over millions of strings takes tens of times longer); a blank is
+    a member when the candidates hold a blank, as with ``isin``."""
+    try:
+        found = pc.is_in(
+            pa.array(values, from_pandas=True), value_set=pa.array(candidates, from_pandas=True)
+        )
+    except (pa.ArrowException, TypeError, ValueError):
+        return values.isin(candidates).to_numpy(dtype=bool)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def attributed_to(
     attribution: pd.DataFrame, table: str, items: pd.Series | None = None
 ) -> pd.Series:
@@ -49,7 +64,7 @@ def attributed_to(
     """
     rows = attribution[attribution["table"] == table]
     if items is not None:
-        rows = rows[rows["item_id"].isin(items)]
+        rows = rows[member_of(rows["item_id"], items)]
     rows = rows[rows["item_id"].notna()]  # as a group-by would: an item needs an id
     if rows.empty:
         return pd.Series(dtype="str")
