@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,7 +24,6 @@ class RiskReportInputs:
     inspection_failures: pd.DataFrame | None = None
     evidence_gaps: pd.DataFrame | None = None
     lots_to_hold: pd.DataFrame | None = None
-    documents_on_file: pd.DataFrame | None = None
     inspection_plan: pd.DataFrame | None = None
     recent_inspections: pd.DataFrame | None = None
     data_period: tuple[dt.date, dt.date] | None = None
@@ -38,7 +37,6 @@ class RiskReportInputs:
     complaints_not_ready: int = 0
     complaints_overdue: int = 0
     due_soon_hours: int = 48
-    notes: list[str] = field(default_factory=list)
     # Rows the reader cleaned of control characters: table, source_file, source_row, columns.
     cleaned_rows: pd.DataFrame | None = None
     # Who the shown reviews and complaints are attributed to: table, item_id, supplier_id,

@@ -188,7 +188,7 @@ def _facts(sheet: Sheet, inputs: RiskReportInputs) -> None:
         fact("lots_to_inspect", len(inputs.inspection_plan))
         if "sample_size" in inputs.inspection_plan.columns:
             fact("units_to_pull", int(inputs.inspection_plan["sample_size"].sum()))
-    for note in [*absence_notes(inputs), *inputs.notes]:
+    for note in absence_notes(inputs):
         sheet.append([text_cell(sheet.ws, note, font=Font(italic=True))])
 
 
