@@ -128,7 +128,9 @@ def test_the_words_files_say_the_same_things_in_both_languages() -> None:
 
     files = {language: shipped_toml(words_resource(language)) for language in ("zh", "en")}
     assert (
-        files["zh"].keys() == files["en"].keys() == {"report", "notice", "desk", "gaps", "scoring"}
+        files["zh"].keys()
+        == files["en"].keys()
+        == {"vocabulary", "report", "notice", "desk", "gaps", "scoring"}
     )
     for section, zh in files["zh"].items():
         en = files["en"][section]
@@ -138,3 +140,27 @@ def test_the_words_files_say_the_same_things_in_both_languages() -> None:
             fields = [set(re.findall(r"\{(\w*)[^}]*\}", words[key])) for words in (zh, en)]
             if (section, key) not in BY_GRAMMAR:
                 assert fields[0] == fields[1], (section, key)
+
+
+def test_the_shared_vocabulary_is_written_once() -> None:
+    """Channels, inspection severities, evidence requirements, gap statuses and yes/no are
+    words of [vocabulary] alone: no section repeats one of its keys, every section reads them,
+    and the report, the scores' reasons, the Documents sheet and the desk say the same word."""
+    from supplier_audit.contracts.wording import VOCABULARY, words
+    from supplier_audit.reporting.labels import label as label_for
+    from supplier_audit.scoring import messages as msg
+
+    shared = words(VOCABULARY)
+    for section in ("report", "notice", "desk", "gaps", "scoring"):
+        assert shared.items() <= words(section).items(), section
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "src/supplier_audit/contracts/words/zh.toml").read_text(encoding="utf-8")
+    assert text.count('"加严检验"') == 1
+    for language, side in (("zh", 0), ("en", 1)):
+        assert label_for("severity.tightened", language) == shared["severity.tightened"][side]
+        assert msg.label(msg.SEVERITIES, "tightened", language) == label_for(
+            "severity.tightened", language
+        )
+        assert msg.label(msg.CHANNELS, "marketplace", language) == label_for(
+            "channel.marketplace", language
+        )

@@ -16,12 +16,21 @@ from supplier_audit.config.files import shipped_toml
 Language = str
 
 
+#: The section every other section shares: channels, severities, requirements, gap statuses.
+VOCABULARY = "vocabulary"
+
+
 def words(section: str) -> dict[str, tuple[str, str]]:
-    """One section of the words files: key -> (zh, en)."""
+    """One section of the words files with the shared ``[vocabulary]``: key -> (zh, en). A
+    section that repeats a vocabulary key is refused (each word is written once)."""
     zh, en = _words_file("zh")[section], _words_file("en")[section]
     if zh.keys() != en.keys():
         raise ValueError(f"words [{section}]: zh.toml and en.toml name different keys")
-    return {key: (zh[key], en[key]) for key in zh}
+    shared = {} if section == VOCABULARY else words(VOCABULARY)
+    repeated = sorted(shared.keys() & zh.keys())
+    if repeated:
+        raise ValueError(f"words [{section}] repeats [{VOCABULARY}] keys: {', '.join(repeated)}")
+    return {**shared, **{key: (zh[key], en[key]) for key in zh}}
 
 
 @functools.cache

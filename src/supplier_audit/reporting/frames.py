@@ -19,7 +19,8 @@ REASON_SEPARATORS = r"\n|; |；"
 WORST_FIRST = ("critical", "high", "medium", "low")
 
 
-# The Documents sheet's words ([gaps] of contracts/words/zh.toml and en.toml).
+# The Documents sheet's words ([gaps] of contracts/words/zh.toml and en.toml, with the shared
+# [vocabulary]'s requirements and gap statuses).
 _GAP_WORDS = words("gaps")
 _REQUIREMENT_WORDS = {
     key.removeprefix("requirement."): pair
@@ -27,9 +28,9 @@ _REQUIREMENT_WORDS = {
     if key.startswith("requirement.")
 }
 _STATUS_WORDS = {
-    key.removeprefix("status."): pair
+    key.removeprefix("gap_status."): pair
     for key, pair in _GAP_WORDS.items()
-    if key.startswith("status.")
+    if key.startswith("gap_status.")
 }
 
 

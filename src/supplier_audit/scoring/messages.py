@@ -11,7 +11,8 @@ LANGUAGES: Final = ("zh", "en")
 
 
 def _table(prefix: str) -> dict[str, dict[str, str]]:
-    """key -> {"zh": …, "en": …} of the words files' [scoring] keys under ``prefix.``."""
+    """key -> {"zh": …, "en": …} of the words files' [scoring] keys (and the shared
+    [vocabulary]) under ``prefix.``."""
     return {
         key.removeprefix(prefix + "."): {"zh": zh, "en": en}
         for key, (zh, en) in words("scoring").items()
@@ -40,12 +41,12 @@ MORE_BRANDS: Final = _pair("more_brands")
 BELOW_TIER: Final = _pair("below_tier")
 NOT_SIGNIFICANT: Final = _pair("not_significant")
 NO_SIGNAL: Final = _pair("no_signal")
-REQUIREMENT_LABELS: Final[dict[str, dict[str, str]]] = _table("requirement_labels")
+REQUIREMENT_LABELS: Final[dict[str, dict[str, str]]] = _table("requirement")
 GAP_STATUS: Final[dict[str, dict[str, str]]] = _table("gap_status")
 DROPSHIP_SHARE: Final = _pair("dropship_share")
 UNBRANDED: Final = _pair("unbranded")
-CHANNELS: Final[dict[str, dict[str, str]]] = _table("channels")
-SEVERITIES: Final[dict[str, dict[str, str]]] = _table("severities")
+CHANNELS: Final[dict[str, dict[str, str]]] = _table("channel")
+SEVERITIES: Final[dict[str, dict[str, str]]] = _table("severity")
 REASON_SEPARATOR: Final = _pair("reason_separator")
 
 
