@@ -53,37 +53,7 @@ def _listed(items: list[str], language: str) -> list[str]:
 
 def summary_lines(news: NightNews, language: str) -> list[str]:
     """The night in a few lines: tiers, who is newly high or critical, tickets, lots, data."""
-    lines = []
-    if news.tiers:
-        items = [
-            word("body.tier_item", language, tier=label(f"tier.{tier}", language), count=count)
-            for tier, count in news.tiers.items()
-        ]
-        lines.append(
-            word("body.tiers", language, tiers=word("body.tier_separator", language).join(items))
-        )
-    if news.newly_serious:
-        lines.append(word("body.newly", language))
-        lines += _listed(
-            [
-                word(
-                    "body.newly_item",
-                    language,
-                    supplier_id=row["supplier_id"],
-                    supplier_name=row["supplier_name"],
-                    tier=label(f"tier.{row['risk_tier']}", language),
-                    previous=label(f"tier.{row['previous_tier']}", language)
-                    if row["previous_tier"] not in ("", "nan", "<NA>")
-                    else label("none", language),
-                )
-                for row in news.newly_serious
-            ],
-            language,
-        )
-    elif news.first_run:
-        lines.append(word("body.first_run", language))
-    elif news.tiers:
-        lines.append(word("body.newly_none", language))
+    lines = _tier_lines(news, language)
     if news.overdue_tickets is None:
         lines.append(word("body.tickets_unknown", language))
     for key, tickets in (
@@ -92,20 +62,7 @@ def summary_lines(news: NightNews, language: str) -> list[str]:
     ):
         if tickets:
             lines.append(word(key, language))
-            lines += _listed(
-                [
-                    word(
-                        "body.ticket_item",
-                        language,
-                        complaint_id=t["complaint_id"],
-                        platform=t.get("platform", ""),
-                        due_on=t.get("due_on", ""),
-                        days_left=t["days_left"].removesuffix(".0"),
-                    )
-                    for t in tickets
-                ],
-                language,
-            )
+            lines += _listed([_ticket_line(t, language) for t in tickets], language)
     lines.append(
         word("body.lots", language, lots=news.lots_to_inspect, units=f"{news.units_to_pull:,}")
     )
@@ -118,6 +75,52 @@ def summary_lines(news: NightNews, language: str) -> list[str]:
     if news.accepted_drift:
         lines.append(word("body.accepted", language, reason=news.accepted_drift))
     return lines
+
+
+def _tier_lines(news: NightNews, language: str) -> list[str]:
+    """Suppliers per tier, and who is newly high or critical (or that nobody is)."""
+    lines = []
+    if news.tiers:
+        items = [
+            word("body.tier_item", language, tier=label(f"tier.{tier}", language), count=count)
+            for tier, count in news.tiers.items()
+        ]
+        lines.append(
+            word("body.tiers", language, tiers=word("body.tier_separator", language).join(items))
+        )
+    if news.newly_serious:
+        lines.append(word("body.newly", language))
+        lines += _listed([_newly_line(row, language) for row in news.newly_serious], language)
+    elif news.first_run:
+        lines.append(word("body.first_run", language))
+    elif news.tiers:
+        lines.append(word("body.newly_none", language))
+    return lines
+
+
+def _newly_line(row: dict[str, str], language: str) -> str:
+    previous = row["previous_tier"]
+    return word(
+        "body.newly_item",
+        language,
+        supplier_id=row["supplier_id"],
+        supplier_name=row["supplier_name"],
+        tier=label(f"tier.{row['risk_tier']}", language),
+        previous=label(f"tier.{previous}", language)
+        if previous not in ("", "nan", "<NA>")
+        else label("none", language),
+    )
+
+
+def _ticket_line(ticket: dict[str, str], language: str) -> str:
+    return word(
+        "body.ticket_item",
+        language,
+        complaint_id=ticket["complaint_id"],
+        platform=ticket.get("platform", ""),
+        due_on=ticket.get("due_on", ""),
+        days_left=ticket["days_left"].removesuffix(".0"),
+    )
 
 
 def _attachment_lines(
