@@ -145,7 +145,14 @@ def main() -> None:
     ):
         settings = load_scoring_settings(overrides)
         started = time.perf_counter()
-        result = score_suppliers(tables, flags, as_of=AS_OF, settings=settings, language="en")
+        result = score_suppliers(
+            tables,
+            flags,
+            as_of=AS_OF,
+            settings=settings,
+            acceptance=load_config().settings.sampling.acceptance_rule,
+            language="en",
+        )
         seconds = time.perf_counter() - started
         figures = ranking_figures(result.scores, truth)
         print(f"\n== {label} (scoring {seconds:.2f} s) ==")

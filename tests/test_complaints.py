@@ -441,6 +441,7 @@ def test_signals_never_raise_a_suppliers_risk() -> None:
             FLAGS,
             as_of=AS_OF,
             settings=SETTINGS.scoring,
+            acceptance=SETTINGS.sampling.acceptance_rule,
             language="en",
         )
         return result.scores[["supplier_id", "counterfeit_risk", "quality_risk", "risk_tier"]]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view, member_of
+from supplier_audit.sampling.acceptance import AcceptanceRule
 
 
 def _reference(attribution: pd.DataFrame, table: str, items: pd.Series | None) -> pd.Series:
@@ -218,7 +219,7 @@ def test_the_evidence_sheets_window_is_the_scores_window() -> None:
     names = pd.Series({"S1": "Supplier one"})
     failures = inspection_failures(
         inspections, shipments, names, as_of=as_of.date(), lookback_days=lookback,
-        aql=1.0, level="II",
+        acceptance=AcceptanceRule(aql=1.0, level="II", count_minor_defects=False),
     )  # fmt: skip
     assert sorted(failures["shipment_id"]) == ["L1", "L2", "L3"]
     complaints = pd.DataFrame(

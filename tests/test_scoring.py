@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from supplier_audit.config.loading import load_config
 from supplier_audit.scoring import (
     ScoringResult,
     ScoringSettings,
@@ -30,6 +31,7 @@ from supplier_audit.scoring import (
 AS_OF = date(2026, 11, 26)
 HONEST = [f"H{i}" for i in range(8)]
 SETTINGS = load_scoring_settings()
+ACCEPTANCE = load_config().settings.sampling.acceptance_rule
 SERIOUS = {"high", "critical"}
 
 
@@ -130,6 +132,7 @@ def score(
         FLAGS if flags is None else flags,
         as_of=AS_OF,
         settings=settings,
+        acceptance=ACCEPTANCE,
         language=language,
         previous=previous,
         inspection_status=inspection_status,

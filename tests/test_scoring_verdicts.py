@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from supplier_audit.config.loading import load_config
 from supplier_audit.contracts.outputs import SupplierScores
 from supplier_audit.reporting.labels import plan_reason
 from supplier_audit.sampling import plan_inspections
@@ -25,6 +26,7 @@ from supplier_audit.scoring import load_scoring_settings, score_suppliers
 
 AS_OF = date(2026, 11, 26)
 SETTINGS = load_scoring_settings()
+ACCEPTANCE = load_config().settings.sampling.acceptance_rule
 BACKGROUND = [f"B{i}" for i in range(10)]
 
 
@@ -156,6 +158,7 @@ class World:
             pd.DataFrame(self.flags),
             as_of=AS_OF,
             settings=SETTINGS,
+            acceptance=ACCEPTANCE,
             language=language,
             inspection_status=status if stopped else None,
         )

@@ -32,7 +32,13 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
             "counterfeit_suspect": flagged["counterfeit_suspect"].to_numpy(dtype=bool),
         }
     )
-    result = score_suppliers(tables, flags, as_of=AS_OF, settings=load_scoring_settings())
+    result = score_suppliers(
+        tables,
+        flags,
+        as_of=AS_OF,
+        settings=load_scoring_settings(),
+        acceptance=load_config().settings.sampling.acceptance_rule,
+    )
     SupplierScores.validate(result.scores, lazy=True)
     truth = pd.read_csv(Path(folder) / "_truth" / "suppliers_truth.csv", dtype=str)
     merged: pd.DataFrame = result.scores.merge(

@@ -19,6 +19,7 @@ from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.config.files import canonical_sha256
 from supplier_audit.contracts.inputs import ALL_INPUT_COLUMNS
 from supplier_audit.contracts.rules import ENUM_COLUMNS
+from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.scoring.settings import ScoringSettings
 
 DEFAULT_CONFIG_RESOURCE = "defaults/config.toml"
@@ -62,6 +63,15 @@ class SamplingSettings(_Strict):
         if problem is not None:
             raise ValueError(problem)
         return aql
+
+    @property
+    def acceptance_rule(self) -> AcceptanceRule:
+        """What scoring and the reports judge an inspected lot by (its nominal plan)."""
+        return AcceptanceRule(
+            aql=self.aql,
+            level=self.inspection_level,
+            count_minor_defects=self.count_minor_defects,
+        )
 
 
 class ScheduleSettings(_Strict):

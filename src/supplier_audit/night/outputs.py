@@ -305,8 +305,7 @@ def risk_report_inputs(
             names,
             as_of=run.as_of,
             lookback_days=settings.lookback_days,
-            aql=settings.sampling.aql,
-            level=settings.sampling.inspection_level,
+            acceptance=settings.sampling.acceptance_rule,
         )
     return report
 

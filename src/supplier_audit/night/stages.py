@@ -153,6 +153,7 @@ def score_stage(
         review_totals=reviews.totals,
         as_of=run.as_of,
         settings=settings.scoring,
+        acceptance=settings.sampling.acceptance_rule,
         lookback_days=settings.lookback_days,
         inspection_status=_worst_per_supplier(status),
         previous=previous_scores(history_dir(run), run.as_of),

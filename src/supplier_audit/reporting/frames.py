@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from supplier_audit.contracts.wording import words
-from supplier_audit.sampling import plan_lots
+from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
 from supplier_audit.scoring.signals import day_column
 from supplier_audit.scoring.window import in_window
 
@@ -142,20 +142,23 @@ def inspection_failures(
     *,
     as_of: dt.date,
     lookback_days: int,
-    aql: float,
-    level: str,
+    acceptance: AcceptanceRule,
 ) -> pd.DataFrame:
-    """Inspections in the window that found fakes, critical defects or too many major ones."""
+    """Inspections in the window whose lot was not accepted (fakes, critical defects or too
+    many nonconforming units: :func:`~supplier_audit.sampling.acceptance.judge_lots` by the
+    lot's nominal plan, as scoring judges it)."""
     inspected = day_column(inspections["inspected_on"])
     recent = inspections[in_window(inspected, as_of, lookback_days)].merge(
         shipments[["shipment_id", "supplier_id", "sku", "quantity"]], on="shipment_id", how="left"
     )
     if recent.empty:
         return recent.assign(severity=pd.Series(dtype="int64"), summary=pd.Series(dtype="str"))
-    plans = plan_lots(recent["quantity"].to_numpy(dtype=np.int64), aql, level, "normal")
-    over_ac = recent["major_defects"].to_numpy() > plans["acceptance_number"].to_numpy()
-    failed = (recent["counterfeit_units"] > 0) | (recent["critical_defects"] > 0) | over_ac
-    chosen = recent[failed].copy()
+    judged = judge_lots(
+        recent,
+        nominal_plans(recent["quantity"].to_numpy(dtype=np.int64), acceptance),
+        count_minor_defects=acceptance.count_minor_defects,
+    )
+    chosen = recent[~judged["accepted"].to_numpy(dtype=bool)].copy()
     chosen["severity"] = np.where(
         (chosen["counterfeit_units"] > 0) | (chosen["critical_defects"] > 0), 3, 2
     )

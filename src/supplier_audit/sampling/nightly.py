@@ -1,15 +1,14 @@
 """Tonight's inspection plan: which lots QA inspects, how many units, which units, Ac and Re.
 
-How an inspection result decides "accepted" for the switching rules (documented choice): a lot
-with any counterfeit unit or any critical defect is not accepted, whatever the AQL says (a fake
-or a hazard is never an acceptable quality level); otherwise the nonconforming count — major
-defects, plus minor defects when ``count_minor_defects`` is true — is compared with the
-acceptance number of the plan that applied to that lot (the plan for its lot size, the AQL and
-level of this run, and the severity the switching rules had reached when it was inspected).
-Only the first inspection of a lot counts (the standard's "original inspection"); later
-re-inspections of the same lot are ignored by the switching rules. The plan that applied to a
-past lot is recomputed with this run's AQL and levels (the inspections table does not record it).
-"""
+How an inspection result decides "accepted" for the switching rules: by
+:func:`~supplier_audit.sampling.acceptance.judge_lots` (the one judgement; critical defects and
+counterfeit finds are never accepted), against the plan that applied to that lot (the plan for
+its lot size, the AQL and level of this run, and the severity the switching rules had reached
+when it was inspected). Only the first inspection of a lot counts (the standard's "original
+inspection"); later re-inspections of the same lot are ignored by the switching rules, except
+that an authentication recorded later (counterfeit_status ``cleared``) decides the lot's find.
+The plan that applied to a past lot is recomputed with this run's AQL and levels (the
+inspections table does not record it)."""
 
 from __future__ import annotations
 
@@ -23,9 +22,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from supplier_audit.sampling.acceptance import judge_lots
 from supplier_audit.sampling.draws import draw_units, format_units
 from supplier_audit.sampling.plans import INSPECTION_LEVELS, SEVERITIES, normalise_level, plan_lots
-from supplier_audit.sampling.results import disqualifying_find, lot_counterfeit_verdicts
+from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_sample_size
 from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
 
@@ -101,26 +101,33 @@ def _raised_levels(
     return suppliers.map(lambda s: raised.get(s, base)).to_numpy(dtype=object)
 
 
-def _lot_history(
-    shipments: pd.DataFrame, inspections: pd.DataFrame | None, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """First (original) inspection of every lot, on or before the as-of day, with its lot data."""
-    columns = [
-        "shipment_id",
-        "inspected_on",
-        "critical_defects",
-        "major_defects",
-        "minor_defects",
-        "counterfeit_units",
-    ]
+_RESULT_COLUMNS: Final = (
+    "shipment_id",
+    "inspected_on",
+    "critical_defects",
+    "major_defects",
+    "minor_defects",
+    "counterfeit_units",
+)
+
+
+def _results_until(inspections: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Every inspection result on or before the as-of day (shipment ids as text, days)."""
     if inspections is None or inspections.empty:
-        return pd.DataFrame(columns=[*columns, "supplier_id", "sku", "quantity"])
+        return pd.DataFrame(columns=list(_RESULT_COLUMNS))
+    columns = [*_RESULT_COLUMNS]
     if "counterfeit_status" in inspections.columns:
         columns.append("counterfeit_status")
     results = inspections.loc[:, columns].copy()
     results["shipment_id"] = results["shipment_id"].astype(str)
     results["inspected_on"] = _day_column(results, "inspected_on")
-    results = results[results["inspected_on"] <= as_of]
+    return results[results["inspected_on"] <= as_of]
+
+
+def _lot_history(shipments: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """First (original) inspection of every lot among ``results``, with its lot data."""
+    if results.empty:
+        return pd.DataFrame(columns=[*_RESULT_COLUMNS, "supplier_id", "sku", "quantity"])
     first = results.sort_values(["shipment_id", "inspected_on"], kind="stable").drop_duplicates(
         "shipment_id"
     )
@@ -136,32 +143,36 @@ def _replay_switching(
     levels: np.ndarray,
     allow_reduced: bool,
     count_minor_defects: bool,
+    authentications: pd.DataFrame,
 ) -> dict[tuple[str, ...], SwitchingState]:
-    """Run the switching rules over the history, deciding each lot with the plan that applied."""
+    """Run the switching rules over the history, judging each lot by the plan that applied."""
     states: dict[tuple[str, ...], SwitchingState] = {}
     if history.empty:
         return states
     lot_sizes = history["quantity"].to_numpy(dtype=np.int64)
-    # Ac under each severity, looked up once for all lots (vectorised); the loop only picks one
-    acceptance = {
-        severity: plan_lots(lot_sizes, aql, levels, severity)["acceptance_number"].to_numpy()
+    # each lot judged under each severity, looked up once for all lots (vectorised); the loop
+    # only picks the severity the rules had reached
+    judged = {
+        severity: judge_lots(
+            history,
+            plan_lots(lot_sizes, aql, levels, severity),
+            count_minor_defects=count_minor_defects,
+            authentications=authentications,
+        )
         for severity in SEVERITIES
     }
-    nonconforming = history["major_defects"].to_numpy(dtype=np.int64)
-    if count_minor_defects:
-        nonconforming = nonconforming + history["minor_defects"].to_numpy(dtype=np.int64)
-    disqualified = (history["critical_defects"].to_numpy() > 0) | disqualifying_find(history)
+    accepted = {s: j["accepted"].to_numpy(dtype=bool) for s, j in judged.items()}
+    acceptance = {s: j["acceptance_number"].to_numpy(dtype=np.int64) for s, j in judged.items()}
+    nonconforming = judged["normal"]["nonconforming"].to_numpy(dtype=np.int64)
     group_keys = list(zip(*(history[c].astype(str).tolist() for c in key), strict=True))
     labels = history["shipment_id"].astype(str).tolist()
     for i in np.argsort(history["inspected_on"].to_numpy(), kind="stable").tolist():
         state = states.setdefault(group_keys[i], SwitchingState())
         table_severity = "tightened" if state.severity == "discontinued" else state.severity
-        ac = int(acceptance[table_severity][i])
-        defects = int(nonconforming[i])
         state.record_lot(
-            accepted=bool(not disqualified[i] and defects <= ac),
-            defects=defects,
-            acceptance_number=ac,
+            accepted=bool(accepted[table_severity][i]),
+            defects=int(nonconforming[i]),
+            acceptance_number=int(acceptance[table_severity][i]),
             label=labels[i],
             allow_reduced=allow_reduced,
         )
@@ -193,7 +204,8 @@ def inspection_status(
     for column in ("shipment_id", "supplier_id", "sku"):
         lots[column] = lots[column].astype(str)
     level_overrides, _ = _overrides(level_by_supplier)
-    history = _lot_history(lots, inspections, day)
+    results = _results_until(inspections, day)
+    history = _lot_history(lots, results)
     states = _replay_switching(
         history,
         key=key,
@@ -201,6 +213,7 @@ def inspection_status(
         levels=_raised_levels(history["supplier_id"].astype(str), level, level_overrides),
         allow_reduced=allow_reduced,
         count_minor_defects=count_minor_defects,
+        authentications=results,
     )
     rows = [
         {
@@ -334,7 +347,8 @@ def plan_inspections(
     lots = lots[lots["received_on"] <= day]
     level_overrides, severity_overrides = _overrides(level_by_supplier)
 
-    history = _lot_history(lots, inspections, day)
+    results = _results_until(inspections, day)
+    history = _lot_history(lots, results)
     history_levels = _raised_levels(history["supplier_id"].astype(str), level, level_overrides)
     states = _replay_switching(
         history,
@@ -343,6 +357,7 @@ def plan_inspections(
         levels=history_levels,
         allow_reduced=allow_reduced,
         count_minor_defects=count_minor_defects,
+        authentications=results,
     )
 
     # (1) lots received recently and not inspected yet

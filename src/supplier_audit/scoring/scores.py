@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.contracts.outputs import SCORE_LEADING_COLUMNS
+from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.actions import compose_actions
@@ -114,6 +115,7 @@ def score_suppliers(
     *,
     as_of: date,
     settings: ScoringSettings,
+    acceptance: AcceptanceRule,
     lookback_days: int = 180,
     inspection_status: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
@@ -123,7 +125,9 @@ def score_suppliers(
     """Score every supplier in ``tables["suppliers"]`` over the window ending on ``as_of``.
 
     The window is [as_of - lookback_days, as_of], both days included. ``review_flags`` has
-    review_id, quality_issue, counterfeit_suspect; ``inspection_status`` (optional) has
+    review_id, quality_issue, counterfeit_suspect; ``acceptance`` is the sampling AQL, level
+    and minor-defect rule a lot's inspection is judged by (``lots_rejected``);
+    ``inspection_status`` (optional) has
     supplier_id, severity, explanation from the switching rules; ``previous`` (optional) is an
     earlier run's scores (see :mod:`.history`). ``language`` ("zh" or "en") is the language of
     main_reasons and recommended_action. ``review_totals`` (optional) are the reviews'
@@ -185,9 +189,7 @@ def score_suppliers(
     suspected_lots = pd.Series(dtype=object)
     if inspections is not None:
         inspections = inspections[_window(inspections, "inspected_on", start, end)]
-        frame = frame.join(
-            inspection_signals(inspections, shipments, major_aql=settings.inspections.major_aql)
-        )
+        frame = frame.join(inspection_signals(inspections, shipments, acceptance=acceptance))
         suspected_lots = _suspected_lots(inspections, shipments)
 
     lots = shipments[_window(shipments, "received_on", start, end)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from supplier_audit.sampling.plans import plan_lots
-from supplier_audit.sampling.results import disqualifying_find, lot_counterfeit_verdicts
+from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
+from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring.settings import ComplaintSettings, PriceSettings
 
 
@@ -67,7 +67,7 @@ def complaint_signals(
 
 
 def inspection_signals(
-    inspections: pd.DataFrame, shipments: pd.DataFrame, *, major_aql: float
+    inspections: pd.DataFrame, shipments: pd.DataFrame, *, acceptance: AcceptanceRule
 ) -> pd.DataFrame:
     """Per supplier: lots inspected, units sampled, defects, counterfeit finds, rejections.
 
@@ -76,10 +76,9 @@ def inspection_signals(
     (and units recorded with no status) are ``counterfeit_units_found`` in
     ``lots_with_counterfeit``; suspected ones, awaiting authentication, are
     ``counterfeit_units_suspected`` in ``lots_with_suspected_counterfeit``; cleared ones
-    (authenticated as genuine) count as clean. A lot is rejected when an inspection found a
-    counterfeit unit that was not cleared, a critical unit, or more major defects than the
-    acceptance number of the normal level-II plan at ``major_aql`` for the lot's size
-    (ISO 2859-1 table 2-A).
+    (authenticated as genuine) count as clean. A lot is rejected when one of its inspections
+    was not accepted (:func:`~supplier_audit.sampling.acceptance.judge_lots`) by the lot's
+    nominal plan: normal severity at the sampling AQL and inspection level of ``acceptance``.
     """
     lots = shipments[["shipment_id", "supplier_id", "quantity"]].astype(
         {"shipment_id": "string", "supplier_id": "string"}
@@ -90,15 +89,12 @@ def inspection_signals(
     if rows.empty:
         return pd.DataFrame()
     verdicts = lot_counterfeit_verdicts(rows)
-    verdict = rows["shipment_id"].map(verdicts.set_index("shipment_id")["counterfeit_verdict"])
-    plan = plan_lots(rows["quantity"].to_numpy(dtype=np.int64), major_aql)
-    over = np.asarray(
-        rows["major_defects"].to_numpy() > plan["acceptance_number"].to_numpy(), dtype=bool
+    judged = judge_lots(
+        rows,
+        nominal_plans(rows["quantity"].to_numpy(dtype=np.int64), acceptance),
+        count_minor_defects=acceptance.count_minor_defects,
     )
-    fake_not_cleared = disqualifying_find(rows) & verdict.ne("cleared").fillna(True).to_numpy(
-        dtype=bool
-    )
-    rows["rejected"] = fake_not_cleared | (rows["critical_defects"].to_numpy() > 0) | over
+    rows["rejected"] = ~judged["accepted"].to_numpy(dtype=bool)
     per_lot = rows.groupby(["supplier_id", "shipment_id"])["rejected"].any().reset_index()
     out = rows.groupby("supplier_id").agg(
         lots_inspected=("shipment_id", "nunique"),
