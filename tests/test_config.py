@@ -78,3 +78,39 @@ def test_every_rule_that_shapes_a_night_has_a_version_and_a_hash() -> None:
     shop = rule_versions(load_config(overrides={"scoring": {"top_reasons": 4}}).settings)
     changed = {name for name in shipped if shop[name]["sha256"] != shipped[name]["sha256"]}
     assert changed == {"config", "scoring"}
+
+
+def test_an_old_major_aql_equal_to_the_sampling_aql_loads_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text("[scoring.inspections]\nmajor_aql = 2.5\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="supplier_audit.config.loading"):
+        loaded = load_config(path)
+    assert loaded.settings.sampling.aql == 2.5
+    assert "major_aql" not in loaded.settings.scoring.inspections.model_dump()
+    # the hash is that of the effective settings: the retired key changes nothing
+    assert loaded.settings.sha256 == load_config().settings.sha256
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert str(path) in warning and "scoring.inspections.major_aql" in warning
+    assert "sampling.aql" in warning
+
+
+def test_an_old_major_aql_different_from_the_sampling_aql_names_both_files_and_keys(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.toml"
+    path.write_text("[scoring.inspections]\nmajor_aql = 4.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert f"config {path}: scoring.inspections.major_aql = 4.0" in message
+    assert "sampling.aql = 2.5 in supplier_audit/defaults/config.toml" in message
+    # set in the same file, both keys are named in it
+    path.write_text(
+        "[sampling]\naql = 1.0\n[scoring.inspections]\nmajor_aql = 2.5\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=rf"sampling.aql = 1.0 in {path}"):
+        load_config(path)
+    path.write_text("[sampling]\naql = 4.0\n[scoring.inspections]\nmajor_aql = 4.0\n")
+    assert load_config(path).settings.sampling.aql == 4.0

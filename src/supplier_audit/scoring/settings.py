@@ -57,7 +57,6 @@ class ComplaintSettings(_Strict):
 
 
 class InspectionSettings(_Strict):
-    major_aql: float = Field(gt=0)
     counterfeit_unit_min_tier: Literal["none", "low", "medium", "high", "critical"]
     suspected_find_min_tier: Literal["none", "low", "medium", "high", "critical"]
     suspected_find_weight: float = Field(ge=0, le=1)
