@@ -25,8 +25,9 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from supplier_audit.config.loading import load_config
+from supplier_audit.contracts.vocabulary import RISK_TIERS
 from supplier_audit.ingest.folder import ingest_folder
-from supplier_audit.scoring import TIERS, load_scoring_settings, score_suppliers
+from supplier_audit.scoring import load_scoring_settings, score_suppliers
 
 AS_OF = date(2026, 11, 26)
 
@@ -79,7 +80,7 @@ def ranking_figures(scores: pd.DataFrame, truth: pd.DataFrame) -> dict[str, floa
 def tier_table(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     merged = scores.merge(truth[["supplier_id", "archetype"]], on="supplier_id")
     table = pd.crosstab(merged["archetype"], merged["risk_tier"])
-    return table.reindex(columns=list(TIERS), fill_value=0)
+    return table.reindex(columns=list(RISK_TIERS), fill_value=0)
 
 
 def defensibility_table(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pytest
 
 from supplier_audit.config.loading import load_config
 from supplier_audit.contracts.inputs import CHANNELS
-from supplier_audit.contracts.outputs import RISK_TIERS
+from supplier_audit.contracts.vocabulary import RISK_TIERS, SWITCHING_SEVERITIES
 from supplier_audit.night import recipe
 from supplier_audit.night.run import AuditRun
 from supplier_audit.reporting.labels import all_keys
@@ -26,7 +26,6 @@ from supplier_audit.reporting.labels import all_keys
 from .test_print import demo_or_small_world
 
 AS_OF = dt.date(2026, 11, 26)
-SEVERITIES = ("normal", "tightened", "reduced", "discontinued")
 CATEGORIES = (
     "counterfeit", "defect", "damage", "smell", "colour", "workmanship", "material", "size",
     "expired", "missing", "safety", "quality",
@@ -89,7 +88,7 @@ def test_no_internal_key_or_missing_value_marker_is_shown(
 
 
 def test_the_chinese_workbooks_show_no_english_enum_value(nights: dict[str, Path]) -> None:
-    english = {*CHANNELS, *SEVERITIES, *CATEGORIES, *RISK_TIERS}
+    english = {*CHANNELS, *SWITCHING_SEVERITIES, *CATEGORIES, *RISK_TIERS}
     bad = [
         cell
         for cell in _shown_cells(nights["zh"])

@@ -19,6 +19,7 @@ from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.config.files import canonical_sha256
 from supplier_audit.contracts.inputs import ALL_INPUT_COLUMNS
 from supplier_audit.contracts.rules import ENUM_COLUMNS
+from supplier_audit.contracts.vocabulary import InspectionLevel
 from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.scoring.settings import ScoringSettings
 
@@ -43,7 +44,7 @@ class IngestSettings(_Strict):
 
 class SamplingSettings(_Strict):
     aql: float = Field(gt=0, le=1000)
-    inspection_level: Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
+    inspection_level: InspectionLevel
     switching_by: Literal["supplier", "supplier_sku"]
     allow_reduced: bool
     recent_days: int = Field(ge=1, le=3660)

@@ -16,6 +16,11 @@ from supplier_audit.contracts.inputs import (
     INPUT_TABLES,
     PLATFORMS,
 )
+from supplier_audit.contracts.vocabulary import (
+    INSPECTION_LEVELS,
+    RISK_TIERS,
+    SWITCHING_SEVERITIES,
+)
 
 
 class QuarantineRows(pa.DataFrameModel):
@@ -28,9 +33,6 @@ class QuarantineRows(pa.DataFrameModel):
 
     class Config:
         strict = False
-
-
-RISK_TIERS: Final = ("low", "medium", "high", "critical")
 
 
 SCORE_LEADING_COLUMNS: Final = (
@@ -114,8 +116,8 @@ class InspectionPlanRows(pa.DataFrameModel):
     supplier_id: Series[str]
     sku: Series[str]
     lot_size: Series[int] = pa.Field(ge=1)
-    inspection_level: Series[str] = pa.Field(isin=("S-1", "S-2", "S-3", "S-4", "I", "II", "III"))
-    severity: Series[str] = pa.Field(isin=("normal", "tightened", "reduced", "discontinued"))
+    inspection_level: Series[str] = pa.Field(isin=INSPECTION_LEVELS)
+    severity: Series[str] = pa.Field(isin=SWITCHING_SEVERITIES)
     aql: Series[float] = pa.Field(gt=0)
     code_letter: Series[str] = pa.Field(str_matches=r"^[A-R]$")
     sample_size: Series[int] = pa.Field(ge=1)

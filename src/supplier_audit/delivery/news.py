@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from supplier_audit.reporting.frames import WORST_FIRST, ranked_by_risk
+from supplier_audit.contracts.vocabulary import WORST_FIRST
+from supplier_audit.reporting.frames import ranked_by_risk
 
 # A ticket is "due soon" when its deadline is at most this many days away (48 hours).
 DUE_SOON_DAYS = 2

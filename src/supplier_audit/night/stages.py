@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
+from supplier_audit.contracts.vocabulary import SEVERITY_RANK
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
 from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
@@ -124,14 +125,11 @@ def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
     )
 
 
-_SEVERITY_ORDER = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
-
-
 def _worst_per_supplier(status: pd.DataFrame) -> pd.DataFrame:
     """One status row per supplier: the strictest of its SKUs when switching is per SKU."""
     if "sku" not in status.columns:
         return status
-    ranked = status.assign(_rank=status["severity"].map(_SEVERITY_ORDER))
+    ranked = status.assign(_rank=status["severity"].map(SEVERITY_RANK))
     worst = ranked.sort_values(["supplier_id", "_rank", "sku"], ascending=[True, False, True])
     return worst.drop_duplicates("supplier_id").drop(columns=["_rank", "sku"])
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supplier_audit.contracts.vocabulary import SEVERITY_RANK, WORST_FIRST
 from supplier_audit.contracts.wording import words
 from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
 from supplier_audit.scoring.signals import day_column
@@ -16,7 +17,6 @@ from supplier_audit.scoring.window import in_window
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.
 REASON_SEPARATORS = r"\n|; |；"
-WORST_FIRST = ("critical", "high", "medium", "low")
 
 
 # The Documents sheet's words ([gaps] of contracts/words/zh.toml and en.toml, with the shared
@@ -284,7 +284,7 @@ def top_risks_table(scores: pd.DataFrame, *, top: int = 10) -> list[dict[str, ob
 
 
 # The QA worklist: the plan in the order an inspector should work it.
-_SEVERITY_URGENCY = {"discontinued": 0, "tightened": 1, "normal": 2, "reduced": 3}
+_STRICTEST_FIRST = {severity: -rank for severity, rank in SEVERITY_RANK.items()}
 LOOK_FOR_LIMIT = 4  # review categories named per lot, most frequent first
 
 
@@ -339,7 +339,8 @@ def qa_worklist(
             "complaint": lots["complaint_days_left"].astype("float64").fillna(np.inf),
             "tier": lots["risk_tier"].map(tier_rank).fillna(len(tier_rank)),
             "signal": (~signal.fillna(False).astype(bool)).astype(int),
-            "severity": lots["severity"].astype("str").map(_SEVERITY_URGENCY).fillna(9),
+            # strictest first; a severity the vocabulary does not know, last
+            "severity": lots["severity"].astype("str").map(_STRICTEST_FIRST).fillna(1),
             "lot": lots["shipment_id"].astype("str"),
         },
         index=lots.index,

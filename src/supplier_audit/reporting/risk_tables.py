@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from supplier_audit.contracts.vocabulary import WORST_FIRST
 from supplier_audit.reporting import cells
 from supplier_audit.reporting.cells import (
     CellStyle,
@@ -34,7 +35,6 @@ from supplier_audit.reporting.cells import (
     text_cell,
     value_cell,
 )
-from supplier_audit.reporting.frames import WORST_FIRST
 from supplier_audit.reporting.labels import label
 
 TIERS = WORST_FIRST

@@ -6,6 +6,7 @@ The public API is re-exported here; see the submodules for the details of each p
 :mod:`.draws` (seeded unit draws and labels) and :mod:`.nightly` (tonight's inspection plan).
 """
 
+from supplier_audit.contracts.vocabulary import INSPECTION_LEVELS, SEVERITIES
 from supplier_audit.sampling.draws import carton_labels, draw_units, format_units, unit_generator
 from supplier_audit.sampling.nightly import (
     EXTRA_COLUMNS,
@@ -19,8 +20,6 @@ from supplier_audit.sampling.nightly import (
 from supplier_audit.sampling.plans import (
     AQL_SERIES,
     CODE_LETTERS,
-    INSPECTION_LEVELS,
-    SEVERITIES,
     SamplingPlan,
     acceptance_probability,
     aql_label,

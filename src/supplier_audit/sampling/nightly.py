@@ -22,9 +22,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.vocabulary import LEVEL_RANK, SEVERITIES, SEVERITY_RANK
 from supplier_audit.sampling.acceptance import judge_lots
 from supplier_audit.sampling.draws import draw_units, format_units
-from supplier_audit.sampling.plans import INSPECTION_LEVELS, SEVERITIES, normalise_level, plan_lots
+from supplier_audit.sampling.plans import normalise_level, plan_lots
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_sample_size
 from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
@@ -49,7 +50,6 @@ PLAN_COLUMNS: Final = (
 # reason: in English, for logs and machines; reason_codes: the same as a JSON list of
 # [code, *values] (received, self_check, discontinued), which the workbooks put in words.
 EXTRA_COLUMNS: Final = ("warehouse", "reason", "reason_codes", "severity_explanation")
-_SEVERITY_RANK: Final = {"reduced": 0, "normal": 1, "tightened": 2, "discontinued": 3}
 
 
 def _as_day(value: date | datetime | str | pd.Timestamp) -> pd.Timestamp:
@@ -93,9 +93,8 @@ def _raised_levels(
 ) -> np.ndarray:
     """The inspection level of each lot: the run's level, raised (never lowered) by an override."""
     base = normalise_level(base_level)
-    rank = {name: i for i, name in enumerate(INSPECTION_LEVELS)}
     raised = {
-        supplier: max(base, normalise_level(override), key=rank.__getitem__)
+        supplier: max(base, normalise_level(override), key=LEVEL_RANK.__getitem__)
         for supplier, override in overrides.items()
     }
     return suppliers.map(lambda s: raised.get(s, base)).to_numpy(dtype=object)
@@ -430,7 +429,7 @@ def plan_inspections(
         state = states.get(group, SwitchingState())
         severity, explanation = state.severity, state.explanation
         override = severity_overrides.get(supplier)
-        if override is not None and _SEVERITY_RANK[override] > _SEVERITY_RANK[severity]:
+        if override is not None and SEVERITY_RANK[override] > SEVERITY_RANK[severity]:
             severity = override
             explanation = f"{explanation} Raised to {override} for this supplier by its risk tier."
         severities.append(severity)

@@ -43,6 +43,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from supplier_audit.contracts.vocabulary import INSPECTION_LEVELS, SEVERITIES
+
 CODE_LETTERS: Final = (
     "A",
     "B",
@@ -62,8 +64,6 @@ CODE_LETTERS: Final = (
     "R",
     "S",
 )
-INSPECTION_LEVELS: Final = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
-SEVERITIES: Final = ("normal", "tightened", "reduced")
 AQL_SERIES: Final = (
     0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, 4.0, 6.5,
     10.0, 15.0, 25.0, 40.0, 65.0, 100.0, 150.0, 250.0, 400.0, 650.0, 1000.0,

@@ -22,10 +22,9 @@ from supplier_audit.scoring.evidence import EvidenceResult, evidence_readiness
 from supplier_audit.scoring.feedback import self_check_candidates, tier_inspection_overrides
 from supplier_audit.scoring.history import append_history, history_dates, previous_scores
 from supplier_audit.scoring.scores import ScoringResult, score_suppliers
-from supplier_audit.scoring.settings import TIERS, ScoringSettings, load_scoring_settings
+from supplier_audit.scoring.settings import ScoringSettings, load_scoring_settings
 
 __all__ = [
-    "TIERS",
     "Attribution",
     "EvidenceResult",
     "ScoringResult",

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.contracts.outputs import SCORE_LEADING_COLUMNS
+from supplier_audit.contracts.vocabulary import RISK_TIERS, TIER_RANK
 from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring import messages as msg
@@ -31,7 +32,7 @@ from supplier_audit.scoring.evidence import evidence_readiness, lot_values_cny
 from supplier_audit.scoring.reasons import main_reasons
 from supplier_audit.scoring.review_totals import ReviewTotals
 from supplier_audit.scoring.review_totals import review_totals as totals_of_reviews
-from supplier_audit.scoring.settings import TIERS, ScoringSettings
+from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.signals import (
     complaint_signals,
     day_column,
@@ -67,7 +68,6 @@ TRAILING_COLUMNS = (
     "recommended_action",
     "main_reasons",
 )
-_RANK = {tier: i for i, tier in enumerate(TIERS)}
 
 
 @dataclass
@@ -467,7 +467,7 @@ def _score_and_tier(frame: pd.DataFrame, settings: ScoringSettings) -> None:
         if floor_tier == "none":
             continue
         floor = thresholds[floor_tier]
-        above = TIERS[_RANK[floor_tier] + 1] if floor_tier != "critical" else "ceiling"
+        above = RISK_TIERS[TIER_RANK[floor_tier] + 1] if floor_tier != "critical" else "ceiling"
         # Lifted into [floor, next tier's threshold) keeping the order among the lifted
         # suppliers (a plain max(score, floor) would tie them all at the floor); never below
         # the raw score, and never into the next tier by the lift alone (scores show one
@@ -479,20 +479,20 @@ def _score_and_tier(frame: pd.DataFrame, settings: ScoringSettings) -> None:
     frame["quality_risk"] = quality.round(1)
     cf_tier = tier_of(frame["counterfeit_risk"], **tiers.counterfeit.model_dump())
     q_tier = tier_of(frame["quality_risk"], **tiers.quality.model_dump()).clip(
-        upper=_RANK[tiers.quality_max_tier]
+        upper=TIER_RANK[tiers.quality_max_tier]
     )
     cf_code = cf_tier.to_numpy()
     for who, floor_tier in floors:
         if floor_tier != "none":
-            cf_code = np.where(who, np.maximum(cf_code, _RANK[floor_tier]), cf_code)
+            cf_code = np.where(who, np.maximum(cf_code, TIER_RANK[floor_tier]), cf_code)
     # Each axis's own tier: what it calls for is composed into the actions.
-    frame["_counterfeit_tier"] = np.asarray(TIERS, dtype=object)[cf_code]
-    frame["_quality_tier"] = np.asarray(TIERS, dtype=object)[q_tier.to_numpy()]
+    frame["_counterfeit_tier"] = np.asarray(RISK_TIERS, dtype=object)[cf_code]
+    frame["_quality_tier"] = np.asarray(RISK_TIERS, dtype=object)[q_tier.to_numpy()]
     code = np.maximum(cf_code, q_tier.to_numpy())
     stopped = frame["inspection_discontinued"].to_numpy(dtype=bool)
-    code = np.where(stopped, np.maximum(code, _RANK[tiers.discontinued_min_tier]), code)
+    code = np.where(stopped, np.maximum(code, TIER_RANK[tiers.discontinued_min_tier]), code)
     frame["risk_tier"] = pd.Series(
-        np.asarray(TIERS, dtype=object)[code], index=frame.index, dtype="string"
+        np.asarray(RISK_TIERS, dtype=object)[code], index=frame.index, dtype="string"
     )
 
 

@@ -8,10 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from supplier_audit.config.files import merge, shipped_toml
+from supplier_audit.contracts.vocabulary import MinimumTier, Tier
 
-TIERS: tuple[str, ...] = ("low", "medium", "high", "critical")
 SCORING_RESOURCE = "defaults/scoring.toml"
-Tier = Literal["low", "medium", "high", "critical"]
 # What a finding can call for; the words and the order of urgency are in scoring.toml.
 ACTION_CODES: tuple[str, ...] = (
     "critical",
@@ -57,8 +56,8 @@ class ComplaintSettings(_Strict):
 
 
 class InspectionSettings(_Strict):
-    counterfeit_unit_min_tier: Literal["none", "low", "medium", "high", "critical"]
-    suspected_find_min_tier: Literal["none", "low", "medium", "high", "critical"]
+    counterfeit_unit_min_tier: MinimumTier
+    suspected_find_min_tier: MinimumTier
     suspected_find_weight: float = Field(ge=0, le=1)
     counterfeit_lot_pseudo: float = Field(gt=0)
     false_find_rate: float = Field(ge=0, lt=1)
