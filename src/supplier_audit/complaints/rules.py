@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from supplier_audit.config.files import shipped_toml
 from supplier_audit.contracts.inputs import DOC_TYPES, PLATFORMS
+from supplier_audit.contracts.strict import StrictSettings
 
 PLATFORMS_RESOURCE = "defaults/platforms.toml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PackRequirement(_Strict):
+class PackRequirement(StrictSettings):
     """One thing an evidence pack may need, and the document types that satisfy it."""
 
     doc_types: list[str] = Field(min_length=1)
@@ -32,7 +29,7 @@ class PackRequirement(_Strict):
         return self
 
 
-class PlatformRule(_Strict):
+class PlatformRule(StrictSettings):
     """How long a platform gives the shop, and what it accepts as proof."""
 
     response_days: int = Field(ge=0, le=365)
@@ -55,7 +52,7 @@ class PlatformRule(_Strict):
         return doc_type in self.accepted_doc_types
 
 
-class ComplaintDeskSettings(_Strict):
+class ComplaintDeskSettings(StrictSettings):
     """Every setting of the complaint desk (defaults/platforms.toml explains each)."""
 
     rules_version: str = Field(min_length=1)

@@ -7,8 +7,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -19,6 +17,7 @@ from supplier_audit.complaints.rules import ComplaintDeskSettings
 from supplier_audit.config.files import canonical_sha256
 from supplier_audit.contracts.inputs import ALL_INPUT_COLUMNS
 from supplier_audit.contracts.rules import ENUM_COLUMNS
+from supplier_audit.contracts.strict import StrictSettings
 from supplier_audit.contracts.vocabulary import InspectionLevel
 from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.scoring.settings import ScoringSettings
@@ -30,11 +29,7 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used, with a message naming the file and the key."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IngestSettings(_Strict):
+class IngestSettings(StrictSettings):
     max_title_rows: int = Field(ge=0, le=200)
     excel_serial_dates_in_csv: bool
     default_currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -42,7 +37,7 @@ class IngestSettings(_Strict):
     review_batch_rows: int = Field(ge=1000)
 
 
-class SamplingSettings(_Strict):
+class SamplingSettings(StrictSettings):
     aql: float = Field(gt=0, le=1000)
     inspection_level: InspectionLevel
     switching_by: Literal["supplier", "supplier_sku"]
@@ -75,7 +70,7 @@ class SamplingSettings(_Strict):
         )
 
 
-class ScheduleSettings(_Strict):
+class ScheduleSettings(StrictSettings):
     cron: str
 
     @field_validator("cron")
@@ -87,7 +82,7 @@ class ScheduleSettings(_Strict):
         return cron
 
 
-class GuardSettings(_Strict):
+class GuardSettings(StrictSettings):
     """When a night is held instead of published (compared with the last published night)."""
 
     max_row_drop: float = Field(ge=0, le=1)
@@ -109,7 +104,7 @@ class GuardSettings(_Strict):
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 
-class DeliverySettings(_Strict):
+class DeliverySettings(StrictSettings):
     """Who hears of a night, and how: e-mail over SMTP and/or a chat webhook."""
 
     smtp_host: str
@@ -158,7 +153,7 @@ class DeliverySettings(_Strict):
         return list(dict.fromkeys([*self.purchasers, *self.qa]))
 
 
-class AliasSettings(_Strict):
+class AliasSettings(StrictSettings):
     columns: dict[str, list[str]]
     values: dict[str, dict[str, list[str]]]
     booleans: dict[Literal["true", "false"], list[str]]
@@ -182,7 +177,7 @@ class AliasSettings(_Strict):
         return values
 
 
-class AuditConfig(_Strict):
+class AuditConfig(StrictSettings):
     """Every setting of one audit run."""
 
     config_version: str = Field(min_length=1)

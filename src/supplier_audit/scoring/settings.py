@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from supplier_audit.config.files import merge, shipped_toml
+from supplier_audit.contracts.strict import StrictSettings
 from supplier_audit.contracts.vocabulary import MinimumTier, Tier
 
 SCORING_RESOURCE = "defaults/scoring.toml"
@@ -29,11 +30,7 @@ ACTION_CODES: tuple[str, ...] = (
 STOP_ACTIONS: tuple[str, ...] = ("critical", "discontinued")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StatisticsSettings(_Strict):
+class StatisticsSettings(StrictSettings):
     fdr_alpha: float = Field(gt=0, lt=1)
     not_significant_factor: float = Field(ge=0, le=1)
     full_strength_ratio: float = Field(gt=1)
@@ -48,14 +45,14 @@ class StatisticsSettings(_Strict):
         return self
 
 
-class ComplaintSettings(_Strict):
+class ComplaintSettings(StrictSettings):
     settled_weight: float = Field(ge=0, le=1)
     counterfeit_types: list[str]
     quality_types: list[str]
     counterfeit_scale: float = Field(gt=0)
 
 
-class InspectionSettings(_Strict):
+class InspectionSettings(StrictSettings):
     counterfeit_unit_min_tier: MinimumTier
     suspected_find_min_tier: MinimumTier
     suspected_find_weight: float = Field(ge=0, le=1)
@@ -63,27 +60,27 @@ class InspectionSettings(_Strict):
     false_find_rate: float = Field(ge=0, lt=1)
 
 
-class Requirement(_Strict):
+class Requirement(StrictSettings):
     doc_types: list[str] = Field(min_length=1)
     applies_to: Literal["all", "branded", "import"]
     weight: float = Field(ge=0)
 
 
-class EvidenceSettings(_Strict):
+class EvidenceSettings(StrictSettings):
     invoice_like_validity_days: int = Field(ge=1)
     invoice_like_types: list[str]
     requirements: dict[str, Requirement] = Field(min_length=1)
     cny_per_unit: dict[str, float]
 
 
-class AcceptedProof(_Strict):
+class AcceptedProof(StrictSettings):
     doc_types: list[str] = Field(min_length=1)
     applies_to: Literal["all", "branded", "import"]
     # Checked when goods arrive: a branded lot received without it is a goods-in warning.
     goods_in_check: bool = False
 
 
-class DefensibilitySettings(_Strict):
+class DefensibilitySettings(StrictSettings):
     platform: str = Field(min_length=1)
     accepted: dict[str, dict[str, AcceptedProof]] = Field(min_length=1)
     lots_named: int = Field(ge=1, le=50)
@@ -101,7 +98,7 @@ class DefensibilitySettings(_Strict):
         return self.accepted.get(platform or self.platform, self.accepted[self.platform])
 
 
-class PriceSettings(_Strict):
+class PriceSettings(StrictSettings):
     min_suppliers: int = Field(ge=2)
     min_log_scale: float = Field(gt=0)
     start_z: float = Field(ge=0)
@@ -114,11 +111,11 @@ class PriceSettings(_Strict):
         return self
 
 
-class SourcingSettings(_Strict):
+class SourcingSettings(StrictSettings):
     channel_risk: dict[str, float]
 
 
-class CounterfeitWeights(_Strict):
+class CounterfeitWeights(StrictSettings):
     counterfeit_reviews: float = Field(ge=0, le=1)
     counterfeit_complaints: float = Field(ge=0, le=1)
     counterfeit_units: float = Field(ge=0, le=1)
@@ -127,7 +124,7 @@ class CounterfeitWeights(_Strict):
     sourcing: float = Field(ge=0, le=1)
 
 
-class QualityWeights(_Strict):
+class QualityWeights(StrictSettings):
     quality_reviews: float = Field(ge=0, le=1)
     quality_complaints: float = Field(ge=0, le=1)
     defect_rate: float = Field(ge=0, le=1)
@@ -136,7 +133,7 @@ class QualityWeights(_Strict):
     switching: float = Field(ge=0, le=1)
 
 
-class Thresholds(_Strict):
+class Thresholds(StrictSettings):
     medium: float = Field(ge=0)
     high: float = Field(ge=0)
     critical: float = Field(ge=0)
@@ -148,30 +145,30 @@ class Thresholds(_Strict):
         return self
 
 
-class TierSettings(_Strict):
+class TierSettings(StrictSettings):
     counterfeit: Thresholds
     quality: Thresholds
     quality_max_tier: Tier
     discontinued_min_tier: Tier
 
 
-class Bilingual(_Strict):
+class Bilingual(StrictSettings):
     zh: str
     en: str
 
 
-class InspectionOverride(_Strict):
+class InspectionOverride(StrictSettings):
     level: str | None = None
     severity: str | None = None
 
 
-class SelfCheckSettings(_Strict):
+class SelfCheckSettings(StrictSettings):
     days: int = Field(ge=1)
     min_weight: float = Field(gt=0, le=1)
     quality_reviews: float = Field(gt=0)
 
 
-class ScoringSettings(_Strict):
+class ScoringSettings(StrictSettings):
     """Every knob of supplier scoring; see ``defaults/scoring.toml`` for the rationale."""
 
     scoring_version: str = Field(min_length=1)
