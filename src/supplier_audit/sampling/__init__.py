@@ -22,7 +22,6 @@ from supplier_audit.sampling.plans import (
     CODE_LETTERS,
     SamplingPlan,
     acceptance_probability,
-    aql_label,
     aql_problem,
     master_table,
     normalise_level,
@@ -37,7 +36,6 @@ from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_samp
 from supplier_audit.sampling.switching import (
     STOP_PURCHASING,
     SwitchingState,
-    initial_state,
     switching_states,
     switching_trace,
 )
@@ -56,12 +54,10 @@ __all__ = [
     "SwitchingState",
     "acceptance_probability",
     "allocate_budget",
-    "aql_label",
     "aql_problem",
     "carton_labels",
     "draw_units",
     "format_units",
-    "initial_state",
     "inspection_status",
     "master_table",
     "normalise_level",

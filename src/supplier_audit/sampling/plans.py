@@ -398,14 +398,3 @@ def one_step_tighter_acceptance_number(acceptance_number: int) -> int:
         raise ValueError("the one-step-tighter rule applies to acceptance numbers of 2 or more")
     smaller = [value for value in ladder if value < acceptance_number]
     return smaller[-1]
-
-
-def aql_label(aql: float) -> str:
-    """The AQL as printed in the standard's column heads (0.010, 0.65, 1.0, 10, 1000)."""
-    index = int(_aql_indices([aql])[0])
-    value = AQL_SERIES[index]
-    if value >= 10:
-        return f"{value:.0f}"
-    if value >= 1:
-        return f"{value:.1f}"
-    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"

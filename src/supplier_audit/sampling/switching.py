@@ -292,7 +292,7 @@ def switching_states(
     One row per group: the ``key`` columns, severity, clause (the clause of ISO 2859-1 that put
     the group there: 9.1, 9.3.1, 9.3.2, 9.3.3, 9.3.4 or 9.4), a one-line explanation,
     switching_score and lots_inspected. A group with no lots is not listed: it starts at normal
-    (clause 9.1), see :func:`initial_state`.
+    (clause 9.1), as a new :class:`SwitchingState` is.
     """
     key = list(key)
     trace = switching_trace(history, key=key, order_by=order_by, allow_reduced=allow_reduced)
@@ -313,8 +313,3 @@ def switching_states(
     ]
     result = last.rename(columns={"severity_after": "severity"}).merge(lots, on=key, how="left")
     return result.reset_index(drop=True)
-
-
-def initial_state() -> SwitchingState:
-    """The state of a group with no inspected lot: normal inspection, clause 9.1."""
-    return SwitchingState()
