@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supplier_audit.contracts.days import day_column
 from supplier_audit.contracts.vocabulary import SEVERITY_RANK, WORST_FIRST
 from supplier_audit.contracts.wording import words
 from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
-from supplier_audit.scoring.signals import day_column
 from supplier_audit.scoring.window import in_window
 
 # Reasons are joined by "; " (en) or "；" (zh); a line break may separate them too.

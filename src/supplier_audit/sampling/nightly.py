@@ -22,6 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.days import as_day, day_column
 from supplier_audit.contracts.vocabulary import LEVEL_RANK, SEVERITIES, SEVERITY_RANK
 from supplier_audit.sampling.acceptance import judge_lots
 from supplier_audit.sampling.draws import draw_units, format_units
@@ -50,20 +51,6 @@ PLAN_COLUMNS: Final = (
 # reason: in English, for logs and machines; reason_codes: the same as a JSON list of
 # [code, *values] (received, self_check, discontinued), which the workbooks put in words.
 EXTRA_COLUMNS: Final = ("warehouse", "reason", "reason_codes", "severity_explanation")
-
-
-def _as_day(value: date | datetime | str | pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize()
-
-
-def _day_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    values = pd.to_datetime(frame[column])
-    if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_localize(None)
-    return values.dt.normalize()
 
 
 def _overrides(
@@ -119,7 +106,7 @@ def _results_until(inspections: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.
         columns.append("counterfeit_status")
     results = inspections.loc[:, columns].copy()
     results["shipment_id"] = results["shipment_id"].astype(str)
-    results["inspected_on"] = _day_column(results, "inspected_on")
+    results["inspected_on"] = day_column(results["inspected_on"])
     return results[results["inspected_on"] <= as_of]
 
 
@@ -198,7 +185,7 @@ def inspection_status(
     (they are at normal inspection, clause 9.1).
     """
     key = list(switching_key)
-    day = _as_day(as_of)
+    day = as_day(as_of)
     lots = shipments.copy()
     for column in ("shipment_id", "supplier_id", "sku"):
         lots[column] = lots[column].astype(str)
@@ -336,11 +323,11 @@ def plan_inspections(
     key = list(switching_key)
     if not key or any(c not in ("supplier_id", "sku") for c in key):
         raise ValueError("switching_key is ('supplier_id',) or ('supplier_id', 'sku')")
-    day = _as_day(as_of)
+    day = as_day(as_of)
     lots = shipments.copy()
     for column in ("shipment_id", "supplier_id", "sku"):
         lots[column] = lots[column].astype(str)
-    lots["received_on"] = _day_column(lots, "received_on")
+    lots["received_on"] = day_column(lots["received_on"])
     if "warehouse" not in lots.columns:
         lots["warehouse"] = pd.NA
     lots = lots[lots["received_on"] <= day]
@@ -364,7 +351,7 @@ def plan_inspections(
     inspection_counts: dict[str, int] = {}
     if inspections is not None and not inspections.empty:
         done = inspections.loc[
-            _day_column(inspections, "inspected_on") <= day, "shipment_id"
+            day_column(inspections["inspected_on"]) <= day, "shipment_id"
         ].astype(str)
         inspection_counts = {str(k): int(v) for k, v in done.value_counts().items()}
         inspected_ids = set(inspection_counts)
@@ -400,7 +387,7 @@ def plan_inspections(
     # (3) lots with a suspected counterfeit find: listed every night until QA records the
     # authentication (confirmed or cleared), whenever they were received
     if inspections is not None and not inspections.empty:
-        done_rows = inspections[_day_column(inspections, "inspected_on") <= day]
+        done_rows = inspections[day_column(inspections["inspected_on"]) <= day]
         verdicts = lot_counterfeit_verdicts(done_rows)
         suspected = verdicts[verdicts["counterfeit_verdict"].eq("suspected")]
         for sid, units, since in zip(

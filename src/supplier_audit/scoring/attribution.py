@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.days import day_column
+
 ATTRIBUTION_COLUMNS = ("item_id", "supplier_id", "weight", "basis")
 BASES = ("named_supplier", "lot", "sku_share")
 
@@ -27,13 +29,6 @@ class Attribution:
 
     weights: pd.DataFrame  # item_id, supplier_id, weight, basis
     unattributed: pd.Series  # item ids
-
-
-def _day(values: pd.Series) -> pd.Series:
-    stamps = pd.to_datetime(values)
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.dt.normalize()
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -95,7 +90,7 @@ def _lots_frame(shipments: pd.DataFrame) -> pd.DataFrame:
         {
             "sku": shipments["sku"].astype("string").to_numpy(),
             "supplier_id": shipments["supplier_id"].astype("string").to_numpy(),
-            "received": _day(shipments["received_on"]).to_numpy(),
+            "received": day_column(shipments["received_on"]).to_numpy(),
             "quantity": shipments["quantity"].astype("float64").to_numpy(),
         }
     )
@@ -193,7 +188,7 @@ def attribute_items(
         {
             "item_id": item_id[rest_mask].to_numpy(),
             "sku": items.loc[rest_mask, "sku"].astype("string").to_numpy(),
-            "day": _day(items.loc[rest_mask, date_column]).to_numpy(),
+            "day": day_column(items.loc[rest_mask, date_column]).to_numpy(),
         }
     )
     keys = rest[["sku", "day"]].drop_duplicates()

@@ -8,12 +8,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.days import day_column
 from supplier_audit.scoring.attribution import attribute_items
 from supplier_audit.scoring.review_totals import ReviewTotals
 from supplier_audit.scoring.review_totals import review_totals as totals_of_reviews
 from supplier_audit.scoring.scores import COUNT_DECIMALS
 from supplier_audit.scoring.settings import ScoringSettings
-from supplier_audit.scoring.signals import day_column
 from supplier_audit.scoring.window import in_window
 
 SELF_CHECK_COLUMNS = ("supplier_id", "sku", "reason")

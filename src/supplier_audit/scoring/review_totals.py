@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from supplier_audit.contracts.days import day_column
 from supplier_audit.scoring.attribution import (
     ATTRIBUTION_COLUMNS,
     SkuShares,
@@ -33,7 +34,6 @@ from supplier_audit.scoring.attribution import (
     sku_shares,
 )
 from supplier_audit.scoring.settings import ScoringSettings
-from supplier_audit.scoring.signals import day_column
 from supplier_audit.scoring.window import in_window, window_start
 
 REVIEW_COUNT_COLUMNS = ("reviews", "counterfeit_reviews", "quality_reviews")

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.days import day_column
 from supplier_audit.contracts.outputs import SCORE_LEADING_COLUMNS
 from supplier_audit.contracts.vocabulary import RISK_TIERS, TIER_RANK
 from supplier_audit.sampling.acceptance import AcceptanceRule
@@ -35,7 +36,6 @@ from supplier_audit.scoring.review_totals import review_totals as totals_of_revi
 from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.signals import (
     complaint_signals,
-    day_column,
     inspection_signals,
     price_signals,
     sourcing_signals,

@@ -15,14 +15,6 @@ from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring.settings import ComplaintSettings, PriceSettings
 
 
-def day_column(values: pd.Series) -> pd.Series:
-    """Dates or datetimes as tz-naive midnight timestamps."""
-    stamps = pd.to_datetime(values)
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.dt.normalize()
-
-
 def complaint_signals(
     weights: pd.DataFrame, complaints: pd.DataFrame, *, settings: ComplaintSettings
 ) -> pd.DataFrame:
