@@ -33,7 +33,7 @@ import pandas as pd
 from supplier_audit.reporting.frames import flagged_reviews_view
 from supplier_audit.reporting.qa_workbook import write_qa_workbook
 from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
-from supplier_audit.sampling import plan_inspections
+from supplier_audit.sampling import inspection_in_force, plan_inspections
 
 PHRASES = [
     "质量太差了，用了两天就坏了",
@@ -124,7 +124,8 @@ def big_plan(lots: int, suppliers: int = 2_000, seed: int = 0) -> pd.DataFrame:
             ],
         }
     )
-    return plan_inspections(shipments, None, as_of=AS_OF, aql=2.5, level="II", seed=seed)
+    in_force = inspection_in_force(shipments, None, as_of=AS_OF, aql=2.5, level="II")
+    return plan_inspections(shipments, None, in_force=in_force, as_of=AS_OF, seed=seed)
 
 
 def big_attribution(

@@ -16,7 +16,7 @@ import pytest
 from supplier_audit.config.loading import load_config
 from supplier_audit.ingest.folder import ingest_folder
 from supplier_audit.reporting.qa_workbook import write_qa_workbook
-from supplier_audit.sampling import plan_inspections
+from tests.test_sampling import plan_tonight
 
 AS_OF = date(2026, 11, 20)
 # The verdict formula: only references to the row's own cells and the two verdict words.
@@ -41,7 +41,7 @@ def _plan(
             "warehouse": warehouses or [None, None, None],
         }
     )
-    return plan_inspections(shipments, None, as_of=AS_OF, aql=2.5, level="II", seed=9)
+    return plan_tonight(shipments, None, as_of=AS_OF, aql=2.5, level="II", seed=9)
 
 
 def _write(tmp_path: Path, plan: pd.DataFrame, **kwargs: object) -> openpyxl.Workbook:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ from supplier_audit.sampling import (
     carton_labels,
     draw_units,
     format_units,
+    inspection_in_force,
     master_table,
     plan_inspections,
     plan_lots,
@@ -1127,12 +1129,30 @@ def _inspections(rows: list[tuple[str, str, int, int, int, int]]) -> pd.DataFram
     return frame
 
 
-def _plan(**kwargs: object) -> pd.DataFrame:
-    arguments: dict[str, object] = {"as_of": AS_OF, "aql": 2.5, "level": "II", "seed": 42}
+_IN_FORCE_ARGUMENTS = (
+    "aql", "level", "switching_key", "allow_reduced", "count_minor_defects", "tier_raises",
+)  # fmt: skip
+
+
+def plan_tonight(
+    shipments: pd.DataFrame, inspections: pd.DataFrame | None, **kwargs: Any
+) -> pd.DataFrame:
+    """plan_inspections with the inspection in force replayed from the same arguments."""
+    in_force = {k: kwargs.pop(k) for k in _IN_FORCE_ARGUMENTS if k in kwargs}
+    return plan_inspections(
+        shipments,
+        inspections,
+        in_force=inspection_in_force(shipments, inspections, as_of=kwargs["as_of"], **in_force),
+        **kwargs,
+    )
+
+
+def _plan(**kwargs: Any) -> pd.DataFrame:
+    arguments: dict[str, Any] = {"as_of": AS_OF, "aql": 2.5, "level": "II", "seed": 42}
     arguments.update(kwargs)
     shipments = arguments.pop("shipments", _shipments())
     inspections = arguments.pop("inspections", _inspections([("S01", "2026-11-03", 0, 2, 5, 0)]))
-    return plan_inspections(shipments, inspections, **arguments)  # type: ignore[arg-type]
+    return plan_tonight(shipments, inspections, **arguments)
 
 
 def test_plan_lists_recent_uninspected_lots_with_the_contract_columns() -> None:
@@ -1190,7 +1210,7 @@ def test_plan_is_reproducible_and_a_new_lot_does_not_move_the_others_units() -> 
 def test_inputs_are_not_modified() -> None:
     shipments, inspections = _shipments(), _inspections([("S01", "2026-11-03", 0, 2, 5, 0)])
     before = (shipments.copy(), inspections.copy())
-    plan_inspections(shipments, inspections, as_of=AS_OF, aql=2.5, level="II", seed=1)
+    plan_tonight(shipments, inspections, as_of=AS_OF, aql=2.5, level="II", seed=1)
     pd.testing.assert_frame_equal(shipments, before[0])
     pd.testing.assert_frame_equal(inspections, before[1])
 
@@ -1208,12 +1228,12 @@ def test_self_check_reinspects_the_latest_lot_of_the_pair_with_fresh_units() -> 
 
 
 def test_risk_tier_raises_level_and_severity_but_never_lowers_them() -> None:
-    raised = _plan(level_by_supplier={"V1": "III"}).set_index("shipment_id")
+    raised = _plan(tier_raises={"V1": "III"}).set_index("shipment_id")
     assert (raised.at["S02", "inspection_level"], raised.at["S02", "code_letter"]) == ("III", "M")
     assert raised.at["S02", "sample_size"] == 315
-    kept = _plan(level_by_supplier={"V1": "I"}).set_index("shipment_id")
+    kept = _plan(tier_raises={"V1": "I"}).set_index("shipment_id")
     assert kept.at["S02", "inspection_level"] == "II"
-    tightened = _plan(level_by_supplier={"V2": {"severity": "tightened"}}).set_index("shipment_id")
+    tightened = _plan(tier_raises={"V2": {"severity": "tightened"}}).set_index("shipment_id")
     assert tightened.at["S04", "severity"] == "tightened"
     assert tightened.at["S04", "acceptance_number"] == 2  # H at AQL 2.5, table 2-B: 2/3
     assert "risk tier" in str(tightened.at["S04", "severity_explanation"])
@@ -1320,7 +1340,7 @@ def test_zero_acceptance_sizing_uses_the_discovery_sample_of_each_lot() -> None:
     from supplier_audit.sampling import SampleSizing
 
     sizing = SampleSizing(mode="zero_acceptance", max_defect_rate=0.05, confidence=0.95)
-    plan = plan_inspections(
+    plan = plan_tonight(
         _one_lot_world([30, 1000, 50000]),
         None,
         as_of="2026-11-26",
@@ -1341,7 +1361,7 @@ def test_zero_acceptance_sizing_uses_the_discovery_sample_of_each_lot() -> None:
 def test_proportional_sizing_spends_the_daily_budget() -> None:
     from supplier_audit.sampling import SampleSizing
 
-    plan = plan_inspections(
+    plan = plan_tonight(
         _one_lot_world([100, 900, 9000]),
         None,
         as_of="2026-11-26",

@@ -20,9 +20,9 @@ import pytest
 from supplier_audit.config.loading import load_config
 from supplier_audit.contracts.outputs import SupplierScores
 from supplier_audit.reporting.labels import plan_reason
-from supplier_audit.sampling import plan_inspections
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring import load_scoring_settings, score_suppliers
+from tests.test_sampling import plan_tonight
 
 AS_OF = date(2026, 11, 26)
 SETTINGS = load_scoring_settings()
@@ -254,7 +254,7 @@ def test_a_suspected_lot_stays_on_the_qa_list_until_resolved() -> None:
     inspections = pd.DataFrame(world.inspections)
 
     def planned(inspections: pd.DataFrame) -> pd.DataFrame:
-        plan = plan_inspections(
+        plan = plan_tonight(
             shipments, inspections, as_of=AS_OF, aql=2.5, level="II", seed=1, recent_days=30
         )
         return plan[plan["shipment_id"] == lot]

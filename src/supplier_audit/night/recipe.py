@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from supplier_audit.night import outputs, publication, stages
 from supplier_audit.night.guard import GuardVerdict
 from supplier_audit.night.reviews import BatchRunner, ReviewsResult, run_in_process
 from supplier_audit.night.run import AuditRun
+from supplier_audit.sampling import InspectionInForce
 from supplier_audit.scoring import ScoringResult
 
 
@@ -42,9 +43,8 @@ class Night:
     inputs: IngestResult | None = None
     reviews: ReviewsResult | None = None
     verdict: GuardVerdict | None = None
-    status: pd.DataFrame | None = None
+    in_force: InspectionInForce | None = None
     scoring: ScoringResult | None = None
-    levels: dict[str, dict[str, str]] = field(default_factory=dict)
     self_check: pd.DataFrame | None = None
     inspection: stages.InspectionOutcome | None = None
     desk: ComplaintDesk | None = None
@@ -88,18 +88,18 @@ def _guard(night: Night) -> None:
 
 
 def _switching(night: Night) -> None:
-    night.status = stages.switching_stage(night.run, night.found("inputs"))
+    night.in_force = stages.switching_stage(night.run, night.found("inputs"))
 
 
 def _score(night: Night) -> None:
     night.scoring = stages.score_stage(
-        night.run, night.found("inputs"), night.found("reviews"), night.found("status")
+        night.run, night.found("inputs"), night.found("reviews"), night.found("in_force")
     )
 
 
 def _feedback(night: Night) -> None:
-    night.levels, night.self_check = stages.sampling_feedback(
-        night.run, night.found("inputs"), night.found("reviews"), night.found("scoring")
+    night.self_check = stages.sampling_feedback(
+        night.run, night.found("inputs"), night.found("reviews")
     )
 
 
@@ -107,8 +107,7 @@ def _inspection(night: Night) -> None:
     night.inspection = stages.inspection_stage(
         night.run,
         night.found("inputs"),
-        status=night.found("status"),
-        level_by_supplier=night.levels,
+        in_force=night.found("in_force"),
         self_check=night.self_check,
     )
 
@@ -142,9 +141,9 @@ RECIPE: tuple[Stage, ...] = (
     Stage("ingest", "read, type and check every input but the reviews", _ingest, reads_files=True),
     Stage("reviews", "read, check, flag and attribute the reviews", _reviews, partitioned=True),
     Stage("guard", "tonight's inputs against the last published night's", _guard),
-    Stage("switching", "where the switching rules stand per supplier", _switching),
+    Stage("switching", "the inspection in force per supplier, replayed once", _switching),
     Stage("score", "counterfeit and quality risk per supplier", _score),
-    Stage("feedback", "what the scores ask of tonight's sampling", _feedback),
+    Stage("feedback", "the self-checks tonight's signals ask for", _feedback),
     Stage("inspection", "tonight's lots, sample sizes and units", _inspection),
     Stage("complaints", "every open complaint: deadline, lots, evidence", _complaints),
     Stage("report", "quarantine, CSVs and workbooks into the staging folder", _report),

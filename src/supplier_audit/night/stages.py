@@ -14,14 +14,18 @@ from pathlib import Path
 import pandas as pd
 
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
-from supplier_audit.contracts.vocabulary import SEVERITY_RANK
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
 from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
 from supplier_audit.night.partitions import ReviewContext
 from supplier_audit.night.reviews import BatchRunner, ReviewsResult, process_reviews, run_in_process
 from supplier_audit.night.run import AuditRun
-from supplier_audit.sampling import SampleSizing, inspection_status, plan_inspections
+from supplier_audit.sampling import (
+    InspectionInForce,
+    SampleSizing,
+    inspection_in_force,
+    plan_inspections,
+)
 from supplier_audit.scoring import (
     ScoringResult,
     previous_scores,
@@ -36,10 +40,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class InspectionOutcome:
-    """Tonight's inspection plan and where the switching rules stand per supplier."""
+    """Tonight's inspection plan and the inspection in force it was made with."""
 
     plan: pd.DataFrame
-    status: pd.DataFrame
+    in_force: InspectionInForce
 
 
 def ingest_stage(run: AuditRun) -> IngestResult:
@@ -110,10 +114,12 @@ def guard_stage(
     )
 
 
-def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
-    """Where ISO 2859-1's switching rules stand for every supplier (or supplier and SKU)."""
+def switching_stage(run: AuditRun, ingest: IngestResult) -> InspectionInForce:
+    """The inspection in force tonight: ISO 2859-1's switching rules replayed once per supplier
+    (or supplier and SKU), raised by the risk tiers of the last published night in the score
+    history (the first night has none). Scoring and tonight's plan both read this one result."""
     sampling = run.settings.sampling
-    return inspection_status(
+    return inspection_in_force(
         ingest["shipments"],
         ingest["inspections"],
         as_of=run.as_of,
@@ -122,16 +128,19 @@ def switching_stage(run: AuditRun, ingest: IngestResult) -> pd.DataFrame:
         switching_key=_switching_key(run),
         allow_reduced=sampling.allow_reduced,
         count_minor_defects=sampling.count_minor_defects,
+        tier_raises=_previous_tier_raises(run),
     )
 
 
-def _worst_per_supplier(status: pd.DataFrame) -> pd.DataFrame:
-    """One status row per supplier: the strictest of its SKUs when switching is per SKU."""
-    if "sku" not in status.columns:
-        return status
-    ranked = status.assign(_rank=status["severity"].map(SEVERITY_RANK))
-    worst = ranked.sort_values(["supplier_id", "_rank", "sku"], ascending=[True, False, True])
-    return worst.drop_duplicates("supplier_id").drop(columns=["_rank", "sku"])
+def _previous_tier_raises(run: AuditRun) -> dict[str, dict[str, str]]:
+    """What the last published night's tiers raise tonight (levels, severities), by supplier.
+
+    Tonight's tiers come from tonight's scores, which read tonight's severity: the previous
+    published night's tiers break that cycle, so a tier acts on the plans of the next night."""
+    previous = previous_scores(history_dir(run), run.as_of)
+    if previous is None:
+        return {}
+    return tier_inspection_overrides(previous, run.settings.scoring)
 
 
 def history_dir(run: AuditRun) -> Path:
@@ -140,7 +149,7 @@ def history_dir(run: AuditRun) -> Path:
 
 
 def score_stage(
-    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, status: pd.DataFrame
+    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, in_force: InspectionInForce
 ) -> ScoringResult:
     """Counterfeit and quality risk per supplier, with reasons, actions and the change since
     the previous night in the history."""
@@ -153,19 +162,16 @@ def score_stage(
         settings=settings.scoring,
         acceptance=settings.sampling.acceptance_rule,
         lookback_days=settings.lookback_days,
-        inspection_status=_worst_per_supplier(status),
+        inspection_status=in_force.per_supplier(),
         previous=previous_scores(history_dir(run), run.as_of),
         language=settings.report_language,
     )
 
 
-def sampling_feedback(
-    run: AuditRun, ingest: IngestResult, reviews: ReviewsResult, scoring: ScoringResult
-) -> tuple[dict[str, dict[str, str]], pd.DataFrame]:
-    """What the scores ask of tonight's sampling: raised levels by tier, and self-checks (自查)."""
+def sampling_feedback(run: AuditRun, ingest: IngestResult, reviews: ReviewsResult) -> pd.DataFrame:
+    """The self-checks (自查) tonight's serious signals ask of sampling, by supplier and SKU."""
     settings = run.settings
-    overrides = tier_inspection_overrides(scoring.scores, settings.scoring)
-    self_check = self_check_candidates(
+    return self_check_candidates(
         ingest.valid_tables(),
         reviews.flagged,
         review_totals=reviews.totals,
@@ -173,7 +179,6 @@ def sampling_feedback(
         settings=settings.scoring,
         language=settings.report_language,
     )
-    return overrides, self_check
 
 
 def _switching_key(run: AuditRun) -> tuple[str, ...]:
@@ -188,28 +193,23 @@ def inspection_stage(
     run: AuditRun,
     ingest: IngestResult,
     *,
-    status: pd.DataFrame | None = None,
-    level_by_supplier: dict[str, dict[str, str]] | None = None,
+    in_force: InspectionInForce | None = None,
     self_check: pd.DataFrame | None = None,
 ) -> InspectionOutcome:
-    """Tonight's plan: which lots, how many units and which, Ac/Re, and why each lot."""
+    """Tonight's plan: which lots, how many units and which, Ac/Re, and why each lot; each
+    lot's severity and level are the ones ``in_force`` (by default replayed here)."""
     sampling = run.settings.sampling
-    if status is None:
-        status = switching_stage(run, ingest)
+    if in_force is None:
+        in_force = switching_stage(run, ingest)
     plan = plan_inspections(
         ingest["shipments"],
         ingest["inspections"],
+        in_force=in_force,
         as_of=run.as_of,
-        aql=sampling.aql,
-        level=sampling.inspection_level,
         seed=run.settings.seed,
-        switching_key=_switching_key(run),
-        allow_reduced=sampling.allow_reduced,
-        level_by_supplier=level_by_supplier,
         self_check=self_check,
         units_per_carton=sampling.units_per_carton or None,
         recent_days=sampling.recent_days,
-        count_minor_defects=sampling.count_minor_defects,
         sizing=SampleSizing(
             mode=sampling.sample_sizing,
             max_defect_rate=sampling.zero_acceptance_max_defect_rate,
@@ -220,7 +220,7 @@ def inspection_stage(
     log.info(
         "inspection plan: %d lots, %d units to pull", len(plan), int(plan["sample_size"].sum())
     )
-    return InspectionOutcome(plan=plan, status=status)
+    return InspectionOutcome(plan=plan, in_force=in_force)
 
 
 def complaints_stage(run: AuditRun, ingest: IngestResult) -> ComplaintDesk:

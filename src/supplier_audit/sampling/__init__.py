@@ -3,17 +3,19 @@
 The public API is re-exported here; see the submodules for the details of each part:
 :mod:`.plans` (tables 1 and 2-A/2-B/2-C, single sampling plans, OC curve), :mod:`.switching`
 (clause 9 switching rules), :mod:`.sizing` (zero-acceptance sample sizes, budget allocation),
-:mod:`.draws` (seeded unit draws and labels) and :mod:`.nightly` (tonight's inspection plan).
+:mod:`.draws` (seeded unit draws and labels), :mod:`.acceptance` (was a lot accepted),
+:mod:`.in_force` (the inspection in force tonight: one replay of the switching rules) and
+:mod:`.nightly` (tonight's inspection plan).
 """
 
 from supplier_audit.contracts.vocabulary import INSPECTION_LEVELS, SEVERITIES
 from supplier_audit.sampling.draws import carton_labels, draw_units, format_units, unit_generator
+from supplier_audit.sampling.in_force import InspectionInForce, inspection_in_force
 from supplier_audit.sampling.nightly import (
     EXTRA_COLUMNS,
     PLAN_COLUMNS,
     SIZING_MODES,
     SampleSizing,
-    inspection_status,
     plan_inspections,
     resize_samples,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "SEVERITIES",
     "SIZING_MODES",
     "STOP_PURCHASING",
+    "InspectionInForce",
     "SampleSizing",
     "SamplingPlan",
     "SwitchingState",
@@ -58,7 +61,7 @@ __all__ = [
     "carton_labels",
     "draw_units",
     "format_units",
-    "inspection_status",
+    "inspection_in_force",
     "master_table",
     "normalise_level",
     "normalise_severity",

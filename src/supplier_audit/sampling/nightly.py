@@ -1,20 +1,14 @@
 """Tonight's inspection plan: which lots QA inspects, how many units, which units, Ac and Re.
 
-How an inspection result decides "accepted" for the switching rules: by
-:func:`~supplier_audit.sampling.acceptance.judge_lots` (the one judgement; critical defects and
-counterfeit finds are never accepted), against the plan that applied to that lot (the plan for
-its lot size, the AQL and level of this run, and the severity the switching rules had reached
-when it was inspected). Only the first inspection of a lot counts (the standard's "original
-inspection"); later re-inspections of the same lot are ignored by the switching rules, except
-that an authentication recorded later (counterfeit_status ``cleared``) decides the lot's find.
-The plan that applied to a past lot is recomputed with this run's AQL and levels (the
-inspections table does not record it)."""
+Which lots (recent ones not inspected yet, self-checks, suspected counterfeit finds), each
+with the plan of the inspection in force for its supplier tonight
+(:class:`~supplier_audit.sampling.in_force.InspectionInForce`, computed once per night and
+shared with scoring), sized as the settings say and with its units drawn reproducibly."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -23,13 +17,12 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.contracts.days import as_day, day_column
-from supplier_audit.contracts.vocabulary import LEVEL_RANK, SEVERITIES, SEVERITY_RANK
-from supplier_audit.sampling.acceptance import judge_lots
 from supplier_audit.sampling.draws import draw_units, format_units
-from supplier_audit.sampling.plans import normalise_level, plan_lots
+from supplier_audit.sampling.in_force import InspectionInForce
+from supplier_audit.sampling.plans import plan_lots
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.sampling.sizing import allocate_budget, zero_acceptance_sample_size
-from supplier_audit.sampling.switching import STOP_PURCHASING, SwitchingState
+from supplier_audit.sampling.switching import STOP_PURCHASING
 
 logger = logging.getLogger(__name__)
 
@@ -51,169 +44,6 @@ PLAN_COLUMNS: Final = (
 # reason: in English, for logs and machines; reason_codes: the same as a JSON list of
 # [code, *values] (received, self_check, discontinued), which the workbooks put in words.
 EXTRA_COLUMNS: Final = ("warehouse", "reason", "reason_codes", "severity_explanation")
-
-
-def _overrides(
-    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None,
-) -> tuple[dict[str, str], dict[str, str]]:
-    levels: dict[str, str] = {}
-    severities: dict[str, str] = {}
-    for supplier, value in (level_by_supplier or {}).items():
-        if isinstance(value, str):
-            levels[str(supplier)] = value
-            continue
-        if "level" in value:
-            levels[str(supplier)] = value["level"]
-        if "severity" in value:
-            severity = str(value["severity"]).strip().lower()
-            if severity not in SEVERITIES:
-                raise ValueError(
-                    f"severity override {value['severity']!r} for {supplier}: "
-                    f"use one of {', '.join(SEVERITIES)}"
-                )
-            severities[str(supplier)] = severity
-    return levels, severities
-
-
-def _raised_levels(
-    suppliers: pd.Series, base_level: str, overrides: Mapping[str, str]
-) -> np.ndarray:
-    """The inspection level of each lot: the run's level, raised (never lowered) by an override."""
-    base = normalise_level(base_level)
-    raised = {
-        supplier: max(base, normalise_level(override), key=LEVEL_RANK.__getitem__)
-        for supplier, override in overrides.items()
-    }
-    return suppliers.map(lambda s: raised.get(s, base)).to_numpy(dtype=object)
-
-
-_RESULT_COLUMNS: Final = (
-    "shipment_id",
-    "inspected_on",
-    "critical_defects",
-    "major_defects",
-    "minor_defects",
-    "counterfeit_units",
-)
-
-
-def _results_until(inspections: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Every inspection result on or before the as-of day (shipment ids as text, days)."""
-    if inspections is None or inspections.empty:
-        return pd.DataFrame(columns=list(_RESULT_COLUMNS))
-    columns = [*_RESULT_COLUMNS]
-    if "counterfeit_status" in inspections.columns:
-        columns.append("counterfeit_status")
-    results = inspections.loc[:, columns].copy()
-    results["shipment_id"] = results["shipment_id"].astype(str)
-    results["inspected_on"] = day_column(results["inspected_on"])
-    return results[results["inspected_on"] <= as_of]
-
-
-def _lot_history(shipments: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """First (original) inspection of every lot among ``results``, with its lot data."""
-    if results.empty:
-        return pd.DataFrame(columns=[*_RESULT_COLUMNS, "supplier_id", "sku", "quantity"])
-    first = results.sort_values(["shipment_id", "inspected_on"], kind="stable").drop_duplicates(
-        "shipment_id"
-    )
-    lots = shipments.loc[:, ["shipment_id", "supplier_id", "sku", "quantity"]]
-    return first.merge(lots, on="shipment_id", how="inner")
-
-
-def _replay_switching(
-    history: pd.DataFrame,
-    *,
-    key: Sequence[str],
-    aql: float,
-    levels: np.ndarray,
-    allow_reduced: bool,
-    count_minor_defects: bool,
-    authentications: pd.DataFrame,
-) -> dict[tuple[str, ...], SwitchingState]:
-    """Run the switching rules over the history, judging each lot by the plan that applied."""
-    states: dict[tuple[str, ...], SwitchingState] = {}
-    if history.empty:
-        return states
-    lot_sizes = history["quantity"].to_numpy(dtype=np.int64)
-    # each lot judged under each severity, looked up once for all lots (vectorised); the loop
-    # only picks the severity the rules had reached
-    judged = {
-        severity: judge_lots(
-            history,
-            plan_lots(lot_sizes, aql, levels, severity),
-            count_minor_defects=count_minor_defects,
-            authentications=authentications,
-        )
-        for severity in SEVERITIES
-    }
-    accepted = {s: j["accepted"].to_numpy(dtype=bool) for s, j in judged.items()}
-    acceptance = {s: j["acceptance_number"].to_numpy(dtype=np.int64) for s, j in judged.items()}
-    nonconforming = judged["normal"]["nonconforming"].to_numpy(dtype=np.int64)
-    group_keys = list(zip(*(history[c].astype(str).tolist() for c in key), strict=True))
-    labels = history["shipment_id"].astype(str).tolist()
-    for i in np.argsort(history["inspected_on"].to_numpy(), kind="stable").tolist():
-        state = states.setdefault(group_keys[i], SwitchingState())
-        table_severity = "tightened" if state.severity == "discontinued" else state.severity
-        state.record_lot(
-            accepted=bool(accepted[table_severity][i]),
-            defects=int(nonconforming[i]),
-            acceptance_number=int(acceptance[table_severity][i]),
-            label=labels[i],
-            allow_reduced=allow_reduced,
-        )
-    return states
-
-
-def inspection_status(
-    shipments: pd.DataFrame,
-    inspections: pd.DataFrame | None,
-    *,
-    as_of: date | datetime | str | pd.Timestamp,
-    aql: float,
-    level: str,
-    switching_key: Sequence[str] = ("supplier_id",),
-    allow_reduced: bool = False,
-    count_minor_defects: bool = False,
-    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None = None,
-) -> pd.DataFrame:
-    """Where the switching rules stand tonight for every group with an inspection history.
-
-    One row per supplier (or supplier and SKU): ``severity`` (normal, tightened, reduced or
-    discontinued), the ``clause`` of ISO 2859-1 that put it there, an ``explanation`` in words,
-    the switching score and the number of lots inspected. Groups never inspected are absent
-    (they are at normal inspection, clause 9.1).
-    """
-    key = list(switching_key)
-    day = as_day(as_of)
-    lots = shipments.copy()
-    for column in ("shipment_id", "supplier_id", "sku"):
-        lots[column] = lots[column].astype(str)
-    level_overrides, _ = _overrides(level_by_supplier)
-    results = _results_until(inspections, day)
-    history = _lot_history(lots, results)
-    states = _replay_switching(
-        history,
-        key=key,
-        aql=aql,
-        levels=_raised_levels(history["supplier_id"].astype(str), level, level_overrides),
-        allow_reduced=allow_reduced,
-        count_minor_defects=count_minor_defects,
-        authentications=results,
-    )
-    rows = [
-        {
-            **dict(zip(key, group, strict=True)),
-            "severity": state.severity,
-            "clause": state.clause,
-            "explanation": state.explanation,
-            "switching_score": state.switching_score,
-            "lots_inspected": state.lots_inspected,
-        }
-        for group, state in sorted(states.items())
-    ]
-    columns = [*key, "severity", "clause", "explanation", "switching_score", "lots_inspected"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -281,17 +111,12 @@ def plan_inspections(
     shipments: pd.DataFrame,
     inspections: pd.DataFrame | None,
     *,
+    in_force: InspectionInForce,
     as_of: date | datetime | str | pd.Timestamp,
-    aql: float,
-    level: str,
     seed: int,
-    switching_key: Sequence[str] = ("supplier_id",),
-    allow_reduced: bool = False,
-    level_by_supplier: Mapping[str, str | Mapping[str, str]] | None = None,
     self_check: pd.DataFrame | None = None,
     units_per_carton: int | None = None,
     recent_days: int = 30,
-    count_minor_defects: bool = False,
     sizing: SampleSizing | None = None,
 ) -> pd.DataFrame:
     """One row per lot QA should inspect tonight, with the plan, the units and the reason.
@@ -301,12 +126,11 @@ def plan_inspections(
     supplier_id, sku, reason) the most recent lot of that pair received on or before ``as_of``
     — a self-check re-inspection even if the lot was inspected before; (3) every lot whose
     counterfeit find is still suspected (:func:`lot_counterfeit_verdicts`), until QA records
-    it as confirmed or cleared. Severity per lot comes
-    from the switching rules over the inspection history, grouped by ``switching_key``;
-    ``level_by_supplier`` maps a supplier to a level (e.g. "III") or to {"level": …,
-    "severity": …}, which raise the level / severity for that supplier (never lower them). A
-    discontinued supplier's lots are still listed, inspected with the tightened plan to hold the
-    stock, and the reason says so.
+    it as confirmed or cleared. Each lot's AQL, level and severity are those ``in_force`` for its
+    supplier tonight (:func:`~supplier_audit.sampling.in_force.inspection_in_force`: the
+    switching rules replayed once, raised by the risk tiers). A discontinued supplier's lots
+    are still listed, inspected with the tightened plan to hold the stock, and the reason says
+    so.
 
     Units are drawn with :func:`draw_units` keyed by the shipment id, so a rerun lists the same
     units; a self-check re-inspection of a lot inspected k times before is keyed
@@ -320,9 +144,6 @@ def plan_inspections(
     """
     if recent_days < 1:
         raise ValueError("recent_days must be at least 1")
-    key = list(switching_key)
-    if not key or any(c not in ("supplier_id", "sku") for c in key):
-        raise ValueError("switching_key is ('supplier_id',) or ('supplier_id', 'sku')")
     day = as_day(as_of)
     lots = shipments.copy()
     for column in ("shipment_id", "supplier_id", "sku"):
@@ -331,20 +152,6 @@ def plan_inspections(
     if "warehouse" not in lots.columns:
         lots["warehouse"] = pd.NA
     lots = lots[lots["received_on"] <= day]
-    level_overrides, severity_overrides = _overrides(level_by_supplier)
-
-    results = _results_until(inspections, day)
-    history = _lot_history(lots, results)
-    history_levels = _raised_levels(history["supplier_id"].astype(str), level, level_overrides)
-    states = _replay_switching(
-        history,
-        key=key,
-        aql=aql,
-        levels=history_levels,
-        allow_reduced=allow_reduced,
-        count_minor_defects=count_minor_defects,
-        authentications=results,
-    )
 
     # (1) lots received recently and not inspected yet
     inspected_ids: set[str] = set()
@@ -408,23 +215,16 @@ def plan_inspections(
     chosen = lots[lots["shipment_id"].isin(reasons)].copy()
     if chosen.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PLAN_COLUMNS, *EXTRA_COLUMNS)})
-    chosen_levels = _raised_levels(chosen["supplier_id"], level, level_overrides)
-    severities: list[str] = []
-    explanations: list[str] = []
-    for supplier, sku in zip(chosen["supplier_id"], chosen["sku"], strict=True):
-        group = (supplier,) if key == ["supplier_id"] else (supplier, sku)
-        state = states.get(group, SwitchingState())
-        severity, explanation = state.severity, state.explanation
-        override = severity_overrides.get(supplier)
-        if override is not None and SEVERITY_RANK[override] > SEVERITY_RANK[severity]:
-            severity = override
-            explanation = f"{explanation} Raised to {override} for this supplier by its risk tier."
-        severities.append(severity)
-        explanations.append(explanation)
+    severities, explanations = in_force.severities_of_lots(
+        chosen["supplier_id"].tolist(), chosen["sku"].tolist()
+    )
     severity_array = np.asarray(severities, dtype=object)
     table_severity = np.where(severity_array == "discontinued", "tightened", severity_array)
     plans = plan_lots(
-        chosen["quantity"].to_numpy(dtype=np.int64), aql, chosen_levels, table_severity
+        chosen["quantity"].to_numpy(dtype=np.int64),
+        in_force.aql,
+        in_force.levels_of(chosen["supplier_id"]),
+        table_severity,
     )
     plans = resize_samples(plans, sizing or SampleSizing())
 

@@ -24,8 +24,10 @@ def tier_inspection_overrides(
 ) -> dict[str, dict[str, str]]:
     """Per supplier, the inspection level / severity its tier calls for (config ``inspection``).
 
-    The result is the ``level_by_supplier`` argument of ``sampling.plan_inspections``, which
-    only ever raises a level or severity; suppliers whose tier maps to nothing are left out.
+    The result is the ``tier_raises`` argument of ``sampling.inspection_in_force``, which only
+    ever raises a level or severity; suppliers whose tier maps to nothing are left out. The
+    night reads it from the last published night's scores, not tonight's (see
+    :mod:`supplier_audit.sampling.in_force`).
     """
     by_tier = {
         tier: {key: value for key, value in override.model_dump().items() if value is not None}
