@@ -639,7 +639,7 @@ def _plan_for_letter(letter: str, aql: float, severity: str) -> SamplingPlan:
 
 
 def test_an_arrow_that_leads_to_no_plan_is_refused() -> None:
-    from supplier_audit.sampling.plans import _resolve_column
+    from supplier_audit.sampling.tables import _resolve_column
 
     assert _resolve_column(["↓", "↓", "0 1", "↑", ""], where="t") == [2, 2, 2, 2, -1]
     for broken in (["↑", "0 1"], ["0 1", "↓"], ["↓", "", "0 1"], ["↓", "↑", "0 1"]):

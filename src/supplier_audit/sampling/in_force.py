@@ -36,18 +36,12 @@ import pandas as pd
 from supplier_audit.contracts.days import as_day, day_column
 from supplier_audit.contracts.vocabulary import LEVEL_RANK, SEVERITIES, SEVERITY_RANK
 from supplier_audit.sampling.acceptance import judge_lots
-from supplier_audit.sampling.plans import normalise_level, plan_lots
+from supplier_audit.sampling.plans import plan_lots
+from supplier_audit.sampling.results import RESULT_COLUMNS, results_until
 from supplier_audit.sampling.switching import SwitchingState
+from supplier_audit.sampling.tables import normalise_level
 
 STATUS_COLUMNS: Final = ("severity", "clause", "explanation", "switching_score", "lots_inspected")
-_RESULT_COLUMNS: Final = (
-    "shipment_id",
-    "inspected_on",
-    "critical_defects",
-    "major_defects",
-    "minor_defects",
-    "counterfeit_units",
-)
 TierRaises = Mapping[str, str | Mapping[str, str]]
 
 
@@ -163,7 +157,7 @@ def inspection_in_force(
     lots = shipments.astype({"shipment_id": str, "supplier_id": str, "sku": str})
     if "received_on" in lots.columns:
         lots = lots[day_column(lots["received_on"]) <= day]
-    results = _results_until(inspections, day)
+    results = results_until(inspections, day)
     history = _lot_history(lots, results)
     states = _replay_switching(
         history,
@@ -228,23 +222,10 @@ def _raised_levels(suppliers: pd.Series, level: str, level_raises: Mapping[str, 
     return suppliers.astype(str).map(lambda s: raised.get(s, base)).to_numpy(dtype=object)
 
 
-def _results_until(inspections: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Every inspection result on or before the as-of day (shipment ids as text, days)."""
-    if inspections is None or inspections.empty:
-        return pd.DataFrame(columns=list(_RESULT_COLUMNS))
-    columns = [*_RESULT_COLUMNS]
-    if "counterfeit_status" in inspections.columns:
-        columns.append("counterfeit_status")
-    results = inspections.loc[:, columns].copy()
-    results["shipment_id"] = results["shipment_id"].astype(str)
-    results["inspected_on"] = day_column(results["inspected_on"])
-    return results[results["inspected_on"] <= as_of]
-
-
 def _lot_history(shipments: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     """First (original) inspection of every lot among ``results``, with its lot data."""
     if results.empty:
-        return pd.DataFrame(columns=[*_RESULT_COLUMNS, "supplier_id", "sku", "quantity"])
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "supplier_id", "sku", "quantity"])
     first = results.sort_values(["shipment_id", "inspected_on"], kind="stable").drop_duplicates(
         "shipment_id"
     )

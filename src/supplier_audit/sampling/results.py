@@ -17,7 +17,18 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.days import day_column
+
 FIND_VERDICTS: Final = ("confirmed", "suspected", "cleared")
+# The columns of an inspection result that decide acceptance and counterfeit verdicts.
+RESULT_COLUMNS: Final = (
+    "shipment_id",
+    "inspected_on",
+    "critical_defects",
+    "major_defects",
+    "minor_defects",
+    "counterfeit_units",
+)
 LOT_VERDICT_COLUMNS: Final = (
     "shipment_id",
     "counterfeit_verdict",
@@ -100,3 +111,16 @@ def lot_counterfeit_verdicts(inspections: pd.DataFrame) -> pd.DataFrame:
     # A status on a lot where no inspection ever recorded a unit says nothing.
     out = out[out["counterfeit_units"] > 0]
     return out.reset_index(drop=True)
+
+
+def results_until(inspections: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Every inspection result on or before the as-of day (shipment ids as text, days)."""
+    if inspections is None or inspections.empty:
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    columns = [*RESULT_COLUMNS]
+    if "counterfeit_status" in inspections.columns:
+        columns.append("counterfeit_status")
+    results = inspections.loc[:, columns].copy()
+    results["shipment_id"] = results["shipment_id"].astype(str)
+    results["inspected_on"] = day_column(results["inspected_on"])
+    return results[results["inspected_on"] <= as_of]

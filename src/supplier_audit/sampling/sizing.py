@@ -1,12 +1,19 @@
-"""Other ways to size a sample: zero-acceptance sample sizes; a daily budget split over lots."""
+"""How tonight's samples are sized: the standard's plans, zero-acceptance sample sizes, or a
+daily budget split over the lots (:class:`SampleSizing`, :func:`resize_samples`)."""
 
 from __future__ import annotations
 
+import logging
 import math
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 
 def _decimal_fraction(value: float) -> Fraction:
@@ -145,3 +152,64 @@ def allocate_budget(lot_sizes: npt.ArrayLike, budget: int) -> npt.NDArray[np.int
             order = np.lexsort((free, -sizes[free], -np.asarray(remainder, dtype=np.int64)))
         shares[free[order[:extra]]] += 1
     return shares
+
+
+@dataclass(frozen=True)
+class SampleSizing:
+    """How tonight's samples are sized.
+
+    - ``"standard"``: the ISO 2859-1 / GB/T 2828.1 single sampling plan of each lot.
+    - ``"zero_acceptance"``: a c = 0 discovery plan per lot — the smallest sample that finds at
+      least one nonconforming unit with probability ``confidence`` when the lot holds
+      ``max_defect_rate`` of them (hypergeometric for the finite lot); Ac 0, Re 1.
+    - ``"proportional"``: a daily budget of ``daily_budget`` units split across the lots in
+      proportion to their size (largest remainder, at least one unit per lot, never more than
+      the lot); Ac 0, Re 1, so any nonconforming unit found sends the lot to review. A budget
+      smaller than the number of lots gives each lot one unit (logged).
+    """
+
+    mode: str = "standard"
+    max_defect_rate: float = 0.05
+    confidence: float = 0.95
+    daily_budget: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.mode not in SIZING_MODES:
+            raise ValueError(f"sample sizing is one of {', '.join(SIZING_MODES)}")
+
+
+SIZING_MODES: Final = ("standard", "zero_acceptance", "proportional")
+
+
+def resize_samples(plans: pd.DataFrame, sizing: SampleSizing) -> pd.DataFrame:
+    """Replace the standard plans' sample sizes and Ac/Re as ``sizing`` says."""
+    if sizing.mode == "standard" or plans.empty:
+        return plans
+    lot_sizes = plans["lot_size"].to_numpy(dtype=np.int64)
+    if sizing.mode == "zero_acceptance":
+        by_size = {
+            int(n): zero_acceptance_sample_size(
+                max_defect_rate=sizing.max_defect_rate,
+                confidence=sizing.confidence,
+                lot_size=int(n),
+            )
+            for n in np.unique(lot_sizes)
+        }
+        sizes = np.array([by_size[int(n)] for n in lot_sizes], dtype=np.int64)
+    elif len(lot_sizes) > sizing.daily_budget:
+        logger.warning(
+            "daily budget of %d units is smaller than the %d lots: one unit per lot",
+            sizing.daily_budget,
+            len(lot_sizes),
+        )
+        sizes = np.ones(len(lot_sizes), dtype=np.int64)
+    else:
+        sizes = allocate_budget(lot_sizes, sizing.daily_budget)
+    sizes = np.minimum(sizes, lot_sizes)
+    return plans.assign(
+        table_sample_size=sizes,
+        sample_size=sizes,
+        acceptance_number=0,
+        rejection_number=1,
+        full_inspection=sizes >= lot_sizes,
+    )
