@@ -3,7 +3,7 @@
 Public API::
 
     load_scoring_settings(overrides=None) -> ScoringSettings
-    score_suppliers(tables, review_flags, *, as_of, settings, lookback_days=180,
+    score_suppliers(tables, review_flags, *, as_of, settings, acceptance, lookback_days=180,
                     inspection_status=None, previous=None, language="zh") -> ScoringResult
     tier_inspection_overrides(scores, settings) -> dict[str, dict[str, str]]
     self_check_candidates(tables, review_flags, *, as_of, settings) -> DataFrame
@@ -12,7 +12,8 @@ Public API::
 Modules: :mod:`.attribution` (review/complaint -> supplier weights), :mod:`.evidence`
 (document readiness), :mod:`.defensibility` (could a platform ticket be won on a lot today),
 :mod:`.signals` (raw per-supplier signals), :mod:`.statistics` (empirical Bayes, exact tests,
-FDR), :mod:`.scores` (combination, tiers), :mod:`.actions` (what each finding calls for),
+FDR), :mod:`.rates` (rates and their evidence), :mod:`.combination` (strengths, noisy-OR,
+tiers), :mod:`.scores` (the whole scoring), :mod:`.actions` (what each finding calls for),
 :mod:`.reasons` / :mod:`.messages` (bilingual words), :mod:`.history`, :mod:`.feedback`.
 """
 
