@@ -12,6 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 
+from supplier_audit.contracts.vocabulary import WORST_FIRST
 from supplier_audit.reporting.cells import (
     display_width,
     is_blank,
@@ -26,7 +27,6 @@ from supplier_audit.reporting.risk_tables import (
     SMALL_NUMBER,
     TIER_COLOURS,
     TIER_TEXT_COLOURS,
-    TIERS,
     TOP,
     TOP_RISKS_SHOWN,
     WRAP,
@@ -272,7 +272,7 @@ def _tiers_with_charts(sheet: Sheet, scores: pd.DataFrame, language: str) -> int
     charts_row = sheet.rows
     tier_counts = scores["risk_tier"].value_counts()
     tier_rows_start = sheet.rows + 1
-    for tier in TIERS:
+    for tier in WORST_FIRST:
         sheet.append(
             [
                 text_cell(

@@ -19,7 +19,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from supplier_audit.contracts.vocabulary import WORST_FIRST
 from supplier_audit.reporting import cells
 from supplier_audit.reporting.cells import (
     CellStyle,
@@ -37,7 +36,6 @@ from supplier_audit.reporting.cells import (
 )
 from supplier_audit.reporting.labels import label
 
-TIERS = WORST_FIRST
 TIER_COLOURS = {"critical": "C00000", "high": "FF7F27", "medium": "FFD966", "low": "A9D08E"}
 TIER_TEXT_COLOURS = {"critical": "FFFFFF", "high": "FFFFFF", "medium": "000000", "low": "000000"}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
