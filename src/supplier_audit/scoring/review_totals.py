@@ -147,28 +147,9 @@ def review_totals(
         # items are identified by their row in `scored`: flags and SKUs are looked up by
         # position, not joined on id strings
         share = weights_of(scored)
-        row = share["item_id"].to_numpy()
-        weight = share["weight"].to_numpy(dtype=np.float64)
-        fake, poor = counterfeit[window_rows][row], quality[window_rows][row]
-        per_supplier = (
-            pd.DataFrame(
-                {
-                    "supplier_id": share["supplier_id"].to_numpy(),
-                    "reviews": weight,
-                    "counterfeit_reviews": weight * fake,
-                    "quality_reviews": weight * poor,
-                }
-            )
-            .groupby("supplier_id")
-            .sum()
+        per_supplier, attribution, unattributed = _scoring_counts(
+            scored, share, counterfeit[window_rows], quality[window_rows]
         )
-        shown = fake | poor
-        ids = scored["review_id"].astype("string").to_numpy()
-        attribution = share.loc[shown, list(ATTRIBUTION_COLUMNS)].assign(
-            item_id=pd.array(ids[row[shown]], dtype="string")
-        )
-        attribution = attribution.reset_index(drop=True)
-        unattributed = len(scored) - len(np.unique(row))
 
     recent_rows = in_window(days, end, cfg.days)
     if not recent_rows.any():
@@ -184,26 +165,67 @@ def review_totals(
             recent = reviews[recent_rows]
             weights = weights_of(recent)
             fake_all, poor_all = counterfeit[recent_rows], quality[recent_rows]
-        row = weights["item_id"].to_numpy()
-        weight = weights["weight"].to_numpy(dtype=np.float64)
-        strong = weight >= cfg.min_weight
-        self_check = (
-            pd.DataFrame(
-                {
-                    "supplier_id": weights["supplier_id"].astype("string").to_numpy(),
-                    "sku": recent["sku"].astype("string").to_numpy()[row],
-                    "counterfeit_review": (fake_all[row] & strong).astype(np.float64),
-                    "quality_review": weight * poor_all[row],
-                }
-            )
-            .groupby(["supplier_id", "sku"], as_index=False, sort=True)
-            .sum()
-        )
+        self_check = _self_check_counts(recent, weights, fake_all, poor_all, cfg.min_weight)
     return ReviewTotals(
         per_supplier=per_supplier,
         self_check=self_check,
         attribution=attribution,
         unattributed=unattributed,
+    )
+
+
+def _scoring_counts(
+    scored: pd.DataFrame, share: pd.DataFrame, fake: np.ndarray, poor: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Fractional reviews, counterfeit-suspect and quality reviews per supplier in the scoring
+    window; the flagged reviews' attribution (what a report shows); the reviews no lot could
+    be found for. ``share`` identifies items by their row in ``scored``."""
+    row = share["item_id"].to_numpy()
+    weight = share["weight"].to_numpy(dtype=np.float64)
+    fake, poor = fake[row], poor[row]
+    per_supplier = (
+        pd.DataFrame(
+            {
+                "supplier_id": share["supplier_id"].to_numpy(),
+                "reviews": weight,
+                "counterfeit_reviews": weight * fake,
+                "quality_reviews": weight * poor,
+            }
+        )
+        .groupby("supplier_id")
+        .sum()
+    )
+    shown = fake | poor
+    ids = scored["review_id"].astype("string").to_numpy()
+    attribution = share.loc[shown, list(ATTRIBUTION_COLUMNS)].assign(
+        item_id=pd.array(ids[row[shown]], dtype="string")
+    )
+    return per_supplier, attribution.reset_index(drop=True), len(scored) - len(np.unique(row))
+
+
+def _self_check_counts(
+    recent: pd.DataFrame,
+    weights: pd.DataFrame,
+    fake: np.ndarray,
+    poor: np.ndarray,
+    min_weight: float,
+) -> pd.DataFrame:
+    """Per supplier and SKU in the self-check window: counterfeit-suspect reviews attributed
+    with at least ``min_weight``, and fractional quality reviews."""
+    row = weights["item_id"].to_numpy()
+    weight = weights["weight"].to_numpy(dtype=np.float64)
+    strong = weight >= min_weight
+    return (
+        pd.DataFrame(
+            {
+                "supplier_id": weights["supplier_id"].astype("string").to_numpy(),
+                "sku": recent["sku"].astype("string").to_numpy()[row],
+                "counterfeit_review": (fake[row] & strong).astype(np.float64),
+                "quality_review": weight * poor[row],
+            }
+        )
+        .groupby(["supplier_id", "sku"], as_index=False, sort=True)
+        .sum()
     )
 
 
