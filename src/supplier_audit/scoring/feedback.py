@@ -106,40 +106,9 @@ def self_check_candidates(
 
     complaints = frames.get("complaints")
     if complaints is not None and not complaints.empty:
-        days = day_column(complaints["opened_on"])
-        recent = complaints[in_window(days, end, cfg.days)]
-        recent = recent[recent["status"].astype("string") == "upheld"]
-        if not recent.empty:
-            share = attribute_items(
-                recent, shipments, id_column="complaint_id", date_column="opened_on",
-                lookback_days=settings.attribution_days,
-            ).weights  # fmt: skip
-            info = pd.DataFrame(
-                {
-                    "item_id": recent["complaint_id"].astype("string").to_numpy(),
-                    "sku": recent["sku"].astype("string").to_numpy(),
-                    "type": recent["complaint_type"].astype("string").to_numpy(),
-                }
-            )
-            rows = share.merge(info, on="item_id")
-            strong = rows["weight"].to_numpy() >= cfg.min_weight
-            kind = rows["type"]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "supplier_id": rows["supplier_id"].to_numpy(),
-                        "sku": rows["sku"].to_numpy(),
-                        "counterfeit_complaint": (
-                            kind.isin(settings.complaints.counterfeit_types).to_numpy(dtype=bool)
-                            & strong
-                        ).astype(float),
-                        "quality_complaint": (
-                            kind.isin(settings.complaints.quality_types).to_numpy(dtype=bool)
-                            & strong
-                        ).astype(float),
-                    }
-                )
-            )
+        counted = _complaint_counts(complaints, shipments, as_of=end, settings=settings)
+        if counted is not None:
+            parts.append(counted)
 
     empty = pd.DataFrame({c: pd.Series(dtype="string") for c in SELF_CHECK_COLUMNS})
     if not parts:
@@ -157,15 +126,62 @@ def self_check_candidates(
     chosen = totals[(totals[signals] > 0).any(axis=1)].reset_index(drop=True)
     if chosen.empty:
         return empty
-    text = _TEXT[language]
-    reasons = []
-    for row in chosen[signals].to_numpy():
-        said = [
-            text[name].format(n=f"{value:.0f}" if name != "quality_review" else f"{value:.1f}")
-            for name, value in zip(signals, row, strict=True)
-            if value > 0
-        ]
-        reasons.append(text["join"].join(said) + text["window"].format(days=cfg.days))
+    reasons = _reasons(chosen[signals], _TEXT[language], cfg.days)
     out = chosen[["supplier_id", "sku"]].astype("string")
     out["reason"] = pd.Series(reasons, dtype="string")
     return out.sort_values(["supplier_id", "sku"], kind="stable").reset_index(drop=True)
+
+
+def _complaint_counts(
+    complaints: pd.DataFrame,
+    shipments: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    settings: ScoringSettings,
+) -> pd.DataFrame | None:
+    """Per supplier and SKU, the upheld counterfeit and quality complaints of the self-check
+    window attributed to it with at least ``self_check.min_weight`` (None: there are none)."""
+    cfg = settings.self_check
+    recent = complaints[in_window(day_column(complaints["opened_on"]), as_of, cfg.days)]
+    recent = recent[recent["status"].astype("string") == "upheld"]
+    if recent.empty:
+        return None
+    share = attribute_items(
+        recent, shipments, id_column="complaint_id", date_column="opened_on",
+        lookback_days=settings.attribution_days,
+    ).weights  # fmt: skip
+    info = pd.DataFrame(
+        {
+            "item_id": recent["complaint_id"].astype("string").to_numpy(),
+            "sku": recent["sku"].astype("string").to_numpy(),
+            "type": recent["complaint_type"].astype("string").to_numpy(),
+        }
+    )
+    rows = share.merge(info, on="item_id")
+    strong = rows["weight"].to_numpy() >= cfg.min_weight
+    kind = rows["type"]
+    return pd.DataFrame(
+        {
+            "supplier_id": rows["supplier_id"].to_numpy(),
+            "sku": rows["sku"].to_numpy(),
+            "counterfeit_complaint": (
+                kind.isin(settings.complaints.counterfeit_types).to_numpy(dtype=bool) & strong
+            ).astype(float),
+            "quality_complaint": (
+                kind.isin(settings.complaints.quality_types).to_numpy(dtype=bool) & strong
+            ).astype(float),
+        }
+    )
+
+
+def _reasons(counts: pd.DataFrame, text: Mapping[str, str], days: int) -> list[str]:
+    """Each pair's reason in words: its non-zero signals, then the window."""
+    reasons = []
+    for row in counts.to_numpy():
+        said = [
+            text[name].format(n=f"{value:.0f}" if name != "quality_review" else f"{value:.1f}")
+            for name, value in zip(counts.columns, row, strict=True)
+            if value > 0
+        ]
+        reasons.append(text["join"].join(said) + text["window"].format(days=days))
+    return reasons
