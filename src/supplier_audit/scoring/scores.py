@@ -21,7 +21,7 @@ from supplier_audit.sampling.acceptance import AcceptanceRule
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 from supplier_audit.scoring import messages as msg
 from supplier_audit.scoring.actions import compose_actions
-from supplier_audit.scoring.attribution import attribute_items
+from supplier_audit.scoring.attribution import Attribution, attribute_items
 from supplier_audit.scoring.combination import add_strengths, score_and_tier
 from supplier_audit.scoring.defensibility import DefensibilityResult, lot_defensibility
 from supplier_audit.scoring.evidence import EvidenceResult, evidence_readiness, lot_values_cny
@@ -36,6 +36,7 @@ from supplier_audit.scoring.signals import (
     price_signals,
     sourcing_signals,
 )
+from supplier_audit.scoring.window import in_window
 
 LEADING_COLUMNS = SCORE_LEADING_COLUMNS
 COUNT_DECIMALS = 9  # fractional review counts are kept to this many decimals
@@ -62,14 +63,28 @@ class ScoringResult:
     lot_defensibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _window(frame: pd.DataFrame, column: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    days = day_column(frame[column])
-    return (days >= start) & (days <= end)
-
-
 def _optional(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
     frame = tables.get(name)
     return None if frame is None or frame.empty else frame
+
+
+def _in_window(frame: pd.DataFrame, column: str, end: pd.Timestamp, days: int) -> pd.Series:
+    """Which rows' ``column`` falls in the scoring window (:func:`.window.in_window`)."""
+    return in_window(day_column(frame[column]), end, days)
+
+
+def _complaint_share(
+    complaints: pd.DataFrame, shipments: pd.DataFrame, settings: ScoringSettings
+) -> tuple[Attribution, pd.DataFrame]:
+    """The window's complaints attributed to suppliers, and their signals per supplier."""
+    share = attribute_items(
+        complaints,
+        shipments,
+        id_column="complaint_id",
+        date_column="opened_on",
+        lookback_days=settings.attribution_days,
+    )
+    return share, complaint_signals(share.weights, complaints, settings=settings.complaints)
 
 
 def score_suppliers(
@@ -103,7 +118,6 @@ def score_suppliers(
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
     end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=lookback_days)
     shipments = tables["shipments"]
     shipments = shipments[day_column(shipments["received_on"]) <= end]
     frame = _supplier_frame(tables["suppliers"])
@@ -128,28 +142,20 @@ def score_suppliers(
     complaints = _optional(tables, "complaints")
     unattributed["complaints"] = 0
     if complaints is not None:
-        complaints = complaints[_window(complaints, "opened_on", start, end)]
-        share = attribute_items(
-            complaints,
-            shipments,
-            id_column="complaint_id",
-            date_column="opened_on",
-            lookback_days=settings.attribution_days,
-        )
+        complaints = complaints[_in_window(complaints, "opened_on", end, lookback_days)]
+        share, signals = _complaint_share(complaints, shipments, settings)
         attributions.append(share.weights.assign(table="complaints"))
         unattributed["complaints"] = len(share.unattributed)
-        frame = frame.join(
-            complaint_signals(share.weights, complaints, settings=settings.complaints)
-        )
+        frame = frame.join(signals)
 
     inspections = _optional(tables, "inspections")
     suspected_lots = pd.Series(dtype=object)
     if inspections is not None:
-        inspections = inspections[_window(inspections, "inspected_on", start, end)]
+        inspections = inspections[_in_window(inspections, "inspected_on", end, lookback_days)]
         frame = frame.join(inspection_signals(inspections, shipments, acceptance=acceptance))
         suspected_lots = _suspected_lots(inspections, shipments)
 
-    lots = shipments[_window(shipments, "received_on", start, end)]
+    lots = shipments[_in_window(shipments, "received_on", end, lookback_days)]
     documents = _optional(tables, "documents")
     evidence = evidence_readiness(lots, documents, settings=settings.evidence)
     defensible = lot_defensibility(lots, documents, as_of=as_of, settings=settings)
