@@ -8,14 +8,7 @@ Public API::
     explain_text(text, *, lexicon=None) -> list[dict]
 """
 
-from supplier_audit.review_terms.flagging import (
-    FLAG_COLUMNS,
-    default_lexicon,
-    explain_text,
-    flag_texts,
-    prefilter_patterns,
-    scan_any_term,
-)
+from supplier_audit.review_terms.flagging import FLAG_COLUMNS, explain_text, flag_texts
 from supplier_audit.review_terms.lexicon import (
     Category,
     Lexicon,
@@ -28,6 +21,7 @@ from supplier_audit.review_terms.normalise import (
     normalise_column,
     normalise_with_map,
 )
+from supplier_audit.review_terms.reading import default_lexicon, prefilter_patterns, scan_any_term
 
 __all__ = [
     "FLAG_COLUMNS",
