@@ -18,11 +18,9 @@ The result is identical to ``Matcher.batch`` on the rows it decides (tests compa
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import weakref
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,84 +30,41 @@ try:  # the automaton is a speed-up: without it every candidate is read per text
     import ahocorasick_rs
 except ImportError:  # pragma: no cover - exercised only where the package is missing
     ahocorasick_rs = None  # type: ignore[assignment]
+from supplier_audit.review_terms.char_tables import (
+    SHIFT,
+    CharTrie,
+    char_tables,
+    clause_breaks,
+    code_array,
+    pack,
+    single_spaced,
+)
 from supplier_audit.review_terms.matcher import Matcher
 from supplier_audit.review_terms.patterns import (
     KINDS,
     MAX_CHAIN,
     MAX_PREFIX,
     PRODUCT_DAMAGE,
-    PUNCT_CLASS,
     alternation,
     ascii_alnum,
 )
 
 _KIND_BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
+
+
 _CUES = _KIND_BIT["cues"] | _KIND_BIT["positive_cues"]
+
+
 _CLAIM = _KIND_BIT["counterfactual"] | _KIND_BIT["comparison"]
+
+
 _CHOICE = _KIND_BIT["choice"]
+
+
 _POSITIVE_CUES = _KIND_BIT["positive_cues"]
+
+
 _MODIFIERS = _KIND_BIT["modifiers"]
-_SHIFT = np.uint64(21)  # code points fit in 21 bits
-
-
-@functools.cache
-def _clause_breaks() -> np.ndarray:
-    """Lookup table of the characters that end a clause (the matcher's punctuation), and NUL."""
-    punct = re.compile(PUNCT_CLASS)
-    table = np.zeros(0x110000, dtype=bool)
-    table[[c for c in range(0x10000) if punct.fullmatch(chr(c))]] = True
-    table[0] = True
-    return table
-
-
-@functools.cache
-def _char_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Lookup tables over all code points: [a-z0-9] and [a-z0-9'] (the regexes' boundaries)."""
-    alnum = np.zeros(0x110000, dtype=bool)
-    alnum[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]] = True
-    word = alnum.copy()
-    word[ord("'")] = True
-    return alnum, word
-
-
-@dataclass(frozen=True)
-class _Trie:
-    """A character trie as sorted ``(node << 21) | char`` keys, for vectorised walks."""
-
-    keys: np.ndarray
-    child: np.ndarray
-    accept: np.ndarray  # token index at each node, -1 for none
-    first: np.ndarray  # over all code points: whether a word starts with it
-
-    @classmethod
-    def build(cls, words: list[str]) -> _Trie:
-        edges: dict[tuple[int, str], int] = {}
-        accept = [-1]
-        for index, word in enumerate(words):
-            node = 0
-            for ch in word:
-                nxt = edges.get((node, ch))
-                if nxt is None:
-                    nxt = edges[(node, ch)] = len(accept)
-                    accept.append(-1)
-                node = nxt
-            if accept[node] < 0:
-                accept[node] = index
-        keys = np.array([(n << 21) | ord(ch) for n, ch in edges], dtype=np.uint64)
-        child = np.array(list(edges.values()), dtype=np.int64)
-        order = np.argsort(keys)
-        first = np.zeros(0x110000, dtype=bool)
-        first[[ord(w[0]) for w in words if w]] = True
-        return cls(keys[order], child[order], np.array(accept, dtype=np.int64), first)
-
-    def step(self, node: np.ndarray, code: np.ndarray) -> np.ndarray:
-        """The child of each node along each character, -1 where there is none."""
-        if not len(self.keys):
-            return np.full(len(node), -1, dtype=np.int64)
-        key = (node.astype(np.uint64) << _SHIFT) | code.astype(np.uint64)
-        where = np.searchsorted(self.keys, key)
-        where[where == len(self.keys)] = 0
-        return np.where(self.keys[where] == key, self.child[where], -1)
 
 
 class VectorReader:
@@ -121,7 +76,7 @@ class VectorReader:
         self.terms = [matcher.by_text[t] for t in texts]
         # a space in a term or cue matches any run of whitespace in the regexes; the rows read
         # here hold single spaces only, so a word spelled with other spacing is left to them
-        spaced = all(_single_spaced(w) for w in [*texts, *matcher.kinds, *matcher.coordination])
+        spaced = all(single_spaced(w) for w in [*texts, *matcher.kinds, *matcher.coordination])
         #: whether the vectorised reading is available (``ahocorasick_rs`` installed)
         self.available = ahocorasick_rs is not None and spaced
         self.automaton = (
@@ -150,14 +105,14 @@ class VectorReader:
         tokens = list(matcher.kinds)
         en = [t for t in tokens if t[:1].isascii()]
         zh = [t for t in tokens if not t[:1].isascii()]
-        self.en_trie = _Trie.build([t[::-1] for t in en])
-        self.zh_trie = _Trie.build([t[::-1] for t in zh])
+        self.en_trie = CharTrie.build([t[::-1] for t in en])
+        self.zh_trie = CharTrie.build([t[::-1] for t in zh])
         self.en_kinds = np.array([_mask(matcher.kinds[t]) for t in en] or [0], dtype=np.int64)
         self.zh_kinds = np.array([_mask(matcher.kinds[t]) for t in zh] or [0], dtype=np.int64)
-        self.post_first = _codes(matcher.post_first - frozenset(" \t\n\r-"))
+        self.post_first = code_array(matcher.post_first - frozenset(" \t\n\r-"))
         en_post = {c for c in matcher.post_first if c.isascii() and c.isalpha()}
-        self.en_post_first = _codes(frozenset(en_post))
-        breaks = _clause_breaks()
+        self.en_post_first = code_array(frozenset(en_post))
+        breaks = clause_breaks()
         #: question rows can be read here unless a term holds clause punctuation (a clause
         #: could then end inside a hit)
         markers = [*lexicon.words("zh_question_markers"), *lexicon.words("en_question_markers")]
@@ -167,16 +122,14 @@ class VectorReader:
             breaks[ord(c)] for t in [*texts, *markers, *contrast] for c in t
         )
         price = [*lexicon.words("zh_price_after"), *lexicon.words("en_price_after")]
-        self.price_single = _codes(frozenset(w for w in price if len(w) == 1))
+        self.price_single = code_array(frozenset(w for w in price if len(w) == 1))
         self.price_pairs = np.unique(
             np.array([(ord(w[0]) << 21) | ord(w[1]) for w in price if len(w) > 1], dtype=np.uint64)
         )
         #: coordination words by length, packed three characters to an integer
         self.coordination = {
             size: np.unique(
-                np.array(
-                    [_pack(w) for w in matcher.coordination if len(w) == size], dtype=np.uint64
-                )
+                np.array([pack(w) for w in matcher.coordination if len(w) == size], dtype=np.uint64)
             )
             for size in (1, 2, 3)
         }
@@ -199,7 +152,7 @@ class VectorReader:
         and hits whose clause is unsure (see ``_asked``) are undecided too (their rows need
         the clause analysis of ``Matcher.hits``).
         """
-        _, word = _char_tables()
+        _, word = char_tables()
         codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
         term, start, end, row, inside_word = self._hits(big, codes, row_starts, readable)
         # the rows read here hold no whitespace but single spaces (see ``flagging``): skipping
@@ -234,7 +187,7 @@ class VectorReader:
         regex may choose a shorter term or a later start, so such rows are read by the regex."""
         if self.automaton is None:
             raise RuntimeError("the vectorised reading needs the ahocorasick-rs package")
-        alnum, _ = _char_tables()
+        alnum, _ = char_tables()
         size = len(codes)
         found = self.automaton.find_matches_as_indexes(big)
         flat = np.fromiter(
@@ -269,7 +222,7 @@ class VectorReader:
         post = np.isin(after, self.post_first) | np.isin(codes[solid], self.en_post_first)
         undecided = post & (end < size) & ~self.positive[term] & no_cues
         p = np.where(after == space_code, np.minimum(at + 1, size - 1), at)
-        pair = (codes[p].astype(np.uint64) << _SHIFT) | codes[np.minimum(p + 1, size - 1)]
+        pair = (codes[p].astype(np.uint64) << SHIFT) | codes[np.minimum(p + 1, size - 1)]
         price = np.isin(codes[p], self.price_single) | np.isin(pair, self.price_pairs)
         return np.asarray(undecided | (price & (end < size) & self.counterfeit[term]))
 
@@ -310,7 +263,7 @@ class VectorReader:
             if len(at) and len(words):
                 key = np.zeros(len(at), dtype=np.uint64)
                 for k in range(size):
-                    key = (key << _SHIFT) | codes[gap_start[at] + k].astype(np.uint64)
+                    key = (key << SHIFT) | codes[gap_start[at] + k].astype(np.uint64)
                 out[1:][at] = np.isin(key, words)
         if self.long_coordination:
             out[1:] |= length > 3
@@ -329,7 +282,7 @@ class VectorReader:
         the clause holds a Chinese question marker, or ends in a run with a "?" and holds a
         Latin one, exactly when the stretch does.
         """
-        breaks = np.flatnonzero(_clause_breaks()[codes])
+        breaks = np.flatnonzero(clause_breaks()[codes])
         size = len(codes)
         n = len(start)
         k = np.searchsorted(breaks, start)
@@ -414,7 +367,7 @@ class VectorReader:
 
     @staticmethod
     def _longest(
-        trie: _Trie, codes: np.ndarray, q: np.ndarray, lim: np.ndarray, word: np.ndarray | None
+        trie: CharTrie, codes: np.ndarray, q: np.ndarray, lim: np.ndarray, word: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The longest reversed token ending at each ``q`` and starting at or after ``lim``.
 
@@ -442,24 +395,8 @@ class VectorReader:
         return token, token_at
 
 
-def _pack(word: str) -> int:
-    key = 0
-    for ch in word:
-        key = (key << 21) | ord(ch)
-    return key
-
-
 def _mask(kinds: set[str]) -> int:
     return sum(_KIND_BIT[k] for k in kinds)
-
-
-def _codes(chars: frozenset[str]) -> np.ndarray:
-    return np.array(sorted(ord(c) for c in chars), dtype=np.uint32)
-
-
-def _single_spaced(word: str) -> bool:
-    """Whether a word's only whitespace is single spaces between its characters."""
-    return word == " ".join(word.split())
 
 
 _READERS: weakref.WeakKeyDictionary[Matcher, VectorReader] = weakref.WeakKeyDictionary()
