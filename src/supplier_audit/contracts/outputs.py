@@ -109,6 +109,10 @@ class ReviewFlagRows(pa.DataFrameModel):
         return frame["quality_issue"] | frame["counterfeit_suspect"]
 
 
+#: review_flags.csv's columns in contract order (the file adds ``attributed_to`` last).
+REVIEW_FLAG_COLUMNS: Final = tuple(ReviewFlagRows.to_schema().columns)
+
+
 class InspectionPlanRows(pa.DataFrameModel):
     """inspection_plan.csv: one row per lot to inspect tonight."""
 

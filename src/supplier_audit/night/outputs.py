@@ -17,6 +17,7 @@ from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.contracts.outputs import (
+    REVIEW_FLAG_COLUMNS,
     InspectionPlanRows,
     OpenComplaintRows,
     ReviewFlagRows,
@@ -58,18 +59,6 @@ def checked(model: type[pa.DataFrameModel], frame: pd.DataFrame, name: str) -> p
             f"{c.column} {c.check} ({c.failure_case!r})" for c in cases.itertuples(index=False)
         )
         raise OutputContractError(f"{name} breaks its contract: {found}") from None
-
-
-REVIEW_FLAG_COLUMNS = (
-    "review_id",
-    "supplier_id",
-    "quality_issue",
-    "counterfeit_suspect",
-    "categories",
-    "matched_terms",
-    "flag_source",
-    "probability",
-)
 
 
 def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFrame:
