@@ -85,11 +85,17 @@ def _top_chart(
 
 
 # The labels of the Summary's facts (column A is sized to the longest).
+# Every label of column A's facts: the column is as wide as the longest in the language.
 _FACT_KEYS = (
     "as_of",
     "data_covered",
     "lookback",
     "quarantined_rows",
+    "open_complaints",
+    "complaints_due_soon",
+    "complaints_not_ready",
+    "complaints_overdue",
+    "complaints_to_appeal",
     "lots_to_inspect",
     "units_to_pull",
 )
@@ -111,7 +117,7 @@ def summary_sheet(
     sheet = Sheet(book, tr("sheet.summary"))
     # column A holds the facts' labels: as wide as the longest in this language
     first = max(16, *(display_width(tr(key)) + 2 for key in _FACT_KEYS))
-    for letter, width in zip("ABCDEFG", (min(first, 34), 30, 10, 10, 10, 56, 60), strict=True):
+    for letter, width in zip("ABCDEFG", (min(first, 42), 30, 10, 10, 10, 56, 60), strict=True):
         sheet.ws.column_dimensions[letter].width = width
     print_setup(sheet, title_rows=None)
 
