@@ -69,9 +69,15 @@ INSTRUCTIONS: Final = {
 }
 
 
+# Column A of the instructions: as wide as a portrait A4 page prints it (a wider column was cut
+# at the page's edge), and the width a wrapped line of a step fills in it.
+_INSTRUCTION_WIDTH = 70
+_INSTRUCTION_LINE = 64
+
+
 def _instructions(sheet: WriteOnlyWorksheet, language: str) -> None:
     title, *steps = INSTRUCTIONS[language]
-    sheet.column_dimensions["A"].width = 110
+    sheet.column_dimensions["A"].width = _INSTRUCTION_WIDTH
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -86,7 +92,7 @@ def _instructions(sheet: WriteOnlyWorksheet, language: str) -> None:
         cell.alignment = wrap
         cell.font = Font(size=12)
         # a write-only row keeps the height it is given: enough lines for the wrapped step
-        sheet.row_dimensions[number].height = 17 * (display_width(step) // 100 + 1)
+        sheet.row_dimensions[number].height = 17 * (display_width(step) // _INSTRUCTION_LINE + 1)
         sheet.append([cell])
 
 
