@@ -152,7 +152,7 @@ class HitTable:
         for r, group in itertools.groupby(check.tolist(), key=lambda h: int(row[h])):
             found = [(int(start[h]), terms[int(term[h])]) for h in group]
             text = big[row_starts[r] : row_starts[r] + lengths[r] - 1]
-            if matcher.may_have_context(text, found):
+            if matcher.context.may_have_context(text, found):
                 again.append(r)
         return again
 

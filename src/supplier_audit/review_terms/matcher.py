@@ -8,9 +8,9 @@ Two ways to read texts, with the same result (tests compare them on every dev-se
   container) its clause: doubting questions, questions quoted from someone else, hearsay,
   damage to the shipping box rather than the product.
 * ``Matcher.batch`` reads many texts without questions or ignored phrases at once: numpy
-  finds the positions whose two characters begin a term, and Python runs only there. The
-  rows it flags that mention hearsay or a container next to a hit are read again by ``hits``
-  (see ``may_have_context``).
+  finds the positions whose two characters begin a term (``term_starts``), and Python runs
+  only there. The rows it flags that mention hearsay or a container next to a hit are read
+  again by ``hits`` (see ``clause_context.ClauseContext.may_have_context``).
 
 A counterfeit term followed by a price word (山寨本的价格) names a price level in both.
 ``hit_table.VectorReader`` applies the same rules to many texts as whole-array operations
@@ -22,18 +22,17 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
+from supplier_audit.review_terms.clause_context import ClauseContext
 from supplier_audit.review_terms.hits import Hit
 from supplier_audit.review_terms.lexicon import Lexicon, Term, re2_literal
-from supplier_audit.review_terms.normalise import is_han
 from supplier_audit.review_terms.patterns import (
     KINDS,
     MAX_CHAIN,
     MAX_PREFIX,
-    PRODUCT_DAMAGE,
     PUNCT_CLASS,
     PUNCTUATION,
     alternation,
@@ -44,31 +43,15 @@ from supplier_audit.review_terms.patterns import (
     pack_alternatives,
     trie_pattern,
 )
+from supplier_audit.review_terms.term_starts import TermStarts
 
-#: sentence-final particles that may follow a cue after the term (一点异味都没有啊)
 #: a lexicon's negation lists by name (``Lexicon.words``)
 _Words = Callable[[str], tuple[str, ...]]
+#: sentence-final particles that may follow a cue after the term (一点异味都没有啊)
 _PARTICLES = "了的啊呢哦呀啦哈吧嘛"
-
-
-#: a shipping container and a damage term within this many characters (Chinese, Latin) of each
-#: other describe the container, unless the words between them end the container's own
-#: predicate (了, a space: 包裹外面湿了 充不进电) or move the damage inside (里, 内, "in the")
-_CONTAINER_REACH = (8, 30)
-
-
-_ZH_GAP_BREAK = re.compile(r"[里内中了\s]")
-
-
-_EN_GAP_BREAK = re.compile(r"(?<![a-z])(?:inside|in the|in it|and|but)(?![a-z])")
-
 
 #: what "free" means after a word when it is an offer, not an absence ("free shipping")
 _FREE_OFFERS = r"(?:shipping|delivery|gifts?|returns?|trial|samples?|replacement|upgrade)\b"
-
-
-def _pair_key(pair: str) -> int:
-    return (ord(pair[0]) << 21) | ord(pair[1])
 
 
 class Matcher:
@@ -82,9 +65,11 @@ class Matcher:
         contrast = [*words("zh_contrast"), *words("en_contrast")]
         self._compile_cues(words, contrast)
         self._compile_questions(words)
-        self._compile_batch(lexicon)
         self._compile_after_term(words, contrast)
-        self._compile_context(words)
+        self.starts = TermStarts(
+            lexicon.by_text, (t for t, kinds in self.kinds.items() if kinds - {"modifiers"})
+        )
+        self.context = ClauseContext(words, self.coordination)
 
     def _compile_cues(self, words: _Words, contrast: list[str]) -> None:
         """The cue tokens by kind, read backwards from a term; what breaks a clause."""
@@ -122,26 +107,6 @@ class Matcher:
                [*words("zh_ignore"), *words("en_ignore")]])
         )  # fmt: skip
 
-    def _compile_batch(self, lexicon: Lexicon) -> None:
-        """The batch scan's tables: where a term can start, where a cue can end."""
-        # batch scan: a term can only start where the next two characters begin one
-        by_prefix: dict[str, list[str]] = {}
-        for text in lexicon.by_text:
-            by_prefix.setdefault(text[:2], []).append(text)
-        self.prefix_re = {p: re.compile(trie_pattern(ts)) for p, ts in by_prefix.items()}
-        self.prefix_keys = np.unique(
-            np.array([_pair_key(p) for p in by_prefix if len(p) == 2], dtype=np.uint64)
-        )
-        self.first_char = np.zeros(0x110000, dtype=bool)
-        self.first_char[[ord(p[0]) for p in by_prefix]] = True
-        #: a hit can only be negated if a cue ENDS close before it: the last characters
-        #: of the cues
-        self.cue_char = np.zeros(0x110000, dtype=bool)
-        for token, kinds in self.kinds.items():
-            if kinds - {"modifiers"}:
-                self.cue_char[ord(token[-1])] = True
-        self.short_terms = [t for t in lexicon.by_text if len(t) < 2]
-
     def _compile_after_term(self, words: _Words, contrast: list[str]) -> None:
         """Cues after a problem term at the end of its clause, and price words."""
         zh_contrast = alternation([w for w in contrast if not is_latin(w)])
@@ -166,20 +131,6 @@ class Matcher:
             rf"\s*(?:{bounded([*words('zh_price_after'), *words('en_price_after')])})"
         )
 
-    def _compile_context(self, words: _Words) -> None:
-        """Hearsay, quoted questions, shipping containers: a hit that is no claim on the item."""
-        hearsay = [*words("zh_hearsay"), *words("en_hearsay")]
-        self.hearsay_re = maybe_compile(bounded(hearsay))
-        verbs = bounded([*words("zh_quote_verbs"), *words("en_quote_verbs")])
-        self.quote_re = None if verbs == "(?!x)x" else re.compile(rf"(?:{verbs})\s*[:：]+\s*$")
-        containers = [*words("zh_containers"), *words("en_containers")]
-        self.container_re = maybe_compile(bounded(containers))
-        self.coordination_re = maybe_compile(bounded(sorted(self.coordination)))
-        # rows with any of these get the clause analysis as well
-        self.context_re = maybe_compile(bounded([*hearsay, *containers]))
-        #: rows the batch flags and that hold one of these are read again by ``hits``
-        self.context_re2 = "|".join(re2_literal(w) for w in [*hearsay, *containers])
-
     def hits(self, text: str, *, clauses: bool = False) -> list[Hit]:
         """Every term occurrence in a normalised text, with its reading.
 
@@ -197,7 +148,10 @@ class Matcher:
         clause_info = (
             clauses
             or self.question_re.search(text) is not None
-            or (self.context_re is not None and self.context_re.search(text) is not None)
+            or (
+                self.context.context_re is not None
+                and self.context.context_re.search(text) is not None
+            )
         )
         if clause_info:
             starts, ends, contrast_after, q_after = self._clauses(text, found)
@@ -225,7 +179,9 @@ class Matcher:
                 question = q_after[k] or zh_doubt
                 doubt = zh_doubt or en_doubt
                 contrast = contrast_after[k]
-                context = context or self._clause_context(text, starts[k], start, term, question)
+                context = context or self.context.clause_context(
+                    text, starts[k], start, term, question
+                )
             out.append(Hit(
                 term=term, start=start, end=end, cue_start=cue_start, cues=tuple(cues),
                 negated=len(cues) % 2 == 1, counterfactual=counterfactual, question=question,
@@ -244,7 +200,7 @@ class Matcher:
         reads the longest term there, so Python runs once per likely hit rather than once
         per character. Same hits, in the same order, as ``hits`` on each text.
         """
-        if self.short_terms:
+        if self.starts.short_terms:
             raise ValueError("batch scan needs terms of two characters or more")
         big = "\x00".join(texts)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
@@ -252,13 +208,13 @@ class Matcher:
         codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
         if len(codes) < 2:
             return []
-        found_start, found_end, found_term = self._longest_terms(big, codes)
+        found_start, found_end, found_term = self.starts.longest_terms(big, codes)
         if not found_start:
             return []
         starts = np.array(found_start, dtype=np.int64)
         rows = np.searchsorted(row_starts, starts, side="right") - 1
         offsets = row_starts[rows]
-        near = self._near_cue(starts, offsets, codes)
+        near = self.starts.near_cue(starts, offsets, codes)
         reversed_big = big[::-1]
         length = len(big)
         tail_chars = self.tail_chars
@@ -300,45 +256,6 @@ class Matcher:
                 out.append((row, start - offset, end - offset, term, False))
         return out
 
-    def _longest_terms(
-        self, big: str, codes: np.ndarray
-    ) -> tuple[list[int], list[int], list[Term]]:
-        """Start, end and term of every hit in ``big``, leftmost-longest: numpy finds the
-        positions whose two characters begin a term, a per-prefix trie regex reads there."""
-        maybe = np.nonzero(self.first_char[codes[:-1]])[0]
-        keys = (codes[maybe].astype(np.uint64) << np.uint64(21)) | codes[maybe + 1]
-        where = np.searchsorted(self.prefix_keys, keys)
-        where[where == len(self.prefix_keys)] = 0
-        positions = maybe[self.prefix_keys[where] == keys].tolist()
-        found_start: list[int] = []
-        found_end: list[int] = []
-        found_term: list[Term] = []
-        last_end = -1
-        by_text = self.by_text
-        prefix_re = self.prefix_re
-        for p in positions:
-            if p < last_end:
-                continue
-            m = prefix_re[big[p : p + 2]].match(big, p)
-            if m is None:
-                continue
-            matched = m.group()
-            found_start.append(p)
-            found_end.append(m.end())
-            found_term.append(by_text.get(matched) or by_text[" ".join(matched.split())])
-            last_end = m.end()
-        return found_start, found_end, found_term
-
-    def _near_cue(self, starts: np.ndarray, offsets: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Which hits have a cue character close before them in their own text (most do not):
-        only those are read for a negation chain."""
-        near = np.zeros(len(starts), dtype=bool)
-        for back in range(1, MAX_PREFIX + 1):
-            idx = starts - back
-            ok = idx >= offsets
-            near[ok] |= self.cue_char[codes[idx[ok]]]
-        return near
-
     def post_cue(self, text: str, end: int, term: Term) -> str:
         """The negation cue right after a problem term that ends its clause, or ""."""
         if self.post_re is None or term.polarity != "negative":
@@ -352,53 +269,6 @@ class Matcher:
             return ""
         m = self.price_re.match(text, end)
         return f"a price level ({m.group().strip()})" if m else ""
-
-    def may_have_context(self, text: str, found: Iterable[tuple[int, Term]]) -> bool:
-        """Whether any ``(start, term)`` hit could be hearsay or about the shipping box.
-
-        A cheap test (no clause analysis) run on the batch's flagged hits: only the rows
-        where it is true are read again by :meth:`hits`.
-        """
-        for start, term in found:
-            if (
-                term.counterfeit
-                and self.hearsay_re is not None
-                and self.hearsay_re.search(text, 0, start)
-            ):
-                return True
-            if term.category in PRODUCT_DAMAGE and self.container_re is not None:
-                reach = max(_CONTAINER_REACH)
-                if self.container_re.search(text, max(0, start - reach), start):
-                    return True
-        return False
-
-    def _clause_context(
-        self, text: str, clause_start: int, start: int, term: Term, question: bool
-    ) -> str:
-        """Why a hit in its clause is not a claim about the item (hearsay, ...), or ""."""
-        before = text[clause_start:start]
-        if term.counterfeit and self.hearsay_re is not None:
-            m = self.hearsay_re.search(before)
-            if m:
-                return f"hearsay ({m.group()})"
-        if question and self.quote_re is not None:
-            m = self.quote_re.search(text, max(0, clause_start - 12), clause_start)
-            if m:
-                speaker = text[max(0, m.start() - 6) : m.start()]
-                if "我" not in speaker and not re.search(r"(?<![a-z])i\s*$", speaker):
-                    return f"a question someone else asked ({m.group().strip()})"
-        if term.category in PRODUCT_DAMAGE and self.container_re is not None:
-            han = is_han(text[start])
-            reach = _CONTAINER_REACH[0] if han else _CONTAINER_REACH[1]
-            found = list(self.container_re.finditer(text, max(clause_start, start - reach), start))
-            if found:
-                gap = text[found[-1].end() : start]
-                gap_break = _ZH_GAP_BREAK if han else _EN_GAP_BREAK
-                if not gap_break.search(gap) and not (
-                    self.coordination_re and self.coordination_re.search(gap)
-                ):
-                    return f"the shipping packaging ({found[-1].group()}), not the product"
-        return ""
 
     def _joined(self, text: str, previous: Hit, start: int, term: Term) -> bool:
         """Whether a term is joined by 和 / 、 / "or" to a negated problem term before it."""

@@ -106,11 +106,11 @@ def flag_column(values: pa.Array, matcher: Matcher, lexicon: Lexicon) -> Flagged
     if not len(rows):
         return table.flagged(origins)
     complex_mask, odd = _marked(cand, matcher)
-    if matcher.short_terms:  # one-character terms: the batch scan cannot find them
+    if matcher.starts.short_terms:  # one-character terms: the batch scan cannot find them
         complex_mask = np.ones(len(cand), dtype=bool)
     # rows with a question are read vectorised too, but for the hits near the question
     asking = np.zeros(len(cand), dtype=bool)
-    vectorised = table.reader.available and not matcher.short_terms
+    vectorised = table.reader.available and not matcher.starts.short_terms
     if vectorised and table.reader.reads_questions:
         asking = complex_mask & ~odd
         asking[_with_ignored_phrase(cand, np.nonzero(asking)[0], lexicon)] = False
@@ -212,15 +212,15 @@ def _read_batch(
     for r, start, end, term, negated in matcher.batch(texts):
         reported = reported_term(term, negated=negated, doubt=False)
         per_row.setdefault(int(simple_rows[r]), []).append((start, end, reported, term))
-    if not matcher.context_re2:
+    if not matcher.context.context_re2:
         return
     context = pc.match_substring_regex(
-        pc.take(cand, pa.array(simple)), matcher.context_re2
+        pc.take(cand, pa.array(simple)), matcher.context.context_re2
     ).to_numpy(zero_copy_only=False)
     for j in np.nonzero(context)[0].tolist():
         row = int(simple_rows[j])
         found = per_row.get(row)
-        if found and matcher.may_have_context(
+        if found and matcher.context.may_have_context(
             texts[j], [(start, term) for start, _, _, term in found]
         ):
             del per_row[row]
