@@ -81,14 +81,7 @@ def plan_inspections(
     if recent_days < 1:
         raise ValueError("recent_days must be at least 1")
     day = as_day(as_of)
-    lots = shipments.copy()
-    for column in ("shipment_id", "supplier_id", "sku"):
-        lots[column] = lots[column].astype(str)
-    lots["received_on"] = day_column(lots["received_on"])
-    if "warehouse" not in lots.columns:
-        lots["warehouse"] = pd.NA
-    lots = lots[lots["received_on"] <= day]
-
+    lots = _received_lots(shipments, day)
     done = results_until(inspections, day)
     reasons = lots_to_inspect(lots, done, as_of=day, recent_days=recent_days, self_check=self_check)
     chosen = lots[lots["shipment_id"].isin(reasons.why)].copy()
@@ -108,29 +101,14 @@ def plan_inspections(
     plans = resize_samples(plans, sizing or SampleSizing())
     shipment_ids = chosen["shipment_id"].tolist()
     reason_text, reason_codes = _reason_columns(shipment_ids, severities, reasons)
-    result = pd.DataFrame(
-        {
-            "shipment_id": shipment_ids,
-            "supplier_id": chosen["supplier_id"].tolist(),
-            "sku": chosen["sku"].tolist(),
-            "lot_size": plans["lot_size"].to_numpy(dtype=np.int64),
-            "inspection_level": plans["inspection_level"].to_numpy(dtype=object),
-            "severity": severity_array,
-            "aql": plans["aql"].to_numpy(dtype=np.float64),
-            "code_letter": plans["code_letter"].to_numpy(dtype=object),
-            "sample_size": plans["sample_size"].to_numpy(dtype=np.int64),
-            "acceptance_number": plans["acceptance_number"].to_numpy(dtype=np.int64),
-            "rejection_number": plans["rejection_number"].to_numpy(dtype=np.int64),
-            "full_inspection": plans["full_inspection"].to_numpy(dtype=bool),
-            "sampled_units": _sampled_units(
-                shipment_ids, plans, done, seed=seed, units_per_carton=units_per_carton
-            ),
-            "warehouse": chosen["warehouse"].tolist(),
-            "reason": reason_text,
-            "reason_codes": reason_codes,
-            "severity_explanation": explanations,
-        }
+    result = _plan_frame(chosen, plans, severities)
+    result["sampled_units"] = _sampled_units(
+        shipment_ids, plans, done, seed=seed, units_per_carton=units_per_carton
     )
+    result["warehouse"] = chosen["warehouse"].tolist()
+    result["reason"] = reason_text
+    result["reason_codes"] = reason_codes
+    result["severity_explanation"] = explanations
     logger.info(
         "inspection plan for %s: %d lots, %d units to pull (%d lots in full)",
         f"{day:%Y-%m-%d}",
@@ -142,6 +120,37 @@ def plan_inspections(
         _wh=result["warehouse"].astype(object).fillna("").astype(str)
     ).sort_values(["_wh", "supplier_id", "sku", "shipment_id"], kind="stable")
     return order.drop(columns="_wh").reset_index(drop=True)
+
+
+def _received_lots(shipments: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The lots received by ``day``, their ids as text and their receipt dates as days."""
+    lots = shipments.copy()
+    for column in ("shipment_id", "supplier_id", "sku"):
+        lots[column] = lots[column].astype(str)
+    lots["received_on"] = day_column(lots["received_on"])
+    if "warehouse" not in lots.columns:
+        lots["warehouse"] = pd.NA
+    return lots[lots["received_on"] <= day]
+
+
+def _plan_frame(chosen: pd.DataFrame, plans: pd.DataFrame, severities: list[str]) -> pd.DataFrame:
+    """The plan's own columns (PLAN_COLUMNS but the units) for the chosen lots, in their order."""
+    return pd.DataFrame(
+        {
+            "shipment_id": chosen["shipment_id"].tolist(),
+            "supplier_id": chosen["supplier_id"].tolist(),
+            "sku": chosen["sku"].tolist(),
+            "lot_size": plans["lot_size"].to_numpy(dtype=np.int64),
+            "inspection_level": plans["inspection_level"].to_numpy(dtype=object),
+            "severity": np.asarray(severities, dtype=object),
+            "aql": plans["aql"].to_numpy(dtype=np.float64),
+            "code_letter": plans["code_letter"].to_numpy(dtype=object),
+            "sample_size": plans["sample_size"].to_numpy(dtype=np.int64),
+            "acceptance_number": plans["acceptance_number"].to_numpy(dtype=np.int64),
+            "rejection_number": plans["rejection_number"].to_numpy(dtype=np.int64),
+            "full_inspection": plans["full_inspection"].to_numpy(dtype=bool),
+        }
+    )
 
 
 def _sampled_units(
