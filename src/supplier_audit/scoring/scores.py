@@ -122,8 +122,6 @@ def score_suppliers(
     shipments = shipments[day_column(shipments["received_on"]) <= end]
     frame = _supplier_frame(tables["suppliers"])
 
-    attributions: list[pd.DataFrame] = []
-    unattributed: dict[str, int] = {}
     if review_totals is None:
         review_totals = totals_of_reviews(
             tables["reviews"],
@@ -133,27 +131,18 @@ def score_suppliers(
             settings=settings,
             lookback_days=lookback_days,
         )
-    attributions.append(review_totals.attribution.assign(table="reviews"))
-    unattributed["reviews"] = review_totals.unattributed
     # Counts summed batch by batch differ from one sum in the last bits; rounded to 1e-9 (far
     # below a fraction of a review) they are the same, so the prior's fit is too.
     frame = frame.join(review_totals.per_supplier.round(COUNT_DECIMALS))
-
-    complaints = _optional(tables, "complaints")
-    unattributed["complaints"] = 0
-    if complaints is not None:
-        complaints = complaints[_in_window(complaints, "opened_on", end, lookback_days)]
-        share, signals = _complaint_share(complaints, shipments, settings)
+    frame, share = _join_complaints(frame, tables, shipments, end, lookback_days, settings)
+    frame, suspected_lots = _join_inspections(
+        frame, tables, shipments, end, lookback_days, acceptance
+    )
+    attributions = [review_totals.attribution.assign(table="reviews")]
+    unattributed = {"reviews": review_totals.unattributed, "complaints": 0}
+    if share is not None:
         attributions.append(share.weights.assign(table="complaints"))
         unattributed["complaints"] = len(share.unattributed)
-        frame = frame.join(signals)
-
-    inspections = _optional(tables, "inspections")
-    suspected_lots = pd.Series(dtype=object)
-    if inspections is not None:
-        inspections = inspections[_in_window(inspections, "inspected_on", end, lookback_days)]
-        frame = frame.join(inspection_signals(inspections, shipments, acceptance=acceptance))
-        suspected_lots = _suspected_lots(inspections, shipments)
 
     lots = shipments[_in_window(shipments, "received_on", end, lookback_days)]
     documents = _optional(tables, "documents")
@@ -183,6 +172,42 @@ def score_suppliers(
         lot_evidence=evidence.lot_status,
         lot_defensibility=defensible.per_lot,
     )
+
+
+def _join_complaints(
+    frame: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    shipments: pd.DataFrame,
+    end: pd.Timestamp,
+    lookback_days: int,
+    settings: ScoringSettings,
+) -> tuple[pd.DataFrame, Attribution | None]:
+    """The complaint signals joined to the suppliers, with the complaints' attribution
+    (``None`` when the shop has no complaints table)."""
+    complaints = _optional(tables, "complaints")
+    if complaints is None:
+        return frame, None
+    complaints = complaints[_in_window(complaints, "opened_on", end, lookback_days)]
+    share, signals = _complaint_share(complaints, shipments, settings)
+    return frame.join(signals), share
+
+
+def _join_inspections(
+    frame: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    shipments: pd.DataFrame,
+    end: pd.Timestamp,
+    lookback_days: int,
+    acceptance: AcceptanceRule,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The inspection signals joined to the suppliers, with the lots whose counterfeit find is
+    still only suspected."""
+    inspections = _optional(tables, "inspections")
+    if inspections is None:
+        return frame, pd.Series(dtype=object)
+    inspections = inspections[_in_window(inspections, "inspected_on", end, lookback_days)]
+    frame = frame.join(inspection_signals(inspections, shipments, acceptance=acceptance))
+    return frame, _suspected_lots(inspections, shipments)
 
 
 def _add_actions_and_reasons(
