@@ -187,63 +187,19 @@ def covering_documents(
     )
     if documents is None or documents.empty or need.empty:
         return empty
-    type_to_need = [(doc_type, name) for name, types in doc_types.items() for doc_type in types]
-    mapping = pd.DataFrame(type_to_need, columns=["doc_type", "requirement"]).astype("string")
-    docs = pd.DataFrame(
-        {
-            "doc_type": documents["doc_type"].astype("string").to_numpy(),
-            "supplier_id": documents["supplier_id"].astype("string").to_numpy(),
-            "doc_sku": _text(documents["sku"]).to_numpy() if "sku" in documents else pd.NA,
-            "doc_brand": _text(documents["brand"]).to_numpy() if "brand" in documents else pd.NA,
-            "doc_lot": _text(documents["shipment_id"]).to_numpy()
-            if "shipment_id" in documents
-            else pd.NA,
-            "issued": pd.to_datetime(documents["issued_on"]).dt.normalize().to_numpy(),
-            "until": pd.to_datetime(documents["valid_until"]).dt.normalize().to_numpy()
-            if "valid_until" in documents
-            else pd.NaT,
-            "doc_quantity": pd.to_numeric(documents["quantity"], errors="coerce").to_numpy()
-            if "quantity" in documents
-            else np.nan,
-        }
+    lots = need.drop_duplicates("shipment_id")
+    pairs = documents_covering_lots(lots, documents.reset_index(drop=True))
+    candidates = pairs.merge(_document_terms(documents, doc_types, settings), on="position").merge(
+        need[["shipment_id", "requirement", "received", "quantity"]],
+        on=["shipment_id", "requirement"],
     )
-    for column in ("doc_sku", "doc_brand", "doc_lot"):
-        docs[column] = docs[column].astype("string")
-    docs = docs.merge(mapping, on="doc_type", how="inner")
-    docs["stated_until"] = docs["until"]
-    docs["until"] = effective_until(docs["doc_type"], docs["issued"], docs["until"], settings)
-    keep = ["supplier_id", "requirement", "issued", "until", "stated_until"]
-    lot_docs = docs[docs["doc_lot"].notna()]
-    scoped = docs[docs["doc_lot"].isna()]
-    sku_docs = scoped[scoped["doc_sku"].notna()]
-    brand_docs = scoped[scoped["doc_brand"].notna()]
-    open_docs = scoped[scoped["doc_sku"].isna() & scoped["doc_brand"].isna()]
-    cols = ["shipment_id", "supplier_id", "requirement", "received"]
-    by_lot = need[[*cols, "quantity"]].merge(
-        lot_docs[[*keep, "doc_lot", "doc_quantity"]],
-        left_on=["shipment_id", "supplier_id", "requirement"],
-        right_on=["doc_lot", "supplier_id", "requirement"],
+    # a document naming the lot and stating fewer units than it holds does not cover it
+    short = (
+        candidates["doc_lot"].notna()
+        & candidates["doc_quantity"].notna()
+        & (candidates["doc_quantity"] < candidates["quantity"])
     )
-    short = by_lot["doc_quantity"].notna() & (by_lot["doc_quantity"] < by_lot["quantity"])
-    parts = [
-        by_lot[~short.to_numpy(dtype=bool)],
-        need[[*cols, "sku"]].merge(
-            sku_docs[[*keep, "doc_sku"]],
-            left_on=["supplier_id", "requirement", "sku"],
-            right_on=["supplier_id", "requirement", "doc_sku"],
-        ),
-        need[[*cols, "brand"]]
-        .dropna(subset=["brand"])
-        .merge(
-            brand_docs[[*keep, "doc_brand"]],
-            left_on=["supplier_id", "requirement", "brand"],
-            right_on=["supplier_id", "requirement", "doc_brand"],
-        ),
-        need[cols].merge(open_docs[keep], on=["supplier_id", "requirement"]),
-    ]
-    candidates = pd.concat(
-        [p[[*cols, "issued", "until", "stated_until"]] for p in parts], ignore_index=True
-    )
+    candidates = candidates[~short.to_numpy(dtype=bool)]
     if candidates.empty:
         return empty
     candidates["valid"] = (candidates["issued"] <= candidates["received"]) & (
@@ -256,13 +212,45 @@ def covering_documents(
     return grouped.any().reset_index()
 
 
+def _document_terms(
+    documents: pd.DataFrame, doc_types: Mapping[str, Sequence[str]], settings: EvidenceSettings
+) -> pd.DataFrame:
+    """Per document (by row position) and requirement it can satisfy: the lot it names, the
+    units it states, when it was issued, until when it proves anything and until when it
+    says it is valid."""
+    type_to_need = [(doc_type, name) for name, types in doc_types.items() for doc_type in types]
+    mapping = pd.DataFrame(type_to_need, columns=["doc_type", "requirement"]).astype("string")
+    docs = pd.DataFrame(
+        {
+            "position": np.arange(len(documents), dtype=np.int64),
+            "doc_type": documents["doc_type"].astype("string").to_numpy(),
+            "doc_lot": _text(documents["shipment_id"]).astype("string").to_numpy()
+            if "shipment_id" in documents
+            else pd.NA,
+            "issued": pd.to_datetime(documents["issued_on"]).dt.normalize().to_numpy(),
+            "stated_until": pd.to_datetime(documents["valid_until"]).dt.normalize().to_numpy()
+            if "valid_until" in documents
+            else pd.NaT,
+            "doc_quantity": pd.to_numeric(documents["quantity"], errors="coerce").to_numpy()
+            if "quantity" in documents
+            else np.nan,
+        }
+    )
+    docs = docs.merge(mapping, on="doc_type", how="inner")
+    docs["until"] = effective_until(
+        docs["doc_type"], docs["issued"], docs["stated_until"], settings
+    )
+    return docs
+
+
 def documents_covering_lots(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """(shipment_id, document position) pairs: which documents cover which lots, by the
     contract's rule (same supplier, and the lot's shipment_id; or, for a document naming no
     lot, the same sku, or the same brand, or neither given), validity aside.
 
     ``lots`` has shipment_id, supplier_id, sku and brand; the position is the document's row
-    position in ``documents``. Four merges, as in :func:`evidence_readiness`.
+    position in ``documents``. The one place this rule lives: the evidence a lot has on file
+    (:func:`covering_documents`) and a complaint's evidence pack both read it.
     """
     lot = pd.DataFrame(
         {
