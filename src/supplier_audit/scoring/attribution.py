@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.contracts.days import day_column
@@ -158,6 +159,42 @@ def attribute_items(
         if positions
         else items[id_column].astype("string")
     )
+    direct, rest_mask = _direct(items, item_id, shipments, lot_suppliers)
+    rest = pd.DataFrame(
+        {
+            "item_id": item_id[rest_mask].to_numpy(),
+            "sku": items.loc[rest_mask, "sku"].astype("string").to_numpy(),
+            "day": day_column(items.loc[rest_mask, date_column]).to_numpy(),
+        }
+    )
+    weights = _share_weights(
+        rest[["sku", "day"]].drop_duplicates(), shipments, lookback_days, shares
+    )
+    shared = rest.merge(weights, on=["sku", "day"], how="left")
+    # An item whose (sku, day) no lot matched comes back with no supplier: it is counted.
+    lonely = shared["supplier_id"].isna().to_numpy()
+    unattributed = shared.loc[lonely, "item_id"].reset_index(drop=True)
+    shared = shared.loc[~lonely]
+    shared["basis"] = BASES[2]
+    weights = pd.concat(
+        [direct, shared[["item_id", "supplier_id", "weight", "basis"]]], ignore_index=True
+    )
+    weights = weights.loc[:, list(ATTRIBUTION_COLUMNS)]
+    weights["item_id"] = weights["item_id"].astype("int64" if positions else "string")
+    weights["supplier_id"] = weights["supplier_id"].astype("string")
+    weights["weight"] = weights["weight"].astype("float64")
+    weights["basis"] = weights["basis"].astype("string")
+    return Attribution(weights=weights, unattributed=unattributed)
+
+
+def _direct(
+    items: pd.DataFrame,
+    item_id: pd.Series,
+    shipments: pd.DataFrame,
+    lot_suppliers: pd.Series | None,
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+    """The items that name their supplier, or a lot whose supplier is known, each with weight
+    1; and the mask of the rest (shared by SKU)."""
     named = _text(items, "supplier_id")
     lot = _text(items, "shipment_id")
     if lot_suppliers is None:
@@ -182,38 +219,20 @@ def attribute_items(
         ignore_index=True,
     )
     direct["weight"] = 1.0
+    return direct, ~(has_name | has_lot)
 
-    rest_mask = ~(has_name | has_lot)
-    rest = pd.DataFrame(
-        {
-            "item_id": item_id[rest_mask].to_numpy(),
-            "sku": items.loc[rest_mask, "sku"].astype("string").to_numpy(),
-            "day": day_column(items.loc[rest_mask, date_column]).to_numpy(),
-        }
-    )
-    keys = rest[["sku", "day"]].drop_duplicates()
+
+def _share_weights(
+    keys: pd.DataFrame, shipments: pd.DataFrame, lookback_days: int, shares: SkuShares | None
+) -> pd.DataFrame:
+    """sku, day, supplier_id, weight for every (sku, day) of ``keys``: from ``shares`` where
+    it covers the day, computed from ``shipments`` otherwise."""
     known = pd.DataFrame(columns=["sku", "day", "supplier_id", "weight"])
     if shares is not None:
         inside = ((keys["day"] >= shares.first_day) & (keys["day"] <= shares.last_day)).to_numpy()
         keys = keys[~inside]
         known = shares.weights
-    if not keys.empty or shares is None:
-        computed = _weights_of(_window_quantities(keys, _lots_frame(shipments), lookback_days))
-        weights = computed if shares is None else pd.concat([known, computed], ignore_index=True)
-    else:
-        weights = known
-    shared = rest.merge(weights, on=["sku", "day"], how="left")
-    # An item whose (sku, day) no lot matched comes back with no supplier: it is counted.
-    lonely = shared["supplier_id"].isna().to_numpy()
-    unattributed = shared.loc[lonely, "item_id"].reset_index(drop=True)
-    shared = shared.loc[~lonely]
-    shared["basis"] = BASES[2]
-    weights = pd.concat(
-        [direct, shared[["item_id", "supplier_id", "weight", "basis"]]], ignore_index=True
-    )
-    weights = weights.loc[:, list(ATTRIBUTION_COLUMNS)]
-    weights["item_id"] = weights["item_id"].astype("int64" if positions else "string")
-    weights["supplier_id"] = weights["supplier_id"].astype("string")
-    weights["weight"] = weights["weight"].astype("float64")
-    weights["basis"] = weights["basis"].astype("string")
-    return Attribution(weights=weights, unattributed=unattributed)
+    if keys.empty and shares is not None:
+        return known
+    computed = _weights_of(_window_quantities(keys, _lots_frame(shipments), lookback_days))
+    return computed if shares is None else pd.concat([known, computed], ignore_index=True)
