@@ -137,20 +137,7 @@ def price_signals(lots: pd.DataFrame, *, settings: PriceSettings) -> pd.DataFram
     if frame.empty:
         return pd.DataFrame()
     key = ["sku", "currency"]
-    own = frame.groupby([*key, "supplier_id"], as_index=False)["log_cost"].median()
-    grouped = own.groupby(key)["log_cost"]
-    ref = pd.DataFrame(
-        {
-            "suppliers": grouped.size(),
-            "reference": grouped.median(),
-        }
-    )
-    own = own.merge(ref["reference"].rename("ref_for_mad"), left_on=key, right_index=True)
-    own["deviation"] = (own["log_cost"] - own["ref_for_mad"]).abs()
-    ref["scale"] = np.maximum(
-        1.4826 * own.groupby(key)["deviation"].median(), settings.min_log_scale
-    )
-    ref = ref[ref["suppliers"] >= settings.min_suppliers]
+    ref = _price_references(frame, settings)
     compared = frame.merge(ref, left_on=key, right_index=True, how="inner")
     if compared.empty:
         return pd.DataFrame()
@@ -181,6 +168,26 @@ def price_signals(lots: pd.DataFrame, *, settings: PriceSettings) -> pd.DataFram
             "price_anomaly": parts["q_strength"] / parts["q"],
         }
     )
+
+
+def _price_references(frame: pd.DataFrame, settings: PriceSettings) -> pd.DataFrame:
+    """Per (sku, currency) sold by at least ``min_suppliers`` suppliers: the median over
+    suppliers of each one's median log unit cost, and 1.4826 x their MAD (floored)."""
+    key = ["sku", "currency"]
+    own = frame.groupby([*key, "supplier_id"], as_index=False)["log_cost"].median()
+    grouped = own.groupby(key)["log_cost"]
+    ref = pd.DataFrame(
+        {
+            "suppliers": grouped.size(),
+            "reference": grouped.median(),
+        }
+    )
+    own = own.merge(ref["reference"].rename("ref_for_mad"), left_on=key, right_index=True)
+    own["deviation"] = (own["log_cost"] - own["ref_for_mad"]).abs()
+    ref["scale"] = np.maximum(
+        1.4826 * own.groupby(key)["deviation"].median(), settings.min_log_scale
+    )
+    return ref[ref["suppliers"] >= settings.min_suppliers]
 
 
 def sourcing_signals(lots: pd.DataFrame) -> pd.DataFrame:
