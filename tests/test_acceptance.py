@@ -9,7 +9,12 @@ import pytest
 
 from supplier_audit.reporting.frames import inspection_failures
 from supplier_audit.sampling import plan_lots
-from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
+from supplier_audit.sampling.acceptance import (
+    AcceptanceRule,
+    judge_lots,
+    nominal_plans,
+    verdict_formula,
+)
 from supplier_audit.scoring.signals import inspection_signals
 
 # Published single sampling plans of ISO 2859-1:1999 / GB/T 2828.1-2012 (tables 1, 2-A, 2-B
@@ -119,3 +124,67 @@ def test_scoring_and_the_report_judge_a_lot_the_same_way() -> None:
         acceptance=rule,
     )
     assert failures["shipment_id"].tolist() == ["L0"]
+
+
+def _evaluate(formula: str, values: dict[str, object]) -> object:
+    """A spreadsheet formula of IF / OR / AND / COUNT over named cells, evaluated in Python
+    (a blank cell, ``None``, counts as 0 in a comparison and is not counted by COUNT)."""
+
+    class _Blank(int):
+        pass
+
+    values = {k: _Blank(0) if v is None else v for k, v in values.items()}
+
+    def _if(test: object, yes: object, no: object) -> object:
+        return yes if test else no
+
+    def _count(*cells: object) -> int:
+        return sum(isinstance(c, int) and not isinstance(c, _Blank) for c in cells)
+
+    text = formula.removeprefix("=")
+    for name in sorted(values, key=len, reverse=True):
+        text = text.replace(f"<{name}>", f"values[{name!r}]")
+    text = text.replace("<>", "!=").replace(")=0", ")==0")
+    text = text.replace("IF(", "_if(").replace("COUNT(", "_count(")
+    text = text.replace("OR(", "any_(").replace("AND(", "all_(")
+    scope = {
+        "values": values,
+        "_if": _if,
+        "_count": _count,
+        "any_": lambda *a: any(a),
+        "all_": lambda *a: all(a),
+    }
+    return eval(text, scope)  # a formula this module built, not input
+
+
+@pytest.mark.parametrize("minor", [False, True])
+def test_the_qa_sheets_formula_judges_every_typed_result_as_judge_lots_does(minor: bool) -> None:
+    """The live 接收/拒收 on the inspector's sheet and the night's judgement are one rule."""
+    names = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
+    cells = {n: f"<{n}>" for n in (*names, "rejection_number", "counterfeit_status")}
+    formula = verdict_formula(
+        cells, count_minor_defects=minor, cleared="cleared", accept="ok", reject="no"
+    )
+    plans = plan_lots([1200], 1.0, "II", "normal")  # J: Ac 2, Re 3
+    grid = [
+        (crit, major, mnr, fake, status)
+        for crit in (0, 1)
+        for major in (0, 2, 3)
+        for mnr in (0, 1)
+        for fake in (0, 1)
+        for status in ("", "suspected", "cleared")
+    ]
+    for crit, major, mnr, fake, status in grid:
+        lot = results(
+            critical_defects=[crit],
+            major_defects=[major],
+            minor_defects=[mnr],
+            counterfeit_units=[fake],
+            counterfeit_status=[status],
+        )
+        judged = judge_lots(lot, plans, count_minor_defects=minor)["accepted"].item()
+        values = dict(zip(names, (crit, major, mnr, fake), strict=True))
+        shown = _evaluate(formula, {**values, "rejection_number": 3, "counterfeit_status": status})
+        assert shown == ("ok" if judged else "no"), (crit, major, mnr, fake, status)
+    blank = {n: None for n in names} | {"rejection_number": 3, "counterfeit_status": ""}
+    assert _evaluate(formula, blank) == ""

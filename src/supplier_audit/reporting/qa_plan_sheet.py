@@ -40,6 +40,7 @@ from supplier_audit.reporting.qa_plan_columns import (
     column_values,
     lines_per_row,
 )
+from supplier_audit.sampling.acceptance import verdict_formula as acceptance_formula
 
 _HEADER_LABEL: Final = InlineFont(b=True, sz=11)
 _HEADER_NAME: Final = InlineFont(sz=7, color="808080")
@@ -48,23 +49,16 @@ _HEADER_NAME: Final = InlineFont(sz=7, color="808080")
 def verdict_formula(
     row: int | str, letter_of: dict[str, str], language: str, *, minor: bool
 ) -> str:
-    """接收/拒收 once any count is typed: a critical defect or a counterfeit unit not cleared
-    rejects the lot (GB/T 2828.1: critical nonconformities are not accepted), as do
-    nonconforming units at or over Re (major, plus minor where the settings count them); blank
-    until then."""
+    """接收/拒收 once any count is typed: the acceptance rule
+    (:func:`~supplier_audit.sampling.acceptance.verdict_formula`) over this row's cells."""
     names = (*COUNT_COLUMNS, "rejection_number", "counterfeit_status")
-    cell = {name: f"{letter_of[name]}{row}" for name in names}
-    nonconforming = cell["major_defects"] + (f"+{cell['minor_defects']}" if minor else "")
-    counted = ",".join(cell[name] for name in COUNT_COLUMNS)
-    accept = label_for("qa.verdict.accept", language)
-    reject = label_for("qa.verdict.reject", language)
-    # units authenticated as genuine (the status "cleared") do not reject the lot
-    cleared = COUNTERFEIT_STATUS_CHOICES[language][2]
-    fake = f'AND({cell["counterfeit_units"]}>0,{cell["counterfeit_status"]}<>"{cleared}")'
-    return (
-        f'=IF(COUNT({counted})=0,"",IF(OR({cell["critical_defects"]}>0,'
-        f"{fake},{nonconforming}>={cell['rejection_number']}),"
-        f'"{reject}","{accept}"))'
+    return acceptance_formula(
+        {name: f"{letter_of[name]}{row}" for name in names},
+        count_minor_defects=minor,
+        # units authenticated as genuine (the status "cleared") do not reject the lot
+        cleared=COUNTERFEIT_STATUS_CHOICES[language][2],
+        accept=label_for("qa.verdict.accept", language),
+        reject=label_for("qa.verdict.reject", language),
     )
 
 

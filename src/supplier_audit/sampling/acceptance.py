@@ -23,6 +23,7 @@ a hazard or a fake is never an acceptable quality level.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -94,4 +95,27 @@ def judge_lots(
     return pd.DataFrame(
         {"nonconforming": nonconforming, "acceptance_number": acceptance, "accepted": accepted},
         index=results.index,
+    )
+
+
+def verdict_formula(
+    cell: Mapping[str, str], *, count_minor_defects: bool, cleared: str, accept: str, reject: str
+) -> str:
+    """The rule of :func:`judge_lots` as a spreadsheet formula, for a sheet an inspector fills.
+
+    ``cell`` names the cell of each count (critical_defects, major_defects, minor_defects,
+    counterfeit_units), of the lot's rejection_number and of its counterfeit_status (where the
+    inspector picks ``cleared`` for units authenticated as genuine). The formula shows
+    ``reject`` for a critical defect, counterfeit units not cleared, or nonconforming units at
+    or over Re; ``accept`` otherwise; nothing until a count is typed. Written here, beside the
+    rule it restates, so that the two change together.
+    """
+    counts = ("critical_defects", "major_defects", "minor_defects", "counterfeit_units")
+    minor = f"+{cell['minor_defects']}" if count_minor_defects else ""
+    nonconforming = cell["major_defects"] + minor
+    fake = f'AND({cell["counterfeit_units"]}>0,{cell["counterfeit_status"]}<>"{cleared}")'
+    return (
+        f'=IF(COUNT({",".join(cell[name] for name in counts)})=0,"",'
+        f"IF(OR({cell['critical_defects']}>0,{fake},"
+        f'{nonconforming}>={cell["rejection_number"]}),"{reject}","{accept}"))'
     )
