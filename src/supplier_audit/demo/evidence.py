@@ -67,10 +67,25 @@ def make_documents(
     (they count for 365 days from issue), so gaps appear for honest suppliers too.
     """
     start = as_of_day - window_days
-    archetype = suppliers.archetype
-    fake_source = archetype == COUNTERFEIT
-    parts = []
+    parts = [
+        _authorizations(rng, suppliers, catalog, offers, start, as_of_day, window_days),
+        *_lot_papers(rng, suppliers, lots),
+        *_supplier_papers(rng, suppliers, offers, start),
+    ]
+    return _documents_table(parts, suppliers, catalog, lots)
 
+
+def _authorizations(
+    rng: np.random.Generator,
+    suppliers: Suppliers,
+    catalog: Catalog,
+    offers: Offers,
+    start: int,
+    as_of_day: int,
+    window_days: int,
+) -> dict[str, IntArray]:
+    """Brand authorizations per (supplier, brand) offered, some lapsing inside the window."""
+    fake_source = suppliers.archetype == COUNTERFEIT
     offer_brand = catalog.brand_index[offers.sku]
     branded = offer_brand >= 0
     brands = int(catalog.brand_index.max()) + 1
@@ -87,15 +102,22 @@ def make_documents(
         start + rng.integers(10, max(window_days - 10, 11), n),
         as_of_day + rng.integers(30, 700, n),
     )
-    parts.append(_doc_part("brand_authorization", owner, issued, valid_until=valid, brand=brand))
+    return _doc_part("brand_authorization", owner, issued, valid_until=valid, brand=brand)
 
+
+def _lot_papers(
+    rng: np.random.Generator, suppliers: Suppliers, lots: Lots
+) -> list[dict[str, IntArray]]:
+    """Papers of single lots: invoices, delivery notes, customs declarations for imports,
+    platform order records and retail receipts from marketplace and small shops."""
+    fake_source = suppliers.archetype == COUNTERFEIT
     lot_supplier = lots.supplier
     marketplace = suppliers.channel[lot_supplier] == MARKETPLACE_CHANNEL
     invoice = rng.random(lots.count) < (
         suppliers.invoice_coverage[lot_supplier] * np.where(marketplace, 0.5, 1.0)
     )
     idx = np.flatnonzero(invoice)
-    parts.append(
+    parts = [
         _doc_part(
             "purchase_invoice",
             lot_supplier[idx],
@@ -103,16 +125,9 @@ def make_documents(
             sku=lots.sku[idx],
             lot=idx,
         )
-    )
+    ]
     idx = np.flatnonzero(rng.random(lots.count) < np.where(fake_source[lot_supplier], 0.3, 0.4))
-    parts.append(
-        _doc_part(
-            "delivery_note",
-            lot_supplier[idx],
-            lots.received_day[idx],
-            lot=idx,
-        )
-    )
+    parts.append(_doc_part("delivery_note", lot_supplier[idx], lots.received_day[idx], lot=idx))
     idx = np.flatnonzero(
         lots.is_import & (rng.random(lots.count) < np.where(fake_source[lot_supplier], 0.2, 0.9))
     )
@@ -132,17 +147,21 @@ def make_documents(
     small_shop = marketplace | (suppliers.channel[lot_supplier] == OTHER_CHANNEL)
     idx = np.flatnonzero(small_shop & (rng.random(lots.count) < 0.1))
     parts.append(_doc_part("retail_receipt", lot_supplier[idx], lots.received_day[idx], lot=idx))
+    return parts
 
-    who = np.flatnonzero(rng.random(suppliers.count) < np.where(fake_source, 0.25, 0.7))
+
+def _supplier_papers(
+    rng: np.random.Generator, suppliers: Suppliers, offers: Offers, start: int
+) -> list[dict[str, IntArray]]:
+    """Purchase contracts per supplier (some open-ended) and test reports per offered SKU."""
+    archetype = suppliers.archetype
+    who = np.flatnonzero(
+        rng.random(suppliers.count) < np.where(archetype == COUNTERFEIT, 0.25, 0.7)
+    )
     issued = start - rng.integers(0, 200, len(who))
     open_ended = rng.random(len(who)) < 0.4
-    parts.append(
-        _doc_part(
-            "purchase_contract",
-            who,
-            issued,
-            valid_until=np.where(open_ended, _NONE, issued + 730),
-        )
+    contracts = _doc_part(
+        "purchase_contract", who, issued, valid_until=np.where(open_ended, _NONE, issued + 730)
     )
     chance = np.select(
         [archetype[offers.supplier] == COUNTERFEIT, archetype[offers.supplier] == SLOPPY],
@@ -151,16 +170,16 @@ def make_documents(
     )
     idx = np.flatnonzero(rng.random(len(offers.sku)) < chance)
     issued = start - rng.integers(0, 300, len(idx))
-    parts.append(
-        _doc_part(
-            "test_report",
-            offers.supplier[idx],
-            issued,
-            valid_until=issued + 365,
-            sku=offers.sku[idx],
-        )
+    reports = _doc_part(
+        "test_report", offers.supplier[idx], issued, valid_until=issued + 365, sku=offers.sku[idx]
     )
+    return [contracts, reports]
 
+
+def _documents_table(
+    parts: list[dict[str, IntArray]], suppliers: Suppliers, catalog: Catalog, lots: Lots
+) -> pa.Table:
+    """The parts as one documents table, in a stable order, each with its id."""
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     order = np.lexsort(
         (
