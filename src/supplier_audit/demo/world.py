@@ -4,7 +4,7 @@ hidden truth (which suppliers are counterfeit sources, ...) to measure the audit
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,8 @@ from supplier_audit.demo.actors import (
     ARCHETYPES,
     Catalog,
     FloatArray,
+    IntArray,
+    Offers,
     Suppliers,
     make_catalog,
     make_offers,
@@ -134,7 +136,51 @@ def generate_world(
     lot_reviews = allocate_reviews(review_rng, received, count=review_count, as_of_day=as_of_day)
     plan = plan_reviews(review_rng, received, lot_reviews, as_of_day=as_of_day)
 
-    tables: dict[str, pa.Table] = {
+    tables = _input_tables(
+        rng, actors, catalog, offers, received, lot_reviews, as_of_day, window_days
+    )
+    _add_complaint_desk(rng("desk"), tables, actors, catalog, received, as_of_day=as_of_day)
+    review_stream: Iterator[pa.Table] = review_chunks(
+        review_rng, actors, catalog, received, plan, chunk_rows=REVIEW_CHUNK_ROWS
+    )
+    planted = PlantedProblems()
+    if messy:
+        review_stream = _mess(
+            rng("messy"), tables, review_stream, planted, as_of=as_of, suppliers=suppliers
+        )
+    out_dir = Path(out_dir)
+    paths, rows = _write_world(out_dir, tables, review_stream, file_format)
+    truth_dir = out_dir / TRUTH_DIR
+    truth_paths = {
+        "suppliers": truth_dir / "suppliers_truth.csv",
+        "shipments": truth_dir / "shipments_truth.csv",
+        "planted_problems": truth_dir / "planted_problems.csv",
+    }
+    write_table([_suppliers_truth(actors, received)], truth_paths["suppliers"], "csv")
+    write_table([_shipments_truth(actors, received)], truth_paths["shipments"], "csv")
+    write_table([planted.table()], truth_paths["planted_problems"], "csv")
+    logger.info("demo world in %s: %s; %d planted problems", out_dir, rows, len(planted.rows))
+    return WorldSummary(
+        out_dir=out_dir,
+        rows=rows,
+        paths=paths,
+        truth_paths=truth_paths,
+        planted_problems=len(planted.rows),
+    )
+
+
+def _input_tables(
+    rng: Callable[[str], np.random.Generator],
+    actors: Suppliers,
+    catalog: Catalog,
+    offers: Offers,
+    received: Lots,
+    lot_reviews: IntArray,
+    as_of_day: int,
+    window_days: int,
+) -> dict[str, pa.Table]:
+    """Every input table but the reviews and orders, each drawn from its own stream."""
+    return {
         "suppliers": _suppliers_table(actors),
         "shipments": shipments_table(actors, catalog, received),
         "documents": make_documents(
@@ -156,27 +202,39 @@ def generate_world(
         ),
         "inspections": make_inspections(rng("inspections"), actors, received, as_of_day=as_of_day),
     }
-    _add_complaint_desk(rng("desk"), tables, actors, catalog, received, as_of_day=as_of_day)
-    review_stream: Iterator[pa.Table] = review_chunks(
-        review_rng, actors, catalog, received, plan, chunk_rows=REVIEW_CHUNK_ROWS
-    )
-    planted = PlantedProblems()
-    if messy:
-        messy_rng = rng("messy")
-        tables["suppliers"] = mess_suppliers(messy_rng, tables["suppliers"], planted)
-        tables["shipments"] = mess_shipments(
-            messy_rng,
-            tables["shipments"],
-            planted,
-            as_of=as_of,
-            unknown_supplier=f"SUP{suppliers + 9000:04d}",
-        )
-        tables["documents"] = mess_documents(messy_rng, tables["documents"], planted)
-        review_stream = _mess_first(messy_rng, review_stream, planted)
 
-    out_dir = Path(out_dir)
-    truth_dir = out_dir / TRUTH_DIR
-    truth_dir.mkdir(parents=True, exist_ok=True)
+
+def _mess(
+    rng: np.random.Generator,
+    tables: dict[str, pa.Table],
+    review_stream: Iterator[pa.Table],
+    planted: PlantedProblems,
+    *,
+    as_of: date,
+    suppliers: int,
+) -> Iterator[pa.Table]:
+    """Plant merchant-typed values and bad rows into the tables (in place) and the reviews."""
+    tables["suppliers"] = mess_suppliers(rng, tables["suppliers"], planted)
+    tables["shipments"] = mess_shipments(
+        rng,
+        tables["shipments"],
+        planted,
+        as_of=as_of,
+        unknown_supplier=f"SUP{suppliers + 9000:04d}",
+    )
+    tables["documents"] = mess_documents(rng, tables["documents"], planted)
+    return _mess_first(rng, review_stream, planted)
+
+
+def _write_world(
+    out_dir: Path,
+    tables: dict[str, pa.Table],
+    review_stream: Iterator[pa.Table],
+    file_format: str,
+) -> tuple[dict[str, Path], dict[str, int]]:
+    """The input tables written in ``file_format`` (the reviews chunk by chunk): each file and
+    its rows; the truth folder made, the other format's files removed."""
+    (out_dir / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
     _remove_other_format(out_dir, file_format)
     paths: dict[str, Path] = {}
     rows: dict[str, int] = {}
@@ -184,23 +242,7 @@ def generate_world(
         paths[name] = out_dir / f"{name}.{file_format}"
         chunks = review_stream if name == "reviews" else iter([tables[name]])
         rows[name] = write_table(chunks, paths[name], file_format)
-
-    truth_paths = {
-        "suppliers": truth_dir / "suppliers_truth.csv",
-        "shipments": truth_dir / "shipments_truth.csv",
-        "planted_problems": truth_dir / "planted_problems.csv",
-    }
-    write_table([_suppliers_truth(actors, received)], truth_paths["suppliers"], "csv")
-    write_table([_shipments_truth(actors, received)], truth_paths["shipments"], "csv")
-    write_table([planted.table()], truth_paths["planted_problems"], "csv")
-    logger.info("demo world in %s: %s; %d planted problems", out_dir, rows, len(planted.rows))
-    return WorldSummary(
-        out_dir=out_dir,
-        rows=rows,
-        paths=paths,
-        truth_paths=truth_paths,
-        planted_problems=len(planted.rows),
-    )
+    return paths, rows
 
 
 def _add_complaint_desk(
