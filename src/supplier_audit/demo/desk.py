@@ -7,14 +7,16 @@ rows: every draw here comes from its own random stream.
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from supplier_audit.contracts.inputs import PLATFORMS
-from supplier_audit.demo.actors import Catalog, Suppliers
+from supplier_audit.demo.actors import Catalog, IntArray, Suppliers
 from supplier_audit.demo.lots import Lots
 
 # Where the demo merchant sells (shares of complaints), in PLATFORMS order:
@@ -107,11 +109,70 @@ def complaint_desk_columns(
     status = np.asarray(complaints.column("status").to_pylist(), dtype=object)
     kinds = np.asarray(complaints.column("complaint_type").to_pylist(), dtype=object)
     skus = np.asarray(complaints.column("sku").to_pylist(), dtype=object)
-    named_lots = complaints.column("shipment_id").to_pylist()
+    buyers = _buyers(rng, opened, status, kinds, skus)
 
+    has_order = rng.random(n) < 0.7
+    order_ids = np.asarray([f"PO{v:018d}" for v in rng.integers(10**15, 10**17, n)], dtype=object)
+    ordered = np.minimum(opened - rng.integers(1, 10, n), as_of_day)
+    names_lot = has_order & (rng.random(n) < 0.5)
+    order_lot = _order_lots(
+        complaints.column("shipment_id").to_pylist(), skus, ordered, names_lot, catalog, lots
+    )
+
+    # Due dates: about a third of the open tickets carry the platform's own deadline.
+    window = np.asarray(RESPONSE_DAYS)[platform]
+    own_due = (status == "open") & (rng.random(n) < 0.35)
+    due = opened + window + rng.integers(-1, 2, n)
+    descriptions, described = _descriptions(rng, kinds)
+
+    table = (
+        complaints.append_column(
+            "platform", pa.array(PLATFORMS, pa.string()).take(pa.array(platform))
+        )
+        .append_column("order_id", pa.array(order_ids.tolist(), pa.string(), mask=~has_order))
+        .append_column("buyer_id", pa.array(buyers.buyer.tolist(), pa.string(), mask=~buyers.known))
+        .append_column("due_on", pa.array(due.astype(np.int32), pa.date32(), mask=~own_due))
+        .append_column("description", pa.array(descriptions, pa.string(), mask=~described))
+    )
+    orders = _orders_table(
+        rng,
+        {
+            "order_id": [str(v) for v in order_ids[has_order]],
+            "sku": [str(v) for v in skus[has_order]],
+            "ordered_on": [int(v) for v in ordered[has_order]],
+            "shipment_id": [lot for lot, h in zip(order_lot, has_order, strict=True) if h],
+            "buyer_id": [
+                str(b) if known else None
+                for b, known in zip(buyers.buyer[has_order], buyers.known[has_order], strict=True)
+            ],
+            "platform": [PLATFORMS[p] for p in platform[has_order]],
+        },
+        buyers.repeat_orders,
+    )
+    return table, orders
+
+
+@dataclass(frozen=True)
+class _Buyers:
+    """Who filed each complaint (masked where ``known`` is false) and the repeat buyers'
+    repeated orders (buyer, sku, day)."""
+
+    buyer: npt.NDArray[np.object_]
+    known: npt.NDArray[np.bool_]
+    repeat_orders: list[tuple[str, str, int]]
+
+
+def _buyers(
+    rng: np.random.Generator,
+    opened: IntArray,
+    status: npt.NDArray[np.object_],
+    kinds: npt.NDArray[np.object_],
+    skus: npt.NDArray[np.object_],
+) -> _Buyers:
+    """A buyer per complaint; repeat complainers each take over an open counterfeit complaint
+    and a few earlier dismissed ones (rejected or withdrawn), on any SKU."""
+    n = len(opened)
     buyer = np.asarray([f"tb{v:08d}" for v in rng.integers(0, 10**8, n)], dtype=object)
-    # Repeat complainers: each takes over an open counterfeit complaint and a few earlier
-    # dismissed ones (rejected or withdrawn), on any SKU.
     open_fakes = np.flatnonzero((status == "open") & (kinds == "counterfeit"))
     dismissed = np.flatnonzero(np.isin(status, ["rejected", "withdrawn"]))
     repeat_orders: list[tuple[str, str, int]] = []
@@ -124,22 +185,29 @@ def complaint_desk_columns(
         buyer[chosen] = name
         for times in range(int(rng.integers(2, 5))):
             repeat_orders.append((name, str(skus[at]), int(opened[at]) - 3 - 5 * times))
-    has_buyer = rng.random(n) < 0.85
-    has_buyer[np.isin(buyer, [f"pro_buyer_{k + 1:02d}" for k in range(REPEAT_COMPLAINERS)])] = True
+    known = rng.random(n) < 0.85
+    known[np.isin(buyer, [f"pro_buyer_{k + 1:02d}" for k in range(REPEAT_COMPLAINERS)])] = True
+    return _Buyers(buyer=buyer, known=known, repeat_orders=repeat_orders)
 
-    has_order = rng.random(n) < 0.7
-    order_ids = np.asarray([f"PO{v:018d}" for v in rng.integers(10**15, 10**17, n)], dtype=object)
-    ordered = np.minimum(opened - rng.integers(1, 10, n), as_of_day)
+
+def _order_lots(
+    named_lots: list[str | None],
+    skus: npt.NDArray[np.object_],
+    ordered: IntArray,
+    names_lot: npt.NDArray[np.bool_],
+    catalog: Catalog,
+    lots: Lots,
+) -> list[str | None]:
+    """The lot each order names where it names one: the complaint's lot when it has one, else
+    the SKU's latest lot received by the order's day."""
     sku_index = {s: i for i, s in enumerate(catalog.sku.to_pylist())}
-    lot_sku = lots.sku
-    order_lot: list[str | None] = []
     lot_ids = lots.shipment_id.to_pylist()
-    order_of_lots = np.lexsort((lots.received_day, lot_sku))
-    sorted_sku = lot_sku[order_of_lots]
+    order_of_lots = np.lexsort((lots.received_day, lots.sku))
+    sorted_sku = lots.sku[order_of_lots]
     sorted_day = lots.received_day[order_of_lots]
-    names_lot = rng.random(n) < 0.5
-    for i in range(n):  # demo-sized (about a thousand complaints)
-        if not (has_order[i] and names_lot[i]):
+    order_lot: list[str | None] = []
+    for i in range(len(skus)):  # demo-sized (about a thousand complaints)
+        if not names_lot[i]:
             order_lot.append(None)
             continue
         if named_lots[i] is not None:
@@ -150,11 +218,14 @@ def complaint_desk_columns(
         hi = np.searchsorted(sorted_sku, code, side="right")
         last = lo + np.searchsorted(sorted_day[lo:hi], ordered[i], side="right") - 1
         order_lot.append(lot_ids[order_of_lots[last]] if last >= lo else None)
+    return order_lot
 
-    # Due dates: about a third of the open tickets carry the platform's own deadline.
-    window = np.asarray(RESPONSE_DAYS)[platform]
-    own_due = (status == "open") & (rng.random(n) < 0.35)
-    due = opened + window + rng.integers(-1, 2, n)
+
+def _descriptions(
+    rng: np.random.Generator, kinds: npt.NDArray[np.object_]
+) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    """A buyer's words per complaint (a few with a phone number), and which are filled in."""
+    n = len(kinds)
     pick = rng.integers(0, 2, n)
     descriptions = [_DESCRIPTIONS[str(k)][p] for k, p in zip(kinds, pick, strict=True)]
     with_phone = rng.random(n) < 0.05
@@ -162,45 +233,34 @@ def complaint_desk_columns(
         d + f"，联系我 139{int(v):08d}" if w else d
         for d, v, w in zip(descriptions, rng.integers(0, 10**8, n), with_phone, strict=True)
     ]
-    described = rng.random(n) < 0.8
+    return descriptions, rng.random(n) < 0.8
 
-    table = (
-        complaints.append_column(
-            "platform", pa.array(PLATFORMS, pa.string()).take(pa.array(platform))
-        )
-        .append_column("order_id", pa.array(order_ids.tolist(), pa.string(), mask=~has_order))
-        .append_column("buyer_id", pa.array(buyer.tolist(), pa.string(), mask=~has_buyer))
-        .append_column("due_on", pa.array(due.astype(np.int32), pa.date32(), mask=~own_due))
-        .append_column("description", pa.array(descriptions, pa.string(), mask=~described))
-    )
 
-    # The orders: one per complaint that has one, and the repeat buyers' repeated orders.
-    rows_id = [str(v) for v in order_ids[has_order]]
-    rows_sku = [str(v) for v in skus[has_order]]
-    rows_day = [int(v) for v in ordered[has_order]]
-    rows_lot = [lot for lot, h in zip(order_lot, has_order, strict=True) if h]
-    rows_buyer = [
-        str(b) if hb else None for b, hb in zip(buyer[has_order], has_buyer[has_order], strict=True)
-    ]
-    rows_platform = [PLATFORMS[p] for p in platform[has_order]]
+def _orders_table(
+    rng: np.random.Generator,
+    rows: dict[str, list[Any]],
+    repeat_orders: list[tuple[str, str, int]],
+) -> pa.Table:
+    """The orders: one per complaint that has one, and the repeat buyers' repeated orders,
+    ordered by day and id."""
     for k, (name, sku, day) in enumerate(repeat_orders):
-        rows_id.append(f"PR{k + 1:08d}")
-        rows_sku.append(sku)
-        rows_day.append(max(day, 0))
-        rows_lot.append(None)
-        rows_buyer.append(name)
-        rows_platform.append("pinduoduo")
-    quantity = np.where(rng.random(len(rows_id)) < 0.1, 2, 1)
+        rows["order_id"].append(f"PR{k + 1:08d}")
+        rows["sku"].append(sku)
+        rows["ordered_on"].append(max(day, 0))
+        rows["shipment_id"].append(None)
+        rows["buyer_id"].append(name)
+        rows["platform"].append("pinduoduo")
+    quantity = np.where(rng.random(len(rows["order_id"])) < 0.1, 2, 1)
     orders = pa.table(
         {
-            "order_id": pa.array(rows_id, pa.string()),
-            "sku": pa.array(rows_sku, pa.string()),
-            "ordered_on": pa.array(np.asarray(rows_day, dtype=np.int32), pa.date32()),
+            "order_id": pa.array(rows["order_id"], pa.string()),
+            "sku": pa.array(rows["sku"], pa.string()),
+            "ordered_on": pa.array(np.asarray(rows["ordered_on"], dtype=np.int32), pa.date32()),
             "quantity": pa.array(quantity.astype(np.int64)),
-            "shipment_id": pa.array(rows_lot, pa.string()),
-            "buyer_id": pa.array(rows_buyer, pa.string()),
-            "platform": pa.array(rows_platform, pa.string()),
+            "shipment_id": pa.array(rows["shipment_id"], pa.string()),
+            "buyer_id": pa.array(rows["buyer_id"], pa.string()),
+            "platform": pa.array(rows["platform"], pa.string()),
         }
     )
-    order = np.lexsort((np.asarray(rows_id, dtype=object), np.asarray(rows_day)))
-    return table, orders.take(pa.array(order))
+    order = np.lexsort((np.asarray(rows["order_id"], dtype=object), np.asarray(rows["ordered_on"])))
+    return orders.take(pa.array(order))
