@@ -17,6 +17,7 @@ from supplier_audit.demo.actors import (
     OTHER_CHANNEL,
     SLOPPY,
     Catalog,
+    FloatArray,
     IntArray,
     Offers,
     Suppliers,
@@ -228,20 +229,11 @@ _OUTCOMES: Final = {
 }
 
 
-def make_complaints(
-    rng: np.random.Generator,
-    suppliers: Suppliers,
-    catalog: Catalog,
-    lots: Lots,
-    *,
-    lot_reviews: IntArray,
-    as_of_day: int,
-) -> pa.Table:
-    """Return complaints, upheld counterfeit ones paid ten-fold (假一赔十).
-
-    Malicious complaints (恶意投诉) hit the malicious-target suppliers and end rejected or
-    withdrawn; honest suppliers also get the occasional mistaken counterfeit complaint.
-    """
+def _complained_lots(
+    rng: np.random.Generator, suppliers: Suppliers, lots: Lots, lot_reviews: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Per complaint: its lot, its type and its kind (0 a confirmed fake, 1 a mistaken
+    counterfeit complaint, 2 a malicious one, 3 any other), by rates per expected review."""
     exposure = lot_reviews.astype(np.float64) + 0.5
     supplier = lots.supplier
     fake = lots.is_counterfeit
@@ -268,12 +260,19 @@ def make_complaints(
         lot_parts.append(lot)
         type_parts.append(np.full(len(lot), COMPLAINT_TYPES.index("counterfeit")))
         kind_parts.append(np.full(len(lot), 2))
-    lot = np.concatenate(lot_parts).astype(np.int64)
-    ctype = np.concatenate(type_parts).astype(np.int64)
-    kind = np.concatenate(kind_parts).astype(np.int64)
-    n = len(lot)
+    return (
+        np.concatenate(lot_parts).astype(np.int64),
+        np.concatenate(type_parts).astype(np.int64),
+        np.concatenate(kind_parts).astype(np.int64),
+    )
 
-    received = lots.received_day[lot]
+
+def _outcomes(
+    rng: np.random.Generator, received: IntArray, kind: IntArray, as_of_day: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """When each complaint was opened (by the as-of day), its status (0 open, recent ones
+    mostly so) by the kind's outcome mix, and when it was closed."""
+    n = len(received)
     opened = received + 3 + rng.poisson(18.0, n)
     late = opened > as_of_day
     opened = np.where(
@@ -284,15 +283,22 @@ def make_complaints(
     recent = (as_of_day - opened < 5) & (rng.random(n) < 0.8)
     closed = opened + 1 + rng.poisson(8.0, n)
     status = np.where(recent | (closed > as_of_day), 0, status)
-    is_open = status == 0
+    return opened, status, closed
 
+
+def _compensation(
+    rng: np.random.Generator, lots: Lots, lot: IntArray, ctype: IntArray, status: IntArray
+) -> FloatArray:
+    """What the shop paid (CNY): ten-fold for an upheld counterfeit complaint (假一赔十), part
+    of the price for another upheld or a settled one, nothing otherwise (NaN)."""
+    n = len(lot)
     to_cny = np.asarray([CNY_PER_UNIT[c] for c in CURRENCIES])[lots.currency[lot]]
     retail = lots.unit_cost_cents[lot] / 100.0 * to_cny * 2.0 * np.exp(rng.normal(0.0, 0.2, n))
     units = np.where(rng.random(n) < 0.15, 2, 1)
     upheld = status == COMPLAINT_STATUSES.index("upheld")
     settled = status == COMPLAINT_STATUSES.index("settled")
     is_cf = ctype == COMPLAINT_TYPES.index("counterfeit")
-    compensation = np.select(
+    return np.select(
         [upheld & is_cf, upheld, settled],
         [
             10.0 * retail * units,
@@ -301,6 +307,27 @@ def make_complaints(
         ],
         np.nan,
     )
+
+
+def make_complaints(
+    rng: np.random.Generator,
+    suppliers: Suppliers,
+    catalog: Catalog,
+    lots: Lots,
+    *,
+    lot_reviews: IntArray,
+    as_of_day: int,
+) -> pa.Table:
+    """Return complaints, upheld counterfeit ones paid ten-fold (假一赔十).
+
+    Malicious complaints (恶意投诉) hit the malicious-target suppliers and end rejected or
+    withdrawn; honest suppliers also get the occasional mistaken counterfeit complaint.
+    """
+    lot, ctype, kind = _complained_lots(rng, suppliers, lots, lot_reviews)
+    n = len(lot)
+    opened, status, closed = _outcomes(rng, lots.received_day[lot], kind, as_of_day)
+    is_open = status == 0
+    compensation = _compensation(rng, lots, lot, ctype, status)
     known_lot = rng.random(n) < 0.35
     known_supplier = np.where(known_lot, rng.random(n) < 0.7, rng.random(n) < 0.5)
 
