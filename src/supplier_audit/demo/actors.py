@@ -105,9 +105,8 @@ class Suppliers:
         return len(self.channel)
 
 
-def make_suppliers(rng: np.random.Generator, *, count: int, as_of_day: int) -> Suppliers:
-    """Draw `count` suppliers with archetypes, channels, Chinese company names and parameters."""
-    vocab = load_vocabulary()
+def _archetypes(rng: np.random.Generator, count: int) -> tuple[IntArray, IntArray]:
+    """Each supplier's archetype (the planted shares, the rest honest) and channel."""
     planted = {kind: max(1, round(share * count)) for kind, share in _ARCHETYPE_SHARES.items()}
     honest = count - sum(planted.values())
     if honest < 1:
@@ -116,7 +115,14 @@ def make_suppliers(rng: np.random.Generator, *, count: int, as_of_day: int) -> S
         np.concatenate([np.full(honest, HONEST)] + [np.full(n, k) for k, n in planted.items()])
     ).astype(np.int64)
     channel = categorical(rng, np.array([_CHANNEL_MIX[int(a)] for a in range(5)])[archetype])
+    return archetype, channel
 
+
+def _company_names(rng: np.random.Generator, channel: IntArray) -> tuple[list[str], pa.Array]:
+    """A Chinese company name per supplier (city, name core, trade, a form that fits its
+    channel) and the region of its city."""
+    vocab = load_vocabulary()
+    count = len(channel)
     cities = vocab["cities"]
     cores, trades = vocab["name_cores"], vocab["trades"]
     combos = len(cities) * len(cores) * len(trades)
@@ -129,8 +135,13 @@ def make_suppliers(rng: np.random.Generator, *, count: int, as_of_day: int) -> S
         forms = vocab["forms"][CHANNELS[channel[i]]]
         form = forms[int(form_u[i] * len(forms))]
         names.append(f"{cities[city_i[i]][0]}{cores[core_i[i]]}{trades[trade_i[i]]}{form}")
-    region = pa.array([cities[c][1] for c in city_i], pa.string())
+    return names, pa.array([cities[c][1] for c in city_i], pa.string())
 
+
+def make_suppliers(rng: np.random.Generator, *, count: int, as_of_day: int) -> Suppliers:
+    """Draw `count` suppliers with archetypes, channels, Chinese company names and parameters."""
+    archetype, channel = _archetypes(rng, count)
+    names, region = _company_names(rng, channel)
     is_new = archetype == NEWCOMER
     is_fake = archetype == COUNTERFEIT
     is_sloppy = archetype == SLOPPY
