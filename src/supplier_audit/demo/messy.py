@@ -101,14 +101,36 @@ def mess_shipments(
     """Plant merchant-typed dates, quantities and booleans, then insert five bad rows."""
     text = render_table(table)
     cols = {name: _column(text, name) for name in text.column_names}
-    ids = cols["shipment_id"]
     rows = np.arange(text.num_rows)
+    _type_like_merchants(rng, cols, table.column("quantity").to_numpy(), record)
+    extra = _bad_shipment_rows(
+        rng, cols, table, record, as_of=as_of, unknown_supplier=unknown_supplier
+    )
+    # Interleave: an extra row at position p goes just before original row p.
+    keys = np.concatenate([2 * rows + 1, 2 * np.array([p for p, _ in extra])])
+    order = np.argsort(keys, kind="stable")
+    merged = {
+        name: np.concatenate([cols[name], np.array([r[name] for _, r in extra], dtype=object)])
+        for name in cols
+    }
+    return pa.table({name: pa.array(merged[name][order], pa.string()) for name in cols})
+
+
+def _type_like_merchants(
+    rng: np.random.Generator,
+    cols: dict[str, ObjectArray],
+    quantity: npt.NDArray[np.int64],
+    record: PlantedProblems,
+) -> None:
+    """Dates, thousands separators and booleans typed as merchants do, in place."""
+    ids = cols["shipment_id"]
+    rows = np.arange(len(ids))
     for k, i in enumerate(_few(rng, rows, 0.002, at_least=2)):
         cols["received_on"][i] = _merchant_date(cols["received_on"][i], k)
         record.add(
             "shipments", ids[i], "received_on", f"date typed as {cols['received_on'][i]}", ACCEPTED
         )
-    big = np.flatnonzero(table.column("quantity").to_numpy() >= 1000)
+    big = np.flatnonzero(quantity >= 1000)
     for i in _few(rng, big, 0.01):
         cols["quantity"][i] = f"{int(cols['quantity'][i]):,}"
         record.add(
@@ -119,9 +141,21 @@ def mess_shipments(
             cols[name][i] = forms[0] if cols[name][i] == "true" else forms[1]
             record.add("shipments", ids[i], name, f"boolean typed as {cols[name][i]}", ACCEPTED)
 
-    # Bad rows, each a copy of a random lot with one thing wrong; fresh ids are never
-    # referenced by reviews, documents or inspections, so nothing else cascades.
-    n = text.num_rows
+
+def _bad_shipment_rows(
+    rng: np.random.Generator,
+    cols: dict[str, ObjectArray],
+    table: pa.Table,
+    record: PlantedProblems,
+    *,
+    as_of: date,
+    unknown_supplier: str,
+) -> list[tuple[int, dict[str, object]]]:
+    """Five bad rows, each a copy of a random lot with one thing wrong, with the position
+    each goes before. Fresh ids are never referenced by reviews, documents or inspections,
+    so nothing else cascades."""
+    ids = cols["shipment_id"]
+    n = len(ids)
     width = len(ids[0]) - 2 if n else 6
     extra: list[tuple[int, dict[str, object]]] = []
     source = rng.integers(0, max(n, 1), 5)
@@ -162,14 +196,7 @@ def mess_shipments(
         )
         record.add("shipments", fresh[k], column, problem, QUARANTINED)
 
-    # Interleave: an extra row at position p goes just before original row p.
-    keys = np.concatenate([2 * rows + 1, 2 * np.array([p for p, _ in extra])])
-    order = np.argsort(keys, kind="stable")
-    merged = {
-        name: np.concatenate([cols[name], np.array([r[name] for _, r in extra], dtype=object)])
-        for name in cols
-    }
-    return pa.table({name: pa.array(merged[name][order], pa.string()) for name in cols})
+    return extra
 
 
 def mess_documents(rng: np.random.Generator, table: pa.Table, record: PlantedProblems) -> pa.Table:
