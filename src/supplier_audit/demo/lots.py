@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -129,6 +129,33 @@ def make_inspections(
     Recent lots (last three weeks) are mostly uninspected, so tonight's plan has work to do;
     dropship lots are rarely inspected, since the merchant never sees those goods.
     """
+    lot, days, merged, is_second = _inspected_lots(rng, suppliers, lots, as_of_day)
+    logistics = load_vocabulary()["logistics"]
+    inspectors = pa.array(logistics["inspectors"], pa.string())
+    who = rng.integers(0, len(inspectors), len(lot))
+    u = rng.random((len(lot), 2))
+    notes, status = _notes_and_status(logistics, lots.is_counterfeit[lot], merged, is_second, u)
+    return pa.table(
+        {
+            "shipment_id": lots.shipment_id.take(pa.array(lot)),
+            "inspected_on": pa.array(days.astype(np.int32), pa.date32()),
+            "sample_size": pa.array(merged["sample"]),
+            "critical_defects": pa.array(merged["critical"]),
+            "major_defects": pa.array(merged["major"]),
+            "minor_defects": pa.array(merged["minor"]),
+            "counterfeit_units": pa.array(merged["counterfeit"]),
+            "inspector": inspectors.take(pa.array(who, mask=rng.random(len(lot)) < 0.05)),
+            "notes": notes,
+            "counterfeit_status": status,
+        }
+    )
+
+
+def _inspected_lots(
+    rng: np.random.Generator, suppliers: Suppliers, lots: Lots, as_of_day: int
+) -> tuple[IntArray, IntArray, dict[str, IntArray], BoolArray]:
+    """Which lots were inspected when, with what result, in inspection order; some failed
+    lots inspected a second time (QA's self-check after a bad result), marked as such."""
     age = as_of_day - lots.received_day
     chance = np.where(age > 21, 0.75, np.where(age > 7, 0.2, 0.06))
     chance = chance * np.where(lots.dropship, 0.2, 1.0)
@@ -150,9 +177,18 @@ def make_inspections(
     merged = {k: v[order] for k, v in merged.items()}
     is_second = np.concatenate([np.zeros(len(first), bool), np.ones(len(second), bool)])[order]
 
-    logistics = load_vocabulary()["logistics"]
-    inspectors = pa.array(logistics["inspectors"], pa.string())
-    who = rng.integers(0, len(inspectors), len(lot))
+    return lot, days, merged, is_second
+
+
+def _notes_and_status(
+    logistics: dict[str, Any],
+    fake_lot: BoolArray,
+    merged: dict[str, IntArray],
+    is_second: BoolArray,
+    u: FloatArray,
+) -> tuple[pa.Array, pa.Array]:
+    """The inspector's note per result (by what was found; a second inspection says 复检) and
+    the status of the units recorded as fake."""
     notes_bank = [
         *logistics["notes_ok"],
         *logistics["notes_defect"],
@@ -160,7 +196,6 @@ def make_inspections(
     ]
     n_ok, n_defect = len(logistics["notes_ok"]), len(logistics["notes_defect"])
     n_fake = len(logistics["notes_counterfeit"])
-    u = rng.random((len(lot), 2))
     has_defect = (merged["critical"] + merged["major"]) > 0
     note = np.where(
         merged["counterfeit"] > 0,
@@ -176,12 +211,11 @@ def make_inspections(
     # (suspected) awaiting the brand owner; a fake lot's is "确认" (confirmed) unless its note
     # says the sample was only kept. Uses no random draw, so the rest of the world is unchanged.
     found = merged["counterfeit"] > 0
-    fake_lot = lots.is_counterfeit[lot]
     suspect_note = n_ok + n_defect + logistics["notes_counterfeit"].index(SUSPECTED_NOTE)
     note = np.where(found & ~fake_lot, suspect_note, note)
     suspected = found & (note == suspect_note)
     status = pa.array(np.where(found, np.where(suspected, "疑似", "确认"), ""), pa.string())
-    status = pc.if_else(pa.array(found), status, pa.nulls(len(lot), pa.string()))
+    status = pc.if_else(pa.array(found), status, pa.nulls(len(found), pa.string()))
     no_note = np.where(merged["counterfeit"] > 0, False, u[:, 1] < np.where(has_defect, 0.4, 0.7))
     notes = pa.array(notes_bank, pa.string()).take(pa.array(note, mask=no_note))
     notes = pc.if_else(
@@ -189,20 +223,7 @@ def make_inspections(
         pc.binary_join_element_wise("复检：", pc.fill_null(notes, "复检"), ""),
         notes,
     )
-    return pa.table(
-        {
-            "shipment_id": lots.shipment_id.take(pa.array(lot)),
-            "inspected_on": pa.array(days.astype(np.int32), pa.date32()),
-            "sample_size": pa.array(merged["sample"]),
-            "critical_defects": pa.array(merged["critical"]),
-            "major_defects": pa.array(merged["major"]),
-            "minor_defects": pa.array(merged["minor"]),
-            "counterfeit_units": pa.array(merged["counterfeit"]),
-            "inspector": inspectors.take(pa.array(who, mask=rng.random(len(lot)) < 0.05)),
-            "notes": notes,
-            "counterfeit_status": status,
-        }
-    )
+    return notes, status
 
 
 def _inspect(
