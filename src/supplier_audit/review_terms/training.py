@@ -155,6 +155,32 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
+def _fit_label(
+    x: Any, y: np.ndarray, groups: np.ndarray, lex: np.ndarray, allowed: np.ndarray
+) -> tuple[dict[str, Any], np.ndarray]:
+    """One label's model: the regularisation strength and threshold whose out-of-category
+    decisions, OR-ed with the lexicon, score the best F1 (ties: the stronger regularisation),
+    refitted on every row; with its out-of-category probabilities."""
+    scored = []
+    for c in C_GRID:
+        decision = out_of_category(x, y, groups, c)
+        a, b = platt(decision, y)
+        p = _sigmoid(a * decision + b) * allowed
+        t = choose_threshold(p, lex, y.astype(bool))
+        s = f1_scores(y.astype(bool), lex | (p >= t))
+        scored.append((float(s["f1"]), -c, c, decision, a, b, t))
+    _, _, c, decision, a, b, t = max(scored, key=lambda item: item[:3])
+    final = _fit(x, y, c)
+    model = {
+        "C": c,
+        "bias": round(float(final.intercept_[0]), DIGITS),
+        "weights": [round(float(w), DIGITS) for w in final.coef_[0]],
+        "calibration": [round(a, DIGITS), round(b, DIGITS)],
+        "threshold": t,
+    }
+    return model, _sigmoid(a * decision + b)
+
+
 def train(corpus_path: Path) -> dict[str, Any]:
     """The model as a JSON-ready dict (see the module docstring)."""
     raw = corpus_path.read_bytes()
@@ -182,27 +208,10 @@ def train(corpus_path: Path) -> dict[str, Any]:
                 continue
             lex = lexicon.loc[fit_rows.index, label].to_numpy(dtype=bool)
             allowed = ~vetoed[fit_rows.index.to_numpy(), LABELS.index(label)]
-            scored = []
-            for c in C_GRID:
-                decision = out_of_category(x, y, groups, c)
-                a, b = platt(decision, y)
-                p = _sigmoid(a * decision + b) * allowed
-                t = choose_threshold(p, lex, y.astype(bool))
-                s = f1_scores(y.astype(bool), lex | (p >= t))
-                scored.append((float(s["f1"]), -c, c, decision, a, b, t))
-            _, _, c, decision, a, b, t = max(scored, key=lambda item: item[:3])
-            final = _fit(x, y, c)
-            labels[label] = {
-                "C": c,
-                "bias": round(float(final.intercept_[0]), DIGITS),
-                "weights": [round(float(w), DIGITS) for w in final.coef_[0]],
-                "calibration": [round(a, DIGITS), round(b, DIGITS)],
-                "threshold": t,
-            }
-            p = _sigmoid(a * decision + b)
+            labels[label], probability = _fit_label(x, y, groups, lex, allowed)
             held_out[f"{lang}/{label}"] = {
                 "rows": fit_rows["corpus_id"].tolist(),
-                "probability": p,
+                "probability": probability,
             }
         models[lang] = {
             "spec": SPECS[lang].as_json(),
