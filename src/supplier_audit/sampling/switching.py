@@ -128,14 +128,7 @@ class SwitchingState:
             self._tightened_accepted_in_row = 0
             self._tightened_not_accepted = 0
             return
-        # switching score, clause 9.3.3.2 (single sampling)
-        if acceptance_number >= 2:
-            tighter = one_step_tighter_acceptance_number(acceptance_number)
-            self.switching_score = (
-                self.switching_score + 3 if accepted and defects <= tighter else 0
-            )
-        else:
-            self.switching_score = self.switching_score + 2 if accepted else 0
+        self._add_to_switching_score(accepted, defects, acceptance_number)
         if (
             self.switching_score >= SWITCHING_SCORE_FOR_REDUCED
             and production_steady
@@ -148,21 +141,36 @@ class SwitchingState:
                 "steady and reduced inspection is approved: reduced inspection (ISO 2859-1 9.3.3).",
             )
             return
+        self.explanation = self._normal_continues(allow_reduced, production_steady)
+
+    def _add_to_switching_score(self, accepted: bool, defects: int, acceptance_number: int) -> None:
+        """The switching score after one more lot under normal inspection (9.3.3.2, single
+        sampling): +3 for a lot that would have been accepted one AQL step tighter (Ac >= 2),
+        +2 for an accepted lot (Ac 0 or 1); back to 0 otherwise."""
+        if acceptance_number >= 2:
+            tighter = one_step_tighter_acceptance_number(acceptance_number)
+            self.switching_score = (
+                self.switching_score + 3 if accepted and defects <= tighter else 0
+            )
+        else:
+            self.switching_score = self.switching_score + 2 if accepted else 0
+
+    def _normal_continues(self, allow_reduced: bool, production_steady: bool) -> str:
+        """Why normal inspection goes on: the score short of 30, or what else reduced needs."""
         if self.switching_score >= SWITCHING_SCORE_FOR_REDUCED:
             why = (
                 "reduced inspection is not approved"
                 if not allow_reduced
                 else "production is not steady"
             )
-            self.explanation = (
+            return (
                 f"Normal inspection continues: switching score {self.switching_score} reaches 30, "
                 f"but {why} (ISO 2859-1 9.3.3)."
             )
-        else:
-            self.explanation = (
-                f"Normal inspection continues: switching score {self.switching_score} of the 30 "
-                f"needed for reduced inspection (ISO 2859-1 9.3.3)."
-            )
+        return (
+            f"Normal inspection continues: switching score {self.switching_score} of the 30 "
+            f"needed for reduced inspection (ISO 2859-1 9.3.3)."
+        )
 
     def _after_tightened_lot(self, accepted: bool, lot: str) -> None:
         if accepted:
