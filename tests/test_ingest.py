@@ -545,6 +545,28 @@ def test_two_columns_meaning_the_same_is_fatal(make_folder: Folder, settings: Au
     assert "both mean supplier_id" in message
 
 
+def test_a_parquet_header_is_matched_by_the_same_rules_as_a_csv_one(
+    make_folder: Folder, settings: AuditConfig
+) -> None:
+    """A Parquet file's column names go through the same header matching as a CSV header: a
+    Chinese alias is read, two names for one column and a missing required one are refused,
+    the message naming the file's own column names."""
+    folder = make_folder(replace={"suppliers": None})
+    frame = pd.DataFrame(BASE_TABLES["suppliers"]).rename(columns={"supplier_id": "供应商编号"})
+    frame.to_parquet(folder / "suppliers.parquet")
+    assert ingest(folder, settings).tables["suppliers"].rows_valid == len(frame)
+
+    frame.assign(supplier_id=frame["供应商编号"]).to_parquet(folder / "suppliers.parquet")
+    message = _fatal(folder, settings)
+    assert "suppliers.parquet" in message
+    assert "columns '供应商编号' and 'supplier_id' both mean supplier_id" in message
+
+    frame.drop(columns="供应商编号").to_parquet(folder / "suppliers.parquet")
+    message = _fatal(folder, settings)
+    assert "missing required column(s) supplier_id for table suppliers" in message
+    assert "(the file has: supplier_name" in message
+
+
 def test_two_files_for_one_table_is_fatal(make_folder: Folder, settings: AuditConfig) -> None:
     folder = make_folder()
     pd.DataFrame(BASE_TABLES["suppliers"]).to_parquet(folder / "suppliers.parquet")

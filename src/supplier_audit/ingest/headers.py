@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.inputs import INPUT_TABLES, TableSpec
+from supplier_audit.ingest.errors import InputError
 
 
 def normalise_label(label: object) -> str:
@@ -47,6 +49,50 @@ def _canonical_header(cell: object, lookup: Mapping[str, str], spec: TableSpec) 
         if column is not None and column in spec.column_names:
             return column
     return None
+
+
+def header_columns(
+    header: list[str],
+    lookup: Mapping[str, str],
+    spec: TableSpec,
+    where: Path | str,
+    *,
+    header_index: int | None = None,
+) -> tuple[dict[int, str], list[str]]:
+    """The contract column at each position of a header, and the labels it does not know;
+    two labels meaning the same column, or a required column absent, stop the table with one
+    :class:`InputError` at ``where``. ``header_index`` is the header's row in a grid (a CSV
+    or a sheet: the message names column letters and the row), ``None`` for a typed file
+    (Parquet: the message names the labels)."""
+    canonical: dict[int, str] = {}
+    unknown: list[str] = []
+    for position, label in enumerate(header):
+        column = _canonical_header(label, lookup, spec)
+        if column is None:
+            if label:
+                unknown.append(label)
+            continue
+        clash = next((p for p, c in canonical.items() if c == column), None)
+        if clash is not None:
+            if header_index is None:
+                both = f"columns '{header[clash]}' and '{label}'"
+            else:
+                both = (
+                    f"columns {_column_letter(clash)} ('{header[clash]}') and "
+                    f"{_column_letter(position)} ('{label}')"
+                )
+            raise InputError(where, f"{both} both mean {column}; keep one")
+        canonical[position] = column
+    missing = [c for c in spec.required_columns if c not in canonical.values()]
+    if missing:
+        present = ", ".join(h for h in header if h) or "nothing"
+        has = "the file has" if header_index is None else f"header row {header_index + 1} has"
+        raise InputError(
+            where,
+            f"missing required column(s) {', '.join(missing)} for table {spec.name} "
+            f"({has}: {present})",
+        )
+    return canonical, unknown
 
 
 def _find_header_row(

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.ingest.cells import cell_texts, datetime_text_format, is_text_column
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.ingest.headers import _canonical_header
+from supplier_audit.ingest.headers import header_columns
 from supplier_audit.ingest.sheets import _OriginalPart
 
 
@@ -92,21 +92,9 @@ def _parquet_cells(
     table = table.cast(wide)
     # Dates (date32) as timestamps, not one Python object per cell.
     frame = table.to_pandas(date_as_object=False)
-    canonical: dict[str, str] = {}
-    unknown: list[str] = []
-    for label in frame.columns:
-        column = _canonical_header(str(label), lookup, spec)
-        if column is None:
-            unknown.append(str(label))
-        elif column in canonical.values():
-            raise InputError(path, f"two columns both mean {column}; keep one")
-        else:
-            canonical[str(label)] = column
-    missing = [c for c in spec.required_columns if c not in canonical.values()]
-    if missing:
-        raise InputError(
-            path, f"missing required column(s) {', '.join(missing)} for table {spec.name}"
-        )
+    labels = [str(label) for label in frame.columns]
+    by_position, unknown = header_columns(labels, lookup, spec, path)
+    canonical = {labels[position]: column for position, column in by_position.items()}
     frame = frame.set_axis([str(label) for label in frame.columns], axis=1)
     frame = frame.reset_index(drop=True)
     kinds = {column.name: column.kind for column in spec.columns}

@@ -16,7 +16,7 @@ from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.inputs import TableSpec
 from supplier_audit.ingest.cells import cell_texts
 from supplier_audit.ingest.errors import InputError
-from supplier_audit.ingest.headers import _canonical_header, _column_letter, _find_header_row
+from supplier_audit.ingest.headers import _column_letter, _find_header_row, header_columns
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def _frame_from_grid(
     header = ["" if cell is None else str(cell).strip() for cell in rows[header_index]]
     width = max([len(header), *(len(r) for r in rows[header_index + 1 :])], default=len(header))
     header += [""] * (width - len(header))
-    canonical, unknown = _header_columns(header, header_index, lookup, spec, where)
+    canonical, unknown = header_columns(header, lookup, spec, where, header_index=header_index)
 
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
@@ -168,38 +168,6 @@ def _refuse_headless(
             where,
             f"the file is empty: no header row and no data (table {spec.name} is required)",
         )
-
-
-def _header_columns(
-    header: list[str], header_index: int, lookup: Mapping[str, str], spec: TableSpec, where: str
-) -> tuple[dict[int, str], list[str]]:
-    """The contract column at each position of the header row, and the labels it does not
-    know; two labels meaning the same column, or a required column absent, are errors."""
-    canonical: dict[int, str] = {}
-    unknown: list[str] = []
-    for position, label in enumerate(header):
-        column = _canonical_header(label, lookup, spec)
-        if column is None:
-            if label:
-                unknown.append(label)
-            continue
-        clash = next((p for p, c in canonical.items() if c == column), None)
-        if clash is not None:
-            raise InputError(
-                where,
-                f"columns {_column_letter(clash)} ('{header[clash]}') and "
-                f"{_column_letter(position)} ('{label}') both mean {column}; keep one",
-            )
-        canonical[position] = column
-    missing = [c for c in spec.required_columns if c not in canonical.values()]
-    if missing:
-        present = ", ".join(h for h in header if h) or "nothing"
-        raise InputError(
-            where,
-            f"missing required column(s) {', '.join(missing)} for table {spec.name} "
-            f"(header row {header_index + 1} has: {present})",
-        )
-    return canonical, unknown
 
 
 def _unsaved_formula_problems(
