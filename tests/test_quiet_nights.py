@@ -52,14 +52,19 @@ OUTPUTS = {
 }
 
 
-def build(folder: Path, states: dict[str, State], *, one_supplier: bool = False) -> Path:
-    """The conftest world with each optional table in the given state."""
+def build(
+    folder: Path, states: dict[str, State], *, one_supplier: bool = False, channel: str = ""
+) -> Path:
+    """The conftest world with each optional table in the given state (and, with
+    ``channel``, every supplier buying through that channel)."""
     folder.mkdir(parents=True)
     tables = {name: list(rows) for name, rows in BASE_TABLES.items()}
     tables["orders"] = list(ORDERS)
     if one_supplier:
         tables["suppliers"] = tables["suppliers"][:1]
         tables["shipments"] = [row for row in tables["shipments"] if row["supplier_id"] == "S1"]
+    if channel:
+        tables["suppliers"] = [dict(row, channel=channel) for row in tables["suppliers"]]
     for name, rows in tables.items():
         state = states.get(name, "rows")
         if state == "absent":
@@ -118,6 +123,20 @@ def test_every_night_completes_publishes_and_conserves_rows(
     published = night(data, root / "reports", as_of)
     check_published(published, states, as_of)
     shutil.rmtree(root)
+
+
+def test_a_one_supplier_shop_with_nothing_in_its_window_gets_its_night(tmp_path: Path) -> None:
+    """One supplier (a manufacturer: no channel risk) and no signal of any kind left in the
+    window: the night completes and its reasons say there is no risk signal (this crashed
+    scoring: no supplier had a reason to name)."""
+    states: dict[str, State] = {"complaints": "absent", "inspections": "absent"}
+    data = build(tmp_path / "data", states, one_supplier=True, channel="manufacturer")
+    as_of = NIGHTS[-1]  # a year later: every lot, review and document out of the window
+    published = night(data, tmp_path / "reports", as_of)
+    check_published(published, states, as_of)
+    scores = pd.read_csv(published / "supplier_scores.csv", dtype=str)
+    assert scores["supplier_id"].tolist() == ["S1"]
+    assert scores["main_reasons"].tolist() == ["窗口期内无风险信号"]
 
 
 @pytest.mark.parametrize("state", ["absent", "header only", "zero bytes"])

@@ -204,8 +204,11 @@ def main_reasons(
         texts.append(text + msg.SHARED_NOTE[language] if shared else text)
     long["text"] = texts
     long = long[long["text"] != ""]
-    joined = long.groupby("supplier_id", sort=False)["text"].agg(
-        msg.REASON_SEPARATOR[language].join
+    # (as text even when no supplier has anything to name: an empty column is no number)
+    joined = (
+        long.groupby("supplier_id", sort=False)["text"]
+        .agg(msg.REASON_SEPARATOR[language].join)
+        .astype("string")
     )
     below = ~long.groupby("supplier_id", sort=False)["passes"].any()
     joined = joined.where(~below.reindex(joined.index), joined + msg.BELOW_TIER[language])
