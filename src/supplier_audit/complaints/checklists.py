@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.complaints.packs import Packs
-from supplier_audit.complaints.texts import DeskTexts, fill, in_words, joined_by_key
+from supplier_audit.complaints.texts import DeskTexts, fill, in_words
 from supplier_audit.complaints.words import word
+from supplier_audit.contracts.joined import distinct_by_key
 
 EVIDENCE_INDEX_COLUMNS = (
     "complaint_id",
@@ -151,7 +152,7 @@ def appeals_table(
             "compensation": chosen.get("compensation", np.nan),
             "shipment_ids": ids.map(texts.lots).astype("string"),
             "supplier_ids": ids.map(
-                joined_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
+                distinct_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
             ),
             "documents_on_file": ids.map(texts.documents).astype("string"),
         }

@@ -22,7 +22,6 @@ from supplier_audit.complaints.signals import buyer_signals
 from supplier_audit.complaints.texts import (
     DeskTexts,
     documents_text,
-    joined_by_key,
     lot_labels,
     missing_texts,
     signal_texts,
@@ -31,6 +30,7 @@ from supplier_audit.complaints.texts import (
 from supplier_audit.complaints.tracing import trace_lots
 from supplier_audit.complaints.words import word
 from supplier_audit.contracts.inputs import PLATFORMS
+from supplier_audit.contracts.joined import distinct_by_key
 from supplier_audit.contracts.outputs import OPEN_COMPLAINT_COLUMNS
 from supplier_audit.contracts.privacy import mask_buyer_ids, mask_contacts
 from supplier_audit.scoring.settings import EvidenceSettings
@@ -221,11 +221,11 @@ def _open_table(
     )
     traced_ids = pd.Index(traced["complaint_id"].unique())
     mine = traced[traced["complaint_id"].isin(ids)]
-    suppliers = joined_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
-    contact = joined_by_key(
+    suppliers = distinct_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
+    contact = distinct_by_key(
         mine["complaint_id"], mine["supplier_id"].map(contacts), word("separator", language)
     )
-    supplier_names = joined_by_key(
+    supplier_names = distinct_by_key(
         mine["complaint_id"], mine["supplier_id"].map(names).astype("string"), " · "
     )
     repeat, every = signal_texts(signals, ids, language, burst_days=settings.burst_days)

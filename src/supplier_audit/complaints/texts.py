@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from supplier_audit.complaints.packs import Packs
 from supplier_audit.complaints.words import WORDS, word
+from supplier_audit.contracts.joined import distinct_by_key, joined_per_group
 
 
 def fill(template: str, fields: dict[str, pd.Series | str], index: pd.Index) -> pd.Series:
@@ -24,15 +26,6 @@ def fill(template: str, fields: dict[str, pd.Series | str], index: pd.Index) -> 
         elif piece:
             text = text + piece
     return text
-
-
-def joined_by_key(keys: pd.Series, texts: pd.Series, separator: str) -> pd.Series:
-    """Per key, its distinct non-empty texts joined in the order given."""
-    frame = pd.DataFrame({"key": keys.to_numpy(), "text": texts.to_numpy()})
-    frame = frame[frame["text"].notna() & (frame["text"] != "")].drop_duplicates()
-    if frame.empty:
-        return pd.Series(dtype="string")
-    return frame.groupby("key", sort=False)["text"].agg(separator.join).astype("string")
 
 
 def in_words(prefix: str, values: pd.Series, language: str) -> pd.Series:
@@ -58,7 +51,7 @@ def lot_labels(traced: pd.DataFrame, language: str) -> pd.Series:
     inferred = traced["basis"].eq("inferred").to_numpy(dtype=bool)
     share = (traced["share"] * 100).round().astype("int64").astype("string")
     label = traced["shipment_id"].where(~inferred, traced["shipment_id"] + " " + share + "%")
-    joined = joined_by_key(traced["complaint_id"], label, " · ")
+    joined = distinct_by_key(traced["complaint_id"], label, " · ")
     guessed = pd.Index(traced.loc[inferred, "complaint_id"].unique())
     prefix = word("inferred", language) + ": "
     at = joined.index.isin(guessed)
@@ -72,11 +65,12 @@ def missing_texts(packs: Packs, traced_ids: pd.Index, ids: pd.Series, language: 
     needs = packs.needs[packs.needs["required"] & packs.needs["status"].ne("on_file")]
     short = needs["status"].eq("short").to_numpy(dtype=bool)
     key = ["complaint_id", "requirement", "status"]
-    grouped = (
-        needs[~short]
-        .groupby(key, sort=False)["shipment_id"]
-        .agg(word("lot_separator", language).join)
-        .reset_index()
+    rest = needs[~short]
+    group = rest.groupby(key, sort=False).ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    numbers, first = np.unique(group[group >= 0], return_index=True)
+    grouped = rest.iloc[first].loc[:, key].reset_index(drop=True)
+    grouped["shipment_id"] = joined_per_group(
+        group, rest["shipment_id"], word("lot_separator", language), len(numbers)
     )
     lacking = fill(
         word("missing_item", language),
@@ -97,7 +91,7 @@ def missing_texts(packs: Packs, traced_ids: pd.Index, ids: pd.Series, language: 
     sold = fill(word("short_item", language), fields, few.index)
     received = fill(word("short_item_received", language), fields, few.index)
     too_few = sold.where(few["units_from_orders"].to_numpy(dtype=bool), received)
-    joined = joined_by_key(
+    joined = distinct_by_key(
         pd.concat([grouped["complaint_id"], few["complaint_id"]], ignore_index=True),
         pd.concat([lacking, too_few], ignore_index=True),
         word("separator", language),
@@ -112,7 +106,7 @@ def documents_text(packs: Packs, language: str) -> pd.Series:
     kind = in_words("doc.", docs["doc_type"], language)
     ref = docs["file_ref"].astype("string")
     label = docs["document_id"] + " " + kind + (" → " + ref).fillna("")
-    return joined_by_key(docs["complaint_id"], label, word("separator", language))
+    return distinct_by_key(docs["complaint_id"], label, word("separator", language))
 
 
 def signal_texts(

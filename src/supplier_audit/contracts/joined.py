@@ -1,0 +1,50 @@
+"""Texts joined per group, vectorised: what ``groupby(...).agg(separator.join)`` gives, without a
+Python call per group (one stable sort and one pyarrow ``binary_join`` over all of them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def joined_per_group(groups: np.ndarray, texts: pd.Series, separator: str, size: int) -> np.ndarray:
+    """Per group number ``0 .. size-1``, the ``texts`` of its rows joined by ``separator`` in
+    the order given (an object array of ``str``; ``""`` for a group with no row). Rows whose
+    group is negative (a missing key) are left out; every text kept must be a ``str``."""
+    codes = np.asarray(groups, dtype=np.int64)
+    kept = codes >= 0
+    codes = codes[kept]
+    values = texts.to_numpy(dtype=object)[kept]
+    order = np.argsort(codes, kind="stable")
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=size), out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(
+        pa.array(offsets), pa.array(values[order], type=pa.large_string())
+    )
+    joined = pc.binary_join(lists, pa.scalar(separator, pa.large_string()))
+    result: np.ndarray = joined.to_numpy(zero_copy_only=False)
+    return result
+
+
+def join_by_key(keys: pd.Series, texts: pd.Series, separator: str) -> pd.Series:
+    """Per key (in the order keys first appear; missing keys dropped), its texts joined by
+    ``separator`` in the order given: ``groupby(keys, sort=False).agg(separator.join)``."""
+    if len(keys) == 0:
+        return pd.Series(dtype="string")
+    codes, uniques = pd.factorize(keys.to_numpy(), sort=False)
+    joined = joined_per_group(codes, texts, separator, len(uniques))
+    return pd.Series(joined, index=pd.Index(uniques, name="key"), dtype="string")
+
+
+def distinct_by_key(
+    keys: pd.Series, texts: pd.Series, separator: str, *, sort: bool = False
+) -> pd.Series:
+    """Per key, its distinct non-empty texts joined by ``separator``, in the order given (or
+    sorted, with ``sort``); keys with no such text are absent."""
+    frame = pd.DataFrame({"key": keys.to_numpy(), "text": texts.astype("string").to_numpy()})
+    frame = frame[frame["text"].notna() & (frame["text"] != "")].drop_duplicates()
+    if sort:
+        frame = frame.sort_values("text", kind="stable")
+    return join_by_key(frame["key"], frame["text"], separator)
