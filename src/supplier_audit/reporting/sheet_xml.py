@@ -2,17 +2,20 @@
 
 openpyxl makes a cell object per value, looks its style up by hash and writes it element by
 element; a sheet of 50,000 rows costs it about a minute. :func:`stream_rows` writes each row as
-XML text that lxml parses into a ``<row>`` (or, for what the text path does not take, builds it
-element by element) and hands it to openpyxl's own stream, with style ids registered once per
-:class:`CellStyle`. ``tests/test_report_cells.py`` holds it to openpyxl's bytes.
+XML text straight into the sheet's file, as lxml would serialise it (non-ASCII characters as
+decimal character references, ``& < > \r`` escaped), between what openpyxl's own stream writes
+(or, for what the text path does not take, builds the ``<row>`` element by element and hands
+it to that stream), with style ids registered once per :class:`CellStyle`.
+``tests/test_report_cells.py`` holds it to openpyxl's bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
 from lxml.etree import SubElement
@@ -28,6 +31,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel, to_ISO8601
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import RowDimension
+
+from supplier_audit.reporting.sheet_file import open_rows
 
 
 class CellStyle:
@@ -113,13 +118,17 @@ _NUMBER_TYPES = tuple(t for t in NUMERIC_TYPES if t is not bool)
 _TIME_TYPES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 
 
+# What an XML 1.0 document cannot hold: a row with such a character takes the element path
+# (which refuses it as openpyxl does).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 class _RowWriter:
     """The XML rows of one write-only sheet: openpyxl's own row stream replaced by one that also
-    takes prebuilt ``<row>`` elements (and still writes rows given to ``sheet.append``)."""
+    takes rows as XML bytes or prebuilt ``<row>`` elements (and still writes rows given to
+    ``sheet.append``)."""
 
     def __init__(self, sheet: WriteOnlyWorksheet) -> None:
-        if sheet._rows is not None:
-            raise ValueError("stream_rows must write a sheet's rows from its first row on")
         self.sheet = sheet
         self.book = sheet.parent
         self.next_row = 1
@@ -128,27 +137,7 @@ class _RowWriter:
         self._rich_fonts: dict[int, tuple[InlineFont, Any]] = {}
         self._font_texts: dict[int, tuple[InlineFont, str]] = {}
         self._date_styles: dict[tuple[type, CellStyle | None], CellStyle] = {}
-        sheet._get_writer()
-        sheet._rows = self._stream()
-        next(sheet._rows)
-
-    def _stream(self) -> Generator[None, Any, None]:
-        """What openpyxl's ``WriteOnlyWorksheet._write_rows`` does, for both kinds of row."""
-        sheet = self.sheet
-        xf = sheet._writer.xf.send(True)
-        with xf.element("sheetData"):
-            try:
-                while True:
-                    row = yield
-                    if isinstance(row, etree._Element):
-                        xf.write(row)
-                    else:  # a row given to sheet.append
-                        cells = sheet._values_to_row(row, self.next_row)
-                        sheet._writer.write_row(xf, cells, self.next_row)
-                    self.next_row += 1
-            except GeneratorExit:
-                pass
-        sheet._writer.xf.send(None)
+        open_rows(sheet, self)
 
     def letters(self, columns: int) -> list[str]:
         """The letters of the first ``columns`` columns (A, B, …)."""
@@ -156,10 +145,10 @@ class _RowWriter:
             self._letters.append(get_column_letter(len(self._letters) + 1))
         return self._letters
 
-    def row_element(self, values: Iterable[object], height: float | None) -> etree._Element:
-        """The ``<row>`` of ``values``: written as XML text and parsed (lxml's parser makes the
-        elements faster than they can be made one by one), or made element by element for what
-        the text path does not take (cell objects, odd rich text) or what the parser refuses."""
+    def row_element(self, values: Iterable[object], height: float | None) -> Any:
+        """The ``<row>`` of ``values``: as the XML bytes lxml would write for it, or made element
+        by element for what the text path does not take (cell objects, odd rich text, a
+        character XML cannot hold)."""
         number = self.next_row
         attributes = {"r": str(number)}
         if height:
@@ -171,15 +160,14 @@ class _RowWriter:
         values = values if isinstance(values, list | tuple) else list(values)
         try:
             return self._row_by_text(attributes, values)
-        except (_ByElements, etree.XMLSyntaxError):
+        except _ByElements:
             return self._row_by_elements(attributes, values)
 
-    def _row_by_text(self, attributes: dict[str, str], values: Sequence[object]) -> Any:
+    def _row_by_text(self, attributes: dict[str, str], values: Sequence[object]) -> bytes:
+        """The row as lxml writes it: an element with no text as ``<c …></c>``, as openpyxl's
+        cells are written (an empty row too: ``<row r="1"></row>``)."""
         suffix = attributes["r"]
         xml = ["<row", *(f' {name}="{setting}"' for name, setting in attributes.items()), ">"]
-        # children whose text is "" (lxml parses <v></v> as no text, then writes <v/>)
-        emptied: list[tuple[int, int | None]] = []
-        written = 0
         for letter, value, style in self._cells(values):
             if type(value) is str:
                 # text, the most cells of a big sheet
@@ -188,29 +176,21 @@ class _RowWriter:
                     start += f' s="{style.style_id(self.book)}"'
                 if not value:
                     xml.append(start + ' t="inlineStr"></c>')
-                    emptied.append((written, None))
                 else:
                     space = _SPACE if value[0].isspace() or value[-1].isspace() else ">"
                     xml.append(f'{start} t="inlineStr"><is><t{space}{_escaped(value)}</t></is></c>')
             else:
-                empty = self._cell_text(xml, letter + suffix, value, style)
-                if empty is not False:
-                    emptied.append((written, empty))
-            written += 1
+                self._cell_text(xml, letter + suffix, value, style)
         xml.append("</row>")
-        row = etree.fromstring("".join(xml))
-        if not written:
-            row.text = ""  # <row r="1"></row>, as openpyxl writes an empty row
-        for position, child in emptied:
-            cell = row[position]
-            (cell if child is None else cell[child]).text = ""
-        return row
+        text = "".join(xml)
+        if _NOT_XML.search(text) is not None:
+            raise _ByElements
+        return text.encode("ascii", "xmlcharrefreplace")
 
     def _cell_text(
         self, xml: list[str], reference: str, value: object, style: CellStyle | None
-    ) -> int | Literal[False] | None:
-        """A non-text ``<c>`` as XML text; which of its parts must hold "" (None: the cell, a
-        number: its child at that position, False: none)."""
+    ) -> None:
+        """A non-text ``<c>`` as XML text."""
         if type(value) is Cell:
             raise _ByElements
         if isinstance(value, _TIME_TYPES) and (style is None or not style.dates):
@@ -220,17 +200,17 @@ class _RowWriter:
             start += f' s="{style.style_id(self.book)}"'
         if value is None:
             xml.append(start + ' t="n"></c>')
-            return None
+            return
         if type(value) is Formula:
             if len(value) < 2:
                 raise _ByElements
             xml.append(f"{start}><f>{_escaped(value[1:])}</f><v></v></c>")
-            return 1
+            return
         if isinstance(value, str):  # a kind of text other than str itself
             raise _ByElements
         if type(value) is bool:
             xml.append(f'{start} t="b"><v>{"1" if value else "0"}</v></c>')
-            return False
+            return
         if isinstance(value, _NUMBER_TYPES):
             text = safe_string(value)
         elif isinstance(value, _TIME_TYPES):
@@ -239,11 +219,10 @@ class _RowWriter:
             text = safe_string(to_excel(value, self.book.epoch))
         elif isinstance(value, CellRichText):
             xml.append(f'{start} t="inlineStr">{self._rich_text_xml(value)}</c>')
-            return False
+            return
         else:
             raise _ByElements
         xml.append(f'{start} t="n"><v>{_escaped(text)}</v></c>')
-        return False if text else 0
 
     def _rich_text_xml(self, value: CellRichText) -> str:
         """``CellRichText.to_tree()`` as XML text."""
