@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view, member_of
+from supplier_audit.contracts.text_columns import member_of
+from supplier_audit.reporting.frames import attributed_to, flagged_reviews_view
 from supplier_audit.sampling.acceptance import AcceptanceRule
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from supplier_audit.complaints.packs import Packs
 from supplier_audit.complaints.texts import DeskTexts, fill, in_words
 from supplier_audit.complaints.words import word
-from supplier_audit.contracts.joined import distinct_by_key
+from supplier_audit.contracts.text_columns import distinct_by_key
 
 EVIDENCE_INDEX_COLUMNS = (
     "complaint_id",

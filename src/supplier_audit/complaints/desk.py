@@ -30,9 +30,9 @@ from supplier_audit.complaints.texts import (
 from supplier_audit.complaints.tracing import trace_lots
 from supplier_audit.complaints.words import word
 from supplier_audit.contracts.inputs import PLATFORMS
-from supplier_audit.contracts.joined import distinct_by_key
 from supplier_audit.contracts.outputs import OPEN_COMPLAINT_COLUMNS
 from supplier_audit.contracts.privacy import mask_buyer_ids, mask_contacts
+from supplier_audit.contracts.text_columns import distinct_by_key, member_of
 from supplier_audit.scoring.settings import EvidenceSettings
 
 SHEET_EXTRA_COLUMNS = (
@@ -220,7 +220,7 @@ def _open_table(
         rows.assign(opened_on=pd.to_datetime(rows["opened_on"])), settings, as_of
     )
     traced_ids = pd.Index(traced["complaint_id"].unique())
-    mine = traced[traced["complaint_id"].isin(ids)]
+    mine = traced[member_of(traced["complaint_id"], ids)]
     suppliers = distinct_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
     contact = distinct_by_key(
         mine["complaint_id"], mine["supplier_id"].map(contacts), word("separator", language)

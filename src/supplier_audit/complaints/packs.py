@@ -30,6 +30,7 @@ import pandas as pd
 
 from supplier_audit.complaints.rules import ComplaintDeskSettings, judged_platform
 from supplier_audit.contracts.inputs import PLATFORMS
+from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.scoring.evidence import documents_covering_lots, effective_until
 from supplier_audit.scoring.settings import EvidenceSettings
 
@@ -111,7 +112,7 @@ def evidence_packs(
         }
     )
     cells = traced.merge(ticket, on="complaint_id", how="inner").merge(
-        _lots(shipments[shipments["shipment_id"].isin(traced["shipment_id"])]),
+        _lots(shipments[member_of(shipments["shipment_id"], traced["shipment_id"])]),
         on="shipment_id",
         how="left",
     )
@@ -308,7 +309,7 @@ def _verdicts(ticket: pd.DataFrame, needs: pd.DataFrame) -> pd.Series:
     some = grouped["some"].any()
     traced = pd.Index(needs["complaint_id"].unique())
     verdict = pd.Series("not_ready", index=pd.Index(ticket["complaint_id"]), dtype="string")
-    is_traced = verdict.index.isin(traced)
+    is_traced = member_of(verdict.index.to_series(), traced.to_series())
     all_ok = every.reindex(verdict.index).astype("boolean")
     any_ok = some.reindex(verdict.index).astype("boolean")
     # A traced complaint whose lots need nothing the platform requires (none) is ready.

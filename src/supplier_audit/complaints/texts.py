@@ -11,7 +11,7 @@ import pandas as pd
 
 from supplier_audit.complaints.packs import Packs
 from supplier_audit.complaints.words import WORDS, word
-from supplier_audit.contracts.joined import distinct_by_key, joined_per_group
+from supplier_audit.contracts.text_columns import distinct_by_key, joined_per_group, member_of
 
 
 def fill(template: str, fields: dict[str, pd.Series | str], index: pd.Index) -> pd.Series:
@@ -54,7 +54,7 @@ def lot_labels(traced: pd.DataFrame, language: str) -> pd.Series:
     joined = distinct_by_key(traced["complaint_id"], label, " · ")
     guessed = pd.Index(traced.loc[inferred, "complaint_id"].unique())
     prefix = word("inferred", language) + ": "
-    at = joined.index.isin(guessed)
+    at = member_of(joined.index.to_series(), guessed.to_series())
     joined[at] = prefix + joined[at]
     return joined
 
@@ -97,7 +97,7 @@ def missing_texts(packs: Packs, traced_ids: pd.Index, ids: pd.Series, language: 
         word("separator", language),
     )
     result = ids.map(joined).astype("string")
-    untraced = ~ids.isin(traced_ids)
+    untraced = ~member_of(ids, traced_ids.to_series())
     return result.where(~untraced, word("no_lot", language))
 
 

@@ -6,10 +6,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from supplier_audit.contracts.days import day_column
+from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.contracts.vocabulary import SEVERITY_RANK, WORST_FIRST
 from supplier_audit.contracts.wording import words
 from supplier_audit.sampling.acceptance import AcceptanceRule, judge_lots, nominal_plans
@@ -39,19 +38,6 @@ def _word(words: dict[str, tuple[str, str]], key: object, language: str) -> str:
     if pair is None:
         return str(key)
     return pair[0] if language == "zh" else pair[1]
-
-
-def member_of(values: pd.Series, candidates: pd.Series) -> np.ndarray:
-    """``values.isin(candidates)`` as a boolean array, by pyarrow's hash look-up where both are
-    text (pandas' ``isin`` over millions of strings takes tens of times longer); a blank is
-    a member when the candidates hold a blank, as with ``isin``."""
-    try:
-        found = pc.is_in(
-            pa.array(values, from_pandas=True), value_set=pa.array(candidates, from_pandas=True)
-        )
-    except (pa.ArrowException, TypeError, ValueError):
-        return values.isin(candidates).to_numpy(dtype=bool)
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def attributed_to(

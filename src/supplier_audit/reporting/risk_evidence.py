@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.reporting.cells import (
     is_blank,
 )
-from supplier_audit.reporting.frames import member_of
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
 from supplier_audit.reporting.risk_tables import (
     Column,

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from supplier_audit.contracts.text_columns import distinct_by_key, member_of
 from supplier_audit.scoring.evidence import lot_frame, lot_needs, need_status
 from supplier_audit.scoring.settings import ScoringSettings
 
@@ -62,10 +63,6 @@ def _empty() -> DefensibilityResult:
     )
 
 
-def _joined(values: pd.Series) -> str:
-    return ";".join(sorted(set(str(v) for v in values if isinstance(v, str) and v)))
-
-
 def lot_defensibility(
     lots: pd.DataFrame,
     documents: pd.DataFrame | None,
@@ -92,8 +89,10 @@ def lot_defensibility(
         valid_on=pd.Timestamp(as_of),
     )  # fmt: skip
     lacking = today[today["status"] != "on_file"]
-    missing = lacking[lacking["status"] == "missing"].groupby("shipment_id")["requirement"]
-    expired = lacking[lacking["status"] == "expired"].groupby("shipment_id")["requirement"]
+    missing, expired = (
+        distinct_by_key(part["shipment_id"], part["requirement"], ";", sort=True)
+        for part in (lacking[lacking["status"] == s] for s in ("missing", "expired"))
+    )
     checked = [name for name, p in proof.items() if p.goods_in_check]
     unchecked: set[str] = set()
     if checked:
@@ -111,10 +110,12 @@ def lot_defensibility(
             "brand": frame["brand"],
             "received_on": frame["received"],
             "quantity": frame["quantity"].astype("int64"),
-            "defensible": ~ids.isin(lacking["shipment_id"]).to_numpy(dtype=bool),
-            "missing_proof": ids.map(missing.agg(_joined)).astype("string").fillna(""),
-            "expired_proof": ids.map(expired.agg(_joined)).astype("string").fillna(""),
-            "received_without_check": ids.astype(str).isin(unchecked).to_numpy(dtype=bool),
+            "defensible": ~member_of(ids, lacking["shipment_id"]),
+            "missing_proof": ids.map(missing).astype("string").fillna(""),
+            "expired_proof": ids.map(expired).astype("string").fillna(""),
+            "received_without_check": member_of(
+                ids.astype(str), pd.Series(sorted(unchecked), dtype=object)
+            ),
         }
     )
     per_lot = per_lot.sort_values(
