@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from lxml import etree
 from lxml.etree import SubElement
@@ -168,19 +168,30 @@ class _RowWriter:
         cells are written (an empty row too: ``<row r="1"></row>``)."""
         suffix = attributes["r"]
         xml = ["<row", *(f' {name}="{setting}"' for name, setting in attributes.items()), ">"]
-        for letter, value, style in self._cells(values):
-            if type(value) is str:
-                # text, the most cells of a big sheet
-                start = f'<c r="{letter}{suffix}"'
-                if style is not None and style.styled:
-                    start += f' s="{style.style_id(self.book)}"'
+        for letter, value in zip(self.letters(len(values)), values, strict=False):
+            style = None
+            if value is None:
+                continue
+            if type(value) is Styled:
+                value, style = value
+            kind = type(value)
+            if kind is not str and kind is not int and kind is not float:
+                self._cell_text(xml, letter + suffix, value, style)
+                continue
+            # text and numbers, the most cells of a big sheet
+            start = f'<c r="{letter}{suffix}"'
+            if style is not None and style.styled:
+                start += f' s="{style.style_id(self.book)}"'
+            if isinstance(value, str):
                 if not value:
                     xml.append(start + ' t="inlineStr"></c>')
                 else:
                     space = _SPACE if value[0].isspace() or value[-1].isspace() else ">"
                     xml.append(f'{start} t="inlineStr"><is><t{space}{_escaped(value)}</t></is></c>')
-            else:
-                self._cell_text(xml, letter + suffix, value, style)
+            else:  # safe_string's text of a number: NaN and the infinities as ""
+                number = cast(float, value)
+                text = format(number, ".16g") if number - number == 0 else ""
+                xml.append(f'{start} t="n"><v>{text}</v></c>')
         xml.append("</row>")
         text = "".join(xml)
         if _NOT_XML.search(text) is not None:
