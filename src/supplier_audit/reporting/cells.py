@@ -26,9 +26,11 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from supplier_audit.contracts.files import FORMULA_START
-from supplier_audit.reporting.sheet_xml import CellStyle, Formula, Styled, stream_rows
+from supplier_audit.reporting.cell_style import CellStyle, Formula, Styled
+from supplier_audit.reporting.sheet_xml import stream_rows
 
-# Writing rows (stream_rows and its styles and formulas) lives in sheet_xml; cells are made here.
+# Writing rows (stream_rows) lives in sheet_xml, styles and formulas in cell_style; cells are
+# made here.
 __all__ = [
     "EXCEL_MAX_CELL_CHARS",
     "EXCEL_MAX_ROWS",

@@ -15,82 +15,21 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from lxml import etree
 from lxml.etree import SubElement
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell, get_time_format
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.compat import NUMERIC_TYPES, safe_string
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel, to_ISO8601
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import RowDimension
 
+from supplier_audit.reporting.cell_style import CellStyle, Formula, Styled
 from supplier_audit.reporting.sheet_file import open_rows
-
-
-class CellStyle:
-    """A cell style registered with a sheet's workbook once, for many cells.
-
-    openpyxl looks each font, fill, border, alignment and number format up in the workbook's
-    style lists (by hash) whenever one is assigned to a cell; on a big sheet that costs more than
-    the data. Here the look-ups happen once and each cell gets a copy of the resulting style ids
-    (what openpyxl itself does for a named style, without adding a named style to the gallery
-    Excel shows). ``style`` takes the cell attributes: font, fill, border, alignment,
-    number_format, protection, quotePrefix; ``base`` is a style this one starts from.
-    """
-
-    _ids: StyleArray
-
-    def __init__(
-        self, sheet: WriteOnlyWorksheet, base: CellStyle | None = None, **style: Any
-    ) -> None:
-        prototype = WriteOnlyCell(sheet)
-        if base is not None:
-            prototype._style = copy(base._ids)
-        for name, setting in style.items():
-            setattr(prototype, name, setting)
-        self._ids = prototype._style
-        self.styled = any(self._ids)  # openpyxl's has_style: a cell with an "s" attribute
-        self.dates = is_date_format(prototype.number_format)
-        self._id: str | None = None
-
-    def apply(self, cell: WriteOnlyCell) -> WriteOnlyCell:
-        """The cell, now carrying this style (replacing any it had)."""
-        cell._style = copy(self._ids)
-        return cell
-
-    def __call__(self, value: object) -> Styled:
-        """``value`` to be written by :func:`stream_rows` with this style."""
-        return Styled(value, self)
-
-    def style_id(self, book: Workbook) -> str:
-        """The style's index in the workbook's cell styles, added on first use (as openpyxl
-        adds a cell's style when it writes the cell, so the styles keep openpyxl's order)."""
-        if self._id is None:
-            self._id = str(book._cell_styles.add(copy(self._ids)))
-        return self._id
-
-
-class Formula(str):
-    """A formula the audit writes itself (``=IF(…)``): the only text :func:`stream_rows` writes
-    as a formula; any other text, whatever it starts with, is written as text."""
-
-    __slots__ = ()
-
-
-class Styled(NamedTuple):
-    """A value to be written with a :class:`CellStyle` (see :meth:`CellStyle.__call__`)."""
-
-    value: object
-    style: CellStyle
-
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _SPACE = ' xml:space="preserve">'
