@@ -12,11 +12,8 @@ from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.reporting.cells import (
     is_blank,
 )
+from supplier_audit.reporting.risk_cells import Column, translated
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
-from supplier_audit.reporting.risk_tables import (
-    Column,
-    translated,
-)
 
 EVIDENCE_COLUMNS = (
     Column("kind"),

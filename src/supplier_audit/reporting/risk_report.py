@@ -18,6 +18,7 @@ from supplier_audit.reporting.cells import (
     save_write_only,
 )
 from supplier_audit.reporting.frames import ranked_by_risk
+from supplier_audit.reporting.risk_cells import TIER_COLOURS, translated
 from supplier_audit.reporting.risk_evidence import EVIDENCE_COLUMNS, evidence_rows
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
 from supplier_audit.reporting.risk_run_info import data_quality_sheet, run_info_sheet
@@ -31,11 +32,7 @@ from supplier_audit.reporting.risk_sheets import (
     inspection_sheets,
 )
 from supplier_audit.reporting.risk_summary import summary_sheet
-from supplier_audit.reporting.risk_tables import (
-    TIER_COLOURS,
-    table_sheet,
-    translated,
-)
+from supplier_audit.reporting.risk_tables import table_sheet
 
 __all__ = ["TIER_COLOURS", "RiskReportInputs", "evidence_rows", "write_risk_report"]
 

@@ -11,15 +11,9 @@ from supplier_audit.reporting.cells import (
     value_cell,
 )
 from supplier_audit.reporting.labels import reason_in_words
+from supplier_audit.reporting.risk_cells import Column, translated
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
-from supplier_audit.reporting.risk_tables import (
-    Column,
-    Sheet,
-    header_cells,
-    print_setup,
-    table_sheet,
-    translated,
-)
+from supplier_audit.reporting.risk_tables import Sheet, header_cells, print_setup, table_sheet
 
 
 def data_quality_sheet(book: Workbook, inputs: RiskReportInputs) -> None:

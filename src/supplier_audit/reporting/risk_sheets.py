@@ -8,12 +8,9 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl import Workbook
 
+from supplier_audit.reporting.risk_cells import Column, translated
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
-from supplier_audit.reporting.risk_tables import (
-    Column,
-    table_sheet,
-    translated,
-)
+from supplier_audit.reporting.risk_tables import table_sheet
 
 SUPPLIER_COLUMNS = (
     Column("supplier_id"),

@@ -20,24 +20,26 @@ from supplier_audit.reporting.cells import (
     value_cell,
 )
 from supplier_audit.reporting.frames import REASON_SEPARATORS, ranked_by_risk
-from supplier_audit.reporting.risk_inputs import RiskReportInputs
-from supplier_audit.reporting.risk_tables import (
+from supplier_audit.reporting.risk_cells import (
     FORMATS,
-    LINE_HEIGHT,
     SMALL_NUMBER,
     TIER_COLOURS,
     TIER_TEXT_COLOURS,
-    TOP,
-    TOP_RISKS_SHOWN,
     WRAP,
     Column,
+    tier_word,
+    translated,
+)
+from supplier_audit.reporting.risk_inputs import RiskReportInputs
+from supplier_audit.reporting.risk_tables import (
+    LINE_HEIGHT,
+    TOP,
+    TOP_RISKS_SHOWN,
     Sheet,
     data_cell,
     header_cells,
     print_setup,
-    tier_word,
     top_aligned,
-    translated,
     wrapped_lines,
 )
 

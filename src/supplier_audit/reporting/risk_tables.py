@@ -9,7 +9,6 @@ seconds. Every value from an input is made safe by :mod:`supplier_audit.reportin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -23,49 +22,27 @@ from supplier_audit.reporting import cells
 from supplier_audit.reporting.cells import (
     CellStyle,
     Styled,
-    clean_text,
     clean_texts,
     display_width,
     display_widths,
     highlighted_text,
     is_blank,
-    plain_value,
     stream_rows,
     text_cell,
     value_cell,
 )
-from supplier_audit.reporting.labels import label
+from supplier_audit.reporting.risk_cells import (
+    WRAP,
+    Column,
+    cell_maker,
+    translated,
+)
 
-TIER_COLOURS = {"critical": "C00000", "high": "FF7F27", "medium": "FFD966", "low": "A9D08E"}
-TIER_TEXT_COLOURS = {"critical": "FFFFFF", "high": "FFFFFF", "medium": "000000", "low": "000000"}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
-WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
-# Formats by kind of column.
-FORMATS = {
-    "score": "0.0",  # one decimal: 99.7 is not 100
-    "int": "#,##0",
-    "money": "#,##0.00",
-    "percent": "0.0%",
-    "change": "+0.0;-0.0;0.0",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
-}
 MAX_WIDTH = 60
 TOP_RISKS_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a sheet: the frame's column, its label key and its kind."""
-
-    name: str
-    kind: str = "text"  # text, wrap, score, int, money, percent, change, date, datetime, tier, bool
-    label_key: str | None = None
-    # values are keys with words under this prefix ("channel" -> channel.wholesaler); several
-    # keys may be joined by ";" (review categories)
-    words: str | None = None
 
 
 class Sheet:
@@ -94,14 +71,6 @@ class Sheet:
         self.append([])
 
 
-def translated(key: str, language: str) -> str:
-    return label(key, language)
-
-
-def tier_word(tier: object, language: str) -> str:
-    return "" if is_blank(tier) or not str(tier) else translated(f"tier.{tier}", language)
-
-
 def header_cells(sheet: Sheet, headers: Sequence[str]) -> list[Any]:
     return [
         text_cell(sheet.ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP) for h in headers
@@ -126,100 +95,6 @@ def _widths(frame: pd.DataFrame, columns: Sequence[Column], headers: Sequence[st
     return widths
 
 
-_TIER_FILLS = {tier: PatternFill("solid", fgColor=colour) for tier, colour in TIER_COLOURS.items()}
-_TIER_FONTS = {tier: Font(bold=True, color=colour) for tier, colour in TIER_TEXT_COLOURS.items()}
-_NO_FILL = PatternFill()
-_OVERDUE_FILL = PatternFill("solid", fgColor="C00000")
-_OVERDUE_FONT = Font(bold=True, color="FFFFFF")
-_SOON_FILL = PatternFill("solid", fgColor="FFD966")
-_EVIDENCE_FONTS = {
-    "not_ready": Font(bold=True, color="C00000"),
-    "partial": Font(bold=True, color="C65911"),
-    "ready": Font(color="375623"),
-}
-_PLAIN_BOLD = Font(bold=True)
-# Small whole numbers (ratings, severities) read fine without a thousands format.
-SMALL_NUMBER = 1000
-
-
-def _cell_maker(sheet: Sheet, column: Column, language: str) -> Callable[[Any], Any]:
-    """What turns a value of this column into a table cell's value for :func:`stream_rows`,
-    styled by the column's kind: plain text and numbers as themselves, styled values with a
-    style registered once per sheet (:class:`CellStyle`)."""
-    kind = column.kind
-    if column.words is not None:
-        prefix, joiner = column.words, "、" if language == "zh" else ", "
-
-        def word_cell(value: Any) -> Any:
-            if is_blank(value) or not str(value):
-                return None
-            keys = [k for k in str(value).split(";") if k]
-            return clean_text(joiner.join(translated(f"{prefix}.{k}", language) for k in keys))
-
-        return word_cell
-    if kind == "tier":
-
-        def tier_cell(value: Any) -> Any:
-            tier = "" if is_blank(value) else str(value)
-            style = sheet.style(
-                f"tier:{tier}",
-                fill=_TIER_FILLS.get(tier, _NO_FILL),
-                font=_TIER_FONTS.get(tier, _PLAIN_BOLD),
-            )
-            return style(clean_text(tier_word(tier, language)))
-
-        return tier_cell
-    if kind == "days_left":
-        overdue = sheet.style("days_left:overdue", fill=_OVERDUE_FILL, font=_OVERDUE_FONT)
-        soon = sheet.style("days_left:soon", fill=_SOON_FILL, font=_PLAIN_BOLD)
-
-        def days_left_cell(value: Any) -> Any:
-            if is_blank(value):
-                return None
-            days = int(value)
-            if value < 0:
-                return overdue(days)
-            return soon(days) if value <= 2 else days
-
-        return days_left_cell
-    if kind in ("evidence_status", "platform", "deadline_source"):
-        styles = {
-            status: sheet.style(f"{kind}:{status}", font=font)
-            for status, font in _EVIDENCE_FONTS.items()
-        }
-
-        def status_cell(value: Any) -> Any:
-            if is_blank(value):
-                return None
-            text = clean_text(translated(f"{kind}.{value}", language))
-            style = styles.get(str(value)) if kind == "evidence_status" else None
-            return style(text) if style is not None else text
-
-        return status_cell
-    if kind == "bool":
-        yes, no = translated("yes", language), translated("no", language)
-        return lambda value: clean_text("" if is_blank(value) else yes if value else no)
-    if kind == "text":
-        return lambda value: None if is_blank(value) else clean_text(value)
-    if kind == "wrap":
-        wrap = sheet.style("wrap", alignment=WRAP)
-        return lambda value: None if is_blank(value) else wrap(clean_text(value))
-    number_format = (
-        sheet.style(f"format:{kind}", number_format=FORMATS[kind]) if kind in FORMATS else None
-    )
-
-    def value(value: Any) -> Any:
-        plain = isinstance(value, int | float)  # (a numpy integer is not: it gets the format)
-        made = plain_value(value)
-        if made is None or number_format is None:
-            return made
-        if kind == "int" and plain and isinstance(made, int | float) and abs(made) < SMALL_NUMBER:
-            return made
-        return number_format(made)
-
-    return value
-
-
 _BLOCK_ROWS = 10_000
 
 
@@ -236,7 +111,7 @@ def _column_cells(values: pd.Series, column: Column, make: Callable[[Any], Any])
 
 def data_cell(sheet: Sheet, value: Any, column: Column, language: str) -> Any:
     """One cell of a table, styled by its column's kind (None for a blank)."""
-    made = _cell_maker(sheet, column, language)(value)
+    made = cell_maker(sheet, column, language)(value)
     if made is None:
         return None
     if isinstance(made, Styled):
@@ -330,7 +205,7 @@ def _table_rows(
     names = [c.name for c in columns]
     text_position = names.index(highlight[0]) if highlight and highlight[0] in names else None
     spans = shown[highlight[1]].tolist() if highlight and highlight[1] in shown.columns else None
-    makers = [_cell_maker(sheet, column, language) for column in columns]
+    makers = [cell_maker(sheet, column, language) for column in columns]
     heights = [LINE_HEIGHT * n if n > 1 else None for n in line_counts.tolist()]
     # Cells are made column by column, a block of rows at a time (memory stays bounded).
     for first in range(0, len(shown), _BLOCK_ROWS):
