@@ -203,6 +203,36 @@ def _tickets(
     return is_open, lost, tickets
 
 
+def _supplier_texts(
+    traced: pd.DataFrame, ids: pd.Series, contacts: pd.Series, names: pd.Series, language: str
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per open complaint: its suppliers' ids, contacts and names, each distinct and joined."""
+    mine = traced[member_of(traced["complaint_id"], ids)]
+    suppliers = distinct_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
+    contact = distinct_by_key(
+        mine["complaint_id"], mine["supplier_id"].map(contacts), word("separator", language)
+    )
+    supplier_names = distinct_by_key(
+        mine["complaint_id"], mine["supplier_id"].map(names).astype("string"), " · "
+    )
+    return suppliers, contact, supplier_names
+
+
+def _buyer_texts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The buyer's words with phone numbers and the like masked, and the masked buyer id."""
+    description = (
+        mask_contacts(rows["description"].astype("string"))
+        if "description" in rows.columns
+        else pd.Series(pd.NA, index=rows.index, dtype="string")
+    )
+    buyer = (
+        mask_buyer_ids(rows["buyer_id"].astype("string"))
+        if "buyer_id" in rows.columns
+        else pd.Series(pd.NA, index=rows.index, dtype="string")
+    )
+    return description, buyer
+
+
 def _open_table(
     rows: pd.DataFrame,
     traced: pd.DataFrame,
@@ -220,25 +250,9 @@ def _open_table(
         rows.assign(opened_on=pd.to_datetime(rows["opened_on"])), settings, as_of
     )
     traced_ids = pd.Index(traced["complaint_id"].unique())
-    mine = traced[member_of(traced["complaint_id"], ids)]
-    suppliers = distinct_by_key(mine["complaint_id"], mine["supplier_id"], " · ")
-    contact = distinct_by_key(
-        mine["complaint_id"], mine["supplier_id"].map(contacts), word("separator", language)
-    )
-    supplier_names = distinct_by_key(
-        mine["complaint_id"], mine["supplier_id"].map(names).astype("string"), " · "
-    )
+    suppliers, contact, supplier_names = _supplier_texts(traced, ids, contacts, names, language)
     repeat, every = signal_texts(signals, ids, language, burst_days=settings.burst_days)
-    description = (
-        mask_contacts(rows["description"].astype("string"))
-        if "description" in rows.columns
-        else pd.Series(pd.NA, index=rows.index, dtype="string")
-    )
-    buyer = (
-        mask_buyer_ids(rows["buyer_id"].astype("string"))
-        if "buyer_id" in rows.columns
-        else pd.Series(pd.NA, index=rows.index, dtype="string")
-    )
+    description, buyer = _buyer_texts(rows)
     table = pd.DataFrame(
         {
             "complaint_id": ids,

@@ -217,25 +217,7 @@ def _documents_of(
     used = np.unique(pairs["position"].to_numpy())
     docs = documents.iloc[used].reset_index(drop=True)
     pairs = pairs.assign(position=np.searchsorted(used, pairs["position"].to_numpy()))
-    issued = pd.to_datetime(docs["issued_on"]).dt.normalize()
-    stated = pd.to_datetime(docs["valid_until"]).dt.normalize() if "valid_until" in docs else None
-    until = effective_until(docs["doc_type"], issued, stated, evidence)
-    attributes = pd.DataFrame(
-        {
-            "position": np.arange(len(docs), dtype=np.int64),
-            "document_id": docs["document_id"].astype("string"),
-            "doc_type": docs["doc_type"].astype("string"),
-            "file_ref": docs["file_ref"].astype("string")
-            if "file_ref" in docs
-            else pd.Series(pd.NA, index=docs.index, dtype="string"),
-            "issued_on": issued,
-            "valid_until": pd.to_datetime(docs["valid_until"]) if "valid_until" in docs else pd.NaT,
-            "until": until,
-            "quantity": docs["quantity"].astype("Float64")
-            if "quantity" in docs
-            else pd.Series(pd.NA, index=docs.index, dtype="Float64"),
-        }
-    )
+    attributes = _document_attributes(docs, evidence)
     pairs = pairs.merge(attributes, on="position").drop(columns="position")
     meets = accepted[["requirement", "doc_type"]].drop_duplicates()
     pairs = pairs.merge(meets, on="doc_type", how="inner")
@@ -257,6 +239,30 @@ def _documents_of(
         ["complaint_id", "shipment_id", "requirement", "issued_on", "document_id"], kind="stable"
     )
     return found.reset_index(drop=True)
+
+
+def _document_attributes(docs: pd.DataFrame, evidence: EvidenceSettings) -> pd.DataFrame:
+    """Per document (by position): its id, type, scan, issue day, stated and effective end,
+    and the units it states."""
+    issued = pd.to_datetime(docs["issued_on"]).dt.normalize()
+    stated = pd.to_datetime(docs["valid_until"]).dt.normalize() if "valid_until" in docs else None
+    until = effective_until(docs["doc_type"], issued, stated, evidence)
+    return pd.DataFrame(
+        {
+            "position": np.arange(len(docs), dtype=np.int64),
+            "document_id": docs["document_id"].astype("string"),
+            "doc_type": docs["doc_type"].astype("string"),
+            "file_ref": docs["file_ref"].astype("string")
+            if "file_ref" in docs
+            else pd.Series(pd.NA, index=docs.index, dtype="string"),
+            "issued_on": issued,
+            "valid_until": pd.to_datetime(docs["valid_until"]) if "valid_until" in docs else pd.NaT,
+            "until": until,
+            "quantity": docs["quantity"].astype("Float64")
+            if "quantity" in docs
+            else pd.Series(pd.NA, index=docs.index, dtype="Float64"),
+        }
+    )
 
 
 def _with_status(needs: pd.DataFrame, found: pd.DataFrame, sold: pd.Series) -> pd.DataFrame:
