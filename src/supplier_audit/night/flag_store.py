@@ -4,8 +4,9 @@ text hash and flagger version, so a night flags only the reviews it has not flag
 Layout, under the history (``<out>/history/review_flags/``)::
 
     current.json        the store: flagger version, and its segments with their rows and bytes
-    seg-<...>.parquet   immutable segments: review_id, id_hash, text_hash and the flag columns
-                        of :data:`supplier_audit.review_terms.combined.COMBINED_COLUMNS`
+    seg-<...>.parquet   immutable segments, named by flagger version and night: review_id,
+                        id_hash, text_hash and the flag columns of
+                        :data:`supplier_audit.review_terms.combined.COMBINED_COLUMNS`
     .staging-<...>/     a finishing night's new entries, between its publication and the store's
 
 ``current.json`` is the only thing a reader trusts: a segment it does not list (a night killed
@@ -185,12 +186,13 @@ def commit_flag_store(store: FlagStore, *, night: str) -> dict[str, Any]:
     segments = list(store.segments)
     added = 0
     if parts:
-        new = _write_segment(store.folder, f"seg-{night}.parquet", parts)
+        new = _write_segment(store.folder, f"seg-{store.flagger[:12]}-{night}.parquet", parts)
         segments.append(new)
         added = new.rows
     merged = len(segments) > MAX_SEGMENTS
     if merged:
-        segments = [_merge_segments(store.folder, segments, f"seg-{night}-merged.parquet")]
+        merged_name = f"seg-{store.flagger[:12]}-{night}-merged.parquet"
+        segments = [_merge_segments(store.folder, segments, merged_name)]
     _write_pointer(store.folder, store.flagger, segments)
     discard_staged(store)
     _remove_unlisted(store.folder, keep={segment.name for segment in segments})
