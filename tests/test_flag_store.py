@@ -27,7 +27,7 @@ STORE = Path("history") / "review_flags"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("world")
-    generate_world(folder, suppliers=4, seed=5, as_of=AS_OF)
+    generate_world(folder, suppliers=5, seed=5, as_of=AS_OF)
     return folder
 
 
