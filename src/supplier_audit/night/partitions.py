@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.inputs import INPUT_TABLES
@@ -126,7 +127,8 @@ class ReviewBatch:
     totals: ReviewTotals
     ids: pd.DataFrame  # review_id, source_row of every valid review (for duplicates)
     id_hashes: npt.NDArray[np.uint64]  # a 64-bit hash of each of those ids, in the same order
-    seconds: dict[str, float] = field(default_factory=dict)  # read, validate, flag, attribute
+    # read, validate, flag, store (staging the new flags), attribute
+    seconds: dict[str, float] = field(default_factory=dict)
     flags_stored: int = 0  # valid reviews whose flags came from the flag store
 
 
@@ -149,20 +151,19 @@ def flag_reviews(
     settings: AuditConfig,
     *,
     store: FlagStore | None = None,
-    partition: int = 0,
     id_hashes: npt.NDArray[np.uint64] | None = None,
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, int, pa.Table | None]:
     """One row per valid review: the review's own columns, the supplier it names (else the
     supplier of the lot it names, else empty) and the flag columns of
     :func:`supplier_audit.review_terms.combined.flag_reviews_combined` (lexicon OR learned
-    model, with the spans the report highlights, ``flag_source`` and ``probability``); and how
-    many of those flags came from ``store`` (the others are staged into it as ``partition``).
-    ``lot_suppliers``: shipment_id -> supplier_id; ``id_hashes``: the reviews' id hashes
-    (:func:`_review_ids`) when already computed."""
+    model, with the spans the report highlights, ``flag_source`` and ``probability``); how
+    many of those flags came from ``store``; and the store's entries for the others (None
+    without a store). ``lot_suppliers``: shipment_id -> supplier_id; ``id_hashes``: the
+    reviews' id hashes (:func:`_review_ids`) when already computed."""
     if store is None:
-        flags, stored = _flag_texts(reviews["text"], settings), 0
+        flags, stored, entries = _flag_texts(reviews["text"], settings), 0, None
     else:
-        flags, stored = _flags_through_store(reviews, settings, store, partition, id_hashes)
+        flags, stored, entries = _flags_through_store(reviews, settings, store, id_hashes)
     # (as text: with no valid lot, the look-up is an empty float column)
     by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
     supplier = reviews["supplier_id"].fillna(by_lot)
@@ -174,7 +175,7 @@ def flag_reviews(
         ],
         axis=1,
     )
-    return review_flags, stored
+    return review_flags, stored, entries
 
 
 def _flag_texts(texts: pd.Series, settings: AuditConfig) -> pd.DataFrame:
@@ -187,11 +188,10 @@ def _flags_through_store(
     reviews: pd.DataFrame,
     settings: AuditConfig,
     store: FlagStore,
-    partition: int,
     id_hashes: npt.NDArray[np.uint64] | None,
-) -> tuple[pd.DataFrame, int]:
-    """The flags of every review, from the store where it holds them, else flagged now (and
-    staged for the store); with the number that came from the store."""
+) -> tuple[pd.DataFrame, int, pa.Table]:
+    """The flags of every review, from the store where it holds them, else flagged now; the
+    number that came from the store, and the entries of those flagged now."""
     if id_hashes is None:
         id_hashes = _review_ids(reviews)[1]
     keys = ReviewKeys(reviews["review_id"], id_hashes, text_hashes(reviews["text"]))
@@ -201,14 +201,14 @@ def _flags_through_store(
     new_keys = ReviewKeys(
         keys.review_id.iloc[missing], keys.id_hash[missing], keys.text_hash[missing]
     )
-    stage_entries(store, partition, entries_table(new_keys, fresh))
+    entries = entries_table(new_keys, fresh)
     if not len(missing):
-        return flags_frame(stored), len(reviews)
+        return flags_frame(stored), len(reviews), entries
     if not found.any():
-        return fresh, 0
+        return fresh, 0, entries
     both = pd.concat([flags_frame(stored), fresh], ignore_index=True)
     order = np.argsort(np.concatenate([np.nonzero(found)[0], missing]), kind="stable")
-    return both.take(order).reset_index(drop=True), int(found.sum())
+    return both.take(order).reset_index(drop=True), int(found.sum()), entries
 
 
 def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
@@ -263,15 +263,18 @@ def process_review_partition(
     reviews = table.valid
     ids, id_hashes = _review_ids(reviews)
     laps.lap("validate")
-    review_flags, stored = flag_reviews(
+    review_flags, stored, entries = flag_reviews(
         reviews,
         context.shipments.lot_suppliers,
         settings,
         store=context.flag_store,
-        partition=partition.number,
         id_hashes=id_hashes,
     )
     laps.lap("flag")
+    if context.flag_store is not None and entries is not None:
+        stage_entries(context.flag_store, partition.number, entries)
+    del entries
+    laps.lap("store")
     totals = review_totals(
         reviews,
         review_flags,

@@ -9,9 +9,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.ingest.results import IngestResult
-from supplier_audit.night.flag_store import commit_flag_store, discard_staged
+from supplier_audit.night.flag_store import FlagStore, commit_flag_store, discard_staged
 from supplier_audit.night.guard import GuardVerdict
 from supplier_audit.night.reviews import ReviewsResult
 from supplier_audit.night.run import AuditRun, build_manifest, staged_outputs, write_manifest
@@ -60,14 +62,30 @@ def finish(
     if scoring is not None:
         append_history(scoring.scores, history_dir(run), run.as_of)
     if store is not None:
-        kept = commit_flag_store(store, night=run.as_of.isoformat())
-        log.info(
-            "review flag store: %d new entries, %d reviews' flags in %d segment(s)",
-            kept["added"],
-            kept["rows"],
-            kept["segments"],
-        )
+        _keep_review_flags(store, run)
     return published
+
+
+def _keep_review_flags(store: FlagStore, run: AuditRun) -> None:
+    """Commit the published night's new review flags; a store that cannot be written (a full
+    disk) is reported, never un-publishes the night: the store stays as it was, and the next
+    night flags those reviews again."""
+    try:
+        kept = commit_flag_store(store, night=run.as_of.isoformat())
+    except (OSError, pa.ArrowException) as error:
+        log.warning(
+            "review flag store not updated (%s: %s): it stays as it was, and the next night "
+            "flags tonight's new reviews again",
+            type(error).__name__,
+            error,
+        )
+        return
+    log.info(
+        "review flag store: %d new entries, %d reviews' flags in %d segment(s)",
+        kept["added"],
+        kept["rows"],
+        kept["segments"],
+    )
 
 
 def review_flags_manifest(reviews: ReviewsResult) -> dict[str, Any]:
