@@ -220,3 +220,19 @@ def test_many_segments_are_merged_keeping_each_reviews_latest_entry(
     last = _night(data, out)
     assert _flags(last)["flagged_fresh"] == 0
     assert night_digests(last) == night_digests(_night(data, tmp_path / "scratch"))
+
+
+def test_the_text_hash_tells_every_edit_apart_and_ignores_where_the_text_lies() -> None:
+    from supplier_audit.night.flag_entries import string_hashes
+
+    texts = ["", None, "a", "a\0", "质量很差", "质量很好", "abcdefgh", "abcdefgh\0", "x" * 100]
+    hashes = string_hashes(pd.Series(texts, dtype="str"))
+    assert len(set(hashes.tolist())) == len(texts)
+    assert (string_hashes(pd.Series(texts, dtype=object)) == hashes).all()
+    many = pd.Series([f"评论{i}很好" * (i % 13) for i in range(300_000)], dtype="str")
+    whole = string_hashes(many)
+    part = string_hashes(many.iloc[200_000:200_010])  # a slice of the Arrow buffers
+    assert (part == whole[200_000:200_010]).all()
+    base = "这个产品质量很差，用了一个星期就坏了 broke after a week"
+    edits = {base[:i] + c + base[i + 1 :] for i in range(len(base)) for c in "差好a假 "}
+    assert len(set(string_hashes(pd.Series(sorted(edits), dtype="str")).tolist())) == len(edits)

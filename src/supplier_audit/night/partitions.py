@@ -42,7 +42,7 @@ from supplier_audit.night.flag_entries import (
     flags_frame,
     stage_entries,
     stored_flags,
-    text_hashes,
+    string_hashes,
 )
 from supplier_audit.night.flag_store import FlagStore
 from supplier_audit.review_terms import Lexicon, load_lexicon
@@ -194,7 +194,7 @@ def _flags_through_store(
     number that came from the store, and the entries of those flagged now."""
     if id_hashes is None:
         id_hashes = _review_ids(reviews)[1]
-    keys = ReviewKeys(reviews["review_id"], id_hashes, text_hashes(reviews["text"]))
+    keys = ReviewKeys(reviews["review_id"], id_hashes, string_hashes(reviews["text"]))
     found, stored = stored_flags(store, keys)
     missing = np.nonzero(~found)[0]
     fresh = _flag_texts(reviews["text"].iloc[missing], settings).reset_index(drop=True)
@@ -349,7 +349,4 @@ def _review_ids(reviews: pd.DataFrame) -> tuple[pd.DataFrame, npt.NDArray[np.uin
             "source_row": reviews["source_row"].astype("int64"),
         }
     )
-    hashes: npt.NDArray[np.uint64] = np.asarray(
-        pd.util.hash_pandas_object(ids["review_id"], index=False), dtype=np.uint64
-    )
-    return ids, hashes
+    return ids, string_hashes(ids["review_id"])
