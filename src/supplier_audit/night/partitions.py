@@ -147,23 +147,28 @@ def configured_lexicon(settings: AuditConfig) -> Lexicon | None:
 
 def flag_reviews(
     reviews: pd.DataFrame,
-    lot_suppliers: pd.Series,
     settings: AuditConfig,
     *,
     store: FlagStore | None = None,
     id_hashes: npt.NDArray[np.uint64] | None = None,
 ) -> tuple[pd.DataFrame, int, pa.Table | None]:
-    """One row per valid review: the review's own columns, the supplier it names (else the
-    supplier of the lot it names, else empty) and the flag columns of
-    :func:`supplier_audit.review_terms.combined.flag_reviews_combined` (lexicon OR learned
-    model, with the spans the report highlights, ``flag_source`` and ``probability``); how
-    many of those flags came from ``store``; and the store's entries for the others (None
-    without a store). ``lot_suppliers``: shipment_id -> supplier_id; ``id_hashes``: the
-    reviews' id hashes (:func:`_review_ids`) when already computed."""
+    """The flag columns of every valid review, in its row order, as
+    :func:`supplier_audit.review_terms.combined.flag_reviews_combined` gives them (lexicon OR
+    learned model, with the spans the report highlights, ``flag_source`` and
+    ``probability``); how many of them came from ``store``; and the store's entries for the
+    others (None without a store). ``id_hashes``: the reviews' id hashes
+    (:func:`_review_ids`) when already computed."""
     if store is None:
-        flags, stored, entries = _flag_texts(reviews["text"], settings), 0, None
-    else:
-        flags, stored, entries = _flags_through_store(reviews, settings, store, id_hashes)
+        return _flag_texts(reviews["text"], settings), 0, None
+    return _flags_through_store(reviews, settings, store, id_hashes)
+
+
+def review_flag_rows(
+    reviews: pd.DataFrame, flags: pd.DataFrame, lot_suppliers: pd.Series
+) -> pd.DataFrame:
+    """One row per valid review: the review's own columns, the supplier it names (else the
+    supplier of the lot it names, else empty) and its ``flags`` (:func:`flag_reviews`).
+    ``lot_suppliers``: shipment_id -> supplier_id."""
     # (as text: with no valid lot, the look-up is an empty float column)
     by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
     supplier = reviews["supplier_id"].fillna(by_lot)
@@ -175,7 +180,7 @@ def flag_reviews(
         ],
         axis=1,
     )
-    return review_flags, stored, entries
+    return review_flags
 
 
 def _flag_texts(texts: pd.Series, settings: AuditConfig) -> pd.DataFrame:
@@ -263,18 +268,15 @@ def process_review_partition(
     reviews = table.valid
     ids, id_hashes = _review_ids(reviews)
     laps.lap("validate")
-    review_flags, stored, entries = flag_reviews(
-        reviews,
-        context.shipments.lot_suppliers,
-        settings,
-        store=context.flag_store,
-        id_hashes=id_hashes,
+    flags, stored, entries = flag_reviews(
+        reviews, settings, store=context.flag_store, id_hashes=id_hashes
     )
     laps.lap("flag")
     if context.flag_store is not None and entries is not None:
         stage_entries(context.flag_store, partition.number, entries)
     del entries
     laps.lap("store")
+    review_flags = review_flag_rows(reviews, flags, context.shipments.lot_suppliers)
     totals = review_totals(
         reviews,
         review_flags,
