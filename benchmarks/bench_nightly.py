@@ -4,7 +4,7 @@
         --suppliers 500 --scales 1 2 4 --format parquet|csv --batch-rows N
         --row-group-rows N --open-complaints N --flow --task-runner local|dask --dask-workers N
         --dask-address URL --timeout SECONDS --max-rss GIB --profile STAGE [STAGE ...]
-        --json FILE --keep DIR]
+        --incremental-new-share SHARE --json FILE --keep DIR]
 
 For each scale s it generates a clean demo world of s x (reviews, lots, suppliers) into a
 temporary folder (in a child process), then runs ``night.recipe`` (ingest, reviews,
@@ -17,7 +17,7 @@ process, so that each scale's peak memory is its own: the peak is the child's ``
   the seconds of every stage, then the CPU seconds of every stage (steadier than wall time on
   a shared machine);
 * the peak memory reached by the end of each stage (where the peak is set);
-* the reviews stage in parts: partitions, and the read / validate / flag / attribute seconds
+* the reviews stage in parts: partitions, and the read / validate / flag / store / attribute seconds
   summed over partitions (``ReviewsResult.seconds``);
 * the growth of wall time, CPU time, peak and each stage between consecutive scales (target:
   linear, <= 2.2x for 2x data);
@@ -28,7 +28,13 @@ process, so that each scale's peak memory is its own: the peak is the child's ``
   recorded), also less the flag seconds' one-time setup (a first ``flag_texts`` call timed in
   a fresh process); and reviews/s of the whole night and of the reviews stage;
 * the machine: CPU model, cores, memory, Python and package versions;
-* a markdown table of the night per scale, ready to paste into benchmarks/README.md.
+* a markdown table of the night per scale, ready to paste into benchmarks/README.md;
+* with ``--incremental-new-share S`` (e.g. 0.01), a second night per scale into the same
+  reports folder after S x reviews new reviews were appended to the world (copies of randomly
+  chosen reviews, seeded, under new ids, as their own row group at the end): both nights' flag
+  seconds, the reviews flagged fresh and taken from the review flag store (the manifest's
+  ``review_flags``), and the second night's flag seconds over the first's (issue 14's target:
+  under 10 %).
 
 Partitions: ``--batch-rows N`` runs the nights with ``[ingest] review_batch_rows = N`` (a
 small config file passed to ``load_config``). A Parquet file is cut only between row groups,
@@ -87,7 +93,7 @@ STAGES = (
     "report",
     "finish",
 )
-REVIEW_STEPS = ("read", "validate", "flag", "attribute")
+REVIEW_STEPS = ("read", "validate", "flag", "store", "attribute")
 PACKAGES = ("supplier-audit", "pandas", "numpy", "pyarrow", "pandera", "scipy", "openpyxl",
             "prefect", "dask", "distributed")  # fmt: skip
 LINEAR_TARGET = 2.2  # time growth allowed for twice the data
@@ -373,6 +379,10 @@ def child_night(args: argparse.Namespace) -> dict[str, Any]:
         "reprocessed": list(reviews.reprocessed),
         "review_seconds": dict(reviews.seconds),
         "flagged_reviews": len(reviews.flagged),
+        "review_flags": manifest.get("review_flags", {}),
+        "flag_store_bytes": sum(
+            p.stat().st_size for p in (out / "history" / "review_flags").glob("*") if p.is_file()
+        ),
         "lots_to_inspect": lots_to_inspect,
         "profile": clock.profile_text,
         **flag_floor(data, run.settings),
@@ -465,6 +475,36 @@ def run_child(
     tail = stderr.strip().splitlines()[-3:]
     killed = " (killed: out of memory?)" if child.returncode in (-9, 137) else ""
     return None, f"exit code {child.returncode}{killed}: " + " | ".join(tail)
+
+
+def append_new_reviews(data: Path, share: float) -> int:
+    """Append ``share`` x reviews new reviews to the world's review file: copies of reviews
+    chosen at random (seeded) under new ids, as the file's last row group (Parquet) or rows
+    (CSV). Returns how many."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    path = review_files(data)[-1]
+    parquet = path.suffix.lower() == ".parquet"
+    table = pq.read_table(path) if parquet else pa_csv.read_csv(path)
+    count = max(1, round(table.num_rows * share))
+    chosen = np.sort(np.random.default_rng(SEED).choice(table.num_rows, count, replace=False))
+    new = table.take(pa.array(chosen))
+    ids = pa.array([f"RN{number:09d}" for number in range(1, count + 1)], new["review_id"].type)
+    new = new.set_column(new.schema.get_field_index("review_id"), "review_id", ids)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if parquet:
+        source = pq.ParquetFile(path)
+        with pq.ParquetWriter(tmp, source.schema_arrow, compression="zstd") as writer:
+            for group in range(source.num_row_groups):
+                writer.write_table(source.read_row_group(group))
+            writer.write_table(new.cast(source.schema_arrow))
+    else:
+        pa_csv.write_csv(pa.concat_tables([table, new]), tmp)
+    os.replace(tmp, path)
+    return count
 
 
 def rss_of(pid: int) -> int:
@@ -766,6 +806,8 @@ def parent(args: argparse.Namespace) -> None:
             for stage, profile in night["profile"].items():
                 print(f"\ncProfile of stage {stage} at scale {scale:g}:")
                 print(profile, flush=True)
+            if args.incremental_new_share:
+                results[-1]["incremental"] = incremental_night(args, world, out, sizes, tmp)
             if args.flow:
                 flow, error = run_child(
                     ["--child-flow", str(world), str(Path(tmp) / f"flow-x{scale:g}")],
@@ -785,11 +827,64 @@ def parent(args: argparse.Namespace) -> None:
             for folder in (world, out):  # free the disk before the next, bigger world
                 subprocess.run(["rm", "-rf", str(folder)], check=False)
     print_tables(results, flows)
+    print_incremental(results)
     if args.json:
         Path(args.json).write_text(
             json.dumps({"machine": machine(), "nights": results, "flows": flows}, indent=1),
             encoding="utf-8",
         )
+
+
+def incremental_night(
+    args: argparse.Namespace, world: Path, out: Path, sizes: dict[str, int], tmp: str
+) -> dict[str, Any]:
+    """Append new reviews to the world, then run the night again into the same reports folder
+    (its review flag store kept by the first night)."""
+    added = append_new_reviews(world, args.incremental_new_share)
+    progress = Path(tmp) / f"progress-incremental-{sizes['reviews']}.jsonl"
+    night, error = run_child(
+        ["--child-night", str(world), str(out)], args, sizes=sizes, progress=progress
+    )
+    if night is None:
+        print(f"  incremental night failed: {error}\n  {how_far(progress)}", flush=True)
+        return {"added": added, "error": error}
+    flags = night["review_flags"]
+    print(
+        f"  {added:,} new reviews appended; second night in {night['wall']:.1f} s: "
+        f"{flags.get('flagged_fresh', 0):,} flagged fresh, {flags.get('from_store', 0):,} from "
+        f"the flag store ({night['flag_store_bytes'] / 2**20:.1f} MiB)",
+        flush=True,
+    )
+    return {"added": added, "night": night}
+
+
+def print_incremental(results: list[dict[str, Any]]) -> None:
+    """Both nights' flag seconds per scale, and their ratio (issue 14: under 10 %)."""
+    rows = [r for r in results if "night" in r.get("incremental", {})]
+    if not rows:
+        return
+    print("\nthe review flag store: a first night, then one with new reviews appended")
+    print(f"{'scale':>5} {'reviews':>11} {'new':>8} {'fresh':>8} {'stored':>10} "
+          f"{'flag s 1st':>10} {'flag s 2nd':>10} {'ratio':>7} {'cpu 1st':>8} {'cpu 2nd':>8} "
+          f"{'finish 1st':>10} {'finish 2nd':>10} {'store MiB':>9}")  # fmt: skip
+    for r in rows:
+        first, second = r["night"], r["incremental"]["night"]
+        flags = second["review_flags"]
+        flag_1, flag_2 = (
+            night["review_seconds"]["flag"] + night["review_seconds"].get("store", 0.0)
+            for night in (first, second)
+        )
+        print(
+            f"{r['scale']:>5g} {first['rows']['reviews']['rows_valid']:>11,} "
+            f"{r['incremental']['added']:>8,} {flags.get('flagged_fresh', 0):>8,} "
+            f"{flags.get('from_store', 0):>10,} {flag_1:>10.2f} {flag_2:>10.2f} "
+            f"{flag_2 / flag_1:>7.1%} {first['cpu_seconds']['reviews']:>8.1f} "
+            f"{second['cpu_seconds']['reviews']:>8.1f} {first['seconds']['finish']:>10.2f} "
+            f"{second['seconds']['finish']:>10.2f} {second['flag_store_bytes'] / 2**20:>9.1f}"
+        )
+    print("(flag s: the reviews stage's flag + store seconds summed over partitions — the store's")
+    print("look-up, flagging the reviews it lacks, staging their entries; cpu: the reviews stage's")
+    print("CPU seconds; finish: the stage that also commits the new entries to the store)")
 
 
 def main() -> None:
@@ -838,6 +933,12 @@ def main() -> None:
         type=float,
         default=16.0,
         help="stop a child whose resident memory passes this many GiB (0: no limit)",
+    )
+    parser.add_argument(
+        "--incremental-new-share",
+        type=float,
+        help="after each night, append this share of new reviews and run a second night "
+        "into the same reports folder (the review flag store), e.g. 0.01",
     )
     parser.add_argument("--keep", help="make the temporary folder inside this folder")
     parser.add_argument("--json", help="also write every figure to this JSON file")

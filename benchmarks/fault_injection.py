@@ -12,13 +12,17 @@ stages of ``tests/test_pipeline.py::run_night`` (no Prefect) with the fault inje
 * a full disk (``OSError(ENOSPC)`` after half the bytes are written) while writing a CSV, a
   workbook, the manifest, or the score history;
 * a rename that fails while publishing over an already published night;
-* a SIGKILL after a given stage (the night runs in a child process the parent kills), and
-  inside the publication of a rerun, between its two renames.
+* a full disk while the review flag store takes a published night's new flags (the night
+  stays published, the store as it was);
+* a SIGKILL after a given stage (the night runs in a child process the parent kills), inside
+  the publication of a rerun, between its two renames, and inside the review flag store's
+  update (its new segment written but ``current.json`` not yet replaced, and just after).
 
-After the fault it checks that every file published before (the good night's folder and the
-history store) is byte-identical (``data lost``); then it runs the night again without the
-fault and checks that no staging, retired, temporary or partial file is left, that the night's
-CSVs are byte-identical to the reference run's and its history rows equal
+After the fault it checks that every file published before (the good night's folder, the
+history of scores and the review flag store) is byte-identical (``data lost``); then it runs
+the night again without the fault and checks that no staging, retired, temporary or partial
+file is left, that the night's CSVs are byte-identical to the reference run's and its history
+rows equal
 (``reports consistent``). It prints one row per fault and exits 1 if any row fails.
 """
 
@@ -30,6 +34,7 @@ import dataclasses
 import datetime as dt
 import errno
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -46,7 +51,7 @@ import pandas as pd
 
 from supplier_audit.config.loading import load_config
 from supplier_audit.demo import generate_world
-from supplier_audit.night import outputs, publication, recipe, stages
+from supplier_audit.night import flag_store, outputs, publication, recipe, stages
 from supplier_audit.night import run as run_module
 from supplier_audit.night.run import LOCK_NAME, AuditRun, output_lock
 
@@ -77,7 +82,15 @@ STAGE_FUNCTIONS = {
     "finish": "finish",
 }
 LEFTOVER_PATTERNS = (".staging-*", ".retired-*", "*.tmp", "*.partial")
+# The review flag store takes every published night's new flags: the next run changes it by
+# design (its entries are compared with the reference run's instead).
+STORE = Path("history") / flag_store.STORE_FOLDER
 KILL_MARKER = "fault-injection: reached "
+# What a fault the night handled without failing did (read by inject, in this process).
+_HANDLED: list[str] = []
+# Where a killed child stops inside the review flag store's update: after the rename of a file
+# whose name starts so.
+_STORE_KILLS = {"flag-store-segment": "seg-", "flag-store-pointer": flag_store.POINTER}
 
 
 # --------------------------------------------------------------------------------- the night
@@ -150,9 +163,9 @@ def _full_disk_workbook() -> contextlib.AbstractContextManager[None]:
 
 def _full_disk_manifest() -> contextlib.AbstractContextManager[None]:
     def half_then_full(text: str, path: Path) -> Path:
-        from supplier_audit.contracts.files import _temporary_beside
+        from supplier_audit.contracts.files import temporary_beside
 
-        with _temporary_beside(path) as temporary:
+        with temporary_beside(path) as temporary:
             temporary.write_text(text[: len(text) // 2], encoding="utf-8")
             raise _disk_full(temporary)
 
@@ -165,6 +178,20 @@ def _full_disk_history() -> contextlib.AbstractContextManager[None]:
         raise _disk_full(path)
 
     return _replaced(pd.DataFrame, "to_parquet", half_then_full)
+
+
+def _full_disk_flag_store() -> contextlib.AbstractContextManager[None]:
+    """The review flag store's new segment fails half-way (ENOSPC), after the publication."""
+
+    def half_then_full(folder: Path, name: str, sources: Any) -> Any:
+        from supplier_audit.contracts.files import temporary_beside
+
+        with temporary_beside(folder / name) as temporary:
+            temporary.write_bytes(b"PAR1 half a segment")
+            _HANDLED.append("ENOSPC in the flag store: night published, store as it was")
+            raise _disk_full(temporary)
+
+    return _replaced(flag_store, "_stream_segment", half_then_full)
 
 
 def _failing_second_rename() -> contextlib.AbstractContextManager[None]:
@@ -208,10 +235,13 @@ FAULTS: list[Fault] = [
     Fault(
         "rename fails publishing a rerun", "in-process", inject=_failing_second_rename, rerun=True
     ),
+    Fault("disk full writing the review flag store", "in-process", inject=_full_disk_flag_store),
     Fault("kill after ingest_stage", "kill", kill_after="ingest_stage"),
     Fault("kill after score_stage", "kill", kill_after="score_stage"),
     Fault("kill after report_stage", "kill", kill_after="report_stage"),
     Fault("kill between the renames of a rerun", "kill", kill_after="publish", rerun=True),
+    Fault("kill after the flag store's new segment", "kill", kill_after="flag-store-segment"),
+    Fault("kill after the flag store's current.json", "kill", kill_after="flag-store-pointer"),
 ]
 
 
@@ -306,6 +336,43 @@ def _history(out: Path, as_of: dt.date) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.is_file() else None
 
 
+def store_problems(out: Path) -> list[str]:
+    """What makes the review flag store unreadable: its current.json, or a segment it lists
+    that is missing, of another size or not Parquet."""
+    import pyarrow.parquet as pq
+
+    pointer = out / STORE / flag_store.POINTER
+    if not pointer.is_file():
+        return []
+    try:
+        segments = json.loads(pointer.read_text("utf-8"))["segments"]
+    except (ValueError, KeyError) as error:
+        return [f"review flag store's current.json unreadable ({error})"]
+    problems = []
+    for segment in segments:
+        path = out / STORE / segment["name"]
+        try:
+            whole = path.stat().st_size == segment["bytes"]
+            whole = whole and pq.ParquetFile(path).metadata.num_rows == segment["rows"]
+        except (OSError, ValueError):
+            whole = False
+        if not whole:
+            problems.append(f"review flag store's {segment['name']} broken")
+    return problems
+
+
+def _store_entries(out: Path) -> pd.DataFrame | None:
+    """Every entry the review flag store lists, sorted by review id (None: no store)."""
+    pointer = out / STORE / flag_store.POINTER
+    if not pointer.is_file():
+        return None
+    names = [s["name"] for s in json.loads(pointer.read_text("utf-8"))["segments"]]
+    frames = [pd.read_parquet(out / STORE / name) for name in names]
+    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    entries["spans"] = entries["spans"].map(lambda spans: repr(list(spans)))
+    return entries.sort_values(["review_id", "text_hash"]).reset_index(drop=True)
+
+
 def consistency_problems(out: Path, reference: Path, as_of: dt.date) -> list[str]:
     """How the recovered night differs from the reference run of the same night (if at all)."""
     problems = []
@@ -321,6 +388,9 @@ def consistency_problems(out: Path, reference: Path, as_of: dt.date) -> list[str
         problems.append("night missing from history")
     elif reference_history is not None and not history.equals(reference_history):
         problems.append("history rows differ")
+    entries, reference_entries = _store_entries(out), _store_entries(reference)
+    if entries is None or reference_entries is None or not entries.equals(reference_entries):
+        problems.append("review flag store differs")
     problems += [f"leftover {name}" for name in leftovers(out)]
     return problems
 
@@ -363,7 +433,11 @@ def _kill_run(baseline: Baseline, out: Path, as_of: dt.date, kill_after: str) ->
         error = child.stderr.read() if child.stderr else ""
         return f"child ended with {child.returncode} before the kill: {error[-300:]}"
     staged = [p.name for p in out.glob(".staging-*")] + [p.name for p in out.glob(".retired-*")]
-    where = "inside publish" if kill_after == "publish" else f"after {kill_after}"
+    where = {
+        "publish": "inside publish",
+        "flag-store-segment": "after the flag store's new segment, before current.json",
+        "flag-store-pointer": "after the flag store's current.json was replaced",
+    }.get(kill_after, f"after {kill_after}")
     return f"killed {where}; left {', '.join(staged) or 'no staging'} and the lock file"
 
 
@@ -389,10 +463,11 @@ def inject(
         outcome = _kill_run(baseline, out, as_of, fault.kill_after)
     else:
         assert fault.inject is not None
+        _HANDLED.clear()
         try:
             with fault.inject():
                 run_night(baseline.world, out, as_of)
-            outcome = "no failure: the fault was never reached"
+            outcome = _HANDLED[0] if _HANDLED else "no failure: the fault was never reached"
         except Exception as error:  # the fault under test: any type is reported
             outcome = f"{type(error).__name__}: {error}".replace(f"{out}{os.sep}", "")
             night = out / as_of.isoformat()
@@ -403,7 +478,11 @@ def inject(
         # the next run starts by taking the lock, which tidies what the killed run left
         with output_lock(out):
             pass
-    lost = _summarise_lost(out, lost_files(before, snapshot(out)))
+    lost = lost_files(before, snapshot(out))
+    if not fault.rerun and (out / as_of.isoformat()).is_dir():
+        # a published night may have changed the store: it must be whole, old or new
+        lost = [name for name in lost if not name.startswith(STORE.as_posix() + "/")]
+    lost = _summarise_lost(out, lost) + store_problems(out)
 
     recovery = ""
     try:
@@ -413,7 +492,15 @@ def inject(
     problems = [recovery] if recovery else consistency_problems(out, reference, as_of)
     # A rerun replaces its own night by design (its CSVs are compared above); any other
     # night's files must survive the next run too.
-    still_lost = [] if fault.rerun else lost_files(before, snapshot(out))
+    still_lost = (
+        []
+        if fault.rerun
+        else [
+            name
+            for name in lost_files(before, snapshot(out))
+            if not name.startswith(STORE.as_posix() + "/")
+        ]
+    )
     shown = lost or [f"{name} (after the next run)" for name in still_lost]
     data_lost = "none" if not shown else "; ".join(shown[:2]) + (" …" if len(shown) > 2 else "")
     return Outcome(
@@ -432,12 +519,13 @@ def _child(data: str, out: str, as_of: str, kill_after: str) -> None:
         print(KILL_MARKER + kill_after, flush=True)
         time.sleep(600)
 
-    if kill_after == "publish":
+    if kill_after == "publish" or kill_after in _STORE_KILLS:
         original = os.replace
+        stop_at = _STORE_KILLS.get(kill_after, ".retired-")
 
         def replace(src: Any, dst: Any, **kwargs: Any) -> None:
             original(src, dst, **kwargs)
-            if Path(dst).name.startswith(".retired-"):
+            if Path(dst).name.startswith(stop_at):
                 reached()
 
         os.replace = replace  # the process is killed before anything else needs it

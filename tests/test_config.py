@@ -69,6 +69,7 @@ def test_every_rule_that_shapes_a_night_has_a_version_and_a_hash() -> None:
         "platforms",
         "lexicon",
         "flagger_model",
+        "review_flagger",
         "iso_tables",
         "words",
     }

@@ -29,7 +29,13 @@ def baseline(faults: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> ob
 
 
 @pytest.mark.parametrize(
-    "name", ["exception in score_stage", "disk full writing a workbook", "kill after report_stage"]
+    "name",
+    [
+        "exception in score_stage",
+        "disk full writing a workbook",
+        "kill after report_stage",
+        "kill after the flag store's new segment",
+    ],
 )
 def test_a_fault_loses_no_data_and_the_next_run_recovers(
     faults: ModuleType, baseline: object, tmp_path: Path, name: str

@@ -145,7 +145,8 @@ def test_since_catches_up_every_missed_night_in_order(
     published = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME)
     assert published == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "history"]
     partitions = sorted(p.name for p in (out / "history").iterdir())
-    assert partitions == [f"as_of=2026-11-{day}" for day in (23, 24, 25, 26)]
+    # every night's scores, and the review flags every published night kept
+    assert partitions == [f"as_of=2026-11-{day}" for day in (23, 24, 25, 26)] + ["review_flags"]
 
 
 def test_each_run_publishes_a_summary_the_top_risks_and_a_link(

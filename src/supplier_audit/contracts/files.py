@@ -64,7 +64,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     body = defuse_for_spreadsheet(frame)
-    with _temporary_beside(path) as temporary:
+    with temporary_beside(path) as temporary:
         body.to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
@@ -87,13 +87,15 @@ def safe_file_stem(name: str, *, max_length: int = 80) -> str:
 def write_text_atomic(text: str, path: Path) -> Path:
     """Write a text file via a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary_beside(path) as temporary:
+    with temporary_beside(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return path
 
 
 @contextmanager
-def _temporary_beside(path: Path) -> Iterator[Path]:
+def temporary_beside(path: Path) -> Iterator[Path]:
+    """A private temporary file in ``path``'s folder, renamed onto ``path`` (readable like a new
+    file) when the block ends without an error, removed otherwise."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     temporary = Path(name)

@@ -5,8 +5,10 @@ holds them all. The review files are cut into partitions — each file of a ``re
 and a big Parquet file further into runs of row groups of about ``ingest.review_batch_rows``
 rows — and every partition is processed on its own by :func:`process_review_partition`
 (read, type, validate and cross-check against the suppliers and lots, flag the texts,
-attribute to suppliers, sum per supplier). What a partition hands back is small: its
-quarantined rows, its flagged reviews (about one in ten), the per-supplier totals of
+attribute to suppliers, sum per supplier). A review whose flags the flag store holds for its id,
+text and tonight's flagger version (:mod:`supplier_audit.night.flag_store`) is not flagged
+again; the others are, and their flags are staged for the store. What a partition hands back
+is small: its quarantined rows, its flagged reviews (about one in ten), the per-supplier totals of
 :mod:`supplier_audit.scoring.review_totals`, and its review ids (for duplicates).
 
 The night runs the partitions and reduces them in :mod:`supplier_audit.night.reviews`.
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.inputs import INPUT_TABLES
@@ -33,6 +36,15 @@ from supplier_audit.ingest.parquet_files import parquet_row_groups
 from supplier_audit.ingest.quarantine import quarantine_frame
 from supplier_audit.ingest.results import TableResult
 from supplier_audit.ingest.tables import RawTable, read_table
+from supplier_audit.night.flag_entries import (
+    ReviewKeys,
+    entries_table,
+    flags_frame,
+    stage_entries,
+    stored_flags,
+    string_hashes,
+)
+from supplier_audit.night.flag_store import FlagStore
 from supplier_audit.review_terms import Lexicon, load_lexicon
 from supplier_audit.review_terms.combined import flag_reviews_combined
 from supplier_audit.scoring.attribution import SkuShares
@@ -102,6 +114,7 @@ class ReviewContext:
     suppliers: TableResult
     shipments: TableResult
     shares: SkuShares | None = None  # SKU shares of the scoring window, computed once
+    flag_store: FlagStore | None = None  # None: every review flagged, nothing stored
 
 
 @dataclass
@@ -114,7 +127,9 @@ class ReviewBatch:
     totals: ReviewTotals
     ids: pd.DataFrame  # review_id, source_row of every valid review (for duplicates)
     id_hashes: npt.NDArray[np.uint64]  # a 64-bit hash of each of those ids, in the same order
-    seconds: dict[str, float] = field(default_factory=dict)  # read, validate, flag, attribute
+    # read, validate, flag, store (staging the new flags), attribute
+    seconds: dict[str, float] = field(default_factory=dict)
+    flags_stored: int = 0  # valid reviews whose flags came from the flag store
 
 
 _LEXICONS: dict[str, Lexicon | None] = {}
@@ -131,20 +146,33 @@ def configured_lexicon(settings: AuditConfig) -> Lexicon | None:
 
 
 def flag_reviews(
-    reviews: pd.DataFrame, lot_suppliers: pd.Series, settings: AuditConfig
+    reviews: pd.DataFrame,
+    settings: AuditConfig,
+    *,
+    store: FlagStore | None = None,
+    id_hashes: npt.NDArray[np.uint64] | None = None,
+) -> tuple[pd.DataFrame, int, pa.Table | None]:
+    """The flag columns of every valid review, in its row order, as
+    :func:`supplier_audit.review_terms.combined.flag_reviews_combined` gives them (lexicon OR
+    learned model, with the spans the report highlights, ``flag_source`` and
+    ``probability``); how many of them came from ``store``; and the store's entries for the
+    others (None without a store). ``id_hashes``: the reviews' id hashes
+    (:func:`_review_ids`) when already computed."""
+    if store is None:
+        return _flag_texts(reviews["text"], settings), 0, None
+    return _flags_through_store(reviews, settings, store, id_hashes)
+
+
+def review_flag_rows(
+    reviews: pd.DataFrame, flags: pd.DataFrame, lot_suppliers: pd.Series
 ) -> pd.DataFrame:
     """One row per valid review: the review's own columns, the supplier it names (else the
-    supplier of the lot it names, else empty) and the flag columns of
-    :func:`supplier_audit.review_terms.combined.flag_reviews_combined` (lexicon OR learned
-    model, with the spans the report highlights, ``flag_source`` and ``probability``).
+    supplier of the lot it names, else empty) and its ``flags`` (:func:`flag_reviews`).
     ``lot_suppliers``: shipment_id -> supplier_id."""
-    flags = flag_reviews_combined(
-        reviews["text"], lexicon=configured_lexicon(settings), use_model=settings.review_model
-    )
     # (as text: with no valid lot, the look-up is an empty float column)
     by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
     supplier = reviews["supplier_id"].fillna(by_lot)
-    return pd.concat(
+    review_flags = pd.concat(
         [
             reviews[list(REVIEW_FRAME_COLUMNS)],
             supplier.rename("supplier_id"),
@@ -152,6 +180,40 @@ def flag_reviews(
         ],
         axis=1,
     )
+    return review_flags
+
+
+def _flag_texts(texts: pd.Series, settings: AuditConfig) -> pd.DataFrame:
+    return flag_reviews_combined(
+        texts, lexicon=configured_lexicon(settings), use_model=settings.review_model
+    )
+
+
+def _flags_through_store(
+    reviews: pd.DataFrame,
+    settings: AuditConfig,
+    store: FlagStore,
+    id_hashes: npt.NDArray[np.uint64] | None,
+) -> tuple[pd.DataFrame, int, pa.Table]:
+    """The flags of every review, from the store where it holds them, else flagged now; the
+    number that came from the store, and the entries of those flagged now."""
+    if id_hashes is None:
+        id_hashes = _review_ids(reviews)[1]
+    keys = ReviewKeys(reviews["review_id"], id_hashes, string_hashes(reviews["text"]))
+    found, stored = stored_flags(store, keys)
+    missing = np.nonzero(~found)[0]
+    fresh = _flag_texts(reviews["text"].iloc[missing], settings).reset_index(drop=True)
+    new_keys = ReviewKeys(
+        keys.review_id.iloc[missing], keys.id_hash[missing], keys.text_hash[missing]
+    )
+    entries = entries_table(new_keys, fresh)
+    if not len(missing):
+        return flags_frame(stored), len(reviews), entries
+    if not found.any():
+        return fresh, 0, entries
+    both = pd.concat([flags_frame(stored), fresh], ignore_index=True)
+    order = np.argsort(np.concatenate([np.nonzero(found)[0], missing]), kind="stable")
+    return both.take(order).reset_index(drop=True), int(found.sum()), entries
 
 
 def flagged_only(review_flags: pd.DataFrame) -> pd.DataFrame:
@@ -203,10 +265,18 @@ def process_review_partition(
     if duplicates:
         table = _move_to_quarantine(raw, table, duplicates)
     del raw
-    laps.lap("validate")
     reviews = table.valid
-    review_flags = flag_reviews(reviews, context.shipments.lot_suppliers, settings)
+    ids, id_hashes = _review_ids(reviews)
+    laps.lap("validate")
+    flags, stored, entries = flag_reviews(
+        reviews, settings, store=context.flag_store, id_hashes=id_hashes
+    )
     laps.lap("flag")
+    if context.flag_store is not None and entries is not None:
+        stage_entries(context.flag_store, partition.number, entries)
+    del entries
+    laps.lap("store")
+    review_flags = review_flag_rows(reviews, flags, context.shipments.lot_suppliers)
     totals = review_totals(
         reviews,
         review_flags,
@@ -217,7 +287,6 @@ def process_review_partition(
         shares=context.shares,
         lot_suppliers=context.shipments.lot_suppliers,
     )
-    ids, id_hashes = _review_ids(reviews)
     flagged = flagged_only(review_flags).reset_index(drop=True)
     # An empty frame of the same columns, built anew: an empty slice would keep the whole
     # partition's Arrow buffers alive until the night ends.
@@ -225,11 +294,12 @@ def process_review_partition(
     kept = replace(table, valid=empty, valid_rows=len(reviews))
     laps.lap("attribute")
     log.info(
-        "reviews %s: %d read, %d valid, %d flagged",
+        "reviews %s: %d read, %d valid, %d flagged (%d flags from the store)",
         partition.label,
         kept.rows_read,
         len(reviews),
         len(flagged),
+        stored,
     )
     return ReviewBatch(
         partition=partition,
@@ -239,6 +309,7 @@ def process_review_partition(
         ids=ids,
         id_hashes=id_hashes,
         seconds=laps.rounded(),
+        flags_stored=stored,
     )
 
 
@@ -280,7 +351,4 @@ def _review_ids(reviews: pd.DataFrame) -> tuple[pd.DataFrame, npt.NDArray[np.uin
             "source_row": reviews["source_row"].astype("int64"),
         }
     )
-    hashes: npt.NDArray[np.uint64] = np.asarray(
-        pd.util.hash_pandas_object(ids["review_id"], index=False), dtype=np.uint64
-    )
-    return ids, hashes
+    return ids, string_hashes(ids["review_id"])

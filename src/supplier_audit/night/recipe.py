@@ -134,6 +134,7 @@ def _finish(night: Night) -> None:
         scoring=night.scoring,
         desk=night.desk,
         verdict=night.found("verdict"),
+        reviews=night.reviews,
     )
 
 
@@ -173,7 +174,7 @@ def run_recipe(night: Night, *, around: Around = _call) -> Path:
                 raise
             # the inputs the guards distrust are the cause: the night ends held, naming them
             night.published, night.verdict = publication.hold_unfinished(
-                night.run, night.found("inputs"), verdict, error
+                night.run, night.found("inputs"), verdict, error, reviews=night.reviews
             )
             return night.published
     published: Path = night.found("published")

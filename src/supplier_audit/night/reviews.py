@@ -26,6 +26,7 @@ import pandas as pd
 from supplier_audit.ingest.discover import SourceFile, sha256_of
 from supplier_audit.ingest.errors import InputError
 from supplier_audit.ingest.results import TableResult, empty_cleaned
+from supplier_audit.night.flag_store import FlagStore
 from supplier_audit.night.partitions import (
     ReviewBatch,
     ReviewContext,
@@ -50,6 +51,13 @@ class ReviewsResult:
     reprocessed: list[int] = field(default_factory=list)
     # Seconds summed over partitions (worker seconds when partitions ran in parallel).
     seconds: dict[str, float] = field(default_factory=dict)
+    flags_stored: int = 0  # valid reviews whose flags came from the flag store
+    flag_store: FlagStore | None = None  # where the new flags are staged (None: not kept)
+
+    @property
+    def flags_fresh(self) -> int:
+        """Valid reviews flagged tonight (not found in the flag store)."""
+        return self.table.rows_valid - self.flags_stored
 
     @property
     def flag_counts(self) -> dict[str, int]:
@@ -150,6 +158,7 @@ def combine_review_batches(batches: Sequence[ReviewBatch]) -> ReviewsResult:
         totals=combine_review_totals([b.totals for b in ordered]),
         partitions=len(ordered),
         seconds=seconds,
+        flags_stored=sum(b.flags_stored for b in ordered),
     )
 
 
@@ -221,4 +230,5 @@ def process_reviews(
         batches = [by_number[p.number] for p in partitions]
     result = combine_review_batches(batches)
     result.reprocessed = reprocessed
+    result.flag_store = context.flag_store
     return result

@@ -8,14 +8,17 @@ publishing them ``night/publication.py``.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from supplier_audit.complaints.desk import ComplaintDesk, complaint_desk
+from supplier_audit.config.versions import review_flagger_version
 from supplier_audit.ingest.folder import as_manifest_inputs, ingest_folder, require_rows
 from supplier_audit.ingest.results import IngestResult
+from supplier_audit.night.flag_store import open_flag_store
 from supplier_audit.night.guard import GuardVerdict, check_inputs, rows_dated_after_night
 from supplier_audit.night.partitions import ReviewContext
 from supplier_audit.night.reviews import BatchRunner, ReviewsResult, process_reviews, run_in_process
@@ -53,8 +56,9 @@ def ingest_stage(run: AuditRun) -> IngestResult:
 
 
 def review_context(run: AuditRun, ingest: IngestResult) -> ReviewContext:
-    """What every review partition needs: settings, as-of, the valid suppliers and lots, and
-    the SKU shares of the scoring window (computed once here, not once per partition)."""
+    """What every review partition needs: settings, as-of, the valid suppliers and lots, the
+    SKU shares of the scoring window (computed once here, not once per partition) and the
+    review flag store of the published nights (opened under the output folder's lock)."""
     settings = run.settings
     return ReviewContext(
         settings=settings,
@@ -66,6 +70,11 @@ def review_context(run: AuditRun, ingest: IngestResult) -> ReviewContext:
             as_of=run.as_of,
             settings=settings.scoring,
             lookback_days=settings.lookback_days,
+        ),
+        flag_store=open_flag_store(
+            history_dir(run),
+            flagger=review_flagger_version(settings)["sha256"],
+            night=f"{run.as_of.isoformat()}-{os.getpid()}",
         ),
     )
 
@@ -87,6 +96,11 @@ def reviews_stage(
         reviews.table.rows_valid,
         reviews.flag_counts["quality_issue"],
         reviews.flag_counts["counterfeit_suspect"],
+    )
+    log.info(
+        "review flags: %d reviews flagged tonight, %d from the flag store",
+        reviews.flags_fresh,
+        reviews.flags_stored,
     )
     return ingest.with_table(reviews.table), reviews
 

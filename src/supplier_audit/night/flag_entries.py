@@ -1,0 +1,340 @@
+"""A partition's side of the review flag store: each review's key (id and text hash), the flags
+the store holds for it, and the entries it adds for the reviews it flagged anew.
+
+A review's stored flags are used when the store holds its review id with the same text hash
+(:func:`string_hashes` of its UTF-8 text: a changed text has another hash, so an edited review
+is flagged again). The flags are a function of the text alone (for one flagger version), so the
+text hash decides whether they still hold; the id says where to look. The store's id hashes are
+read once per process into a sorted index; a partition then reads only the row groups holding
+its reviews, since a night's segment keeps the reviews in the order the night read them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from supplier_audit.contracts.files import temporary_beside
+from supplier_audit.night.flag_store import ROW_GROUP_ROWS, FlagStore
+from supplier_audit.review_terms.combined import COMBINED_COLUMNS
+
+log = logging.getLogger(__name__)
+
+# The text hash's constants (changing one orphans every stored flag: keep them): the golden
+# ratio and MurmurHash3's multipliers.
+_POSITION = np.uint64(0x9E3779B97F4A7C15)
+_LENGTH = np.uint64(0xC2B2AE3D27D4EB4F)
+_MIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_NULL_TEXT = np.uint64(0xFFFFFFFFFFFFFFFF)
+_HASH_ROWS = 131_072  # texts hashed at a time (the word arrays stay ~30 MB)
+SCHEMA = pa.schema(
+    [
+        ("review_id", pa.string()),
+        ("id_hash", pa.uint64()),
+        ("text_hash", pa.uint64()),
+        ("quality_issue", pa.bool_()),
+        ("counterfeit_suspect", pa.bool_()),
+        # large_string: pandas' own string storage, read without a cast
+        ("categories", pa.large_string()),
+        ("matched_terms", pa.large_string()),
+        ("spans", pa.string()),  # JSON [[start, end, term], ...]; "" for none
+        ("max_severity", pa.int64()),
+        ("flag_source", pa.large_string()),
+        ("probability", pa.float64()),
+    ]
+)
+_FLAG_FIELDS = [name for name in SCHEMA.names if name in COMBINED_COLUMNS]
+_READ_COLUMNS = ["text_hash", *_FLAG_FIELDS]
+assert tuple(_FLAG_FIELDS) == COMBINED_COLUMNS, "the store holds every flag column, in order"
+
+
+def string_hashes(texts: pd.Series) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each string's UTF-8 bytes (texts, ids), computed on the Arrow buffers
+    without a Python object per string (missing values share one hash).
+
+    Each text is read as 8-byte little-endian words (the last one zero-padded); every word is
+    mixed with its position by MurmurHash3's 64-bit finaliser, the mixes of a text XOR-ed, and
+    the result mixed once more with the length. Not a cryptographic hash: it tells an edited
+    text from the one flagged before (two different texts agree with a chance of about 2^-64),
+    at about a tenth of the cost of hashing each text as a Python string."""
+    arrow = pa.array(texts, from_pandas=True)
+    column = (arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])).cast(
+        pa.large_string()
+    )
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    hashed = np.empty(len(array), dtype=np.uint64)
+    for start in range(0, len(array), _HASH_ROWS):
+        hashed[start : start + _HASH_ROWS] = _hash_strings(array.slice(start, _HASH_ROWS))
+    return hashed
+
+
+def _hash_strings(array: pa.LargeStringArray) -> npt.NDArray[np.uint64]:
+    _, offsets_buffer, data_buffer = array.buffers()
+    n = len(array)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[array.offset : array.offset + n + 1]
+    lengths = np.diff(offsets)
+    begin, end = int(offsets[0]), int(offsets[-1])
+    data = np.zeros(end - begin + 8, dtype=np.uint8)  # + 8: the last word is read whole
+    if data_buffer is not None and end > begin:
+        data[: end - begin] = np.frombuffer(data_buffer, dtype=np.uint8)[begin:end]
+    words_of = (lengths + 7) // 8
+    first = np.cumsum(words_of) - words_of
+    owner = np.repeat(np.arange(n), words_of)
+    position = np.arange(len(owner), dtype=np.int64) - first[owner]
+    # a word at every byte: 8 bytes read from each start (numpy reads unaligned words)
+    words = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+    word = words[offsets[:-1][owner] - begin + 8 * position]
+    left = lengths[owner] - 8 * position
+    short = left < 8
+    word[short] &= (np.uint64(1) << (8 * left[short]).astype(np.uint64)) - np.uint64(1)
+    mixed = _finalise(word ^ (position.astype(np.uint64) * _POSITION))
+    per_text = np.zeros(n, dtype=np.uint64)
+    some = words_of > 0
+    if some.any():
+        per_text[some] = np.bitwise_xor.reduceat(mixed, first[some])
+    hashed = _finalise(per_text ^ (lengths.astype(np.uint64) * _LENGTH))
+    if array.null_count:
+        hashed[np.asarray(array.is_null())] = _NULL_TEXT
+    return hashed
+
+
+def _finalise(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """MurmurHash3's 64-bit finaliser, on every value (uint64 arithmetic wraps)."""
+    values = values ^ (values >> np.uint64(33))
+    values *= _MIX[0]
+    values ^= values >> np.uint64(33)
+    values *= _MIX[1]
+    values ^= values >> np.uint64(33)
+    return values
+
+
+@dataclass(frozen=True)
+class ReviewKeys:
+    """The keys of a partition's reviews, in its row order."""
+
+    review_id: pd.Series
+    id_hash: npt.NDArray[np.uint64]
+    text_hash: npt.NDArray[np.uint64]
+
+
+@dataclass
+class _Index:
+    """The store's id hashes: per segment in row order, and all of them sorted once with each
+    one's segment and row (latest entry of an id hash last among equals: segments are read
+    oldest first, the sort is stable)."""
+
+    by_segment: list[npt.NDArray[np.uint64]]
+    hashes: npt.NDArray[np.uint64]
+    segment: npt.NDArray[np.int32]
+    row: npt.NDArray[np.int64]
+
+
+_INDEXES: dict[tuple[Path, tuple[str, ...]], _Index] = {}
+
+
+def _index(store: FlagStore) -> _Index:
+    key = (store.folder, tuple(segment.name for segment in store.segments))
+    if key not in _INDEXES:
+        _INDEXES.clear()  # one store at a time: an older night's index is never asked again
+        columns = [
+            pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy()
+            for path in store.segment_paths()
+        ]
+        hashes = np.concatenate(columns) if columns else np.empty(0, np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        segment = np.repeat(np.arange(len(columns), dtype=np.int32), [len(c) for c in columns])
+        row = np.concatenate([np.arange(len(c), dtype=np.int64) for c in columns or [[]]])
+        _INDEXES[key] = _Index(columns, hashes[order], segment[order], row[order])
+    return _INDEXES[key]
+
+
+def _indexed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment (-1: none) and row of each id hash's latest entry, looked up in sorted order."""
+    query = np.argsort(id_hash)
+    at = np.empty(len(id_hash), dtype=np.int64)
+    at[query] = np.searchsorted(index.hashes, id_hash[query], side="right") - 1
+    at = np.clip(at, 0, None)
+    hit = index.hashes[at] == id_hash
+    return np.where(hit, index.segment[at], -1), index.row[at]
+
+
+def _located(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment (-1: none) and row of each review's entry. A partition read again is usually
+    one run of rows of one segment (a night's segment keeps its reviews in reading order): a
+    few reviews sampled find the run, which is then checked id by id; the reviews it does not
+    hold are looked up in the sorted index."""
+    n = len(id_hash)
+    segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
+    sample = np.unique(np.linspace(0, n - 1, num=min(n, 17)).astype(np.int64))
+    sampled_segment, sampled_row = _indexed(index, id_hash[sample])
+    starts = [
+        (s, r - p)
+        for s, r, p in zip(
+            sampled_segment.tolist(), sampled_row.tolist(), sample.tolist(), strict=True
+        )
+        if s >= 0
+    ]
+    if starts:
+        run_segment, start = max(sorted(set(starts)), key=starts.count)
+        hashes = index.by_segment[run_segment]
+        low, high = max(0, -start), min(n, len(hashes) - start)
+        if high > low:
+            same = np.nonzero(hashes[start + low : start + high] == id_hash[low:high])[0] + low
+            segment[same], row[same] = run_segment, start + same
+    rest = np.nonzero(segment < 0)[0]
+    if len(rest):
+        segment[rest], row[rest] = _indexed(index, id_hash[rest])
+    return segment, row
+
+
+def stored_flags(store: FlagStore, keys: ReviewKeys) -> tuple[npt.NDArray[np.bool_], pa.Table]:
+    """Which reviews the store holds flags for (an entry of their id with their text hash),
+    and those flags in the reviews' order (the :data:`SCHEMA` table of the found rows only)."""
+    n = len(keys.id_hash)
+    found = np.zeros(n, dtype=bool)
+    empty = SCHEMA.empty_table()
+    if not store.segments or not n:
+        return found, empty
+    index = _index(store)
+    try:
+        segment, row = _located(index, keys.id_hash)
+        tables, positions = _verified(store, keys, np.arange(n), segment, row)
+        # an edited review found in an older segment: its latest entry may hold the new text
+        unverified = segment >= 0
+        for where in positions:
+            unverified[where] = False
+        again = np.nonzero(unverified)[0]
+        if len(again):
+            latest = _indexed(index, keys.id_hash[again])
+            more, also = _verified(store, keys, again, *latest)
+            tables, positions = tables + more, positions + also
+    except (OSError, pa.ArrowException) as error:
+        log.warning(
+            "review flag store %s cannot be read (%s): this partition's reviews are flagged "
+            "anew and stored again when the night is published",
+            store.folder,
+            error,
+        )
+        return found, empty
+    if not tables:
+        return found, empty
+    where = np.concatenate(positions)
+    found[where] = True
+    if len(tables) == 1:  # positions ascending: already in the reviews' order
+        return found, tables[0]
+    return found, pa.concat_tables(tables).take(pa.array(np.argsort(where, kind="stable")))
+
+
+def _verified(
+    store: FlagStore,
+    keys: ReviewKeys,
+    positions: npt.NDArray[np.int64],
+    segment: npt.NDArray[np.int32],
+    row: npt.NDArray[np.int64],
+) -> tuple[list[pa.Table], list[npt.NDArray[np.int64]]]:
+    """The entries at (segment, row) of the reviews at ``positions`` whose text hash is the
+    review's, per segment, with the positions they belong to."""
+    tables, found = [], []
+    for number, path in enumerate(store.segment_paths()):
+        mine = np.nonzero(segment == number)[0]
+        if len(mine):
+            at = positions[mine]
+            table, same = _read_rows(path, row[mine], keys.text_hash[at])
+            tables.append(table)
+            found.append(at[same])
+    return tables, found
+
+
+def _read_rows(
+    path: Path, rows: npt.NDArray[np.int64], text_hash: npt.NDArray[np.uint64]
+) -> tuple[pa.Table, npt.NDArray[np.bool_]]:
+    """Those rows of a segment whose text hash is ``text_hash`` (in the given order, reading
+    only the row groups holding them), and which of the rows asked for they are.
+
+    The same text hash means the same flags: an id hash shared with another review changes
+    nothing, since the flags are the text's."""
+    reader = pq.ParquetFile(path)
+    sizes = [reader.metadata.row_group(g).num_rows for g in range(reader.num_row_groups)]
+    starts = np.cumsum([0, *sizes])
+    group_of = np.searchsorted(starts, rows, side="right") - 1
+    groups = np.flatnonzero(np.bincount(group_of, minlength=len(sizes)))
+    table = reader.read_row_groups(groups.tolist(), columns=_READ_COLUMNS)
+    # rows' positions within the groups read, which follow each other in the table
+    offset_of = np.zeros(len(sizes), dtype=np.int64)
+    offset_of[groups] = np.cumsum([0, *(sizes[g] for g in groups)])[:-1]
+    local = rows - starts[group_of] + offset_of[group_of]
+    same = table["text_hash"].to_numpy()[local] == text_hash
+    kept = local[same]
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept) and (np.diff(kept) == 1).all():
+        # the partition's reviews in the order they were stored: no copy
+        return table.slice(int(kept[0]), len(kept)), same
+    return table.take(pa.array(kept)), same
+
+
+def flags_frame(table: pa.Table) -> pd.DataFrame:
+    """Stored flags as :func:`~supplier_audit.review_terms.combined.flag_reviews_combined`
+    returns them (same columns, types and values)."""
+    # A flagged row gets its own list, as flag_texts gives it; an unflagged row without spans
+    # shares one empty list (a list per row costs more than the rest of the look-up): only
+    # flagged rows leave the partition (partitions.flagged_only), and nothing changes a
+    # span list in place.
+    spans = np.empty(table.num_rows, dtype=object)
+    spans.fill([])
+    stored = table["spans"]
+    with_spans = pc.greater(pc.binary_length(stored), 0).to_numpy(zero_copy_only=False)
+    flagged = pc.or_(table["quality_issue"], table["counterfeit_suspect"]).to_numpy(
+        zero_copy_only=False
+    )
+    for row in np.nonzero(flagged & ~with_spans)[0].tolist():
+        spans[row] = []
+    rows = np.nonzero(with_spans)[0]
+    if len(rows):
+        # one JSON document of every row's spans: one decoder call, not one per row
+        texts = stored.take(pa.array(rows)).to_pylist()
+        decoded = json.loads("[" + ",".join(texts) + "]")
+        for row, items in zip(rows.tolist(), decoded, strict=True):
+            spans[row] = [tuple(span) for span in items]
+    frame: pd.DataFrame = table.select([n for n in _FLAG_FIELDS if n != "spans"]).to_pandas()
+    frame.insert(_FLAG_FIELDS.index("spans"), "spans", spans)
+    for name in ("categories", "matched_terms", "flag_source"):
+        if frame[name].dtype != "str":
+            frame[name] = frame[name].astype("str")
+    return frame
+
+
+def entries_table(keys: ReviewKeys, flags: pd.DataFrame) -> pa.Table:
+    """The store's rows for these reviews and their flags (same order, same length)."""
+    spans = [json.dumps(row, ensure_ascii=False) if len(row) else "" for row in flags["spans"]]
+    columns = {
+        "review_id": pa.array(keys.review_id.to_numpy(dtype=object), pa.string()),
+        "id_hash": pa.array(keys.id_hash, pa.uint64()),
+        "text_hash": pa.array(keys.text_hash, pa.uint64()),
+        **{
+            name: pa.array(flags[name].to_numpy(), SCHEMA.field(name).type)
+            for name in _FLAG_FIELDS
+            if name != "spans"
+        },
+        "spans": pa.array(spans, SCHEMA.field("spans").type),
+    }
+    return pa.table([columns[name] for name in SCHEMA.names], schema=SCHEMA)
+
+
+def stage_entries(store: FlagStore, partition: int, table: pa.Table) -> None:
+    """Write a partition's new entries into the night's staging folder (replacing an earlier
+    run of the same partition); nothing when there are none."""
+    path = store.staging / f"part-{partition:05d}.parquet"
+    if not table.num_rows:
+        path.unlink(missing_ok=True)
+        return
+    store.staging.mkdir(parents=True, exist_ok=True)
+    with temporary_beside(path) as temporary:
+        pq.write_table(table, temporary, row_group_size=ROW_GROUP_ROWS, compression="zstd")
