@@ -31,7 +31,8 @@ import pandas as pd
 from supplier_audit.complaints.rules import ComplaintDeskSettings, judged_platform
 from supplier_audit.contracts.inputs import PLATFORMS
 from supplier_audit.contracts.text_columns import member_of
-from supplier_audit.scoring.evidence import documents_covering_lots, effective_until
+from supplier_audit.scoring.evidence import effective_until
+from supplier_audit.scoring.lot_documents import documents_covering_lots
 from supplier_audit.scoring.settings import EvidenceSettings
 
 NEED_STATUSES: Final = ("on_file", "short", "expired", "missing")

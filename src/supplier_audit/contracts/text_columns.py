@@ -62,3 +62,20 @@ def distinct_by_key(
     if sort:
         frame = frame.sort_values("text", kind="stable")
     return join_by_key(frame["key"], frame["text"], separator)
+
+
+def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of text columns in one shared code space (one pyarrow dictionary
+    encoding of them all): equal texts get equal codes in every column, a missing value gets
+    -1. Joining on these codes instead of on the texts is what makes a merge of a million
+    rows take a fraction of a second; the caller leaves the -1 rows out of any join."""
+    if not columns:
+        return []
+    arrays = []
+    for column in columns:
+        array = pa.array(column.astype("string"), from_pandas=True).cast(pa.large_string())
+        arrays.append(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    encoded = pa.concat_arrays(arrays).dictionary_encode()
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    bounds = np.cumsum([0, *(len(array) for array in arrays)])
+    return [indices[bounds[i] : bounds[i + 1]] for i in range(len(arrays))]

@@ -22,8 +22,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from supplier_audit.contracts.text_columns import shared_codes
+from supplier_audit.scoring.lot_documents import (
+    first_rows,
+    lot_document_pairs,
+    text_or_missing,
+)
 from supplier_audit.scoring.settings import EvidenceSettings
 
 log = logging.getLogger(__name__)
@@ -51,11 +58,6 @@ class EvidenceResult:
     gaps: pd.DataFrame  # GAP_COLUMNS
 
 
-def _text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    return text.mask(text == "")
-
-
 def lot_values_cny(lots: pd.DataFrame, settings: EvidenceSettings) -> pd.Series:
     """Value of each lot (quantity x unit_cost) in CNY at the configured indicative rates."""
     currency = (
@@ -79,7 +81,9 @@ def lot_frame(lots: pd.DataFrame, settings: EvidenceSettings) -> pd.DataFrame:
             "shipment_id": lots["shipment_id"].astype("string").to_numpy(),
             "supplier_id": lots["supplier_id"].astype("string").to_numpy(),
             "sku": lots["sku"].astype("string").to_numpy(),
-            "brand": _text(lots["brand"]).to_numpy() if "brand" in lots.columns else pd.NA,
+            "brand": text_or_missing(lots["brand"]).to_numpy()
+            if "brand" in lots.columns
+            else pd.NA,
             "received": pd.to_datetime(lots["received_on"]).dt.normalize().to_numpy(),
             "quantity": lots["quantity"].astype("int64").to_numpy(),
             "is_import": lots["is_import"].astype(bool).to_numpy()
@@ -120,21 +124,19 @@ def need_status(
     settings: EvidenceSettings,
     valid_on: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """shipment_id, requirement, status (on_file / expired / missing) for every need."""
-    matched = covering_documents(
+    """shipment_id, requirement, status (on_file / expired / missing) for every need, in
+    ``need``'s order (see :func:`covering_documents` for what covers a need)."""
+    covered, valid = _need_cover(
         need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
     )
-    status = need[["shipment_id", "requirement"]].merge(
-        matched, on=["shipment_id", "requirement"], how="left"
+    status = np.where(valid, "on_file", np.where(covered, "expired", "missing"))
+    return pd.DataFrame(
+        {
+            "shipment_id": need["shipment_id"].astype("string").to_numpy(),
+            "requirement": need["requirement"].astype("string").to_numpy(),
+            "status": pd.array(status, dtype="string"),
+        }
     )
-    status["status"] = np.where(
-        status["valid"].eq(True),
-        "on_file",
-        np.where(status["valid"].eq(False), "expired", "missing"),
-    )
-    status = status[["shipment_id", "requirement", "status"]]
-    status["status"] = status["status"].astype("string")
-    return status
 
 
 def evidence_readiness(
@@ -178,38 +180,71 @@ def covering_documents(
     document naming the lot and stating fewer units (``quantity``) than the lot holds does
     not cover it. Lots with no candidate document are absent (missing).
     """
-    empty = pd.DataFrame(
+    covered, valid = _need_cover(
+        need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
+    )
+    found = pd.DataFrame(
         {
-            "shipment_id": pd.Series(dtype="string"),
-            "requirement": pd.Series(dtype="string"),
-            "valid": pd.Series(dtype=bool),
+            "shipment_id": need["shipment_id"].astype("string").to_numpy(),
+            "requirement": need["requirement"].astype("string").to_numpy(),
+            "valid": valid,
         }
-    )
+    )[covered]
+    return found.drop_duplicates(["shipment_id", "requirement"]).reset_index(drop=True)
+
+
+def _need_cover(
+    need: pd.DataFrame,
+    documents: pd.DataFrame | None,
+    *,
+    doc_types: Mapping[str, Sequence[str]],
+    settings: EvidenceSettings,
+    valid_on: pd.Timestamp | None,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per row of ``need``: whether any document of a type its requirement accepts covers its
+    lot (not short of units), and whether any such document is valid (see
+    :func:`covering_documents`). Every join is on integer codes, not on the id texts."""
+    none = np.zeros(len(need), dtype=bool)
     if documents is None or documents.empty or need.empty:
-        return empty
-    lots = need.drop_duplicates("shipment_id")
-    pairs = documents_covering_lots(lots, documents.reset_index(drop=True))
-    candidates = pairs.merge(_document_terms(documents, doc_types, settings), on="position").merge(
-        need[["shipment_id", "requirement", "received", "quantity"]],
-        on=["shipment_id", "requirement"],
-    )
+        return none, none.copy()
+    documents = documents.reset_index(drop=True)
+    lot_codes = shared_codes(need["shipment_id"])[0]
+    lots, need_lot = first_rows(lot_codes)
+    pairs = lot_document_pairs(need.iloc[lots], documents)
+    names = list(doc_types)
+    terms = _document_terms(documents, doc_types, settings)
+    terms["requirement"] = pd.Categorical(terms["requirement"], categories=names).codes
+    need_code = pd.Categorical(need["requirement"].astype("string"), categories=names).codes
+    # a requirement no document type meets is never covered (key -1)
+    need_key = np.where(need_code >= 0, need_lot * len(names) + need_code, -1)
+    candidates = pairs.merge(terms, on="position")
+    candidates = pd.DataFrame(
+        {
+            "key": candidates["lot_row"].to_numpy() * len(names)
+            + candidates["requirement"].to_numpy(),
+            "doc_named_lot": candidates["doc_lot"].notna().to_numpy(dtype=bool),
+            **{c: candidates[c].to_numpy() for c in ("issued", "until", "stated_until")},
+            "doc_quantity": candidates["doc_quantity"].to_numpy(dtype=np.float64),
+        }
+    ).merge(pd.DataFrame({"key": need_key, "need_row": np.arange(len(need))}), on="key")
+    row = candidates["need_row"].to_numpy()
+    received = need["received"].to_numpy()[row]
     # a document naming the lot and stating fewer units than it holds does not cover it
-    short = (
-        candidates["doc_lot"].notna()
-        & candidates["doc_quantity"].notna()
-        & (candidates["doc_quantity"] < candidates["quantity"])
-    )
-    candidates = candidates[~short.to_numpy(dtype=bool)]
-    if candidates.empty:
-        return empty
-    candidates["valid"] = (candidates["issued"] <= candidates["received"]) & (
-        candidates["received"] <= candidates["until"]
+    quantity = need["quantity"].to_numpy(dtype=np.float64)[row]
+    units = candidates["doc_quantity"].to_numpy()
+    counts = ~(candidates["doc_named_lot"].to_numpy() & (units < quantity))
+    ok = (candidates["issued"].to_numpy() <= received) & (
+        received <= candidates["until"].to_numpy()
     )
     if valid_on is not None:
-        in_force = candidates["stated_until"].isna() | (candidates["stated_until"] >= valid_on)
-        candidates["valid"] = candidates["valid"] & in_force
-    grouped = candidates.groupby(["shipment_id", "requirement"], sort=False)["valid"]
-    return grouped.any().reset_index()
+        stated = candidates["stated_until"]
+        ok &= (stated.isna() | (stated >= valid_on)).to_numpy(dtype=bool)
+    keys = candidates["key"].to_numpy()
+    size = len(lots) * len(names)
+    covered = np.bincount(keys[counts], minlength=size + 1) > 0
+    valid = np.bincount(keys[counts & ok], minlength=size + 1) > 0
+    covered[size] = valid[size] = False  # key -1 reads the last element
+    return covered[need_key], valid[need_key]
 
 
 def _document_terms(
@@ -224,7 +259,7 @@ def _document_terms(
         {
             "position": np.arange(len(documents), dtype=np.int64),
             "doc_type": documents["doc_type"].astype("string").to_numpy(),
-            "doc_lot": _text(documents["shipment_id"]).astype("string").to_numpy()
+            "doc_lot": text_or_missing(documents["shipment_id"]).astype("string").to_numpy()
             if "shipment_id" in documents
             else pd.NA,
             "issued": pd.to_datetime(documents["issued_on"]).dt.normalize().to_numpy(),
@@ -241,69 +276,6 @@ def _document_terms(
         docs["doc_type"], docs["issued"], docs["stated_until"], settings
     )
     return docs
-
-
-def documents_covering_lots(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """(shipment_id, document position) pairs: which documents cover which lots, by the
-    contract's rule (same supplier, and the lot's shipment_id; or, for a document naming no
-    lot, the same sku, or the same brand, or neither given), validity aside.
-
-    ``lots`` has shipment_id, supplier_id, sku and brand; the position is the document's row
-    position in ``documents``. The one place this rule lives: the evidence a lot has on file
-    (:func:`covering_documents`) and a complaint's evidence pack both read it.
-    """
-    lot = pd.DataFrame(
-        {
-            "shipment_id": lots["shipment_id"].astype("string").to_numpy(),
-            "supplier_id": lots["supplier_id"].astype("string").to_numpy(),
-            "sku": _text(lots["sku"]).to_numpy(),
-            "brand": _text(lots["brand"]).to_numpy() if "brand" in lots else pd.NA,
-        }
-    ).astype("string")
-    lot = lot.drop_duplicates("shipment_id")
-
-    def column(name: str) -> pd.Series:
-        if name not in documents.columns:
-            return pd.Series(pd.NA, index=range(len(documents)), dtype="string")
-        return _text(documents[name]).reset_index(drop=True).astype("string")
-
-    docs = pd.DataFrame(
-        {
-            "position": np.arange(len(documents), dtype=np.int64),
-            "supplier_id": documents["supplier_id"].astype("string").to_numpy(),
-            "doc_lot": column("shipment_id").to_numpy(),
-            "doc_sku": column("sku").to_numpy(),
-            "doc_brand": column("brand").to_numpy(),
-        }
-    )
-    for name in ("supplier_id", "doc_lot", "doc_sku", "doc_brand"):
-        docs[name] = docs[name].astype("string")
-    scoped = docs[docs["doc_lot"].isna()]
-    parts = [
-        lot[["shipment_id", "supplier_id"]].merge(
-            docs[docs["doc_lot"].notna()][["supplier_id", "doc_lot", "position"]],
-            left_on=["shipment_id", "supplier_id"],
-            right_on=["doc_lot", "supplier_id"],
-        ),
-        lot[["shipment_id", "supplier_id", "sku"]].merge(
-            scoped[scoped["doc_sku"].notna()][["supplier_id", "doc_sku", "position"]],
-            left_on=["supplier_id", "sku"],
-            right_on=["supplier_id", "doc_sku"],
-        ),
-        lot.dropna(subset=["brand"])[["shipment_id", "supplier_id", "brand"]].merge(
-            scoped[scoped["doc_brand"].notna()][["supplier_id", "doc_brand", "position"]],
-            left_on=["supplier_id", "brand"],
-            right_on=["supplier_id", "doc_brand"],
-        ),
-        lot[["shipment_id", "supplier_id"]].merge(
-            scoped[scoped["doc_sku"].isna() & scoped["doc_brand"].isna()][
-                ["supplier_id", "position"]
-            ],
-            on="supplier_id",
-        ),
-    ]
-    pairs = pd.concat([part[["shipment_id", "position"]] for part in parts], ignore_index=True)
-    return pairs.drop_duplicates().reset_index(drop=True)
 
 
 def _per_supplier(
