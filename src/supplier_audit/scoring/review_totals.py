@@ -183,10 +183,11 @@ def _scoring_counts(
     row = share["item_id"].to_numpy()
     weight = share["weight"].to_numpy(dtype=np.float64)
     fake, poor = fake[row], poor[row]
+    # grouped on the supplier column as it is (Arrow text): no Python string per row
     per_supplier = (
         pd.DataFrame(
             {
-                "supplier_id": share["supplier_id"].to_numpy(),
+                "supplier_id": share["supplier_id"].reset_index(drop=True),
                 "reviews": weight,
                 "counterfeit_reviews": weight * fake,
                 "quality_reviews": weight * poor,
@@ -196,11 +197,10 @@ def _scoring_counts(
         .sum()
     )
     shown = fake | poor
-    ids = scored["review_id"].astype("string").to_numpy()
-    attribution = share.loc[shown, list(ATTRIBUTION_COLUMNS)].assign(
-        item_id=pd.array(ids[row[shown]], dtype="string")
-    )
-    return per_supplier, attribution.reset_index(drop=True), len(scored) - len(np.unique(row))
+    ids = scored["review_id"].astype("string").iloc[row[shown]]
+    attribution = share.loc[shown, list(ATTRIBUTION_COLUMNS)].assign(item_id=ids.array)
+    attributed = int(np.count_nonzero(np.bincount(row, minlength=len(scored))))
+    return per_supplier, attribution.reset_index(drop=True), len(scored) - attributed
 
 
 def _self_check_counts(
