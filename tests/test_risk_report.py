@@ -276,6 +276,55 @@ def test_the_evidence_sheet_lists_the_worst_items_up_to_the_configured_cap(tmp_p
     assert "仅列出最严重的前 10 条（共 30 条）" in sheet.cell(12, 1).value
 
 
+def test_lots_to_hold_and_inspections_stop_at_the_cap_saying_where_the_rest_are(
+    tmp_path: Path,
+) -> None:
+    # 30 lots of three suppliers, received on 30 different days, sorted by supplier and
+    # newest first, as the night gives them
+    received = pd.Timestamp("2026-11-25") - pd.to_timedelta(range(30), unit="D")
+    hold = pd.DataFrame(
+        {
+            "supplier_id": [f"S{i % 3}" for i in range(30)],
+            "supplier_name": "义乌市甲贸易有限公司",
+            "shipment_id": [f"LOT{i:02d}" for i in range(30)],
+            "sku": "SKU-1",
+            "brand": "青麦",
+            "received_on": received,
+            "quantity": 10,
+            "proof_missing": "品牌授权书",
+            "proof_expired": "",
+            "received_without_check": True,
+        }
+    ).sort_values(["supplier_id", "received_on"], ascending=[True, False], kind="stable")
+    plan = pd.DataFrame(
+        {
+            "shipment_id": [f"LOT{i:02d}" for i in range(25)],
+            "supplier_id": "S1",
+            "sku": "SKU-1",
+            "lot_size": 500,
+            "sample_size": 50,
+        }
+    )
+    path = write_risk_report(
+        inputs(lots_to_hold=hold, inspection_plan=plan, max_evidence_rows=10), tmp_path / "r.xlsx"
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book["暂缓上架批次"]
+    assert sheet.max_row == 12  # header, 10 lots, the note
+    header = [c.value for c in sheet[1]]
+    shown = [sheet.cell(r, header.index("入库单号") + 1).value for r in range(2, 12)]
+    # the ten most recently received lots (LOT00..LOT09), still grouped by supplier
+    assert sorted(shown) == [f"LOT{i:02d}" for i in range(10)]
+    suppliers = [sheet.cell(r, 1).value for r in range(2, 12)]
+    assert suppliers == sorted(suppliers)
+    assert "仅列出最近到货的 10 批（共 30 批）" in sheet.cell(12, 1).value
+    assert "lots_to_hold.csv" in sheet.cell(12, 1).value
+    inspections = book["抽检"]
+    assert inspections.max_row == 12
+    assert "仅列出前 10 批（共 25 批）" in inspections.cell(12, 1).value
+    assert "inspection_plan.csv" in inspections.cell(12, 1).value
+
+
 def test_table_cells_are_styled_by_their_column_kind(tmp_path: Path) -> None:
     reviews = flagged_reviews(["#N/A", "=1+1", "差评\n第二行", "#REF!"]).assign(
         sku=["#DIV/0!", "SKU-1", "SKU-2", "SKU-3"],

@@ -142,6 +142,31 @@ class InspectionPlanRows(pa.DataFrameModel):
         )
 
 
+class LotToHoldRows(pa.DataFrameModel):
+    """lots_to_hold.csv: every branded lot in the scoring window the shop could not defend in
+    a counterfeit ticket today (a proof the platform accepts is missing or expired), by
+    supplier, newest first. ``missing_proof`` / ``expired_proof``: requirement names,
+    ";"-joined."""
+
+    shipment_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    supplier_id: Series[str]
+    sku: Series[str]
+    brand: Series[str]
+    received_on: Series[pd.Timestamp]
+    quantity: Series[int] = pa.Field(ge=0)
+    missing_proof: Series[str]
+    expired_proof: Series[str]
+    received_without_check: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+#: lots_to_hold.csv's columns in contract order.
+LOT_TO_HOLD_COLUMNS: Final = tuple(LotToHoldRows.to_schema().columns)
+
+
 def typed_empty(model: type[pa.DataFrameModel], columns: pd.Index | list[str]) -> pd.DataFrame:
     """A frame of zero rows with ``columns`` in order, typed as ``model`` declares them (text
     for columns the model does not name): what an output contract expects of a quiet night."""

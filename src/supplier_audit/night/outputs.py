@@ -17,8 +17,10 @@ from supplier_audit.complaints.desk import ComplaintDesk
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.files import defuse_for_spreadsheet, safe_file_stem, write_csv_atomic
 from supplier_audit.contracts.outputs import (
+    LOT_TO_HOLD_COLUMNS,
     REVIEW_FLAG_COLUMNS,
     InspectionPlanRows,
+    LotToHoldRows,
     OpenComplaintRows,
     ReviewFlagRows,
     SupplierScores,
@@ -226,6 +228,7 @@ def report_stage(
     if scoring is not None:
         scores = checked(SupplierScores, scoring.scores, SCORE_CSV)
         written.append(write_csv_atomic(scores, run.staging_dir / SCORE_CSV))
+        written.append(write_lots_to_hold(run, scoring.lot_defensibility))
     report = risk_report_inputs(
         run, ingest, names, inspection=inspection, flagged=flagged, scoring=scoring, desk=desk
     )
@@ -233,6 +236,20 @@ def report_stage(
         write_risk_report(report, run.staging_dir / f"supplier-risk-{run.as_of.isoformat()}.xlsx")
     )
     return written
+
+
+def write_lots_to_hold(run: AuditRun, lot_defensibility: pd.DataFrame) -> Path:
+    """``lots_to_hold.csv``: every lot the risk report's "Lots to hold" sheet lists (which
+    stops at ``report_max_evidence_rows``), by supplier, newest first."""
+    weak = lot_defensibility
+    if not weak.empty:
+        weak = weak[~weak["defensible"].astype(bool).to_numpy()]
+    rows = weak.reindex(columns=list(LOT_TO_HOLD_COLUMNS))
+    rows = checked(LotToHoldRows, rows.reset_index(drop=True), LOTS_TO_HOLD_CSV)
+    return write_csv_atomic(rows, run.staging_dir / LOTS_TO_HOLD_CSV)
+
+
+LOTS_TO_HOLD_CSV = "lots_to_hold.csv"
 
 
 def risk_report_inputs(

@@ -97,6 +97,9 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
             inputs.lots_to_hold,
             HOLD_COLUMNS,
             language,
+            max_rows=inputs.max_evidence_rows,
+            capped_note="hold_capped_note",
+            keep_largest="received_on",
         )
     if inputs.inspection_plan is not None or inputs.recent_inspections is not None:
         inspection_sheets(book, inputs)

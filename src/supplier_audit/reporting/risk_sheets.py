@@ -137,7 +137,15 @@ def complaint_words(frame: pd.DataFrame, language: str) -> pd.DataFrame:
 def inspection_sheets(book: Workbook, inputs: RiskReportInputs) -> None:
     language = inputs.language
     plan = inputs.inspection_plan if inputs.inspection_plan is not None else pd.DataFrame()
-    table_sheet(book, translated("sheet.inspections", language), plan, PLAN_COLUMNS, language)
+    table_sheet(
+        book,
+        translated("sheet.inspections", language),
+        plan,
+        PLAN_COLUMNS,
+        language,
+        max_rows=inputs.max_evidence_rows,
+        capped_note="plan_capped_note",
+    )
     results = inputs.recent_inspections
     if results is None or results.empty:
         return

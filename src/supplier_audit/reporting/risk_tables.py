@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.formatting.rule import DataBarRule
@@ -153,9 +154,12 @@ def table_sheet(
     bars: Sequence[str] = (),
     max_rows: int | None = None,
     capped_note: str = "evidence_capped_note",
+    keep_largest: str | None = None,
 ) -> Sheet:
     """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit
-    (or at ``max_rows``, with a note saying where the full list is)."""
+    (or at ``max_rows``, with a note saying where the full list is). A capped table keeps its
+    first rows, or with ``keep_largest`` the rows with the largest values of that column
+    (ties: the earlier row), still in the frame's order."""
     columns = [c for c in columns if c.name in frame.columns]
     headers = [translated(c.label_key or c.name, language) for c in columns]
     sheet = Sheet(book, title)
@@ -170,7 +174,9 @@ def table_sheet(
     note = "capped_note"
     if max_rows is not None and max_rows < limit:
         limit, note = max_rows, capped_note
-    _table_rows(sheet, frame.iloc[:limit], columns, widths, language, highlight=highlight)
+    _table_rows(
+        sheet, _capped(frame, limit, keep_largest), columns, widths, language, highlight=highlight
+    )
     last_row = sheet.rows
     if columns:
         sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
@@ -189,6 +195,15 @@ def table_sheet(
             ]
         )
     return sheet
+
+
+def _capped(frame: pd.DataFrame, limit: int, keep_largest: str | None) -> pd.DataFrame:
+    """The rows a table capped at ``limit`` rows shows (see :func:`table_sheet`)."""
+    if len(frame) <= limit or keep_largest is None:
+        return frame.iloc[:limit]
+    # rank 1 for the largest value, ties in the frame's order (a missing value last)
+    order = np.argsort(frame[keep_largest].rank(method="first", ascending=False).to_numpy())
+    return frame.iloc[np.sort(order[:limit])]
 
 
 def _table_rows(
