@@ -57,8 +57,17 @@ def distinct_by_key(
 ) -> pd.Series:
     """Per key, its distinct non-empty texts joined by ``separator``, in the order given (or
     sorted, with ``sort``); keys with no such text are absent."""
-    frame = pd.DataFrame({"key": keys.to_numpy(), "text": texts.astype("string").to_numpy()})
-    frame = frame[frame["text"].notna() & (frame["text"] != "")].drop_duplicates()
+    text = texts.astype("string")
+    key_codes, text_codes = shared_codes(keys, text)
+    kept = (text_codes >= 0) & (key_codes >= 0) & (text != "").fillna(False).to_numpy(dtype=bool)
+    pair = key_codes * (int(text_codes.max(initial=0)) + 1) + text_codes
+    rows = np.nonzero(kept)[0]
+    # the first row of each (key, text) pair, in row order: drop_duplicates on integer codes
+    _, first = np.unique(pair[rows], return_index=True)
+    rows = rows[np.sort(first)]
+    frame = pd.DataFrame(
+        {"key": keys.to_numpy()[rows], "text": text.iloc[rows].reset_index(drop=True)}
+    )
     if sort:
         frame = frame.sort_values("text", kind="stable")
     return join_by_key(frame["key"], frame["text"], separator)
