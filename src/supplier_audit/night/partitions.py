@@ -47,7 +47,7 @@ from supplier_audit.night.flag_entries import (
 from supplier_audit.night.flag_store import FlagStore
 from supplier_audit.review_terms import Lexicon, load_lexicon
 from supplier_audit.review_terms.combined import flag_reviews_combined
-from supplier_audit.scoring.attribution import SkuShares
+from supplier_audit.scoring.attribution import SkuShares, lot_supplier_of
 from supplier_audit.scoring.review_totals import ReviewTotals, review_totals
 
 log = logging.getLogger(__name__)
@@ -163,15 +163,11 @@ def flag_reviews(
     return _flags_through_store(reviews, settings, store, id_hashes)
 
 
-def review_flag_rows(
-    reviews: pd.DataFrame, flags: pd.DataFrame, lot_suppliers: pd.Series
-) -> pd.DataFrame:
+def review_flag_rows(reviews: pd.DataFrame, flags: pd.DataFrame, by_lot: pd.Series) -> pd.DataFrame:
     """One row per valid review: the review's own columns, the supplier it names (else the
     supplier of the lot it names, else empty) and its ``flags`` (:func:`flag_reviews`).
-    ``lot_suppliers``: shipment_id -> supplier_id."""
-    # (as text: with no valid lot, the look-up is an empty float column)
-    by_lot = reviews["shipment_id"].map(lot_suppliers).astype("str")
-    supplier = reviews["supplier_id"].fillna(by_lot)
+    ``by_lot``: the supplier of each review's lot (:func:`lot_supplier_of`)."""
+    supplier = reviews["supplier_id"].fillna(by_lot.astype("str"))
     review_flags = pd.concat(
         [
             reviews[list(REVIEW_FRAME_COLUMNS)],
@@ -276,7 +272,9 @@ def process_review_partition(
         stage_entries(context.flag_store, partition.number, entries)
     del entries
     laps.lap("store")
-    review_flags = review_flag_rows(reviews, flags, context.shipments.lot_suppliers)
+    # the supplier of each review's lot, looked up once for the flag rows and attribution
+    by_lot = lot_supplier_of(reviews, context.shipments.valid, context.shipments.lot_suppliers)
+    review_flags = review_flag_rows(reviews, flags, by_lot)
     totals = review_totals(
         reviews,
         review_flags,
@@ -286,6 +284,7 @@ def process_review_partition(
         lookback_days=settings.lookback_days,
         shares=context.shares,
         lot_suppliers=context.shipments.lot_suppliers,
+        lot_supplier=by_lot,
     )
     flagged = flagged_only(review_flags).reset_index(drop=True)
     # An empty frame of the same columns, built anew: an empty slice would keep the whole

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from supplier_audit.contracts.days import day_column
+from supplier_audit.contracts.text_columns import shared_codes
 
 ATTRIBUTION_COLUMNS = ("item_id", "supplier_id", "weight", "basis")
 BASES = ("named_supplier", "lot", "sku_share")
@@ -142,6 +143,7 @@ def attribute_items(
     shares: SkuShares | None = None,
     positions: bool = False,
     lot_suppliers: pd.Series | None = None,
+    item_lot_suppliers: pd.Series | None = None,
 ) -> Attribution:
     """Attribute items (reviews or complaints) to suppliers; see the module docstring.
 
@@ -150,7 +152,8 @@ def attribute_items(
     as usual. ``positions``: identify items by their row position in ``items`` (int64)
     instead of ``id_column`` (for callers that look up more columns of the same rows).
     ``lot_suppliers`` (optional): shipment_id -> supplier_id of ``shipments``, when the
-    caller already has it (one index for many batches).
+    caller already has it (one index for many batches); ``item_lot_suppliers`` (optional):
+    the supplier of each item's lot (:func:`lot_supplier_of`), when the caller looked it up.
     """
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
@@ -159,7 +162,9 @@ def attribute_items(
         if positions
         else items[id_column].astype("string")
     )
-    direct, rest_mask = _direct(items, item_id, shipments, lot_suppliers)
+    if item_lot_suppliers is None:
+        item_lot_suppliers = lot_supplier_of(items, shipments, lot_suppliers)
+    direct, rest_mask = _direct(items, item_id, item_lot_suppliers)
     rest = pd.DataFrame(
         {
             "item_id": item_id[rest_mask].to_numpy(),
@@ -170,7 +175,7 @@ def attribute_items(
     weights = _share_weights(
         rest[["sku", "day"]].drop_duplicates(), shipments, lookback_days, shares
     )
-    shared = rest.merge(weights, on=["sku", "day"], how="left")
+    shared = _merge_on_sku_day(rest, weights)
     # An item whose (sku, day) no lot matched comes back with no supplier: it is counted.
     lonely = shared["supplier_id"].isna().to_numpy()
     unattributed = shared.loc[lonely, "item_id"].reset_index(drop=True)
@@ -187,24 +192,36 @@ def attribute_items(
     return Attribution(weights=weights, unattributed=unattributed)
 
 
-def _direct(
-    items: pd.DataFrame,
-    item_id: pd.Series,
-    shipments: pd.DataFrame,
-    lot_suppliers: pd.Series | None,
-) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
-    """The items that name their supplier, or a lot whose supplier is known, each with weight
-    1; and the mask of the rest (shared by SKU)."""
-    named = _text(items, "supplier_id")
-    lot = _text(items, "shipment_id")
+def lot_supplier_of(
+    items: pd.DataFrame, shipments: pd.DataFrame, lot_suppliers: pd.Series | None = None
+) -> pd.Series:
+    """The supplier of the lot each item names (missing where it names none, or one no valid
+    lot has), aligned with ``items``; ``lot_suppliers``: shipment_id -> supplier_id of
+    ``shipments`` when the caller already has it."""
     if lot_suppliers is None:
         lot_suppliers = pd.Series(
             shipments["supplier_id"].astype("string").to_numpy(),
             index=shipments["shipment_id"].astype("string").to_numpy(),
         )
         lot_suppliers = lot_suppliers[~lot_suppliers.index.duplicated()]
-    by_lot = lot.map(lot_suppliers).astype("string")
+    return _text(items, "shipment_id").map(lot_suppliers).astype("string")
 
+
+def _merge_on_sku_day(rest: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """``rest.merge(weights, on=["sku", "day"], how="left")``, joined on integer codes of the
+    SKUs rather than on their texts (the same rows, in the same order)."""
+    left, right = shared_codes(rest["sku"], weights["sku"])
+    right_frame = weights.drop(columns="sku").assign(_sku=right)
+    shared = rest.assign(_sku=left).merge(right_frame, on=["_sku", "day"], how="left")
+    return shared.drop(columns="_sku")
+
+
+def _direct(
+    items: pd.DataFrame, item_id: pd.Series, by_lot: pd.Series
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+    """The items that name their supplier, or a lot whose supplier is known (``by_lot``),
+    each with weight 1; and the mask of the rest (shared by SKU)."""
+    named = _text(items, "supplier_id")
     has_name = named.notna().to_numpy()
     has_lot = (~has_name) & by_lot.notna().to_numpy()
     direct = pd.concat(

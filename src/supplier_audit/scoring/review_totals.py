@@ -31,11 +31,13 @@ from supplier_audit.scoring.attribution import (
     ATTRIBUTION_COLUMNS,
     SkuShares,
     attribute_items,
+    lot_supplier_of,
     sku_shares,
 )
 from supplier_audit.scoring.settings import ScoringSettings
 from supplier_audit.scoring.window import in_window, window_start
 
+_ATTRIBUTION_INPUTS = ("review_id", "sku", "created_at", "supplier_id", "shipment_id")
 REVIEW_COUNT_COLUMNS = ("reviews", "counterfeit_reviews", "quality_reviews")
 SELF_CHECK_REVIEW_COLUMNS = ("supplier_id", "sku", "counterfeit_review", "quality_review")
 
@@ -110,6 +112,7 @@ def review_totals(
     lookback_days: int,
     shares: SkuShares | None = None,
     lot_suppliers: pd.Series | None = None,
+    lot_supplier: pd.Series | None = None,
 ) -> ReviewTotals:
     """The totals of one batch of valid reviews (or of all of them).
 
@@ -117,7 +120,9 @@ def review_totals(
     ingested (the supplier a buyer named, not yet filled from the lot); ``review_flags``:
     review_id, quality_issue, counterfeit_suspect; ``shipments``: the valid lots;
     ``shares``: the SKU shares of :func:`review_sku_shares` (computed once for all batches);
-    ``lot_suppliers``: shipment_id -> supplier_id of ``shipments`` (likewise).
+    ``lot_suppliers``: shipment_id -> supplier_id of ``shipments`` (likewise);
+    ``lot_supplier``: the supplier of each review's lot (:func:`.attribution.lot_supplier_of`),
+    when the caller already looked it up.
     """
     end = pd.Timestamp(as_of)
     lots = shipments[(day_column(shipments["received_on"]) <= end).to_numpy()]
@@ -125,8 +130,17 @@ def review_totals(
     days = day_column(reviews["created_at"]).to_numpy()
     cfg = settings.self_check
 
-    def weights_of(items: pd.DataFrame) -> pd.DataFrame:
-        """Attribution weights of ``items``, each identified by its row in ``items``."""
+    # only the columns attribution reads: filtering the texts too would copy them all
+    reviews = reviews[[c for c in _ATTRIBUTION_INPUTS if c in reviews.columns]]
+    by_lot = (
+        lot_supplier
+        if lot_supplier is not None
+        else lot_supplier_of(reviews, shipments, lot_suppliers)
+    )
+
+    def weights_of(items: pd.DataFrame, rows: npt.NDArray[np.bool_]) -> pd.DataFrame:
+        """Attribution weights of ``items`` (the ``rows`` of ``reviews``), each identified by
+        its row in ``items``."""
         return attribute_items(
             items,
             lots,
@@ -135,7 +149,7 @@ def review_totals(
             lookback_days=settings.attribution_days,
             shares=shares,
             positions=True,
-            lot_suppliers=lot_suppliers,
+            item_lot_suppliers=by_lot[rows],
         ).weights
 
     window_rows = in_window(days, end, lookback_days)
@@ -146,7 +160,7 @@ def review_totals(
     else:
         # items are identified by their row in `scored`: flags and SKUs are looked up by
         # position, not joined on id strings
-        share = weights_of(scored)
+        share = weights_of(scored, window_rows)
         per_supplier, attribution, unattributed = _scoring_counts(
             scored, share, counterfeit[window_rows], quality[window_rows]
         )
@@ -163,7 +177,7 @@ def review_totals(
             fake_all, poor_all = counterfeit[window_rows], quality[window_rows]
         else:
             recent = reviews[recent_rows]
-            weights = weights_of(recent)
+            weights = weights_of(recent, recent_rows)
             fake_all, poor_all = counterfeit[recent_rows], quality[recent_rows]
         self_check = _self_check_counts(recent, weights, fake_all, poor_all, cfg.min_weight)
     return ReviewTotals(
