@@ -9,8 +9,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from supplier_audit.config.settings import AuditConfig
@@ -22,6 +20,7 @@ from supplier_audit.contracts.rules import (
     REFERENCES,
     ROW_RULES,
 )
+from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.ingest.cells import is_text_column
 from supplier_audit.ingest.dates import (
     end_of_day,
@@ -280,14 +279,14 @@ def _references(
         if target not in done:
             continue
         key = REFERENCE_KEY[target]
-        valid_ids = pd.Index(done[target].valid[key].astype("str"))
-        quarantined_ids = pd.Index(
+        valid_ids = done[target].valid[key].astype("str")
+        quarantined_ids = (
             done[target].quarantine.get(f"__{key}", pd.Series(dtype="str")).dropna().astype("str")
         )
         values = typed[column]
         given = values.notna()
         known = pd.Series(_isin(values, valid_ids), index=values.index)
-        was_quarantined = given & ~known & values.isin(quarantined_ids)
+        was_quarantined = given & ~known & _isin(values, quarantined_ids)
         unknown = given & ~known & ~was_quarantined
         noun = "supplier" if target == "suppliers" else "shipment"
         if was_quarantined.any():
@@ -328,14 +327,14 @@ def _references(
     return reasons
 
 
-def _isin(values: pd.Series, ids: pd.Index) -> np.ndarray:
-    """``values.isin(ids)`` for text, without pandas' Python loop over ``ids`` for Arrow text."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
-        return np.asarray(values.isin(ids), dtype=bool)
-    strings = pa.array(values.array)
-    wanted = pa.array(ids.to_numpy(dtype=object), type=strings.type, from_pandas=True)
-    found = pc.is_in(strings, value_set=wanted, skip_nulls=True)
-    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+def _isin(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """``values.isin(ids)`` for text, by pyarrow's hash look-up on the Arrow buffers (no
+    Python string per id: the ids are every valid lot, looked up once per review partition);
+    a missing value is never in."""
+    if len(values) == 0 or len(ids) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = member_of(values.astype("str"), ids)
+    return found & values.notna().to_numpy(dtype=bool)
 
 
 def _duplicates(
