@@ -121,10 +121,14 @@ def plan_in_words(plan: pd.DataFrame, language: str) -> pd.DataFrame:
 
     if plan.empty or "reason_codes" not in plan.columns:
         return plan
-    words = [
-        plan_reason(codes, language, fallback=english)
-        for codes, english in zip(plan["reason_codes"], plan["reason"], strict=True)
-    ]
+    # a plan of many lots has few distinct reasons: each is put in words once
+    said: dict[tuple[object, object], str | None] = {}
+    words = []
+    for codes, english in zip(plan["reason_codes"], plan["reason"], strict=True):
+        key = (codes, english)
+        if key not in said:
+            said[key] = plan_reason(codes, language, fallback=english)
+        words.append(said[key])
     return plan.assign(reason=pd.Series(words, index=plan.index, dtype=object))
 
 
