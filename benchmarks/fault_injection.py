@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import openpyxl.workbook.workbook
+import openpyxl.writer.excel
 import pandas as pd
 
 from supplier_audit.config.loading import load_config
@@ -154,11 +154,13 @@ def _full_disk_csv() -> contextlib.AbstractContextManager[None]:
 
 
 def _full_disk_workbook() -> contextlib.AbstractContextManager[None]:
-    def half_then_full(self: Any, filename: Any) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
-        raise _disk_full(filename)
+    def half_then_full(self: Any) -> None:
+        # the archive is open at its path: the first member goes in, then the disk is full
+        archive = self._archive
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        raise _disk_full(archive.filename)
 
-    return _replaced(openpyxl.workbook.workbook.Workbook, "save", half_then_full)
+    return _replaced(openpyxl.writer.excel.ExcelWriter, "write_data", half_then_full)
 
 
 def _full_disk_manifest() -> contextlib.AbstractContextManager[None]:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import openpyxl.writer.excel
 import pandas as pd
 import pytest
 
@@ -345,10 +346,11 @@ def test_an_empty_plan_says_so_above_the_headers_and_keeps_the_print_setup(
 def test_a_failed_save_publishes_nothing_and_leaves_no_open_stream(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk(self: object, filename: object) -> None:
+    def full_disk(self: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.workbook.workbook.Workbook, "save", full_disk)
+    # the disk fills while the sheets are packed into the archive
+    monkeypatch.setattr(openpyxl.writer.excel.ExcelWriter, "write_data", full_disk)
     complaints: list[object] = []
     monkeypatch.setattr(sys, "unraisablehook", complaints.append)
     with pytest.raises(OSError, match="No space"):
