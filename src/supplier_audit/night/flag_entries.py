@@ -282,7 +282,8 @@ def _read_rows(
 
 def flags_frame(table: pa.Table) -> pd.DataFrame:
     """Stored flags as :func:`~supplier_audit.review_terms.combined.flag_reviews_combined`
-    returns them (same columns, types and values)."""
+    returns them (same columns, types and values; a span is a ``[start, end]`` list rather
+    than a tuple)."""
     # A flagged row gets its own list, as flag_texts gives it; an unflagged row without spans
     # shares one empty list (a list per row costs more than the rest of the look-up): only
     # flagged rows leave the partition (partitions.flagged_only), and nothing changes a
@@ -301,8 +302,10 @@ def flags_frame(table: pa.Table) -> pd.DataFrame:
         # one JSON document of every row's spans: one decoder call, not one per row
         texts = stored.take(pa.array(rows)).to_pylist()
         decoded = json.loads("[" + ",".join(texts) + "]")
+        # each span stays the [start, end] list JSON gives (the report reads span[0], span[1]):
+        # a tuple per span cost more than the rest of the read-back
         for row, items in zip(rows.tolist(), decoded, strict=True):
-            spans[row] = [tuple(span) for span in items]
+            spans[row] = items
     frame: pd.DataFrame = table.select([n for n in _FLAG_FIELDS if n != "spans"]).to_pandas()
     frame.insert(_FLAG_FIELDS.index("spans"), "spans", spans)
     for name in ("categories", "matched_terms", "flag_source"):
