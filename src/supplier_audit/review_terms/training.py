@@ -68,6 +68,8 @@ VERSION = "2026.12.2"
 SEED = 20261202
 MIN_DF = 3
 MAX_FEATURES = 20_000
+#: the weak set's most frequent n-grams added to the corpus's (more features: slower scoring)
+WEAK_FEATURES = 5_000
 MIN_POSITIVES = 25
 MIN_PRECISION = 0.80
 C_GRID = (1.0, 4.0)
@@ -85,18 +87,19 @@ class Vocabulary:
     table: NgramTable
 
 
-def _frequent(texts: Sequence[str], lang: str) -> set[tuple[str, str]]:
+def _frequent(texts: Sequence[str], lang: str, most: int = MAX_FEATURES) -> set[tuple[str, str]]:
     df: Counter[tuple[str, str]] = Counter()
     for text in texts:
         df.update(set(grams_of(text, SPECS[lang])))
     kept = sorted((key for key, count in df.items() if count >= MIN_DF), key=lambda k: (-df[k], k))
-    return set(kept[:MAX_FEATURES])
+    return set(kept[:most])
 
 
 def build_vocabulary(texts: list[str], lang: str, weak_texts: Sequence[str] = ()) -> Vocabulary:
     """N-grams found in at least MIN_DF texts (the most frequent MAX_FEATURES) of ``texts``
     and the same of ``weak_texts``, sorted."""
-    kept = sorted(_frequent(texts, lang) | (_frequent(weak_texts, lang) if weak_texts else set()))
+    weak = _frequent(weak_texts, lang, WEAK_FEATURES) if weak_texts else set()
+    kept = sorted(_frequent(texts, lang) | weak)
     kinds = [k for k, _ in kept]
     grams = [g for _, g in kept]
     hashes = np.array([feature_hash(k, g) for k, g in kept], dtype=np.uint64)
