@@ -33,7 +33,7 @@ CORPUS = ROOT / "data" / "review_corpus" / "review_corpus.csv"
 #: model 2026.12.2 and lexicon 2026.12.1 (benchmarks/bench_review_accuracy.py); floors are
 #: these less 0.03
 MEASURED_TEST_F1 = {
-    ("zh", "quality_issue"): 0.548,
+    ("zh", "quality_issue"): 0.556,
     ("zh", "counterfeit_suspect"): 0.828,
     ("en", "quality_issue"): 0.616,
 }
