@@ -257,7 +257,10 @@ def cmd_flag(args: argparse.Namespace) -> int:
     lexicon = configured_lexicon(settings)
     for text in args.texts:
         verdict = flag_reviews_combined(
-            [text], lexicon=lexicon, use_model=settings.review_model
+            [text],
+            lexicon=lexicon,
+            use_model=settings.review_model,
+            model_languages=settings.review_model_languages,
         ).iloc[0]
         print(text)
         print(

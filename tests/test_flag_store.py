@@ -132,7 +132,7 @@ def test_a_new_lexicon_or_model_flags_every_review_once_and_drops_the_old_entrie
         '[[lexicon.terms]]\ncategory = "counterfeit"\nseverity = 3\nzh = ["水货"]\n', "utf-8"
     )
     model = tmp_path / "model.toml"
-    model.write_text("review_model = true\n", "utf-8")
+    model.write_text("review_model = false\n", "utf-8")  # the default is on
 
     for config in (lexicon, model):
         night = _night(world, out, config=config)
@@ -152,10 +152,12 @@ def test_the_flagger_version_follows_the_lexicon_and_the_model() -> None:
             "lexicon": {"terms": [{"category": "counterfeit", "severity": 3, "zh": ["水货"]}]}
         }
     )
-    model = load_config(overrides={"review_model": True})
+    model = load_config(overrides={"review_model": False})
+    languages = load_config(overrides={"review_model_languages": ["zh", "en"]})
     scoring = load_config(overrides={"scoring": {"top_reasons": 4}})
     assert review_flagger_version(shop.settings) != shipped
     assert review_flagger_version(model.settings) != shipped
+    assert review_flagger_version(languages.settings) != shipped
     assert review_flagger_version(scoring.settings) == shipped  # scoring does not move a flag
 
 

@@ -12,8 +12,9 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
-from supplier_audit.review_terms import learned, training
+from supplier_audit.review_terms import learned, training, weak_sentiment
 from supplier_audit.review_terms.combined import COMBINED_COLUMNS, flag_reviews_combined
 from supplier_audit.review_terms.features import (
     SPECS,
@@ -29,11 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "review_corpus" / "review_corpus.csv"
 
 #: F1 of the combined decision (lexicon OR model) on the corpus's TEST split, measured with
-#: model 2026.12.1 (benchmarks/bench_review_accuracy.py); floors are these less 0.03
+#: model 2026.12.2 and lexicon 2026.12.1 (benchmarks/bench_review_accuracy.py); floors are
+#: these less 0.03
 MEASURED_TEST_F1 = {
-    ("zh", "quality_issue"): 0.533,
-    ("zh", "counterfeit_suspect"): 0.801,
-    ("en", "quality_issue"): 0.592,
+    ("zh", "quality_issue"): 0.556,
+    ("zh", "counterfeit_suspect"): 0.828,
+    ("en", "quality_issue"): 0.616,
 }
 TOLERANCE = 0.03
 
@@ -170,12 +172,47 @@ def test_training_gives_the_same_bytes_from_the_same_data(
     monkeypatch.setattr(training, "MIN_POSITIVES", 10)
     monkeypatch.setattr(training, "C_GRID", (1.0,))
     corpus = _tiny_corpus(tmp_path)
+    weak = _tiny_weak_set(tmp_path)
     first, second = tmp_path / "one.json", tmp_path / "two.json"
-    training.write(training.train(corpus), first)
-    training.write(training.train(corpus), second)
+    training.write(training.train(corpus, weak), first)
+    training.write(training.train(corpus, weak), second)
     assert first.read_bytes() == second.read_bytes()
     model = learned.load_flagger(first)
     assert model.data_sha256 == hashlib.sha256(corpus.read_bytes()).hexdigest()
+    recorded = json.loads(first.read_text())["data"]["weak_sentiment"]
+    assert recorded["sha256"] == hashlib.sha256(weak.read_bytes()).hexdigest()
     scores = model.score(pa.array(["质量差坏了", "很好喜欢"]))
     assert scores.probability[0, 0] > scores.probability[1, 0]
     assert set(json.loads(first.read_text())["models"]) == {"zh"}
+
+
+def _tiny_weak_set(folder: Path) -> Path:
+    """Weakly labelled reviews: negative ones say 失望/差, positive ones 喜欢/好."""
+    rows = [
+        {"source": "t", "source_file": "t", "row": i, "licence": "t", "lang": "zh",
+         "category": "abx"[i % 3], "negative": i % 2,
+         "text": ("失望太差" if i % 2 else "喜欢很好") + "东西" * (i % 4)}
+        for i in range(60)
+    ]  # fmt: skip
+    path = folder / "weak.csv.xz"
+    pd.DataFrame(rows).to_csv(path, index=False, compression="xz")
+    return path
+
+
+def test_the_sentiment_column_folds_into_the_ngram_weights() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    x = sparse.random(80, 12, density=0.4, random_state=3, format="csr")
+    sentiment_model = LogisticRegression().fit(x, rng.integers(0, 2, 80))
+    column = weak_sentiment.SCALE * sentiment_model.decision_function(x)
+    columns = weak_sentiment.SentimentColumns(
+        held_out={}, final=column, weights=sentiment_model.coef_[0],
+        bias=float(sentiment_model.intercept_[0]),
+    )  # fmt: skip
+    stacked = LogisticRegression().fit(
+        weak_sentiment.with_column(x, column), rng.integers(0, 2, 80)
+    )
+    weights, bias = weak_sentiment.folded(stacked.coef_[0], float(stacked.intercept_[0]), columns)
+    expected = stacked.decision_function(weak_sentiment.with_column(x, column))
+    assert np.allclose(x @ weights + bias, expected)

@@ -53,6 +53,7 @@ def _model(settings: AuditConfig) -> dict[str, Any]:
         "version": str(json.loads(text).get("version", "")),
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "in_use": settings.review_model,
+        "languages": sorted(settings.review_model_languages) if settings.review_model else [],
     }
 
 

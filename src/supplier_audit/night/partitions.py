@@ -181,7 +181,10 @@ def review_flag_rows(reviews: pd.DataFrame, flags: pd.DataFrame, by_lot: pd.Seri
 
 def _flag_texts(texts: pd.Series, settings: AuditConfig) -> pd.DataFrame:
     return flag_reviews_combined(
-        texts, lexicon=configured_lexicon(settings), use_model=settings.review_model
+        texts,
+        lexicon=configured_lexicon(settings),
+        use_model=settings.review_model,
+        model_languages=settings.review_model_languages,
     )
 
 

@@ -14,7 +14,7 @@ the Evidence sheet can still say why.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import ahocorasick_rs
@@ -47,11 +47,14 @@ def flag_reviews_combined(
     lexicon: Lexicon | None = None,
     flagger: LearnedFlagger | None = None,
     use_model: bool = True,
+    model_languages: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Lexicon flags OR learned-model flags for each text (columns ``COMBINED_COLUMNS``).
 
     ``flagger``: the model (default: the shipped one); ``use_model=False`` gives the lexicon
-    alone with the same columns.
+    alone with the same columns; ``model_languages`` (``zh``, ``en``; default: every language
+    the model has) limits the model to texts of those languages, the others get the
+    lexicon's flags and probability 0.
     """
     index, values = _as_string_array(texts)
     flags = flag_texts(values, lexicon=lexicon)
@@ -59,6 +62,8 @@ def flag_reviews_combined(
     lex_quality = flags["quality_issue"].to_numpy(dtype=bool)
     lex_counterfeit = flags["counterfeit_suspect"].to_numpy(dtype=bool)
     model = (flagger or shipped_flagger()) if use_model else None
+    if model is not None and model_languages is not None:
+        model = model.only(model_languages)
     n = len(values)
     probability = np.full(n, np.nan)
     model_quality = np.zeros(n, dtype=bool)

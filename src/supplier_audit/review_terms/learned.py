@@ -14,10 +14,11 @@ is its count in the text divided by the square root of the text's length, so a t
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -115,6 +116,13 @@ class LearnedFlagger:
             models={lang: LanguageModel.from_json(lang, m) for lang, m in data["models"].items()},
             metrics=data.get("metrics", {}),
         )
+
+    def only(self, languages: Collection[str]) -> LearnedFlagger:
+        """The same flagger scoring only texts of ``languages`` (others: probability 0)."""
+        if set(languages) >= set(self.models):
+            return self
+        kept = {lang: model for lang, model in self.models.items() if lang in languages}
+        return dataclasses.replace(self, models=kept)
 
     def score(self, values: pa.Array) -> Scores:
         """Probability of each label for every text (0 for empty texts)."""

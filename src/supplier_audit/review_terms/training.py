@@ -14,6 +14,10 @@ never fitted or tuned on):
    any does;
 3. the final model is fitted on all those texts.
 
+The quality model also reads a negative-sentiment score learned from weakly labelled
+reviews of other sources and categories (data/weak_sentiment; see ``weak_sentiment``),
+held out by category like the rest, and folded into its n-gram weights when exported.
+
 The model is written as JSON (n-grams as text, weights rounded to ``DIGITS`` decimals),
 with the corpus's sha256 and the measured figures, so that the same corpus gives the same
 bytes. scikit-learn is needed here only; scoring reads the JSON (see ``learned``).
@@ -26,6 +30,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +51,25 @@ from supplier_audit.review_terms.features import (
 )
 from supplier_audit.review_terms.flagging import flag_texts
 from supplier_audit.review_terms.learned import LABELS, LearnedFlagger
+from supplier_audit.review_terms.weak_sentiment import (
+    SCALE,
+    STACKED_LABELS,
+    WEAK_DATA,
+    SentimentColumns,
+    folded,
+    load_weak,
+    sentiment_columns,
+    with_column,
+)
 
 logger = logging.getLogger(__name__)
 
-VERSION = "2026.12.1"
+VERSION = "2026.12.2"
 SEED = 20261202
 MIN_DF = 3
 MAX_FEATURES = 20_000
+#: the weak set's most frequent n-grams added to the corpus's (more features: slower scoring)
+WEAK_FEATURES = 5_000
 MIN_POSITIVES = 25
 MIN_PRECISION = 0.80
 C_GRID = (1.0, 4.0)
@@ -70,15 +87,19 @@ class Vocabulary:
     table: NgramTable
 
 
-def build_vocabulary(texts: list[str], lang: str) -> Vocabulary:
-    """N-grams found in at least MIN_DF texts (the most frequent MAX_FEATURES), sorted."""
+def _frequent(texts: Sequence[str], lang: str, most: int = MAX_FEATURES) -> set[tuple[str, str]]:
     df: Counter[tuple[str, str]] = Counter()
     for text in texts:
         df.update(set(grams_of(text, SPECS[lang])))
-    kept = sorted((key for key, count in df.items() if count >= MIN_DF), key=lambda k: (-df[k], k))[
-        :MAX_FEATURES
-    ]
-    kept.sort()
+    kept = sorted((key for key, count in df.items() if count >= MIN_DF), key=lambda k: (-df[k], k))
+    return set(kept[:most])
+
+
+def build_vocabulary(texts: list[str], lang: str, weak_texts: Sequence[str] = ()) -> Vocabulary:
+    """N-grams found in at least MIN_DF texts (the most frequent MAX_FEATURES) of ``texts``
+    and the same of ``weak_texts``, sorted."""
+    weak = _frequent(weak_texts, lang, WEAK_FEATURES) if weak_texts else set()
+    kept = sorted(_frequent(texts, lang) | weak)
     kinds = [k for k, _ in kept]
     grams = [g for _, g in kept]
     hashes = np.array([feature_hash(k, g) for k, g in kept], dtype=np.uint64)
@@ -103,16 +124,22 @@ def _fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> Any:
 
 
 def out_of_category(
-    x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, c: float
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    groups: np.ndarray,
+    c: float,
+    sentiment: SentimentColumns | None = None,
 ) -> np.ndarray:
-    """Decision values of each text from a model fitted without the text's category."""
+    """Decision values of each text from a model fitted without the text's category (and,
+    stacked, with the sentiment column of a sentiment model that never saw it either)."""
     out = np.zeros(len(y), dtype=np.float64)
     for group in sorted(set(groups.tolist())):
         held = groups == group
         if y[~held].min() == y[~held].max():
             out[held] = -10.0
             continue
-        out[held] = _fit(x[~held], y[~held], c).decision_function(x[held])
+        xg = x if sentiment is None else with_column(x, sentiment.held_out[group])
+        out[held] = _fit(xg[~held], y[~held], c).decision_function(xg[held])
     return out
 
 
@@ -156,38 +183,50 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _fit_label(
-    x: Any, y: np.ndarray, groups: np.ndarray, lex: np.ndarray, allowed: np.ndarray
+    x: Any,
+    y: np.ndarray,
+    groups: np.ndarray,
+    lex: np.ndarray,
+    allowed: np.ndarray,
+    sentiment: SentimentColumns | None = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """One label's model: the regularisation strength and threshold whose out-of-category
     decisions, OR-ed with the lexicon, score the best F1 (ties: the stronger regularisation),
-    refitted on every row; with its out-of-category probabilities."""
+    refitted on every row; with its out-of-category probabilities. With ``sentiment`` the
+    model also reads the sentiment column, folded into its n-gram weights when exported."""
     scored = []
     for c in C_GRID:
-        decision = out_of_category(x, y, groups, c)
+        decision = out_of_category(x, y, groups, c, sentiment)
         a, b = platt(decision, y)
         p = _sigmoid(a * decision + b) * allowed
         t = choose_threshold(p, lex, y.astype(bool))
         s = f1_scores(y.astype(bool), lex | (p >= t))
         scored.append((float(s["f1"]), -c, c, decision, a, b, t))
     _, _, c, decision, a, b, t = max(scored, key=lambda item: item[:3])
-    final = _fit(x, y, c)
+    if sentiment is None:
+        final = _fit(x, y, c)
+        weights, bias = np.asarray(final.coef_[0]), float(final.intercept_[0])
+    else:
+        final = _fit(with_column(x, sentiment.final), y, c)
+        weights, bias = folded(np.asarray(final.coef_[0]), float(final.intercept_[0]), sentiment)
     model = {
         "C": c,
-        "bias": round(float(final.intercept_[0]), DIGITS),
-        "weights": [round(float(w), DIGITS) for w in final.coef_[0]],
+        "bias": round(bias, DIGITS),
+        "weights": [round(float(w), DIGITS) for w in weights],
         "calibration": [round(a, DIGITS), round(b, DIGITS)],
         "threshold": t,
     }
     return model, _sigmoid(a * decision + b)
 
 
-def train(corpus_path: Path) -> dict[str, Any]:
+def train(corpus_path: Path, weak_path: Path | None = WEAK_DATA) -> dict[str, Any]:
     """The model as a JSON-ready dict (see the module docstring)."""
     raw = corpus_path.read_bytes()
     corpus = pd.read_csv(corpus_path, dtype=str, keep_default_na=False)
     lexicon = flag_texts(corpus["text"])
     # where the lexicon saw a term of a label and left it quiet, the model may not flag it
     vetoed = lexicon_terms_present(pa.array(corpus["text"].tolist()))
+    weak_sets, weak_sha256 = load_weak(weak_path) if weak_path is not None else ({}, "")
     models: dict[str, Any] = {}
     held_out: dict[str, Any] = {}
     for lang in ("zh", "en"):
@@ -196,9 +235,15 @@ def train(corpus_path: Path) -> dict[str, Any]:
         if fit_rows.empty:
             continue
         norm_fit = normalised_column(pa.array(fit_rows["text"].tolist()))
-        vocab = build_vocabulary(norm_fit.to_pylist(), lang)
+        weak = weak_sets.get(lang)
+        norm_weak = normalised_column(pa.array(weak.texts if weak else [], type=pa.string()))
+        vocab = build_vocabulary(norm_fit.to_pylist(), lang, norm_weak.to_pylist())
         x = design_matrix(norm_fit, lang, vocab)
         groups = fit_rows["category"].to_numpy()
+        sentiment = None
+        if weak is not None:
+            weak_x = design_matrix(norm_weak, lang, vocab)
+            sentiment = sentiment_columns(weak_x, weak, x, groups, seed=SEED)
         labels: dict[str, Any] = {}
         for label in LABELS:
             y = fit_rows[label].astype(int).to_numpy()
@@ -208,7 +253,8 @@ def train(corpus_path: Path) -> dict[str, Any]:
                 continue
             lex = lexicon.loc[fit_rows.index, label].to_numpy(dtype=bool)
             allowed = ~vetoed[fit_rows.index.to_numpy(), LABELS.index(label)]
-            labels[label], probability = _fit_label(x, y, groups, lex, allowed)
+            stacked = sentiment if label in STACKED_LABELS else None
+            labels[label], probability = _fit_label(x, y, groups, lex, allowed, stacked)
             held_out[f"{lang}/{label}"] = {
                 "rows": fit_rows["corpus_id"].tolist(),
                 "probability": probability,
@@ -225,6 +271,12 @@ def train(corpus_path: Path) -> dict[str, Any]:
             "corpus": "data/review_corpus/review_corpus.csv",
             "sha256": hashlib.sha256(raw).hexdigest(),
             "fit_splits": list(FIT_SPLITS),
+            "weak_sentiment": {
+                "data": "data/weak_sentiment/weak_sentiment.csv.xz",
+                "sha256": weak_sha256,
+                "labels": list(STACKED_LABELS),
+                "scale": SCALE,
+            },
         },
         "models": models,
     }
@@ -288,9 +340,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--weak", type=Path, default=WEAK_DATA)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    artifact = train(args.corpus)
+    artifact = train(args.corpus, args.weak)
     write(artifact, args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes, sha256 {digest})")
