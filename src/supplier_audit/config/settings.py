@@ -208,11 +208,12 @@ class AuditConfig(StrictSettings):
     # lexicon (or replaces it when lexicon_replace is true).
     lexicon: dict[str, Any] = Field(default_factory=dict)
     lexicon_replace: bool = False
-    # The learned flagger beside the lexicon (review_terms/model/flagger.json): a review is
-    # flagged when the lexicon or the model flags it. On for the languages listed in
-    # review_model_languages: Chinese only by default, since on categories it never saw it
-    # beats the lexicon at precision >= 0.80 in Chinese but not in English (benchmarks/README.md).
-    review_model: bool = True
+    # The learned flagger beside the lexicon (review_terms/model/flagger.json): when on, a review
+    # is flagged when the lexicon or the model flags it, for the languages listed in
+    # review_model_languages (Chinese only: in English it lowers precision below 0.80 on
+    # categories it never saw). Off by default: it flags short praise (声音很清楚) and its first
+    # night costs minutes at 10 M reviews (docs/configuration.md, benchmarks/README.md).
+    review_model: bool = False
     review_model_languages: list[Literal["zh", "en"]] = Field(default_factory=_chinese_only)
     aliases: AliasSettings
 
