@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_audit.reporting import cells, risk_report
+from supplier_audit.reporting import cells, risk_evidence, risk_report
 from supplier_audit.reporting.cells import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER
 from supplier_audit.reporting.labels import all_keys, label
 from supplier_audit.reporting.risk_report import RiskReportInputs, write_risk_report
@@ -454,3 +454,35 @@ def test_the_data_quality_reasons_are_in_chinese_in_the_chinese_report(tmp_path:
         for c in row
     }
     assert "rating 0 is below the minimum 1" in en_cells
+
+
+def test_a_capped_evidence_list_shows_what_the_whole_list_starts_with() -> None:
+    # 40 reviews: three severities, two counterfeit states, a few dates (many ties), and
+    # every third one shared between two or three suppliers with different shares
+    n = 40
+    reviews = flagged_reviews([f"差{i}" for i in range(n)]).assign(
+        max_severity=[(i * 7) % 3 + 1 for i in range(n)],
+        counterfeit_suspect=[i % 4 == 0 for i in range(n)],
+        created_at=[pd.Timestamp("2026-11-20") - pd.Timedelta(days=i % 3) for i in range(n)],
+    )
+    links = []
+    for i in range(n):
+        if i % 3 == 0:
+            shares = [0.5, 0.3, 0.2] if i % 2 else [0.6, 0.4]
+            for k, share in enumerate(shares):
+                links.append(("reviews", f"R{i}", f"S{k + 1}", share, "sku_share"))
+        else:
+            links.append(("reviews", f"R{i}", "S1", 1.0, "lot"))
+    attribution = pd.DataFrame(
+        links, columns=["table", "item_id", "supplier_id", "weight", "basis"]
+    )
+    whole = risk_evidence.evidence_rows(inputs(flagged_reviews=reviews, attribution=attribution))
+    for limit in (1, 5, 10, 17, 33):
+        capped = risk_evidence.evidence_list(
+            inputs(flagged_reviews=reviews, attribution=attribution), limit=limit
+        )
+        assert capped.total == len(whole) > limit
+        assert len(capped.rows) >= limit
+        shown = capped.rows.head(limit)[["reference", "supplier_id", "share", "severity"]]
+        expected = whole.head(limit)[["reference", "supplier_id", "share", "severity"]]
+        pd.testing.assert_frame_equal(shown, expected)

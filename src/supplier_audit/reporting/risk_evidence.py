@@ -5,6 +5,8 @@ A review or complaint shared between suppliers gets one row per supplier, with i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -71,8 +73,39 @@ def _inspection_texts(failures: pd.DataFrame, language: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class EvidenceList:
+    """The Evidence sheet's rows (the first ``limit`` of them at least, when a limit was asked
+    for) and how many rows the whole list has."""
+
+    rows: pd.DataFrame
+    total: int
+
+
+_ORDER = ["severity", "counterfeit_suspect", "date", "reference", "share", "supplier_id"]
+_DESCENDING = [True, True, True, False, True, False]
+
+
+def evidence_list(inputs: RiskReportInputs, *, limit: int | None = None) -> EvidenceList:
+    """:func:`evidence_rows`, or with ``limit`` only as much of it as a sheet of ``limit`` rows
+    shows: every item that can reach the first ``limit`` rows is put one row per supplier, the
+    rest are only counted (a big night flags about a million reviews, the sheet shows 50,000)."""
+    items = _evidence_items(inputs)
+    if limit is None or len(items) <= limit:
+        rows = _worst_first(_one_supplier_per_row(items, inputs))
+        return EvidenceList(rows=rows, total=len(rows))
+    total = len(items) + _extra_supplier_rows(items, inputs)
+    chosen = _most_serious(items, limit)
+    return EvidenceList(rows=_worst_first(_one_supplier_per_row(chosen, inputs)), total=total)
+
+
 def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
     """Flagged reviews, upheld complaints and failed inspections in one list, worst first."""
+    return evidence_list(inputs).rows
+
+
+def _evidence_items(inputs: RiskReportInputs) -> pd.DataFrame:
+    """Every review, complaint and failed inspection, one row each, its severity a number."""
     language = inputs.language
     parts = []
     if inputs.flagged_reviews is not None and not inputs.flagged_reviews.empty:
@@ -82,14 +115,51 @@ def evidence_rows(inputs: RiskReportInputs) -> pd.DataFrame:
     if inputs.inspection_failures is not None and not inputs.inspection_failures.empty:
         parts.append(_inspection_rows(inputs.inspection_failures, language))
     if not parts:
-        return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS])
-    rows = _one_supplier_per_row(pd.concat(parts, ignore_index=True), inputs)
+        return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS if c.name != "share"])
+    rows = pd.concat(parts, ignore_index=True)
     rows["severity"] = pd.to_numeric(rows["severity"], errors="coerce").fillna(1).astype("int64")
+    return rows
+
+
+def _worst_first(rows: pd.DataFrame) -> pd.DataFrame:
+    if rows.empty:
+        return pd.DataFrame(columns=[c.name for c in EVIDENCE_COLUMNS])
     return rows.sort_values(
-        ["severity", "counterfeit_suspect", "date", "reference", "share", "supplier_id"],
-        ascending=[False, False, False, True, False, True],
-        kind="stable",
+        _ORDER, ascending=[not d for d in _DESCENDING], kind="stable"
     ).reset_index(drop=True)
+
+
+def _most_serious(items: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The items whose rows can be among the first ``limit`` of the list: the first ``limit``
+    by severity, counterfeit, date and reference, and any item tied with the last of them
+    (their suppliers' shares decide the order among them)."""
+    keys = _ORDER[:4]
+    ordered = items.sort_values(
+        keys, ascending=[not d for d in _DESCENDING[:4]], kind="stable"
+    ).reset_index(drop=True)
+    last = ordered.iloc[limit - 1]
+    tied = np.ones(len(ordered), dtype=bool)
+    for key in keys:
+        column = ordered[key]
+        tied &= ((column == last[key]) | (column.isna() & pd.isna(last[key]))).to_numpy(dtype=bool)
+    rest = tied[limit:]  # the items tied with the last follow it
+    end = limit + (len(rest) if rest.all() else int(np.argmin(rest)))
+    return ordered.iloc[:end]
+
+
+def _extra_supplier_rows(items: pd.DataFrame, inputs: RiskReportInputs) -> int:
+    """How many more rows than items the list has: an item shared by n suppliers is n rows."""
+    attribution = inputs.attribution
+    if attribution is None or attribution.empty:
+        return 0
+    language = inputs.language
+    kinds = {translated(k, language): t for k, t in _ATTRIBUTED_KINDS.items()}
+    item_keys = (
+        items["kind"].map(kinds).astype("string") + "\x1f" + items["reference"].astype("string")
+    )
+    links = attribution["table"].astype("string") + "\x1f" + attribution["item_id"].astype("string")
+    per_item = links[member_of(links, item_keys)].value_counts()
+    return int((per_item - 1).clip(lower=0).sum())
 
 
 def _review_rows(reviews: pd.DataFrame, language: str) -> pd.DataFrame:

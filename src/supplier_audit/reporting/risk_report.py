@@ -19,7 +19,7 @@ from supplier_audit.reporting.cells import (
 )
 from supplier_audit.reporting.frames import ranked_by_risk
 from supplier_audit.reporting.risk_cells import TIER_COLOURS, translated
-from supplier_audit.reporting.risk_evidence import EVIDENCE_COLUMNS, evidence_rows
+from supplier_audit.reporting.risk_evidence import EVIDENCE_COLUMNS, evidence_list, evidence_rows
 from supplier_audit.reporting.risk_inputs import RiskReportInputs
 from supplier_audit.reporting.risk_run_info import data_quality_sheet, run_info_sheet
 from supplier_audit.reporting.risk_sheets import (
@@ -71,16 +71,17 @@ def write_risk_report(inputs: RiskReportInputs, path: Path) -> Path:
             language,
             bars=("counterfeit_risk", "quality_risk"),
         )
-    evidence = evidence_rows(inputs)
-    if not evidence.empty:
+    evidence = evidence_list(inputs, limit=inputs.max_evidence_rows)
+    if not evidence.rows.empty:
         table_sheet(
             book,
             translated("sheet.evidence", language),
-            evidence,
+            evidence.rows,
             EVIDENCE_COLUMNS,
             language,
             highlight=("text", "spans"),
             max_rows=inputs.max_evidence_rows,
+            total=evidence.total,
         )
     if inputs.evidence_gaps is not None:
         table_sheet(

@@ -155,11 +155,13 @@ def table_sheet(
     max_rows: int | None = None,
     capped_note: str = "evidence_capped_note",
     keep_largest: str | None = None,
+    total: int | None = None,
 ) -> Sheet:
     """A one-table sheet: frozen header, filter, widths, formats, capped at Excel's row limit
     (or at ``max_rows``, with a note saying where the full list is). A capped table keeps its
     first rows, or with ``keep_largest`` the rows with the largest values of that column
-    (ties: the earlier row), still in the frame's order."""
+    (ties: the earlier row), still in the frame's order. ``total``: how many rows the whole
+    list has, when ``frame`` holds only its first rows (at least ``max_rows`` of them)."""
     columns = [c for c in columns if c.name in frame.columns]
     headers = [translated(c.label_key or c.name, language) for c in columns]
     sheet = Sheet(book, title)
@@ -184,12 +186,13 @@ def table_sheet(
     if frame.empty:
         # an empty table says so (a blank sheet reads as "not finished")
         sheet.append([text_cell(sheet.ws, translated("no_rows", language), font=Font(italic=True))])
-    if len(frame) > limit:
+    total = len(frame) if total is None else total
+    if total > limit:
         sheet.append(
             [
                 text_cell(
                     sheet.ws,
-                    translated(note, language).format(shown=f"{limit:,}", total=f"{len(frame):,}"),
+                    translated(note, language).format(shown=f"{limit:,}", total=f"{total:,}"),
                     font=Font(italic=True, color="C00000"),
                 )
             ]
