@@ -132,7 +132,7 @@ def test_a_new_lexicon_or_model_flags_every_review_once_and_drops_the_old_entrie
         '[[lexicon.terms]]\ncategory = "counterfeit"\nseverity = 3\nzh = ["水货"]\n', "utf-8"
     )
     model = tmp_path / "model.toml"
-    model.write_text("review_model = false\n", "utf-8")  # the default is on
+    model.write_text("review_model = true\n", "utf-8")  # the default is off
 
     for config in (lexicon, model):
         night = _night(world, out, config=config)
@@ -152,12 +152,14 @@ def test_the_flagger_version_follows_the_lexicon_and_the_model() -> None:
             "lexicon": {"terms": [{"category": "counterfeit", "severity": 3, "zh": ["水货"]}]}
         }
     )
-    model = load_config(overrides={"review_model": False})
-    languages = load_config(overrides={"review_model_languages": ["zh", "en"]})
+    model = load_config(overrides={"review_model": True})
+    languages = load_config(
+        overrides={"review_model": True, "review_model_languages": ["zh", "en"]}
+    )
     scoring = load_config(overrides={"scoring": {"top_reasons": 4}})
     assert review_flagger_version(shop.settings) != shipped
     assert review_flagger_version(model.settings) != shipped
-    assert review_flagger_version(languages.settings) != shipped
+    assert review_flagger_version(languages.settings) != review_flagger_version(model.settings)
     assert review_flagger_version(scoring.settings) == shipped  # scoring does not move a flag
 
 
@@ -225,7 +227,7 @@ def test_many_segments_are_merged_keeping_each_reviews_latest_entry(
 
 
 def test_the_text_hash_tells_every_edit_apart_and_ignores_where_the_text_lies() -> None:
-    from supplier_audit.night.flag_entries import string_hashes
+    from supplier_audit.contracts.text_hashes import string_hashes
 
     texts = ["", None, "a", "a\0", "质量很差", "质量很好", "abcdefgh", "abcdefgh\0", "x" * 100]
     hashes = string_hashes(pd.Series(texts, dtype="str"))

@@ -308,7 +308,7 @@ def _references(
             "documents",
         )
     ):
-        lot_supplier = typed["shipment_id"].map(done["shipments"].lot_suppliers)
+        lot_supplier = done["shipments"].lot_supplier_map.get(typed["shipment_id"])
         clash = (
             typed["supplier_id"].notna()
             & lot_supplier.notna()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from supplier_audit.contracts.inputs import INPUT_TABLES
+from supplier_audit.contracts.text_hashes import TextMap
 from supplier_audit.ingest.discover import SourceFile
 
 
@@ -46,6 +47,12 @@ class TableResult:
         return pd.Series(
             lots["supplier_id"].to_numpy(), index=pd.Index(lots["shipment_id"].to_numpy())
         )
+
+    @cached_property
+    def lot_supplier_map(self) -> TextMap:
+        """:attr:`lot_suppliers` as a hash look-up (built once; every review partition looks
+        up the lot of each of its reviews in it)."""
+        return TextMap(self.lot_suppliers)
 
     @property
     def rows_quarantined(self) -> int:

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from supplier_audit.config.settings import AuditConfig
 from supplier_audit.contracts.inputs import INPUT_TABLES
+from supplier_audit.contracts.text_hashes import string_hashes
 from supplier_audit.ingest.folder import ingest_table
 from supplier_audit.ingest.parquet_files import parquet_row_groups
 from supplier_audit.ingest.quarantine import quarantine_frame
@@ -42,7 +43,6 @@ from supplier_audit.night.flag_entries import (
     flags_frame,
     stage_entries,
     stored_flags,
-    string_hashes,
 )
 from supplier_audit.night.flag_store import FlagStore
 from supplier_audit.review_terms import Lexicon, load_lexicon
@@ -276,7 +276,7 @@ def process_review_partition(
     del entries
     laps.lap("store")
     # the supplier of each review's lot, looked up once for the flag rows and attribution
-    by_lot = lot_supplier_of(reviews, context.shipments.valid, context.shipments.lot_suppliers)
+    by_lot = lot_supplier_of(reviews, context.shipments.valid, context.shipments.lot_supplier_map)
     review_flags = review_flag_rows(reviews, flags, by_lot)
     totals = review_totals(
         reviews,

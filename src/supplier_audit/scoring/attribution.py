@@ -20,6 +20,7 @@ import pandas as pd
 
 from supplier_audit.contracts.days import day_column
 from supplier_audit.contracts.text_columns import shared_codes
+from supplier_audit.contracts.text_hashes import TextMap
 
 ATTRIBUTION_COLUMNS = ("item_id", "supplier_id", "weight", "basis")
 BASES = ("named_supplier", "lot", "sku_share")
@@ -193,11 +194,16 @@ def attribute_items(
 
 
 def lot_supplier_of(
-    items: pd.DataFrame, shipments: pd.DataFrame, lot_suppliers: pd.Series | None = None
+    items: pd.DataFrame,
+    shipments: pd.DataFrame,
+    lot_suppliers: pd.Series | TextMap | None = None,
 ) -> pd.Series:
     """The supplier of the lot each item names (missing where it names none, or one no valid
     lot has), aligned with ``items``; ``lot_suppliers``: shipment_id -> supplier_id of
-    ``shipments`` when the caller already has it."""
+    ``shipments`` when the caller already has it (as a Series, or as a hash look-up built once
+    for many batches)."""
+    if isinstance(lot_suppliers, TextMap):
+        return lot_suppliers.get(_text(items, "shipment_id"))
     if lot_suppliers is None:
         lot_suppliers = pd.Series(
             shipments["supplier_id"].astype("string").to_numpy(),
