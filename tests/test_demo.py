@@ -76,7 +76,7 @@ def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
 
     first, again, other = world("a", 5), world("b", 5), world("c", 6)
-    assert len(first) == 10  # seven tables and three truth files
+    assert len(first) == 11  # seven tables and four truth files
     assert first == again
     assert first["reviews.csv"] != other["reviews.csv"]
 

@@ -569,3 +569,9 @@ def test_repeated_and_distinct_inputs_flag_alike() -> None:
     spread = flag_texts(distinct)  # every text distinct: flagged without deduplicating
     for column in ("quality_issue", "counterfeit_suspect", "categories", "max_severity"):
         assert spread[column].tolist() == repeated[column].tolist(), column
+
+
+def test_every_shipped_term_has_a_name_to_show() -> None:
+    """A group written only of templates ({cmpwith}{cmpbefore}{aspect}{differsx}) is named by
+    its first spelling: review_flags.csv's matched_terms may not be empty (its contract)."""
+    assert all(term.canonical for term in load_lexicon().terms)

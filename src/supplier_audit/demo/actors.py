@@ -210,6 +210,7 @@ class Catalog:
     brand_index: IntArray  # -1 when unbranded
     is_import: BoolArray
     base_cost: FloatArray  # CNY
+    category: IntArray  # index into vocabulary.toml's [[categories]]
 
     @property
     def count(self) -> int:
@@ -248,6 +249,7 @@ def make_catalog(rng: np.random.Generator, *, count: int) -> Catalog:
         brand_index=brand_index,
         is_import=kind == 2,
         base_cost=base * np.exp(rng.normal(0.0, 0.5, count)) * np.where(kind == 2, 1.8, 1.0),
+        category=category.astype(np.int64),
     )
 
 

@@ -2,6 +2,8 @@
 
 Every phrase, connector, opener and ending of both languages sits in one Arrow string array;
 a review is a handful of integer indices into it, and the texts are joined by one Arrow kernel.
+A review's clauses are drawn first and joined after, so that some can be said in the product's
+own vocabulary in between (demo/category_voice.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ _PIECES: Final = (
     "endings_bad",
     "empty_default",
 )
-_NO_CLAUSE: Final = -1
+NO_CLAUSE: Final = -1
 
 # Category of the extra clauses, given the primary one (rows in CLAUSES order). Counterfeit
 # suspicion only ever comes from the primary clause, so its planted rate stays the lot's.
@@ -93,25 +95,34 @@ def load_phrase_bank() -> PhraseBank:
     return PhraseBank(pa.array(phrases, pa.string()), offset, size, str(raw["version"]))
 
 
-def compose_reviews(
-    rng: np.random.Generator, *, primary: IntArray, english: BoolArray, default_text: BoolArray
-) -> tuple[pa.Array, IntArray]:
-    """Return review texts and ratings for reviews whose main clause category is `primary`.
+@dataclass(frozen=True)
+class DrawnClauses:
+    """The clauses of each review: their categories and phrases, before they are joined."""
 
-    A review is an optional opener, the main clause and up to two extra clauses (the main one
-    first or last), joined by connectors that turn contrastive where the tone changes ("质量很好，
-    但是物流太慢"), and an optional ending. `default_text` reviews get the platform's stock text
-    (此用户没有填写评价) or none. Ratings follow the worst clause, with noise.
-    """
+    slots: IntArray  # (reviews, 3): clause category (CLAUSES index), NO_CLAUSE when absent
+    phrase: IntArray  # (reviews, 3): index into `phrases`
+    language: IntArray  # LANGUAGES index
+    phrases: pa.Array
+
+    @property
+    def present(self) -> BoolArray:
+        return np.asarray(self.slots != NO_CLAUSE, dtype=bool)
+
+
+def draw_clauses(
+    rng: np.random.Generator, *, primary: IntArray, english: BoolArray
+) -> DrawnClauses:
+    """Draw each review's clauses: the main one (category `primary`), up to two extra ones (the
+    main one first or last) and a phrase of the bank for each, never the same one twice."""
     bank = load_phrase_bank()
     n = len(primary)
     language = english.astype(np.int64)
     extras = categorical(rng, np.tile([0.45, 0.40, 0.15], (n, 1)))
-    slots = np.full((n, 3), _NO_CLAUSE, dtype=np.int64)
+    slots = np.full((n, 3), NO_CLAUSE, dtype=np.int64)
     slots[:, 0] = primary
     for j in (1, 2):
         drawn = categorical(rng, _EXTRA_MIX[primary])
-        slots[:, j] = np.where(extras >= j, drawn, _NO_CLAUSE)
+        slots[:, j] = np.where(extras >= j, drawn, NO_CLAUSE)
     # Put the main clause last in 40 % of reviews that have extras.
     rows = np.arange(n)
     swap = (extras > 0) & (rng.random(n) < 0.4)
@@ -119,17 +130,38 @@ def compose_reviews(
     slots[swap, extras[swap]] = slots[swap, 0]
     slots[swap, 0] = last[swap]
 
-    present = slots != _NO_CLAUSE
-    clause = np.where(present, slots, 0)
+    clause = np.where(slots != NO_CLAUSE, slots, 0)
     chosen = np.column_stack([bank.pick(rng, language, clause[:, j]) for j in range(3)])
-    # Never repeat a phrase within one review: step to the next phrase of the same group.
     offset, size = bank.offset[language[:, None], clause], bank.size[language[:, None], clause]
+    return DrawnClauses(slots, distinct_phrases(chosen, offset, size), language, bank.phrases)
+
+
+def distinct_phrases(chosen: IntArray, offset: IntArray, size: IntArray) -> IntArray:
+    """Never repeat a phrase within one review: step to the next phrase of the same group."""
+    chosen = chosen.copy()
     for j, earlier in ((1, 0), (2, 0), (2, 1), (2, 0)):
         repeat = chosen[:, j] == chosen[:, earlier]
         chosen[:, j] = np.where(
             repeat, offset[:, j] + (chosen[:, j] - offset[:, j] + 1) % size[:, j], chosen[:, j]
         )
-    pieces = [bank.phrases.take(pa.array(chosen[:, j], mask=~present[:, j])) for j in range(3)]
+    return chosen
+
+
+def join_reviews(
+    rng: np.random.Generator, clauses: DrawnClauses, *, default_text: BoolArray
+) -> tuple[pa.Array, IntArray]:
+    """Return review texts and ratings: each review's clauses joined, with their connectors.
+
+    Connectors turn contrastive where the tone changes ("质量很好，但是物流太慢"); an optional
+    opener and ending frame the review. `default_text` reviews get the platform's stock text
+    (此用户没有填写评价) or none. Ratings follow the worst clause, with noise.
+    """
+    bank = load_phrase_bank()
+    slots, present, language = clauses.slots, clauses.present, clauses.language
+    n = len(slots)
+    pieces = [
+        clauses.phrases.take(pa.array(clauses.phrase[:, j], mask=~present[:, j])) for j in range(3)
+    ]
     # Tone: +1 praise, 0 neutral remark, -1 complaint; a connector turns contrastive ("但是")
     # only where praise meets complaint.
     tone = np.select([slots < NEUTRAL, slots == NEUTRAL], [1, 0], -1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -18,18 +18,33 @@ from supplier_audit.demo.actors import (
     Suppliers,
     string_ids,
 )
+from supplier_audit.demo.category_voice import VoicedReviews, load_category_bank, speak_category
 from supplier_audit.demo.lots import Lots
 from supplier_audit.demo.phrases import (
+    CLAUSES,
     COUNTERFEIT,
+    LANGUAGES,
     LOGISTICS,
     NEGATION,
     NEUTRAL,
     PRAISE,
     QUALITY,
-    compose_reviews,
+    draw_clauses,
+    join_reviews,
 )
 
 _DAY: Final = 86_400
+CATEGORY_REVIEWS_SCHEMA: Final = pa.schema(
+    [
+        ("review_id", pa.string()),
+        ("sku", pa.string()),
+        ("category", pa.string()),
+        ("language", pa.string()),
+        ("clause", pa.string()),
+        ("quality_issue", pa.bool_()),
+        ("counterfeit_suspect", pa.bool_()),
+    ]
+)
 _ENGLISH_SHARE: Final = 0.12
 _STOCK_TEXT_SHARE: Final = 0.04
 # Share of reviews where the merchant tracked the lot (and so the supplier), or the supplier only.
@@ -76,6 +91,42 @@ def plan_reviews(
     return ReviewPlan(lot=lot[order], created_second=created[order])
 
 
+@dataclass
+class CategoryReviewsTruth:
+    """The running record of reviews said in their product's own vocabulary, with their labels
+    by REVIEW_LABELS.md (demo/category_voice.py): one table per chunk of reviews."""
+
+    chunks: list[pa.Table] = field(default_factory=list)
+
+    def add(
+        self,
+        review_id: pa.Array,
+        sku: pa.Array,
+        category: IntArray,
+        english: BoolArray,
+        spoken: VoicedReviews,
+    ) -> None:
+        rows = np.flatnonzero(spoken.voiced)
+        codes = np.array(load_category_bank().codes, dtype=object)
+        self.chunks.append(
+            pa.table(
+                {
+                    "review_id": review_id.take(pa.array(rows)),
+                    "sku": sku.take(pa.array(rows)),
+                    "category": pa.array(codes[category[rows]], pa.string()),
+                    "language": pa.array(np.array(LANGUAGES)[english[rows].astype(int)]),
+                    "clause": pa.array(np.array(CLAUSES)[spoken.worst_clause[rows]]),
+                    "quality_issue": pa.array(spoken.quality_issue[rows]),
+                    "counterfeit_suspect": pa.array(spoken.counterfeit_suspect[rows]),
+                },
+                schema=CATEGORY_REVIEWS_SCHEMA,
+            )
+        )
+
+    def table(self) -> pa.Table:
+        return pa.concat_tables([CATEGORY_REVIEWS_SCHEMA.empty_table(), *self.chunks])
+
+
 def review_chunks(
     rng: np.random.Generator,
     suppliers: Suppliers,
@@ -84,13 +135,31 @@ def review_chunks(
     plan: ReviewPlan,
     *,
     chunk_rows: int,
+    voice_rng: np.random.Generator,
+    truth: CategoryReviewsTruth,
 ) -> Iterator[pa.Table]:
-    """Yield the reviews table in chunks of `chunk_rows` rows, typed, in review-id order."""
+    """Yield the reviews table in chunks of `chunk_rows` rows, typed, in review-id order.
+
+    `voice_rng` draws which reviews speak their product's vocabulary; they are recorded in
+    `truth` as their chunks are made.
+    """
     review_id = string_ids("RV", plan.count, width=8)
     newcomer_first = _newcomer_bad_reviews(rng, suppliers, lots, plan)
     for begin in range(0, max(plan.count, 1), chunk_rows):
         end = min(begin + chunk_rows, plan.count)
-        yield _chunk(rng, suppliers, catalog, lots, plan, review_id, newcomer_first, begin, end)
+        yield _chunk(
+            rng,
+            voice_rng,
+            truth,
+            suppliers,
+            catalog,
+            lots,
+            plan,
+            review_id,
+            newcomer_first,
+            begin,
+            end,
+        )
 
 
 def _newcomer_bad_reviews(
@@ -110,6 +179,8 @@ def _newcomer_bad_reviews(
 
 def _chunk(
     rng: np.random.Generator,
+    voice_rng: np.random.Generator,
+    truth: CategoryReviewsTruth,
     suppliers: Suppliers,
     catalog: Catalog,
     lots: Lots,
@@ -146,7 +217,16 @@ def _chunk(
     primary = np.where(bad, np.where(rng.random(n) < 0.3, COUNTERFEIT, QUALITY), primary)
     english = rng.random(n) < _ENGLISH_SHARE
     stock = (primary == PRAISE) & (rng.random(n) < _STOCK_TEXT_SHARE / 0.75)
-    text, rating = compose_reviews(rng, primary=primary, english=english, default_text=stock)
+    sku = lots.sku[lot]
+    clauses, spoken = speak_category(
+        voice_rng,
+        draw_clauses(rng, primary=primary, english=english),
+        category=catalog.category[sku],
+        default_text=stock,
+    )
+    text, rating = join_reviews(rng, clauses, default_text=stock)
+    ids, sku_text = review_id.slice(begin, n), catalog.sku.take(pa.array(sku))
+    truth.add(ids, sku_text, catalog.category[sku], english, spoken)
 
     # 18-digit order numbers: they must stay text end to end (a float would mangle them).
     order_id = rng.integers(10**17, 10**18, n, dtype=np.int64)
@@ -158,8 +238,8 @@ def _chunk(
     )
     return pa.table(
         {
-            "review_id": review_id.slice(begin, n),
-            "sku": catalog.sku.take(pa.array(lots.sku[lot])),
+            "review_id": ids,
+            "sku": sku_text,
             "created_at": pa.array(plan.created_second[begin:end], pa.timestamp("s")),
             "rating": pa.array(rating, mask=rng.random(n) < 0.02),
             "text": text,

@@ -36,7 +36,12 @@ from supplier_audit.demo.messy import (
     mess_suppliers,
 )
 from supplier_audit.demo.output import FILE_FORMATS, write_table
-from supplier_audit.demo.reviews import allocate_reviews, plan_reviews, review_chunks
+from supplier_audit.demo.reviews import (
+    CategoryReviewsTruth,
+    allocate_reviews,
+    plan_reviews,
+    review_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +73,7 @@ _STREAMS: Final = (
     "inspections",
     "messy",
     "desk",
+    "review_voice",
 )
 
 
@@ -140,8 +146,16 @@ def generate_world(
         rng, actors, catalog, offers, received, lot_reviews, as_of_day, window_days
     )
     _add_complaint_desk(rng("desk"), tables, actors, catalog, received, as_of_day=as_of_day)
+    category_reviews = CategoryReviewsTruth()
     review_stream: Iterator[pa.Table] = review_chunks(
-        review_rng, actors, catalog, received, plan, chunk_rows=REVIEW_CHUNK_ROWS
+        review_rng,
+        actors,
+        catalog,
+        received,
+        plan,
+        chunk_rows=REVIEW_CHUNK_ROWS,
+        voice_rng=rng("review_voice"),
+        truth=category_reviews,
     )
     planted = PlantedProblems()
     if messy:
@@ -155,10 +169,12 @@ def generate_world(
         "suppliers": truth_dir / "suppliers_truth.csv",
         "shipments": truth_dir / "shipments_truth.csv",
         "planted_problems": truth_dir / "planted_problems.csv",
+        "category_reviews": truth_dir / "category_reviews_truth.csv",
     }
     write_table([_suppliers_truth(actors, received)], truth_paths["suppliers"], "csv")
     write_table([_shipments_truth(actors, received)], truth_paths["shipments"], "csv")
     write_table([planted.table()], truth_paths["planted_problems"], "csv")
+    write_table([category_reviews.table()], truth_paths["category_reviews"], "csv")
     logger.info("demo world in %s: %s; %d planted problems", out_dir, rows, len(planted.rows))
     return WorldSummary(
         out_dir=out_dir,

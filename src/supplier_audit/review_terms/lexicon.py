@@ -237,7 +237,10 @@ def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
         for lang, spellings in (("zh", group.zh), ("en", group.en)):
             for k, written in enumerate(spellings):
                 variants = written.split("|")
-                canonical = normalise_term(_TEMPLATE.sub("", variants[0]))
+                # a group written only of templates is named by its first spelling, never ""
+                canonical = normalise_term(_TEMPLATE.sub("", variants[0])) or normalise_term(
+                    _expand(variants[0], model.templates)[0]
+                )
                 seen_here: set[str] = set()
                 for variant in variants:
                     scan[_re2_source(variant, model.templates)] = None
