@@ -89,6 +89,8 @@ def format_units(
             return f"ALL {labels[0]}..{labels[-1]}"
         return " ".join(labels)
     breaks = np.flatnonzero(np.diff(positions) != 1)
+    if len(breaks) == positions.size - 1:  # no two units in a row: no run to shorten
+        return " ".join(map(str, positions.tolist()))
     starts = positions[np.concatenate(([0], breaks + 1))].tolist()
     ends = positions[np.concatenate((breaks, [positions.size - 1]))].tolist()
     return " ".join(

@@ -164,9 +164,9 @@ def _sampled_units(
     """The units to pull from each lot, drawn reproducibly: a lot's first inspection is keyed by
     its shipment id, a re-inspection of a lot inspected k times by "<id>:reinspection:<k>", so it
     pulls fresh units rather than the ones already seen."""
-    counts = done["shipment_id"].astype(str).value_counts()
+    counts = done["shipment_id"].astype(str).value_counts().to_dict()
     draw_keys = [
-        sid if int(counts.get(sid, 0)) == 0 else f"{sid}:reinspection:{int(counts[sid])}"
+        f"{sid}:reinspection:{int(counts[sid])}" if counts.get(sid, 0) else sid
         for sid in shipment_ids
     ]
     units = draw_units(draw_keys, plans["lot_size"], plans["sample_size"], seed=seed)

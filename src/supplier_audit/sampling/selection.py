@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from supplier_audit.contracts.text_columns import member_of
 from supplier_audit.sampling.results import lot_counterfeit_verdicts
 
 logger = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def lots_to_inspect(
     sku and reason.
     """
     reasons = LotReasons()
-    inspected = set(results["shipment_id"].astype(str))
     window_start = as_of - pd.Timedelta(days=recent_days - 1)
-    pending = lots[(lots["received_on"] >= window_start) & ~lots["shipment_id"].isin(inspected)]
+    # (pyarrow's hash look-up: pandas' isin over a million lot ids goes id by id)
+    inspected = member_of(lots["shipment_id"].astype(str), results["shipment_id"].astype(str))
+    pending = lots[(lots["received_on"] >= window_start).to_numpy(dtype=bool) & ~inspected]
     for sid, received in zip(pending["shipment_id"], pending["received_on"], strict=True):
         reasons.add(
             sid,
