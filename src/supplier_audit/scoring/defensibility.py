@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_audit.contracts.text_columns import distinct_by_key, member_of
-from supplier_audit.scoring.evidence import lot_frame, lot_needs, need_status
+from supplier_audit.scoring.evidence import lot_frame, lot_needs, need_statuses
 from supplier_audit.scoring.settings import ScoringSettings
 
 LOT_COLUMNS = (
@@ -84,7 +84,7 @@ def lot_defensibility(
     proof = settings.defensibility.proof(platform)
     need = lot_needs(frame, {name: p.applies_to for name, p in proof.items()})
     doc_types = {name: p.doc_types for name, p in proof.items()}
-    today = need_status(
+    today, on_arrival = need_statuses(
         need, documents, doc_types=doc_types, settings=settings.evidence,
         valid_on=pd.Timestamp(as_of),
     )  # fmt: skip
@@ -96,10 +96,9 @@ def lot_defensibility(
     checked = [name for name, p in proof.items() if p.goods_in_check]
     unchecked: set[str] = set()
     if checked:
-        arrival = need_status(
-            need[need["requirement"].isin(checked)], documents,
-            doc_types={name: doc_types[name] for name in checked}, settings=settings.evidence,
-        )  # fmt: skip
+        # a need's documents depend on its own requirement only: the checked ones' statuses
+        # on arrival are those of the same matching
+        arrival = on_arrival[need["requirement"].isin(checked).to_numpy(dtype=bool)]
         unchecked = set(arrival.loc[arrival["status"] != "on_file", "shipment_id"].astype(str))
     ids = frame["shipment_id"]
     per_lot = pd.DataFrame(

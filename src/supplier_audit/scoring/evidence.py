@@ -126,17 +126,34 @@ def need_status(
 ) -> pd.DataFrame:
     """shipment_id, requirement, status (on_file / expired / missing) for every need, in
     ``need``'s order (see :func:`covering_documents` for what covers a need)."""
-    covered, valid = _need_cover(
+    return need_statuses(
+        need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
+    )[0]
+
+
+def need_statuses(
+    need: pd.DataFrame,
+    documents: pd.DataFrame | None,
+    *,
+    doc_types: Mapping[str, Sequence[str]],
+    settings: EvidenceSettings,
+    valid_on: pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`need_status` on ``valid_on``, and as it was when each lot arrived (``valid_on``
+    aside), from one matching of lots and documents."""
+    covered, valid, arrived = _need_cover(
         need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
     )
-    status = np.where(valid, "on_file", np.where(covered, "expired", "missing"))
-    return pd.DataFrame(
-        {
-            "shipment_id": need["shipment_id"].astype("string").to_numpy(),
-            "requirement": need["requirement"].astype("string").to_numpy(),
-            "status": pd.array(status, dtype="string"),
-        }
-    )
+    ids = need["shipment_id"].astype("string").to_numpy()
+    names = need["requirement"].astype("string").to_numpy()
+
+    def frame(ok: npt.NDArray[np.bool_]) -> pd.DataFrame:
+        status = np.where(ok, "on_file", np.where(covered, "expired", "missing"))
+        return pd.DataFrame(
+            {"shipment_id": ids, "requirement": names, "status": pd.array(status, dtype="string")}
+        )
+
+    return frame(valid), frame(arrived)
 
 
 def evidence_readiness(
@@ -180,7 +197,7 @@ def covering_documents(
     document naming the lot and stating fewer units (``quantity``) than the lot holds does
     not cover it. Lots with no candidate document are absent (missing).
     """
-    covered, valid = _need_cover(
+    covered, valid, _ = _need_cover(
         need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
     )
     found = pd.DataFrame(
@@ -200,13 +217,14 @@ def _need_cover(
     doc_types: Mapping[str, Sequence[str]],
     settings: EvidenceSettings,
     valid_on: pd.Timestamp | None,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Per row of ``need``: whether any document of a type its requirement accepts covers its
-    lot (not short of units), and whether any such document is valid (see
-    :func:`covering_documents`). Every join is on integer codes, not on the id texts."""
+    lot (not short of units); whether any such document is valid (see
+    :func:`covering_documents`); and whether any was valid when the lot arrived (``valid_on``
+    aside). Every join is on integer codes, not on the id texts."""
     none = np.zeros(len(need), dtype=bool)
     if documents is None or documents.empty or need.empty:
-        return none, none.copy()
+        return none, none.copy(), none.copy()
     documents = documents.reset_index(drop=True)
     lot_codes = shared_codes(need["shipment_id"])[0]
     lots, need_lot = first_rows(lot_codes)
@@ -236,6 +254,7 @@ def _need_cover(
     ok = (candidates["issued"].to_numpy() <= received) & (
         received <= candidates["until"].to_numpy()
     )
+    at_receipt = ok.copy()
     if valid_on is not None:
         stated = candidates["stated_until"]
         ok &= (stated.isna() | (stated >= valid_on)).to_numpy(dtype=bool)
@@ -243,8 +262,9 @@ def _need_cover(
     size = len(lots) * len(names)
     covered = np.bincount(keys[counts], minlength=size + 1) > 0
     valid = np.bincount(keys[counts & ok], minlength=size + 1) > 0
-    covered[size] = valid[size] = False  # key -1 reads the last element
-    return covered[need_key], valid[need_key]
+    arrived = np.bincount(keys[counts & at_receipt], minlength=size + 1) > 0
+    covered[size] = valid[size] = arrived[size] = False  # key -1 reads the last element
+    return covered[need_key], valid[need_key], arrived[need_key]
 
 
 def _document_terms(
