@@ -14,8 +14,10 @@ every runner.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,26 @@ def run_recipe(night: Night, *, around: Around = _call) -> Path:
     time, profile, interrupt it or run it as a task); the published folder, or the held one
     (``<out>/held/<as-of>/``) when the guards hold the night. The caller holds
     ``run.exclusive()``."""
+    with _fewer_collections():
+        return _run_stages(night, around)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run less often while the night runs (and as before
+    after it): a night makes millions of short-lived lists and tuples (cells, spans, reasons),
+    and with the default thresholds the collector kept scanning them. Measured on the saved
+    stages of a 10 M-review night: score 44 -> 40 s, as with the collector off (the report
+    stage: 73 -> 69 s with it off)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _run_stages(night: Night, around: Around) -> Path:
     for stage in RECIPE:
         try:
             around(stage, functools.partial(_timed, night, stage))
