@@ -80,11 +80,16 @@ def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
     rows take a fraction of a second; the caller leaves the -1 rows out of any join."""
     if not columns:
         return []
-    arrays = []
-    for column in columns:
-        array = pa.array(column.astype("string"), from_pandas=True).cast(pa.large_string())
-        arrays.append(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    arrays = [large_text(column) for column in columns]
     encoded = pa.concat_arrays(arrays).dictionary_encode()
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     bounds = np.cumsum([0, *(len(array) for array in arrays)])
     return [indices[bounds[i] : bounds[i + 1]] for i in range(len(arrays))]
+
+
+def large_text(values: pd.Series) -> pa.LargeStringArray:
+    """A text column as one pyarrow large_string array (missing values null)."""
+    arrow = pa.array(values.astype("string"), from_pandas=True)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow.cast(pa.large_string())

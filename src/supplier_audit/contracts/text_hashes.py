@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supplier_audit.contracts.text_columns import large_text
+
 # The text hash's constants (changing one orphans every stored flag: keep them): the golden
 # ratio and MurmurHash3's multipliers.
 _POSITION = np.uint64(0x9E3779B97F4A7C15)
@@ -93,7 +95,7 @@ class TextLookup:
         hashes = string_hashes(keys)
         self._order = np.argsort(hashes, kind="stable")
         self._sorted = hashes[self._order]
-        self._keys = _large_text(keys)
+        self._keys = large_text(keys)
         self._index: pd.Index | None = None  # built only for a shared hash
 
     def positions(self, values: pd.Series) -> npt.NDArray[np.int64]:
@@ -105,7 +107,7 @@ class TextLookup:
         at = np.minimum(np.searchsorted(self._sorted, hashes), len(self._sorted) - 1)
         found = self._sorted[at] == hashes
         position = np.where(found, self._order[at], -1)
-        text = _large_text(values)
+        text = large_text(values)
         candidates = np.nonzero(found)[0]
         same = pc.equal(
             text.take(pa.array(candidates)), self._keys.take(pa.array(position[candidates]))
@@ -118,20 +120,13 @@ class TextLookup:
         return position
 
 
-def _large_text(values: pd.Series) -> pa.LargeStringArray:
-    arrow = pa.array(values.astype("string"), from_pandas=True)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    return arrow.cast(pa.large_string())
-
-
 class TextMap:
     """A text -> text mapping (a Series indexed by distinct texts) looked up by
     :class:`TextLookup`: what ``values.map(mapping)`` gives, as a ``string`` column."""
 
     def __init__(self, mapping: pd.Series) -> None:
         self._lookup = TextLookup(pd.Series(mapping.index))
-        self._values = _large_text(mapping.reset_index(drop=True))
+        self._values = large_text(mapping.reset_index(drop=True))
 
     def get(self, values: pd.Series) -> pd.Series:
         """The mapped text of each value (missing where the mapping has none)."""

@@ -286,7 +286,6 @@ def process_review_partition(
         settings=settings.scoring,
         lookback_days=settings.lookback_days,
         shares=context.shares,
-        lot_suppliers=context.shipments.lot_suppliers,
         lot_supplier=by_lot,
     )
     flagged = flagged_only(review_flags).reset_index(drop=True)

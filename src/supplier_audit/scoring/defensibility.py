@@ -3,7 +3,7 @@
 A branded lot is **defensible** when every proof the platform accepts that applies to it
 (``[defensibility.accepted.<platform>]`` in scoring.toml: by default a brand authorization, a
 purchase invoice or contract, and a customs declaration for imports) is on file, covers the
-lot and is valid today (:func:`.evidence.covering_documents` with ``valid_on`` = the night
+lot and is valid today (:func:`.evidence.need_statuses` with ``valid_on`` = the night
 audited). A supplier's ``defensibility`` is the share (0-100) of its branded units received in
 the window whose lots are defensible; NaN when it delivered no branded lot.
 

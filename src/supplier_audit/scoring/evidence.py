@@ -10,9 +10,8 @@ A gap is **expired** when a document of the right type covers the lot but is not
 received date (expired before, or issued after, the goods arrived), and **missing** when no
 such document was ever on file.
 
-Vectorised: lots x documents are matched by four merges (on shipment, on supplier + sku, on
-supplier + brand, on supplier for documents with no scope) instead of a supplier-wide cross
-join, so the work grows with lots x documents-per-scope, not lots x documents-per-supplier.
+Which documents cover which lots is :mod:`.lot_documents`; this module judges their dates and
+units, per lot and requirement, in one vectorised pass.
 """
 
 from __future__ import annotations
@@ -116,21 +115,6 @@ def lot_needs(frame: pd.DataFrame, applies_to: Mapping[str, str]) -> pd.DataFram
     return need
 
 
-def need_status(
-    need: pd.DataFrame,
-    documents: pd.DataFrame | None,
-    *,
-    doc_types: Mapping[str, Sequence[str]],
-    settings: EvidenceSettings,
-    valid_on: pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """shipment_id, requirement, status (on_file / expired / missing) for every need, in
-    ``need``'s order (see :func:`covering_documents` for what covers a need)."""
-    return need_statuses(
-        need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
-    )[0]
-
-
 def need_statuses(
     need: pd.DataFrame,
     documents: pd.DataFrame | None,
@@ -139,8 +123,17 @@ def need_statuses(
     settings: EvidenceSettings,
     valid_on: pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`need_status` on ``valid_on``, and as it was when each lot arrived (``valid_on``
-    aside), from one matching of lots and documents."""
+    """shipment_id, requirement, status (on_file / expired / missing) for every need, in
+    ``need``'s order: on ``valid_on``, and as it was when each lot arrived, from one matching
+    of lots and documents.
+
+    ``need`` has shipment_id, supplier_id, sku, brand, received, quantity and requirement;
+    ``doc_types`` maps each requirement to the document types that satisfy it. A document
+    covering the lot (:func:`.lot_documents.documents_covering_lots`) is valid when it was in
+    force on the lot's received date; with ``valid_on``, its stated valid_until must also not
+    have passed by that day (what a platform checks today). A document naming the lot and
+    stating fewer units (``quantity``) than the lot holds does not cover it. A need with a
+    covering document but none valid is expired; with none, missing."""
     covered, valid, arrived = _need_cover(
         need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
     )
@@ -167,7 +160,7 @@ def evidence_readiness(
     """
     frame = lot_frame(lots, settings)
     need = lot_needs(frame, {name: r.applies_to for name, r in settings.requirements.items()})
-    status = need_status(
+    status, _ = need_statuses(
         need,
         documents,
         doc_types={name: r.doc_types for name, r in settings.requirements.items()},
@@ -180,36 +173,6 @@ def evidence_readiness(
     )
 
 
-def covering_documents(
-    need: pd.DataFrame,
-    documents: pd.DataFrame | None,
-    *,
-    doc_types: Mapping[str, Sequence[str]],
-    settings: EvidenceSettings,
-    valid_on: pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """Per (shipment_id, requirement) of ``need``: valid = any covering document is valid.
-
-    ``need`` has shipment_id, supplier_id, sku, brand, received, quantity and requirement;
-    ``doc_types`` maps each requirement to the document types that satisfy it. A document is
-    valid when it was in force on the lot's received date; with ``valid_on``, its stated
-    valid_until must also not have passed by that day (what a platform checks today). A
-    document naming the lot and stating fewer units (``quantity``) than the lot holds does
-    not cover it. Lots with no candidate document are absent (missing).
-    """
-    covered, valid, _ = _need_cover(
-        need, documents, doc_types=doc_types, settings=settings, valid_on=valid_on
-    )
-    found = pd.DataFrame(
-        {
-            "shipment_id": need["shipment_id"].astype("string").to_numpy(),
-            "requirement": need["requirement"].astype("string").to_numpy(),
-            "valid": valid,
-        }
-    )[covered]
-    return found.drop_duplicates(["shipment_id", "requirement"]).reset_index(drop=True)
-
-
 def _need_cover(
     need: pd.DataFrame,
     documents: pd.DataFrame | None,
@@ -219,9 +182,9 @@ def _need_cover(
     valid_on: pd.Timestamp | None,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Per row of ``need``: whether any document of a type its requirement accepts covers its
-    lot (not short of units); whether any such document is valid (see
-    :func:`covering_documents`); and whether any was valid when the lot arrived (``valid_on``
-    aside). Every join is on integer codes, not on the id texts."""
+    lot (not short of units); whether any such document is valid (see :func:`need_statuses`);
+    and whether any was valid when the lot arrived (``valid_on`` aside). Every join is on
+    integer codes, not on the id texts."""
     none = np.zeros(len(need), dtype=bool)
     if documents is None or documents.empty or need.empty:
         return none, none.copy(), none.copy()

@@ -41,7 +41,7 @@ def documents_covering_lots(lots: pd.DataFrame, documents: pd.DataFrame) -> pd.D
 
     ``lots`` has shipment_id, supplier_id, sku and brand; the position is the document's row
     position in ``documents``. The one place this rule lives: the evidence a lot has on file
-    (:func:`covering_documents`) and a complaint's evidence pack both read it.
+    (:func:`.evidence.need_statuses`) and a complaint's evidence pack both read it.
     """
     first, _ = first_rows(shared_codes(lots["shipment_id"])[0])
     unique = lots.iloc[first]
