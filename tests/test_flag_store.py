@@ -10,6 +10,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -206,6 +207,50 @@ def test_a_damaged_store_is_one_warning_and_every_review_flagged_anew(
     assert night_digests(night) == night_digests(scratch)
     healed = flag_store.open_flag_store(out / "history", flagger=_flagger(), night="check")
     assert healed.rows == _valid_reviews(night)  # the store is whole again
+
+
+def test_reviews_exported_in_another_order_are_all_found_in_the_store(
+    world: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    data = _copy_world(world, tmp_path / "data")
+    first = _night(data, out)
+    before = pd.read_csv(first / "review_flags.csv", dtype=str, keep_default_na=False)
+    reviews = pd.read_csv(data / "reviews.csv", dtype=str, keep_default_na=False)
+    reviews.sample(frac=1.0, random_state=3).to_csv(data / "reviews.csv", index=False)
+
+    second = _night(data, out)
+
+    assert _flags(second)["from_store"] == _valid_reviews(second)
+    after = pd.read_csv(second / "review_flags.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(
+        after.sort_values("review_id", ignore_index=True),
+        before.sort_values("review_id", ignore_index=True),
+    )
+
+
+@pytest.mark.parametrize("damage", ["missing", "another shape"])
+def test_lost_sorted_ids_are_sorted_again_and_every_stored_flag_still_used(
+    world: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    out = tmp_path / "out"
+    first = _night(world, out)
+    segment = next((out / STORE).glob("seg-*.parquet"))
+    ids = flag_store.sorted_ids_path(segment)
+    written = ids.read_bytes()
+    if damage == "missing":
+        ids.unlink()
+    else:
+        with ids.open("wb") as stream:
+            np.save(stream, np.zeros((2, 3), dtype=np.uint64))
+
+    with caplog.at_level(logging.WARNING, logger="supplier_audit.night"):
+        second = _night(world, out)
+
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert _flags(second)["from_store"] == _valid_reviews(second)
+    assert night_digests(second) == night_digests(first)
+    assert ids.read_bytes() == written  # the night's publication wrote them again
 
 
 def test_many_segments_are_merged_keeping_each_reviews_latest_entry(

@@ -4,14 +4,14 @@ the store holds for it, and the entries it adds for the reviews it flagged anew.
 A review's stored flags are used when the store holds its review id with the same text hash
 (:func:`string_hashes` of its UTF-8 text: a changed text has another hash, so an edited review
 is flagged again). The flags are a function of the text alone (for one flagger version), so the
-text hash decides whether they still hold; the id says where to look. The store's id hashes are
-read once per process into a sorted index; a partition then reads only the row groups holding
-its reviews, since a night's segment keeps the reviews in the order the night read them.
+text hash decides whether they still hold; the id says where to look. Each segment's id hashes
+are kept sorted in a file beside it, mapped rather than read; a partition then reads only the
+row groups holding its reviews, since a night's segment keeps the reviews in the order the
+night read them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +20,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from supplier_audit.contracts.files import temporary_beside
-from supplier_audit.night.flag_store import ROW_GROUP_ROWS, FlagStore
+from supplier_audit.night.flag_store import (
+    ROW_GROUP_ROWS,
+    FlagStore,
+    mapped_sorted_ids,
+    sorted_ids,
+)
 from supplier_audit.review_terms.combined import COMBINED_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,7 @@ SCHEMA = pa.schema(
     ]
 )
 _FLAG_FIELDS = [name for name in SCHEMA.names if name in COMBINED_COLUMNS]
-_READ_COLUMNS = ["text_hash", *_FLAG_FIELDS]
+_READ_COLUMNS = ["id_hash", "text_hash", *_FLAG_FIELDS]
 assert tuple(_FLAG_FIELDS) == COMBINED_COLUMNS, "the store holds every flag column, in order"
 
 
@@ -61,14 +65,10 @@ class ReviewKeys:
 
 @dataclass
 class _Index:
-    """The store's id hashes: per segment in row order, and all of them sorted once with each
-    one's segment and row (latest entry of an id hash last among equals: segments are read
-    oldest first, the sort is stable)."""
+    """Per segment of the store (oldest first), its id hashes sorted with the row of each: the
+    file written beside the segment, mapped (:func:`mapped_sorted_ids`), else sorted here."""
 
-    by_segment: list[npt.NDArray[np.uint64]]
-    hashes: npt.NDArray[np.uint64]
-    segment: npt.NDArray[np.int32]
-    row: npt.NDArray[np.int64]
+    sorted_ids: list[npt.NDArray[np.uint64]]
 
 
 _INDEXES: dict[tuple[Path, tuple[str, ...]], _Index] = {}
@@ -78,33 +78,42 @@ def _index(store: FlagStore) -> _Index:
     key = (store.folder, tuple(segment.name for segment in store.segments))
     if key not in _INDEXES:
         _INDEXES.clear()  # one store at a time: an older night's index is never asked again
-        columns = [
-            pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy()
-            for path in store.segment_paths()
-        ]
-        hashes = np.concatenate(columns) if columns else np.empty(0, np.uint64)
-        order = np.argsort(hashes, kind="stable")
-        segment = np.repeat(np.arange(len(columns), dtype=np.int32), [len(c) for c in columns])
-        row = np.concatenate([np.arange(len(c), dtype=np.int64) for c in columns or [[]]])
-        _INDEXES[key] = _Index(columns, hashes[order], segment[order], row[order])
+        arrays = []
+        for segment, path in zip(store.segments, store.segment_paths(), strict=True):
+            mapped = mapped_sorted_ids(path, segment.rows)
+            if mapped is None:
+                log.info("review flag store: %s has no sorted ids beside it; sorted now", path)
+                mapped = sorted_ids(pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
+            arrays.append(mapped)
+        _INDEXES[key] = _Index(arrays)
     return _INDEXES[key]
 
 
 def _indexed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
-    """Segment (-1: none) and row of each id hash's latest entry, looked up in sorted order."""
-    query = np.argsort(id_hash)
-    at = np.empty(len(id_hash), dtype=np.int64)
-    at[query] = np.searchsorted(index.hashes, id_hash[query], side="right") - 1
-    at = np.clip(at, 0, None)
-    hit = index.hashes[at] == id_hash
-    return np.where(hit, index.segment[at], -1), index.row[at]
+    """Segment (-1: none) and row of each id hash's latest entry: the newest segment holding
+    it, and there its last row (equal hashes keep their row order in the sorted ids)."""
+    n = len(id_hash)
+    segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
+    todo = np.argsort(id_hash)  # queries in sorted order: the look-ups walk the file forwards
+    for number in reversed(range(len(index.sorted_ids))):
+        if not len(todo):
+            break
+        hashes, rows = index.sorted_ids[number]
+        wanted = id_hash[todo]
+        at = np.searchsorted(hashes, wanted, side="right") - 1
+        hit = at >= 0
+        hit[hit] = hashes[at[hit]] == wanted[hit]
+        segment[todo[hit]] = number
+        row[todo[hit]] = rows[at[hit]]
+        todo = todo[~hit]
+    return segment, row
 
 
-def _located(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
-    """Segment (-1: none) and row of each review's entry. A partition read again is usually
-    one run of rows of one segment (a night's segment keeps its reviews in reading order): a
-    few reviews sampled find the run, which is then checked id by id; the reviews it does not
-    hold are looked up in the sorted index."""
+def _guessed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
+    """Where a partition's reviews probably are: a partition read again is usually one run of
+    rows of one segment (a night's segment keeps its reviews in reading order), found from a
+    few reviews sampled. Segment (-1: outside the run) and row of each review, to be checked
+    id by id when read (:func:`_read_rows`)."""
     n = len(id_hash)
     segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
     sample = np.unique(np.linspace(0, n - 1, num=min(n, 17)).astype(np.int64))
@@ -118,14 +127,11 @@ def _located(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray
     ]
     if starts:
         run_segment, start = max(sorted(set(starts)), key=starts.count)
-        hashes = index.by_segment[run_segment]
-        low, high = max(0, -start), min(n, len(hashes) - start)
+        rows = index.sorted_ids[run_segment].shape[1]
+        low, high = max(0, -start), min(n, rows - start)
         if high > low:
-            same = np.nonzero(hashes[start + low : start + high] == id_hash[low:high])[0] + low
-            segment[same], row[same] = run_segment, start + same
-    rest = np.nonzero(segment < 0)[0]
-    if len(rest):
-        segment[rest], row[rest] = _indexed(index, id_hash[rest])
+            segment[low:high] = run_segment
+            row[low:high] = np.arange(start + low, start + high)
     return segment, row
 
 
@@ -137,30 +143,32 @@ def stored_flags(store: FlagStore, keys: ReviewKeys) -> tuple[npt.NDArray[np.boo
     empty = SCHEMA.empty_table()
     if not store.segments or not n:
         return found, empty
-    index = _index(store)
     try:
-        segment, row = _located(index, keys.id_hash)
-        tables, positions = _verified(store, keys, np.arange(n), segment, row)
-        # an edited review found in an older segment: its latest entry may hold the new text
-        unverified = segment >= 0
+        index = _index(store)
+        tables, positions = _verified(store, keys, np.arange(n), *_guessed(index, keys.id_hash))
+        # the reviews outside the run, and an edited review found in an older segment (its
+        # latest entry may hold the new text): looked up in the sorted ids
         for where in positions:
-            unverified[where] = False
-        again = np.nonzero(unverified)[0]
+            found[where] = True
+        again = np.nonzero(~found)[0]
         if len(again):
             latest = _indexed(index, keys.id_hash[again])
             more, also = _verified(store, keys, again, *latest)
             tables, positions = tables + more, positions + also
-    except (OSError, pa.ArrowException) as error:
+    except (OSError, ValueError, pa.ArrowException) as error:
         log.warning(
             "review flag store %s cannot be read (%s): this partition's reviews are flagged "
             "anew and stored again when the night is published",
             store.folder,
             error,
         )
-        return found, empty
+        return np.zeros(n, dtype=bool), empty
+    tables = [table for table in tables if table.num_rows]
+    positions = [where for where in positions if len(where)]
     if not tables:
-        return found, empty
+        return np.zeros(n, dtype=bool), empty
     where = np.concatenate(positions)
+    found[:] = False
     found[where] = True
     if len(tables) == 1:  # positions ascending: already in the reviews' order
         return found, tables[0]
@@ -174,24 +182,27 @@ def _verified(
     segment: npt.NDArray[np.int32],
     row: npt.NDArray[np.int64],
 ) -> tuple[list[pa.Table], list[npt.NDArray[np.int64]]]:
-    """The entries at (segment, row) of the reviews at ``positions`` whose text hash is the
-    review's, per segment, with the positions they belong to."""
+    """The entries at (segment, row) of the reviews at ``positions`` that hold the review's id
+    hash and text hash, per segment, with the positions they belong to."""
     tables, found = [], []
     for number, path in enumerate(store.segment_paths()):
         mine = np.nonzero(segment == number)[0]
         if len(mine):
             at = positions[mine]
-            table, same = _read_rows(path, row[mine], keys.text_hash[at])
+            table, same = _read_rows(path, row[mine], keys.id_hash[at], keys.text_hash[at])
             tables.append(table)
             found.append(at[same])
     return tables, found
 
 
 def _read_rows(
-    path: Path, rows: npt.NDArray[np.int64], text_hash: npt.NDArray[np.uint64]
+    path: Path,
+    rows: npt.NDArray[np.int64],
+    id_hash: npt.NDArray[np.uint64],
+    text_hash: npt.NDArray[np.uint64],
 ) -> tuple[pa.Table, npt.NDArray[np.bool_]]:
-    """Those rows of a segment whose text hash is ``text_hash`` (in the given order, reading
-    only the row groups holding them), and which of the rows asked for they are.
+    """Those rows of a segment holding ``id_hash`` and ``text_hash`` (in the given order,
+    reading only the row groups holding them), and which of the rows asked for they are.
 
     The same text hash means the same flags: an id hash shared with another review changes
     nothing, since the flags are the text's."""
@@ -205,8 +216,11 @@ def _read_rows(
     offset_of = np.zeros(len(sizes), dtype=np.int64)
     offset_of[groups] = np.cumsum([0, *(sizes[g] for g in groups)])[:-1]
     local = rows - starts[group_of] + offset_of[group_of]
-    same = table["text_hash"].to_numpy()[local] == text_hash
+    same = (table["text_hash"].to_numpy()[local] == text_hash) & (
+        table["id_hash"].to_numpy()[local] == id_hash
+    )
     kept = local[same]
+    table = table.drop_columns(["id_hash"])
     if len(kept) and kept[-1] - kept[0] + 1 == len(kept) and (np.diff(kept) == 1).all():
         # the partition's reviews in the order they were stored: no copy
         return table.slice(int(kept[0]), len(kept)), same
@@ -214,52 +228,26 @@ def _read_rows(
 
 
 def flags_frame(table: pa.Table) -> pd.DataFrame:
-    """Stored flags as :func:`~supplier_audit.review_terms.combined.flag_reviews_combined`
-    returns them (same columns, types and values; a span is a ``[start, end]`` list rather
-    than a tuple)."""
-    # A flagged row gets its own list, as flag_texts gives it; an unflagged row without spans
-    # shares one empty list (a list per row costs more than the rest of the look-up): only
-    # flagged rows leave the partition (partitions.flagged_only), and nothing changes a
-    # span list in place.
-    spans = np.empty(table.num_rows, dtype=object)
-    spans.fill([])
-    stored = table["spans"]
-    with_spans = pc.greater(pc.binary_length(stored), 0).to_numpy(zero_copy_only=False)
-    flagged = pc.or_(table["quality_issue"], table["counterfeit_suspect"]).to_numpy(
-        zero_copy_only=False
-    )
-    for row in np.nonzero(flagged & ~with_spans)[0].tolist():
-        spans[row] = []
-    rows = np.nonzero(with_spans)[0]
-    if len(rows):
-        # one JSON document of every row's spans: one decoder call, not one per row
-        texts = stored.take(pa.array(rows)).to_pylist()
-        decoded = json.loads("[" + ",".join(texts) + "]")
-        # each span stays the [start, end] list JSON gives (the report reads span[0], span[1]):
-        # a tuple per span cost more than the rest of the read-back
-        for row, items in zip(rows.tolist(), decoded, strict=True):
-            spans[row] = items
-    frame: pd.DataFrame = table.select([n for n in _FLAG_FIELDS if n != "spans"]).to_pandas()
-    frame.insert(_FLAG_FIELDS.index("spans"), "spans", spans)
-    for name in ("categories", "matched_terms", "flag_source"):
+    """Stored flags as :func:`flag_reviews` gives them: the columns of
+    :func:`~supplier_audit.review_terms.combined.flag_reviews_combined`, the spans as their
+    JSON text (:func:`~supplier_audit.review_terms.spans_as_text`), read without decoding."""
+    frame: pd.DataFrame = table.select(_FLAG_FIELDS).to_pandas()
+    for name in ("categories", "matched_terms", "spans", "flag_source"):
         if frame[name].dtype != "str":
             frame[name] = frame[name].astype("str")
     return frame
 
 
 def entries_table(keys: ReviewKeys, flags: pd.DataFrame) -> pa.Table:
-    """The store's rows for these reviews and their flags (same order, same length)."""
-    spans = [json.dumps(row, ensure_ascii=False) if len(row) else "" for row in flags["spans"]]
+    """The store's rows for these reviews and their flags (same order, same length; the
+    spans as JSON text)."""
     columns = {
         "review_id": pa.array(keys.review_id.to_numpy(dtype=object), pa.string()),
         "id_hash": pa.array(keys.id_hash, pa.uint64()),
         "text_hash": pa.array(keys.text_hash, pa.uint64()),
         **{
-            name: pa.array(flags[name].to_numpy(), SCHEMA.field(name).type)
-            for name in _FLAG_FIELDS
-            if name != "spans"
+            name: pa.array(flags[name].to_numpy(), SCHEMA.field(name).type) for name in _FLAG_FIELDS
         },
-        "spans": pa.array(spans, SCHEMA.field("spans").type),
     }
     return pa.table([columns[name] for name in SCHEMA.names], schema=SCHEMA)
 

@@ -7,6 +7,8 @@ Layout, under the history (``<out>/history/review_flags/``)::
     seg-<...>.parquet   immutable segments, named by flagger version and night: review_id,
                         id_hash, text_hash and the flag columns of
                         :data:`supplier_audit.review_terms.combined.COMBINED_COLUMNS`
+    seg-<...>.ids.npy   beside each segment, its id hashes sorted and the row of each (written
+                        with the segment: a night maps it instead of sorting the store's ids)
     .staging-<...>/     a finishing night's new entries, between its publication and the store's
 
 ``current.json`` is the only thing a reader trusts: a segment it does not list (a night killed
@@ -30,6 +32,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -73,6 +77,41 @@ class FlagStore:
 
     def segment_paths(self) -> list[Path]:
         return [self.folder / segment.name for segment in self.segments]
+
+
+def sorted_ids_path(segment: Path) -> Path:
+    """The file beside a segment holding its id hashes sorted (row 0) and the segment row of
+    each (row 1): a ``(2, rows)`` uint64 ``.npy`` array."""
+    return segment.with_name(segment.name.removesuffix(".parquet") + ".ids.npy")
+
+
+def sorted_ids(id_hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A segment's id hashes (in its row order) sorted, with their rows: the array
+    :func:`sorted_ids_path` holds. Equal hashes keep their row order (a stable sort)."""
+    order = np.argsort(id_hashes, kind="stable")
+    return np.stack([id_hashes[order], order.astype(np.uint64)])
+
+
+def write_sorted_ids(segment: Path, id_hashes: npt.NDArray[np.uint64]) -> None:
+    """Write a segment's sorted ids beside it (replacing any file of that name)."""
+    target = sorted_ids_path(segment)
+    with temporary_beside(target) as temporary, open(temporary, "wb") as stream:
+        np.save(stream, sorted_ids(id_hashes))
+
+
+def mapped_sorted_ids(segment: Path, rows: int) -> npt.NDArray[np.uint64] | None:
+    """A segment's sorted ids as written beside it, mapped (not read) from the file; None
+    when the file is missing or not of that segment's shape (the caller sorts the segment's
+    ids itself)."""
+    try:
+        mapped: npt.NDArray[np.uint64] = np.load(
+            sorted_ids_path(segment), mmap_mode="r", allow_pickle=False
+        )
+    except (OSError, ValueError):
+        return None
+    if mapped.dtype != np.uint64 or mapped.shape != (2, rows):
+        return None
+    return mapped
 
 
 def store_folder(history: Path) -> Path:
@@ -167,6 +206,9 @@ def _remove_unlisted(folder: Path, *, keep: set[str]) -> None:
     for path in sorted(folder.glob("seg-*.parquet")):
         if path.name not in keep:
             path.unlink(missing_ok=True)
+    for path in sorted(folder.glob("seg-*.ids.npy")):
+        if path.name.removesuffix(".ids.npy") + ".parquet" not in keep:
+            path.unlink(missing_ok=True)
 
 
 def discard_staged(store: FlagStore) -> None:
@@ -193,6 +235,10 @@ def commit_flag_store(store: FlagStore, *, night: str) -> dict[str, Any]:
     if merged:
         merged_name = f"seg-{store.flagger[:12]}-{night}-merged.parquet"
         segments = [_merge_segments(store.folder, segments, merged_name)]
+    for segment in segments:  # a sorted-ids file lost since: written again
+        path = store.folder / segment.name
+        if mapped_sorted_ids(path, segment.rows) is None:
+            write_sorted_ids(path, pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
     _write_pointer(store.folder, store.flagger, segments)
     discard_staged(store)
     _remove_unlisted(store.folder, keep={segment.name for segment in segments})
@@ -245,6 +291,7 @@ def _stream_segment(folder: Path, name: str, sources: list[tuple[Path, Any]]) ->
     path = folder / _unused_name(folder, name)
     folder.mkdir(parents=True, exist_ok=True)
     rows = 0
+    id_hashes: list[npt.NDArray[np.uint64]] = []
     with temporary_beside(path) as temporary:
         writer: pq.ParquetWriter | None = None
         for source, keep in sources:
@@ -259,6 +306,9 @@ def _stream_segment(folder: Path, name: str, sources: list[tuple[Path, Any]]) ->
                     writer = pq.ParquetWriter(temporary, table.schema, compression="zstd")
                 writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                 rows += table.num_rows
+                id_hashes.append(table["id_hash"].to_numpy())
         if writer is not None:
             writer.close()
+        # the sorted ids first: a segment in place always has its own beside it
+        write_sorted_ids(path, np.concatenate(id_hashes or [np.empty(0, np.uint64)]))
     return Segment(name=path.name, rows=rows, bytes=os.path.getsize(path))

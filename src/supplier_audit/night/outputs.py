@@ -33,7 +33,7 @@ from supplier_audit.night.reviews import ReviewsResult
 from supplier_audit.night.run import AuditRun, build_manifest, write_quarantine
 from supplier_audit.night.stages import InspectionOutcome
 from supplier_audit.reporting import frames as report_frames
-from supplier_audit.review_terms import flag_texts
+from supplier_audit.review_terms import flag_texts, spans_as_text
 from supplier_audit.sampling import PLAN_COLUMNS
 from supplier_audit.scoring import ScoringResult
 
@@ -77,9 +77,10 @@ def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFr
         return flagged
     result = flagged.assign(text=masked)
     refound = flag_texts(masked[changed], lexicon=configured_lexicon(settings))
-    result.loc[changed, "spans"] = pd.Series(
-        refound["spans"].to_numpy(), index=masked[changed].index
-    )
+    spans = refound["spans"].tolist()
+    if result["spans"].map(lambda value: isinstance(value, str)).any():  # the night's JSON texts
+        spans = spans_as_text(spans)
+    result.loc[changed, "spans"] = pd.Series(spans, index=masked[changed].index, dtype=object)
     return result
 
 

@@ -38,6 +38,7 @@ from supplier_audit.ingest.quarantine import quarantine_frame
 from supplier_audit.ingest.results import TableResult
 from supplier_audit.ingest.tables import RawTable, read_table
 from supplier_audit.night.flag_entries import (
+    SCHEMA,
     ReviewKeys,
     entries_table,
     flags_frame,
@@ -45,7 +46,7 @@ from supplier_audit.night.flag_entries import (
     stored_flags,
 )
 from supplier_audit.night.flag_store import FlagStore
-from supplier_audit.review_terms import Lexicon, load_lexicon
+from supplier_audit.review_terms import Lexicon, load_lexicon, spans_as_text
 from supplier_audit.review_terms.combined import flag_reviews_combined
 from supplier_audit.scoring.attribution import SkuShares, lot_supplier_of
 from supplier_audit.scoring.review_totals import ReviewTotals, review_totals
@@ -155,7 +156,9 @@ def flag_reviews(
     """The flag columns of every valid review, in its row order, as
     :func:`supplier_audit.review_terms.combined.flag_reviews_combined` gives them (lexicon OR
     learned model, with the spans the report highlights, ``flag_source`` and
-    ``probability``); how many of them came from ``store``; and the store's entries for the
+    ``probability``), except that each review's spans are one JSON text
+    (:func:`~supplier_audit.review_terms.spans_as_text`, decoded only for the rows the report
+    shows); how many of them came from ``store``; and the store's entries for the
     others (None without a store). ``id_hashes``: the reviews' id hashes
     (:func:`_review_ids`) when already computed."""
     if store is None:
@@ -180,12 +183,14 @@ def review_flag_rows(reviews: pd.DataFrame, flags: pd.DataFrame, by_lot: pd.Seri
 
 
 def _flag_texts(texts: pd.Series, settings: AuditConfig) -> pd.DataFrame:
-    return flag_reviews_combined(
+    flags = flag_reviews_combined(
         texts,
         lexicon=configured_lexicon(settings),
         use_model=settings.review_model,
         model_languages=settings.review_model_languages,
     )
+    flags["spans"] = pd.Series(spans_as_text(flags["spans"]), index=flags.index, dtype="str")
+    return flags
 
 
 def _flags_through_store(
@@ -201,13 +206,13 @@ def _flags_through_store(
     keys = ReviewKeys(reviews["review_id"], id_hashes, string_hashes(reviews["text"]))
     found, stored = stored_flags(store, keys)
     missing = np.nonzero(~found)[0]
+    if not len(missing):
+        return flags_frame(stored), len(reviews), SCHEMA.empty_table()
     fresh = _flag_texts(reviews["text"].iloc[missing], settings).reset_index(drop=True)
     new_keys = ReviewKeys(
         keys.review_id.iloc[missing], keys.id_hash[missing], keys.text_hash[missing]
     )
     entries = entries_table(new_keys, fresh)
-    if not len(missing):
-        return flags_frame(stored), len(reviews), entries
     if not found.any():
         return fresh, 0, entries
     both = pd.concat([flags_frame(stored), fresh], ignore_index=True)

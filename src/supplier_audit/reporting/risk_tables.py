@@ -38,6 +38,7 @@ from supplier_audit.reporting.risk_cells import (
     cell_maker,
     translated,
 )
+from supplier_audit.review_terms import spans_of
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -266,12 +267,11 @@ MAX_LINES = 8
 def _highlighted(texts: list[Any], spans: list[Any], plain: list[Any]) -> list[Any]:
     """Review texts with their matched terms in bold colour where a row has spans (the plain
     cell where it has none)."""
-    return [
-        highlighted_text(text, [(int(s[0]), int(s[1])) for s in row_spans])
-        if isinstance(row_spans, list | tuple) and row_spans
-        else cell
-        for text, row_spans, cell in zip(texts, spans, plain, strict=True)
-    ]
+    highlighted = []
+    for text, row_spans, cell in zip(texts, spans, plain, strict=True):
+        pairs = spans_of(row_spans)
+        highlighted.append(highlighted_text(text, pairs) if pairs else cell)
+    return highlighted
 
 
 def print_setup(sheet: Sheet, *, title_rows: str | None) -> None:

@@ -6,9 +6,16 @@ Public API::
     lint_lexicon(lexicon) -> list[str]
     flag_texts(texts, *, lexicon=None) -> pandas.DataFrame
     explain_text(text, *, lexicon=None) -> list[dict]
+    spans_as_text(spans) -> list[str]; spans_of(value) -> list[(start, end)]
 """
 
-from supplier_audit.review_terms.flagging import FLAG_COLUMNS, explain_text, flag_texts
+from supplier_audit.review_terms.flagging import (
+    FLAG_COLUMNS,
+    explain_text,
+    flag_texts,
+    spans_as_text,
+    spans_of,
+)
 from supplier_audit.review_terms.lexicon import (
     Category,
     Lexicon,
@@ -38,4 +45,6 @@ __all__ = [
     "normalise_with_map",
     "prefilter_patterns",
     "scan_any_term",
+    "spans_as_text",
+    "spans_of",
 ]

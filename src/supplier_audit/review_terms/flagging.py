@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -40,6 +41,24 @@ FLAG_COLUMNS = (
     "quality_issue", "counterfeit_suspect", "categories", "matched_terms", "spans",
     "max_severity",
 )  # fmt: skip
+
+
+def spans_as_text(spans: Iterable[Sequence[Any]]) -> list[str]:
+    """Each row's spans as one JSON text ``[[start, end, term], ...]`` ("" for none): how the
+    night carries them from a review partition to the report, which reads only the rows it
+    shows (:func:`spans_of`); a list per flagged review would cost more to decode, move and
+    keep than everything else the partition hands on."""
+    return [json.dumps(row, ensure_ascii=False) if len(row) else "" for row in spans]
+
+
+def spans_of(value: object) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each span of one review, whether its spans are a list (as
+    :func:`flag_texts` gives them) or the JSON text of :func:`spans_as_text`."""
+    if isinstance(value, str):
+        value = json.loads(value) if value else []
+    if not isinstance(value, list | tuple):
+        return []
+    return [(int(span[0]), int(span[1])) for span in value]
 
 
 def explain_text(text: str | None, *, lexicon: Lexicon | None = None) -> list[dict[str, Any]]:
