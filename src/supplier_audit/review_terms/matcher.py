@@ -20,6 +20,7 @@ and leaves the rows it cannot decide to these two.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import weakref
 from collections.abc import Callable
@@ -58,7 +59,6 @@ class Matcher:
     """Regexes compiled from one lexicon."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self.term_re = re.compile(trie_pattern(lexicon.by_text))
         self.prefilter = pack_alternatives(lexicon.scan_alternatives)
         self.by_text = lexicon.by_text
         words = lexicon.words
@@ -130,6 +130,12 @@ class Matcher:
         self.price_re = maybe_compile(
             rf"\s*(?:{bounded([*words('zh_price_after'), *words('en_price_after')])})"
         )
+
+    @functools.cached_property
+    def term_re(self) -> re.Pattern[str]:
+        """Every term of the lexicon, longest first: compiled when a text is first read one by
+        one (:meth:`hits`), which a night of batch reading may never do."""
+        return re.compile(trie_pattern(self.by_text))
 
     def hits(self, text: str, *, clauses: bool = False) -> list[Hit]:
         """Every term occurrence in a normalised text, with its reading.

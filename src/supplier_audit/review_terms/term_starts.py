@@ -22,6 +22,21 @@ def _pair_key(pair: str) -> int:
     return (ord(pair[0]) << 21) | ord(pair[1])
 
 
+class _PrefixPatterns(dict[str, "re.Pattern[str]"]):
+    """The trie regex of the terms starting with each pair of characters, built and compiled
+    the first time the pair is read: a lexicon has about a thousand pairs, and compiling
+    them all took most of a process's first second of flagging, mostly for pairs no text of
+    the night starts a hit with."""
+
+    def __init__(self, by_prefix: Mapping[str, list[str]]) -> None:
+        super().__init__()
+        self.by_prefix = by_prefix
+
+    def __missing__(self, prefix: str) -> re.Pattern[str]:
+        compiled = self[prefix] = re.compile(trie_pattern(self.by_prefix[prefix]))
+        return compiled
+
+
 class TermStarts:
     """The tables the batch scan reads: term-starting pairs and the cues' last characters."""
 
@@ -30,7 +45,7 @@ class TermStarts:
         by_prefix: dict[str, list[str]] = {}
         for text in by_text:
             by_prefix.setdefault(text[:2], []).append(text)
-        self.prefix_re = {p: re.compile(trie_pattern(ts)) for p, ts in by_prefix.items()}
+        self.prefix_re = _PrefixPatterns(by_prefix)
         self.prefix_keys = np.unique(
             np.array([_pair_key(p) for p in by_prefix if len(p) == 2], dtype=np.uint64)
         )
