@@ -90,7 +90,11 @@ KILL_MARKER = "fault-injection: reached "
 _HANDLED: list[str] = []
 # Where a killed child stops inside the review flag store's update: after the rename of a file
 # whose name starts so.
-_STORE_KILLS = {"flag-store-segment": "seg-", "flag-store-pointer": flag_store.POINTER}
+# the file whose rename into place the kill follows: (name starts with, name ends with)
+_STORE_KILLS = {
+    "flag-store-segment": ("seg-", ".parquet"),  # its sorted ids are renamed in before it
+    "flag-store-pointer": (flag_store.POINTER, ""),
+}
 
 
 # --------------------------------------------------------------------------------- the night
@@ -523,11 +527,12 @@ def _child(data: str, out: str, as_of: str, kill_after: str) -> None:
 
     if kill_after == "publish" or kill_after in _STORE_KILLS:
         original = os.replace
-        stop_at = _STORE_KILLS.get(kill_after, ".retired-")
+        starts, ends = _STORE_KILLS.get(kill_after, (".retired-", ""))
 
         def replace(src: Any, dst: Any, **kwargs: Any) -> None:
             original(src, dst, **kwargs)
-            if Path(dst).name.startswith(stop_at):
+            name = Path(dst).name
+            if name.startswith(starts) and name.endswith(ends):
                 reached()
 
         os.replace = replace  # the process is killed before anything else needs it
