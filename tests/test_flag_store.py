@@ -236,7 +236,7 @@ def test_lost_sorted_ids_are_sorted_again_and_every_stored_flag_still_used(
     out = tmp_path / "out"
     first = _night(world, out)
     segment = next((out / STORE).glob("seg-*.parquet"))
-    ids = flag_store.sorted_ids_path(segment)
+    ids = flag_store.id_index_path(segment)
     written = ids.read_bytes()
     if damage == "missing":
         ids.unlink()

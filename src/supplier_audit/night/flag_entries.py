@@ -4,10 +4,10 @@ the store holds for it, and the entries it adds for the reviews it flagged anew.
 A review's stored flags are used when the store holds its review id with the same text hash
 (:func:`string_hashes` of its UTF-8 text: a changed text has another hash, so an edited review
 is flagged again). The flags are a function of the text alone (for one flagger version), so the
-text hash decides whether they still hold; the id says where to look. Each segment's id hashes
-are kept sorted in a file beside it, mapped rather than read; a partition then reads only the
-row groups holding its reviews, since a night's segment keeps the reviews in the order the
-night read them.
+text hash decides whether they still hold; the id says where to look. Each segment's id index
+(its id hashes sorted, and in row order) is kept in a file beside it, mapped rather than read;
+a partition then reads only the row groups holding its reviews, since a night's segment keeps
+the reviews in the order the night read them.
 """
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ import pyarrow.parquet as pq
 
 from supplier_audit.contracts.files import temporary_beside
 from supplier_audit.night.flag_store import (
+    IN_ROW_ORDER,
+    ROW,
     ROW_GROUP_ROWS,
+    SORTED,
     FlagStore,
-    mapped_sorted_ids,
-    sorted_ids,
+    id_index,
+    mapped_id_index,
 )
 from supplier_audit.review_terms.combined import COMBINED_COLUMNS
 
@@ -50,7 +53,7 @@ SCHEMA = pa.schema(
     ]
 )
 _FLAG_FIELDS = [name for name in SCHEMA.names if name in COMBINED_COLUMNS]
-_READ_COLUMNS = ["id_hash", "text_hash", *_FLAG_FIELDS]
+_READ_COLUMNS = ["text_hash", *_FLAG_FIELDS]
 assert tuple(_FLAG_FIELDS) == COMBINED_COLUMNS, "the store holds every flag column, in order"
 
 
@@ -65,10 +68,10 @@ class ReviewKeys:
 
 @dataclass
 class _Index:
-    """Per segment of the store (oldest first), its id hashes sorted with the row of each: the
-    file written beside the segment, mapped (:func:`mapped_sorted_ids`), else sorted here."""
+    """Per segment of the store (oldest first), its id index (:func:`id_index`): the file
+    written beside the segment, mapped (:func:`mapped_id_index`), else built here."""
 
-    sorted_ids: list[npt.NDArray[np.uint64]]
+    segments: list[npt.NDArray[np.uint64]]
 
 
 _INDEXES: dict[tuple[Path, tuple[str, ...]], _Index] = {}
@@ -80,10 +83,10 @@ def _index(store: FlagStore) -> _Index:
         _INDEXES.clear()  # one store at a time: an older night's index is never asked again
         arrays = []
         for segment, path in zip(store.segments, store.segment_paths(), strict=True):
-            mapped = mapped_sorted_ids(path, segment.rows)
+            mapped = mapped_id_index(path, segment.rows)
             if mapped is None:
-                log.info("review flag store: %s has no sorted ids beside it; sorted now", path)
-                mapped = sorted_ids(pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
+                log.info("review flag store: %s has no id index beside it; built now", path)
+                mapped = id_index(pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
             arrays.append(mapped)
         _INDEXES[key] = _Index(arrays)
     return _INDEXES[key]
@@ -91,14 +94,14 @@ def _index(store: FlagStore) -> _Index:
 
 def _indexed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
     """Segment (-1: none) and row of each id hash's latest entry: the newest segment holding
-    it, and there its last row (equal hashes keep their row order in the sorted ids)."""
+    it, and there its last row (equal hashes keep their row order in the index)."""
     n = len(id_hash)
     segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
     todo = np.argsort(id_hash)  # queries in sorted order: the look-ups walk the file forwards
-    for number in reversed(range(len(index.sorted_ids))):
+    for number in reversed(range(len(index.segments))):
         if not len(todo):
             break
-        hashes, rows = index.sorted_ids[number]
+        hashes, rows = index.segments[number][SORTED], index.segments[number][ROW]
         wanted = id_hash[todo]
         at = np.searchsorted(hashes, wanted, side="right") - 1
         hit = at >= 0
@@ -109,11 +112,12 @@ def _indexed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray
     return segment, row
 
 
-def _guessed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
-    """Where a partition's reviews probably are: a partition read again is usually one run of
-    rows of one segment (a night's segment keeps its reviews in reading order), found from a
-    few reviews sampled. Segment (-1: outside the run) and row of each review, to be checked
-    id by id when read (:func:`_read_rows`)."""
+def _located(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment (-1: none) and row of each review's entry. A partition read again is usually
+    one run of rows of one segment (a night's segment keeps its reviews in reading order): a
+    few reviews sampled find the run, which is checked id by id against the segment's ids in
+    row order; the reviews it does not hold (new ones, or a shop whose export changed its
+    order) are looked up in the sorted ids."""
     n = len(id_hash)
     segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
     sample = np.unique(np.linspace(0, n - 1, num=min(n, 17)).astype(np.int64))
@@ -127,11 +131,14 @@ def _guessed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray
     ]
     if starts:
         run_segment, start = max(sorted(set(starts)), key=starts.count)
-        rows = index.sorted_ids[run_segment].shape[1]
-        low, high = max(0, -start), min(n, rows - start)
+        in_order = index.segments[run_segment][IN_ROW_ORDER]
+        low, high = max(0, -start), min(n, len(in_order) - start)
         if high > low:
-            segment[low:high] = run_segment
-            row[low:high] = np.arange(start + low, start + high)
+            same = np.flatnonzero(in_order[start + low : start + high] == id_hash[low:high]) + low
+            segment[same], row[same] = run_segment, start + same
+    rest = np.flatnonzero(segment < 0)
+    if len(rest):
+        segment[rest], row[rest] = _indexed(index, id_hash[rest])
     return segment, row
 
 
@@ -145,15 +152,15 @@ def stored_flags(store: FlagStore, keys: ReviewKeys) -> tuple[npt.NDArray[np.boo
         return found, empty
     try:
         index = _index(store)
-        tables, positions = _verified(store, keys, np.arange(n), *_guessed(index, keys.id_hash))
-        # the reviews outside the run, and an edited review found in an older segment (its
-        # latest entry may hold the new text): looked up in the sorted ids
+        segment, row = _located(index, keys.id_hash)
+        tables, positions = _verified(store, keys, np.arange(n), segment, row)
         for where in positions:
             found[where] = True
-        again = np.nonzero(~found)[0]
+        # an edited review found in an older segment's run: its latest entry may hold the
+        # new text
+        again = np.flatnonzero((segment >= 0) & ~found)
         if len(again):
-            latest = _indexed(index, keys.id_hash[again])
-            more, also = _verified(store, keys, again, *latest)
+            more, also = _verified(store, keys, again, *_indexed(index, keys.id_hash[again]))
             tables, positions = tables + more, positions + also
     except (OSError, ValueError, pa.ArrowException) as error:
         log.warning(
@@ -168,10 +175,9 @@ def stored_flags(store: FlagStore, keys: ReviewKeys) -> tuple[npt.NDArray[np.boo
     if not tables:
         return np.zeros(n, dtype=bool), empty
     where = np.concatenate(positions)
-    found[:] = False
     found[where] = True
-    if len(tables) == 1:  # positions ascending: already in the reviews' order
-        return found, tables[0]
+    if len(tables) == 1 and (len(where) < 2 or (np.diff(where) > 0).all()):
+        return found, tables[0]  # already in the reviews' order
     return found, pa.concat_tables(tables).take(pa.array(np.argsort(where, kind="stable")))
 
 
@@ -182,27 +188,24 @@ def _verified(
     segment: npt.NDArray[np.int32],
     row: npt.NDArray[np.int64],
 ) -> tuple[list[pa.Table], list[npt.NDArray[np.int64]]]:
-    """The entries at (segment, row) of the reviews at ``positions`` that hold the review's id
-    hash and text hash, per segment, with the positions they belong to."""
+    """The entries at (segment, row) of the reviews at ``positions`` whose text hash is the
+    review's, per segment, with the positions they belong to."""
     tables, found = [], []
     for number, path in enumerate(store.segment_paths()):
         mine = np.nonzero(segment == number)[0]
         if len(mine):
             at = positions[mine]
-            table, same = _read_rows(path, row[mine], keys.id_hash[at], keys.text_hash[at])
+            table, same = _read_rows(path, row[mine], keys.text_hash[at])
             tables.append(table)
             found.append(at[same])
     return tables, found
 
 
 def _read_rows(
-    path: Path,
-    rows: npt.NDArray[np.int64],
-    id_hash: npt.NDArray[np.uint64],
-    text_hash: npt.NDArray[np.uint64],
+    path: Path, rows: npt.NDArray[np.int64], text_hash: npt.NDArray[np.uint64]
 ) -> tuple[pa.Table, npt.NDArray[np.bool_]]:
-    """Those rows of a segment holding ``id_hash`` and ``text_hash`` (in the given order,
-    reading only the row groups holding them), and which of the rows asked for they are.
+    """Those rows of a segment whose text hash is ``text_hash`` (in the given order, reading
+    only the row groups holding them), and which of the rows asked for they are.
 
     The same text hash means the same flags: an id hash shared with another review changes
     nothing, since the flags are the text's."""
@@ -216,11 +219,8 @@ def _read_rows(
     offset_of = np.zeros(len(sizes), dtype=np.int64)
     offset_of[groups] = np.cumsum([0, *(sizes[g] for g in groups)])[:-1]
     local = rows - starts[group_of] + offset_of[group_of]
-    same = (table["text_hash"].to_numpy()[local] == text_hash) & (
-        table["id_hash"].to_numpy()[local] == id_hash
-    )
+    same = table["text_hash"].to_numpy()[local] == text_hash
     kept = local[same]
-    table = table.drop_columns(["id_hash"])
     if len(kept) and kept[-1] - kept[0] + 1 == len(kept) and (np.diff(kept) == 1).all():
         # the partition's reviews in the order they were stored: no copy
         return table.slice(int(kept[0]), len(kept)), same

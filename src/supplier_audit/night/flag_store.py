@@ -7,8 +7,9 @@ Layout, under the history (``<out>/history/review_flags/``)::
     seg-<...>.parquet   immutable segments, named by flagger version and night: review_id,
                         id_hash, text_hash and the flag columns of
                         :data:`supplier_audit.review_terms.combined.COMBINED_COLUMNS`
-    seg-<...>.ids.npy   beside each segment, its id hashes sorted and the row of each (written
-                        with the segment: a night maps it instead of sorting the store's ids)
+    seg-<...>.ids.npy   beside each segment, its id index: the id hashes sorted with the row of
+                        each, and in row order (written with the segment: a night maps it
+                        instead of reading and sorting the store's ids)
     .staging-<...>/     a finishing night's new entries, between its publication and the store's
 
 ``current.json`` is the only thing a reader trusts: a segment it does not list (a night killed
@@ -79,37 +80,39 @@ class FlagStore:
         return [self.folder / segment.name for segment in self.segments]
 
 
-def sorted_ids_path(segment: Path) -> Path:
-    """The file beside a segment holding its id hashes sorted (row 0) and the segment row of
-    each (row 1): a ``(2, rows)`` uint64 ``.npy`` array."""
+def id_index_path(segment: Path) -> Path:
+    """The file beside a segment holding its id index (:func:`id_index`)."""
     return segment.with_name(segment.name.removesuffix(".parquet") + ".ids.npy")
 
 
-def sorted_ids(id_hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """A segment's id hashes (in its row order) sorted, with their rows: the array
-    :func:`sorted_ids_path` holds. Equal hashes keep their row order (a stable sort)."""
+#: the id index's rows: the id hashes sorted, the segment row of each, the hashes in row order
+SORTED, ROW, IN_ROW_ORDER = 0, 1, 2
+
+
+def id_index(id_hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A segment's id index, a ``(3, rows)`` uint64 array: its id hashes sorted (equal hashes
+    in row order: a stable sort), the row of each, and the hashes in row order."""
     order = np.argsort(id_hashes, kind="stable")
-    return np.stack([id_hashes[order], order.astype(np.uint64)])
+    return np.stack([id_hashes[order], order.astype(np.uint64), id_hashes])
 
 
-def write_sorted_ids(segment: Path, id_hashes: npt.NDArray[np.uint64]) -> None:
-    """Write a segment's sorted ids beside it (replacing any file of that name)."""
-    target = sorted_ids_path(segment)
+def write_id_index(segment: Path, id_hashes: npt.NDArray[np.uint64]) -> None:
+    """Write a segment's id index beside it (replacing any file of that name)."""
+    target = id_index_path(segment)
     with temporary_beside(target) as temporary, open(temporary, "wb") as stream:
-        np.save(stream, sorted_ids(id_hashes))
+        np.save(stream, id_index(id_hashes))
 
 
-def mapped_sorted_ids(segment: Path, rows: int) -> npt.NDArray[np.uint64] | None:
-    """A segment's sorted ids as written beside it, mapped (not read) from the file; None
-    when the file is missing or not of that segment's shape (the caller sorts the segment's
-    ids itself)."""
+def mapped_id_index(segment: Path, rows: int) -> npt.NDArray[np.uint64] | None:
+    """A segment's id index as written beside it, mapped (not read) from the file; None when
+    the file is missing or not of that segment's shape (the caller builds it anew)."""
     try:
         mapped: npt.NDArray[np.uint64] = np.load(
-            sorted_ids_path(segment), mmap_mode="r", allow_pickle=False
+            id_index_path(segment), mmap_mode="r", allow_pickle=False
         )
     except (OSError, ValueError):
         return None
-    if mapped.dtype != np.uint64 or mapped.shape != (2, rows):
+    if mapped.dtype != np.uint64 or mapped.shape != (3, rows):
         return None
     return mapped
 
@@ -235,10 +238,10 @@ def commit_flag_store(store: FlagStore, *, night: str) -> dict[str, Any]:
     if merged:
         merged_name = f"seg-{store.flagger[:12]}-{night}-merged.parquet"
         segments = [_merge_segments(store.folder, segments, merged_name)]
-    for segment in segments:  # a sorted-ids file lost since: written again
+    for segment in segments:  # an id index lost since: written again
         path = store.folder / segment.name
-        if mapped_sorted_ids(path, segment.rows) is None:
-            write_sorted_ids(path, pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
+        if mapped_id_index(path, segment.rows) is None:
+            write_id_index(path, pq.read_table(path, columns=["id_hash"])["id_hash"].to_numpy())
     _write_pointer(store.folder, store.flagger, segments)
     discard_staged(store)
     _remove_unlisted(store.folder, keep={segment.name for segment in segments})
@@ -309,6 +312,6 @@ def _stream_segment(folder: Path, name: str, sources: list[tuple[Path, Any]]) ->
                 id_hashes.append(table["id_hash"].to_numpy())
         if writer is not None:
             writer.close()
-        # the sorted ids first: a segment in place always has its own beside it
-        write_sorted_ids(path, np.concatenate(id_hashes or [np.empty(0, np.uint64)]))
+        # the id index first: a segment in place always has its own beside it
+        write_id_index(path, np.concatenate(id_hashes or [np.empty(0, np.uint64)]))
     return Segment(name=path.name, rows=rows, bytes=os.path.getsize(path))

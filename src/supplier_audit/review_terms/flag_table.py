@@ -10,6 +10,7 @@ rows that flag something are then computed with whole-array operations, and only
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,23 +41,69 @@ class FlaggedRows:
     spans: np.ndarray  # object: one list of (start, end, term) per row
 
 
+@dataclass(frozen=True)
+class _TermNames:
+    """A reader's terms and the names a hit of each is reported under (plain, negated,
+    doubted), as indices into ``names``: the same for every call over one lexicon."""
+
+    term_index: dict[int, int]
+    names: list[str]
+    name_index: dict[str, int]
+    plain: np.ndarray
+    negated: np.ndarray
+    doubted: np.ndarray
+
+    @classmethod
+    def of(cls, reader: VectorReader) -> _TermNames:
+        names: list[str] = []
+        name_index: dict[str, int] = {}
+
+        def index_of(reported: str) -> int:
+            index = name_index.get(reported)
+            if index is None:
+                index = name_index[reported] = len(names)
+                names.append(reported)
+            return index
+
+        def indices(reported: Iterable[str]) -> np.ndarray:
+            return np.array([index_of(name) for name in reported], dtype=np.int64)
+
+        terms = reader.terms
+        return cls(
+            term_index={id(t): i for i, t in enumerate(terms)},
+            plain=indices(t.canonical for t in terms),
+            negated=indices(reported_term(t, negated=True, doubt=False) for t in terms),
+            doubted=indices(reported_term(t, negated=False, doubt=True) for t in terms),
+            names=names,
+            name_index=name_index,
+        )
+
+
+# per reader (kept alive here, so its id is not reused while cached): its term names, which
+# cost more than reading a few thousand texts to build (a lexicon has ~20,000 terms)
+_TERM_NAMES: dict[int, tuple[VectorReader, _TermNames]] = {}
+
+
+def _term_names(reader: VectorReader) -> _TermNames:
+    cached = _TERM_NAMES.get(id(reader))
+    if cached is None or cached[0] is not reader:
+        if len(_TERM_NAMES) >= 4:
+            _TERM_NAMES.clear()
+        cached = _TERM_NAMES[id(reader)] = (reader, _TermNames.of(reader))
+    return cached[1]
+
+
 class HitTable:
     """Flagged hits as arrays (row, order, start, end, term, reported), then per-row flags."""
 
     def __init__(self, reader: VectorReader) -> None:
         self.reader = reader
-        self.term_index = {id(t): i for i, t in enumerate(reader.terms)}
-        self.names: list[str] = []
-        self.name_index: dict[str, int] = {}
-        self.plain = np.array([self._name(t.canonical) for t in reader.terms], dtype=np.int64)
-        self.negated = np.array(
-            [self._name(reported_term(t, negated=True, doubt=False)) for t in reader.terms],
-            dtype=np.int64,
-        )
-        self.doubted = np.array(
-            [self._name(reported_term(t, negated=False, doubt=True)) for t in reader.terms],
-            dtype=np.int64,
-        )
+        shared = _term_names(reader)
+        self.term_index = shared.term_index
+        # this call's own copies: the per-text reader adds the names it reports
+        self.names: list[str] = list(shared.names)
+        self.name_index: dict[str, int] = dict(shared.name_index)
+        self.plain, self.negated, self.doubted = shared.plain, shared.negated, shared.doubted
         self.parts: list[tuple[np.ndarray, ...]] = []
 
     def _name(self, reported: str) -> int:
