@@ -209,6 +209,27 @@ def test_a_damaged_store_is_one_warning_and_every_review_flagged_anew(
     assert healed.rows == _valid_reviews(night)  # the store is whole again
 
 
+def test_new_reviews_between_stored_ones_are_the_only_ones_flagged(
+    world: Path, scratch: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    data = _copy_world(world, tmp_path / "data")
+    reviews = pd.read_csv(data / "reviews.csv", dtype=str, keep_default_na=False)
+    new = reviews.iloc[::37]  # held back from the first night, then exported between the rest
+    reviews.drop(new.index).to_csv(data / "reviews.csv", index=False)
+    _night(data, out)
+    reviews.to_csv(data / "reviews.csv", index=False)
+
+    second = _night(data, out)
+
+    assert _flags(second) == {
+        "flagged_fresh": len(new),
+        "from_store": _valid_reviews(second) - len(new),
+        "store": "used",
+    }
+    assert night_digests(second) == night_digests(scratch)
+
+
 def test_reviews_exported_in_another_order_are_all_found_in_the_store(
     world: Path, tmp_path: Path
 ) -> None:

@@ -112,30 +112,40 @@ def _indexed(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray
     return segment, row
 
 
+#: every this many reviews of a partition, one is looked up in the sorted ids to anchor the
+#: rows around it (see :func:`_located`)
+_ANCHOR_EVERY = 64
+
+
 def _located(index: _Index, id_hash: npt.NDArray[np.uint64]) -> tuple[np.ndarray, np.ndarray]:
-    """Segment (-1: none) and row of each review's entry. A partition read again is usually
-    one run of rows of one segment (a night's segment keeps its reviews in reading order): a
-    few reviews sampled find the run, which is checked id by id against the segment's ids in
-    row order; the reviews it does not hold (new ones, or a shop whose export changed its
-    order) are looked up in the sorted ids."""
+    """Segment (-1: none) and row of each review's entry.
+
+    A partition read again is mostly runs of rows of one segment (a night's segment keeps its
+    reviews in reading order; new reviews interleaved between them shift the rest by one).
+    One review in every :data:`_ANCHOR_EVERY` is looked up in the sorted ids; each review is
+    then tried at the shift of the found anchor before it and of the one after it, checked id
+    by id against the segment's ids in row order. Only the reviews neither holds (new ones,
+    or an export whose order changed) are looked up one by one in the sorted ids."""
     n = len(id_hash)
     segment, row = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64)
-    sample = np.unique(np.linspace(0, n - 1, num=min(n, 17)).astype(np.int64))
-    sampled_segment, sampled_row = _indexed(index, id_hash[sample])
-    starts = [
-        (s, r - p)
-        for s, r, p in zip(
-            sampled_segment.tolist(), sampled_row.tolist(), sample.tolist(), strict=True
-        )
-        if s >= 0
-    ]
-    if starts:
-        run_segment, start = max(sorted(set(starts)), key=starts.count)
-        in_order = index.segments[run_segment][IN_ROW_ORDER]
-        low, high = max(0, -start), min(n, len(in_order) - start)
-        if high > low:
-            same = np.flatnonzero(in_order[start + low : start + high] == id_hash[low:high]) + low
-            segment[same], row[same] = run_segment, start + same
+    anchors = np.unique(np.append(np.arange(0, n, _ANCHOR_EVERY), n - 1)) if n else np.arange(0)
+    anchor_segment, anchor_row = _indexed(index, id_hash[anchors])
+    held = anchor_segment >= 0
+    anchors, anchor_segment = anchors[held], anchor_segment[held]
+    shift = anchor_row[held] - anchors
+    if len(anchors):
+        position = np.arange(n)
+        before = np.clip(np.searchsorted(anchors, position, side="right") - 1, 0, None)
+        after = np.minimum(before + 1, len(anchors) - 1)
+        for nearest in (before, after):
+            for number in np.unique(anchor_segment).tolist():
+                in_order = index.segments[number][IN_ROW_ORDER]
+                tried = np.flatnonzero((segment < 0) & (anchor_segment[nearest] == number))
+                at = tried + shift[nearest[tried]]
+                inside = (at >= 0) & (at < len(in_order))
+                tried, at = tried[inside], at[inside]
+                same = in_order[at] == id_hash[tried]
+                segment[tried[same]], row[tried[same]] = number, at[same]
     rest = np.flatnonzero(segment < 0)
     if len(rest):
         segment[rest], row[rest] = _indexed(index, id_hash[rest])
