@@ -92,7 +92,7 @@ _HANDLED: list[str] = []
 # whose name starts so.
 # the file whose rename into place the kill follows: (name starts with, name ends with)
 _STORE_KILLS = {
-    "flag-store-segment": ("seg-", ".parquet"),  # its sorted ids are renamed in before it
+    "flag-store-segment": ("seg-", ".parquet"),  # its id index is renamed in before it
     "flag-store-pointer": (flag_store.POINTER, ""),
 }
 

@@ -251,7 +251,7 @@ def test_reviews_exported_in_another_order_are_all_found_in_the_store(
 
 
 @pytest.mark.parametrize("damage", ["missing", "another shape"])
-def test_lost_sorted_ids_are_sorted_again_and_every_stored_flag_still_used(
+def test_a_lost_id_index_is_built_again_and_every_stored_flag_still_used(
     world: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     out = tmp_path / "out"
