@@ -133,48 +133,76 @@ def _is_word_char(codes: np.ndarray) -> np.ndarray:
 
 
 def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
-    """Hash every n-gram ``spec`` asks for, at every position of every text."""
+    """Hash every n-gram ``spec`` asks for, at every position of every text.
+
+    The character n-grams of each size are laid out one after the other (in the order of
+    ``spec.char_sizes``), then the words and the word pairs; an n-gram across two texts
+    keeps its place with the hash 0. The polynomial of an n-gram is the one of its first
+    n - 1 characters plus one term, so each size costs a multiply and an add over the
+    block, written into the one output array (no per-size copies to concatenate).
+    """
     codes, doc = points.codes, points.doc
     total = len(codes)
+    sizes = [n for n in spec.char_sizes if total >= n]
+    lasts = {n: total - n + 1 for n in sizes}
+    words = _word_hashes(codes, doc) if spec.words and total else None
+    extra = 0 if words is None else len(words.hashes)
+    hashes = np.empty(sum(lasts.values()) + extra, dtype=np.uint64)
+    out_doc = np.empty(len(hashes), dtype=np.int64)
+    offset = dict(zip(sizes, itertools.accumulate([0, *lasts.values()]), strict=False))
     finish = np.uint64(_FINISH)
-    parts_h: list[np.ndarray] = []
-    parts_d: list[np.ndarray] = []
-    for n in spec.char_sizes:
-        if total < n:
-            continue
+    # text boundaries: an n-gram starting less than n - 1 characters before one crosses it
+    inner = points.starts[1:-1]
+    inner = inner[(inner > 0) & (inner < total)]
+    poly = codes.copy() if sizes else codes
+    term = np.empty(total, dtype=np.uint64)
+    for n in range(1, max(sizes, default=0) + 1):
         last = total - n + 1
-        h = codes[:last] + np.uint64(_tag("char", n))
-        for k in range(1, n):
-            h += codes[k : k + last] * np.uint64(pow(_P, k, 1 << 64))
-        h *= finish
         if n > 1:
+            # poly[p] = sum of codes[p + k] * P**k for k < n
+            np.multiply(codes[n - 1 :], np.uint64(pow(_P, n - 1, 1 << 64)), out=term[:last])
+            np.add(poly[:last], term[:last], out=poly[:last])
+        if n not in lasts:
+            continue
+        h = hashes[offset[n] : offset[n] + last]
+        np.add(poly[:last], np.uint64(_tag("char", n)), out=h)
+        np.multiply(h, finish, out=h)
+        if n > 1 and len(inner):
             # an n-gram across two texts: no n-gram's hash is 0 ... except by a 2**-64 chance
-            h[doc[:last] != doc[n - 1 :]] = 0
-        parts_h.append(h)
-        parts_d.append(doc[:last])
-    if spec.words and total:
-        word = _is_word_char(codes)
-        same_next = doc[1:] == doc[:-1]
-        before = np.concatenate([[False], word[:-1] & same_next])
-        after = np.concatenate([word[1:] & same_next, [False]])
-        start = np.nonzero(word & ~before)[0]
-        end = np.nonzero(word & ~after)[0] + 1
-        # the polynomial hash of a word from prefix sums: (S[end] - S[start]) / P**start,
-        # dividing by multiplying with the inverse of P mod 2**64
-        powers = _powers(total, _P)
-        inverse = _powers(total, _P_INV)
-        prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)])
-        raw = (prefix[end] - prefix[start]) * inverse[start]
-        tags = (np.uint64(_KIND_TAG["word"]) << np.uint64(32)) | (end - start).astype(np.uint64)
-        parts_h.append((raw + tags) * finish)
-        parts_d.append(doc[start])
-        pair = np.nonzero(doc[start[1:]] == doc[start[:-1]])[0]
-        if len(pair):
-            mixed = raw[pair] * np.uint64(_BIGRAM_MULT) + raw[pair + 1]
-            parts_h.append((mixed + np.uint64(_tag("bigram", 2))) * finish)
-            parts_d.append(doc[start[pair]])
-    if not parts_h:
-        return Occurrences(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+            across = (inner[:, None] - np.arange(1, n, dtype=np.int64)).ravel()
+            h[across[(across >= 0) & (across < last)]] = 0
+        out_doc[offset[n] : offset[n] + last] = doc[:last]
+    if words is not None:
+        start = sum(lasts.values())
+        hashes[start:] = words.hashes
+        out_doc[start:] = words.doc
+    return Occurrences(hashes=hashes, doc=out_doc)
+
+
+def _word_hashes(codes: np.ndarray, doc: np.ndarray) -> Occurrences:
+    """The hashes of every word and every pair of neighbouring words of a text."""
+    total = len(codes)
+    finish = np.uint64(_FINISH)
+    word = _is_word_char(codes)
+    same_next = doc[1:] == doc[:-1]
+    before = np.concatenate([[False], word[:-1] & same_next])
+    after = np.concatenate([word[1:] & same_next, [False]])
+    start = np.nonzero(word & ~before)[0]
+    end = np.nonzero(word & ~after)[0] + 1
+    # the polynomial hash of a word from prefix sums: (S[end] - S[start]) / P**start,
+    # dividing by multiplying with the inverse of P mod 2**64
+    powers = _powers(total, _P)
+    inverse = _powers(total, _P_INV)
+    prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)])
+    raw = (prefix[end] - prefix[start]) * inverse[start]
+    tags = (np.uint64(_KIND_TAG["word"]) << np.uint64(32)) | (end - start).astype(np.uint64)
+    parts_h = [(raw + tags) * finish]
+    parts_d = [doc[start]]
+    pair = np.nonzero(doc[start[1:]] == doc[start[:-1]])[0]
+    if len(pair):
+        mixed = raw[pair] * np.uint64(_BIGRAM_MULT) + raw[pair + 1]
+        parts_h.append((mixed + np.uint64(_tag("bigram", 2))) * finish)
+        parts_d.append(doc[start[pair]])
     return Occurrences(hashes=np.concatenate(parts_h), doc=np.concatenate(parts_d))
 
 
@@ -200,63 +228,63 @@ def _powers(size: int, base: int) -> np.ndarray:
 
 
 class NgramTable:
-    """Open-addressing table from n-gram hashes to feature numbers (-1: not a feature)."""
+    """A table from n-gram hashes to feature numbers (-1: not a feature).
+
+    A hash's home slot is its top bits, and each slot holds the first of the model's
+    n-grams whose home it is; the few others (a slot shared by two n-grams) wait in a
+    sorted overflow, and their home slot is marked as one that ``spilled``. A look-up is
+    then three gathers per hash and no probing loop: only a hash not found at home whose
+    home spilled is searched in the overflow.
+    """
+
+    _SPREAD = 8
 
     def __init__(self, hashes: np.ndarray) -> None:
-        bits = max(8, (4 * max(len(hashes), 1) - 1).bit_length())
+        # at most an eighth full, so that few n-grams share a home: 20,000 n-grams take
+        # 256k slots (3 MB of keys, numbers and marks, in the CPU's cache while a block of
+        # texts is looked up), and about 4 % of them wait in the overflow
+        bits = max(8, (self._SPREAD * max(len(hashes), 1) - 1).bit_length())
         size = 1 << bits
         self._shift = np.uint64(64 - bits)
-        self._mask = np.uint64(size - 1)
+        home = (hashes >> self._shift).astype(np.int64)
+        slots, first = np.unique(home, return_index=True)
         self._keys = np.zeros(size, dtype=np.uint64)
+        self._keys[slots] = hashes[first]
         self._ids = np.full(size, -1, dtype=np.int32)
-        pending = np.arange(len(hashes))
-        slot = hashes >> self._shift
-        while len(pending):
-            # place the first claimant of each free slot; the rest probe the next slot
-            candidate = slot[pending].astype(np.int64)
-            free = self._ids[candidate] == -1
-            order = np.argsort(candidate, kind="stable")
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = candidate[order][1:] != candidate[order][:-1]
-            winners = order[first & free[order]]
-            self._keys[candidate[winners]] = hashes[pending[winners]]
-            self._ids[candidate[winners]] = pending[winners]
-            placed = np.zeros(len(pending), dtype=bool)
-            placed[winners] = True
-            pending = pending[~placed]
-            slot[pending] = (slot[pending] + np.uint64(1)) & self._mask
-        self._probes = 1 + int(_longest_probe(self._ids, hashes, self._shift, size))
+        self._ids[slots] = first
+        waiting = np.ones(len(hashes), dtype=bool)
+        waiting[first] = False
+        others = np.nonzero(waiting)[0]
+        self._spilled = np.zeros(size, dtype=bool)
+        self._spilled[home[others]] = True
+        order = np.argsort(hashes[others], kind="stable")
+        self._overflow_keys = hashes[others][order]
+        self._overflow_ids = others[order].astype(np.int32)
+        # an n-gram whose hash is 0 (a 2**-64 chance) would be found where texts meet
+        self._zero_is_key = bool((hashes == 0).any())
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
-        """The feature number of each hash, -1 where it is not one of the model's n-grams
-        (or 0: an n-gram across two texts)."""
-        out = np.full(len(hashes), -1, dtype=np.int64)
-        slot = (hashes >> self._shift).astype(np.int64)
-        # most occurrences settle at their first slot, without building index arrays
-        ids = self._ids[slot]
-        hit = (ids >= 0) & (self._keys[slot] == hashes) & (hashes != 0)
-        out[hit] = ids[hit]
-        todo = np.nonzero(~hit & (ids >= 0) & (hashes != 0))[0]
-        slot = (slot[todo] + 1) & int(self._mask)
-        for _ in range(self._probes):
-            if not len(todo):
-                break
-            ids = self._ids[slot]
-            hit = (ids >= 0) & (self._keys[slot] == hashes[todo])
-            out[todo[hit]] = ids[hit]
-            go_on = ~hit & (ids >= 0)
-            todo = todo[go_on]
-            slot = (slot[go_on] + 1) & int(self._mask)
+        """The feature number (int32) of each hash, -1 where it is not one of the model's
+        n-grams (or 0: an n-gram across two texts).
+
+        An empty slot holds the key 0 and the number -1, so the home slot needs no test of
+        its own: a hash equal to the key there gets the number there (-1 for a hash 0 that
+        lands on an empty slot).
+        """
+        slot = (hashes >> self._shift).view(np.int64)
+        out = self._ids.take(slot)
+        miss = self._keys.take(slot) != hashes
+        todo = np.nonzero(miss & self._spilled.take(slot))[0]
+        np.putmask(out, miss, np.int32(-1))
+        if len(todo):
+            wanted = hashes[todo]
+            at = np.searchsorted(self._overflow_keys, wanted)
+            np.minimum(at, len(self._overflow_keys) - 1, out=at)
+            found = self._overflow_keys[at] == wanted
+            out[todo[found]] = self._overflow_ids[at[found]]
+        if self._zero_is_key:
+            out[hashes == 0] = -1
         return out
-
-
-def _longest_probe(ids: np.ndarray, hashes: np.ndarray, shift: np.uint64, size: int) -> int:
-    if not len(hashes):
-        return 0
-    home = (hashes >> shift).astype(np.int64)
-    where = np.empty(len(hashes), dtype=np.int64)
-    where[ids[ids >= 0]] = np.nonzero(ids >= 0)[0]
-    return int(((where - home) % size).max())
 
 
 def feature_counts(
@@ -269,7 +297,7 @@ def feature_counts(
     keep = feature >= 0
     length = np.maximum(np.diff(points.starts), 1).astype(np.float64)
     doc = found.doc[keep]
-    return doc, feature[keep], 1.0 / np.sqrt(length[doc]), length
+    return doc, feature[keep].astype(np.int64), 1.0 / np.sqrt(length[doc]), length
 
 
 def grams_of(text: str, spec: FeatureSpec) -> Iterator[tuple[str, str]]:
