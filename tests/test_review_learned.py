@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from supplier_audit.review_terms import learned, training, weak_sentiment
 from supplier_audit.review_terms.combined import COMBINED_COLUMNS, flag_reviews_combined
 from supplier_audit.review_terms.features import (
     SPECS,
+    NgramTable,
     code_points,
     feature_hash,
     grams_of,
@@ -216,3 +218,163 @@ def test_the_sentiment_column_folds_into_the_ngram_weights() -> None:
     weights, bias = weak_sentiment.folded(stacked.coef_[0], float(stacked.intercept_[0]), columns)
     expected = stacked.decision_function(weak_sentiment.with_column(x, column))
     assert np.allclose(x @ weights + bias, expected)
+
+
+# --- the vectorised scorer against a reference computed text by text -----------------------
+
+#: texts of every kind the scorer meets: Chinese, traditional, English, mixed, emoji, full-width
+#: and combining characters, whitespace, empty and missing, and texts longer than a block
+VARIED_TEXTS: list[str | None] = [
+    "质量太差了，用了两天就坏了", "是假货，跟专柜的不一样", "物流很快，包装完好，宝贝很喜欢",
+    "這是假貨，質量很差，做工粗糙", "不是假货，但是质量差", "玩游戏卡得要死，反应特别慢",
+    "Broke after a week, cheap plastic", "Looks FAKE, not genuine!!", "It's the 'real' thing? no.",
+    "mixed 中文 and English 假货 fake", "😀假货😀", "😀", "ＦＡＫＥ，ｎｏｔ　ｇｅｎｕｉｎｅ",
+    "e\u0301clair café naïve", "ǅ ﬁ ① ㎏", "   ", "\u3000假\u3000货\u3000", "\t\n", "", None,
+    "a", "ab", "假", "假货", "x" * 3_000, "质量差，" * 1_500, "not fake " * 800,
+    "颜 色 不 对，色差很大", "第2次购买了，用了3天就坏了", "5 stars!!! would buy again",
+]  # fmt: skip
+
+
+def _numbers(model: learned.LanguageModel) -> dict[int, int]:
+    """Each of the model's n-gram hashes and its feature number (the first, should two share)."""
+    number: dict[int, int] = {}
+    for f, (kind, gram) in enumerate(zip(model.kinds, model.grams, strict=True)):
+        number.setdefault(feature_hash(kind, gram), f)
+    return number
+
+
+def _reference_raw(flagger: LearnedFlagger, texts: list[str | None]) -> np.ndarray:
+    """Each text's linear score of each label the plain way: its n-grams in Python
+    (``grams_of``), each looked up by its hash in a dict, the weights summed in order."""
+    norm = normalised_column(pa.array(texts, type=pa.large_string())).to_pylist()
+    chinese = learned.is_chinese(pa.array(norm)).tolist()
+    numbers = {lang: _numbers(model) for lang, model in flagger.models.items()}
+    out = np.zeros((len(texts), len(learned.LABELS)))
+    for i, text in enumerate(norm):
+        model = flagger.models["zh" if chinese[i] else "en"]
+        number = numbers[model.lang]
+        summed = np.zeros(len(learned.LABELS))
+        for kind, gram in grams_of(text, model.spec):
+            f = number.get(feature_hash(kind, gram), -1)
+            if f >= 0:
+                summed = summed + model.weights[:, f]
+        out[i] = model.bias + summed / np.sqrt(float(max(len(text), 1)))
+    return out
+
+
+def _reference_strongest(
+    contributions: dict[int, float], model: learned.LanguageModel
+) -> list[int]:
+    """``learned._strongest`` as first written: every credit found by testing every pair."""
+    readable = [
+        f
+        for f, w in contributions.items()
+        if w > 0
+        and (
+            model.kinds[f] in ("word", "bigram")
+            or (model.lang == "zh" and len(model.grams[f]) >= 2)
+        )
+    ]
+    credit = {
+        f: sum(w for g, w in contributions.items() if model.grams[g] in model.grams[f])
+        for f in readable
+    }
+    chosen: list[int] = []
+    for f in sorted(readable, key=lambda f: (-credit[f], model.grams[f])):
+        gram = model.grams[f]
+        if credit[f] > 0 and not any(
+            gram in model.grams[g] or model.grams[g] in gram for g in chosen
+        ):
+            chosen.append(f)
+        if len(chosen) == 3:
+            break
+    return chosen
+
+
+def _reference_reasons(
+    flagger: LearnedFlagger, texts: list[str | None], labels: np.ndarray
+) -> list[str]:
+    norm = normalised_column(pa.array(texts, type=pa.large_string())).to_pylist()
+    chinese = learned.is_chinese(pa.array(norm)).tolist()
+    numbers = {lang: _numbers(model) for lang, model in flagger.models.items()}
+    out = []
+    for i, text in enumerate(norm):
+        model = flagger.models["zh" if chinese[i] else "en"]
+        number = numbers[model.lang]
+        contributions: dict[int, float] = {}
+        for kind, gram in grams_of(text, model.spec):
+            f = number.get(feature_hash(kind, gram), -1)
+            if f >= 0:
+                contributions[f] = contributions.get(f, 0.0) + float(model.weights[labels[i], f])
+        shown = _reference_strongest(contributions, model)
+        out.append(";".join(learned._shown(model.grams[f]) for f in shown))
+    return out
+
+
+def _scored_texts() -> list[str | None]:
+    """The varied texts, and texts drawn from the model's own n-grams (so most of their
+    n-grams are features, some of them waiting in the hash table's overflow)."""
+    model = shipped_flagger()
+    assert model is not None
+    rng = np.random.default_rng(11)
+    drawn: list[str | None] = []
+    for lang, sep in (("zh", ""), ("en", " ")):
+        grams = model.models[lang].grams
+        for _ in range(150):
+            picked = rng.integers(0, len(grams), int(rng.integers(1, 12)))
+            drawn.append(sep.join(grams[int(k)] for k in picked))
+    texts = VARIED_TEXTS + drawn
+    return [texts[int(k)] for k in rng.permutation(len(texts))]
+
+
+@pytest.mark.parametrize("block_chars", [7, 1_000, 1 << 20])
+def test_the_vectorised_scores_are_the_plain_per_text_ones(
+    flagger: LearnedFlagger, monkeypatch: pytest.MonkeyPatch, block_chars: int
+) -> None:
+    # blocks of 7 characters: nearly every text a block of its own, the long ones longer
+    # than a block; 2**20: every text of a language in one block
+    monkeypatch.setattr(learned, "_BLOCK_CHARS", block_chars)
+    texts = _scored_texts()
+    raw = _reference_raw(flagger, texts)
+    expected = np.zeros_like(raw)
+    norm = normalised_column(pa.array(texts, type=pa.large_string()))
+    chinese = learned.is_chinese(norm)
+    for lang, rows in (("zh", chinese), ("en", ~chinese)):
+        model = flagger.models[lang]
+        p = 1.0 / (1.0 + np.exp(-(raw[rows] * model.calibration[:, 0] + model.calibration[:, 1])))
+        expected[rows] = p
+    scores = flagger.score(pa.array(texts, type=pa.large_string()))
+    assert np.abs(scores.probability - expected).max() <= 1e-12
+    thresholds = np.where(chinese[:, None], *(
+        np.where(np.isnan(flagger.models[lang].threshold), np.inf, flagger.models[lang].threshold)
+        for lang in ("zh", "en")
+    ))  # fmt: skip
+    assert (scores.flagged == (expected >= thresholds)).all()
+    for lang, rows in (("zh", chinese), ("en", ~chinese)):
+        got = learned.model_scores(flagger.models[lang], pc.filter(norm, pa.array(rows)))
+        assert np.array_equal(got, raw[rows]), "the sums are no longer the ones in order"
+
+
+def test_the_reasons_are_the_plain_per_text_ones(flagger: LearnedFlagger) -> None:
+    texts = _scored_texts()
+    labels = np.arange(len(texts)) % 2
+    assert flagger.reasons(pa.array(texts), labels) == _reference_reasons(flagger, texts, labels)
+
+
+def test_the_hash_table_finds_every_key_also_where_keys_share_a_slot() -> None:
+    rng = np.random.default_rng(3)
+    keys = rng.integers(1, 2**63, 300, dtype=np.int64).astype(np.uint64) << np.uint64(1)
+    # many keys with the same top bits (one home slot), a duplicate, and the key 0's slot
+    keys[:40] = (keys[:40] & np.uint64(0xFFFF)) | np.uint64(0x1234 << 48)
+    keys[40] = keys[10]
+    keys[41:60] = keys[41:60] & np.uint64(0xFFFFFFFF)
+    table = NgramTable(keys)
+    number = {}
+    for f, key in enumerate(keys.tolist()):
+        number.setdefault(key, f)
+    queries = np.concatenate([
+        keys, keys ^ np.uint64(1), np.zeros(5, dtype=np.uint64),
+        rng.integers(0, 2**63, 1000, dtype=np.int64).astype(np.uint64),
+    ])  # fmt: skip
+    expected = [number.get(q, -1) if q else -1 for q in queries.tolist()]
+    assert table.lookup(queries).tolist() == expected

@@ -42,10 +42,10 @@ from supplier_audit.review_terms.features import (
 LABELS = ("quality_issue", "counterfeit_suspect")
 
 
-#: texts scored per block: the per-occurrence arrays of a block (a few hundred thousand
-#: n-grams, a few MB each) stay in the CPU's cache between the dozen numpy passes over them,
-#: which is what makes them fast; 100,000 texts a block scored 3x slower
-_BLOCK = 4_096
+#: characters scored per block: the per-occurrence arrays of a block (a few hundred
+#: thousand n-grams, a few MB each) stay in the CPU's cache between the dozen numpy passes
+#: over them, which is what makes them fast; blocks of 100,000 texts scored 3x slower
+_BLOCK_CHARS = 65_536
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,8 @@ class LearnedFlagger:
         for model, rows in self._by_language(norm):
             texts = pc.take(norm, pa.array(rows))
             raw = np.vstack([
-                model_scores(model, texts.slice(start, _BLOCK))
-                for start in range(0, len(rows), _BLOCK)
+                model_scores(model, texts.slice(start, stop - start))
+                for start, stop in _blocks(texts)
             ])  # fmt: skip
             p = _sigmoid(raw * model.calibration[:, 0] + model.calibration[:, 1])
             prob[rows] = p
@@ -271,6 +271,15 @@ def model_scores(model: LanguageModel, norm: pa.Array) -> np.ndarray:
         summed = np.bincount(found.doc, weights=weight, minlength=n)
         out[:, i] = model.bias[i] + summed / root
     return out
+
+
+def _blocks(texts: pa.Array) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive texts holding about ``_BLOCK_CHARS`` characters (a text
+    longer than that is a block of its own)."""
+    ends = np.cumsum(pc.utf8_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
+    cuts = np.searchsorted(ends, np.arange(_BLOCK_CHARS, ends[-1], _BLOCK_CHARS), "right")
+    bounds = np.unique(np.concatenate([[0], cuts, [len(texts)]]))
+    yield from zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
