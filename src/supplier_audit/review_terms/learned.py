@@ -45,7 +45,7 @@ LABELS = ("quality_issue", "counterfeit_suspect")
 #: characters scored per block: the per-occurrence arrays of a block (a few hundred
 #: thousand n-grams, a few MB each) stay in the CPU's cache between the dozen numpy passes
 #: over them, which is what makes them fast; blocks of 100,000 texts scored 3x slower
-_BLOCK_CHARS = 65_536
+_BLOCK_CHARS = 32_768
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,16 @@ class LanguageModel:
         return known
 
     @functools.cached_property
-    def padded_weights(self) -> np.ndarray:
-        """``weights`` with a column of zeros after the last feature: (labels, features + 1),
-        what the feature number -1 (no feature) reads."""
-        return np.hstack([self.weights, np.zeros((len(self.weights), 1))])
+    def paired_weights(self) -> np.ndarray:
+        """The weights of two labels as one complex number per feature (the first label's
+        the real part, the second's the imaginary part; labels padded to an even number),
+        and the number 0 after the last feature, which the feature number -1 (no feature)
+        reads: (labels / 2, features + 1)."""
+        pairs = (len(self.weights) + 1) // 2
+        out = np.zeros((pairs, self.weights.shape[1] + 1), dtype=np.complex128)
+        out.real[:, :-1] = self.weights[0::2]
+        out.imag[: len(self.weights) // 2, :-1] = self.weights[1::2]
+        return out
 
     @classmethod
     def from_json(cls, lang: str, data: dict[str, Any]) -> LanguageModel:
@@ -255,9 +261,9 @@ def _shown(gram: str) -> str:
 def model_scores(model: LanguageModel, norm: pa.Array) -> np.ndarray:
     """The linear score of each label for normalised texts: (texts, labels).
 
-    Every occurrence is summed, those of no feature with the weight 0 (the column after
-    the last feature, where the look-up's -1 points): adding 0.0 leaves a sum as it was,
-    so each text's sum is the one of its features' weights in the same order, bit for bit,
+    Every occurrence is summed, those of no feature with the weight 0 (after the last
+    feature, where the look-up's -1 points): adding 0.0 leaves a sum as it was, so each
+    text's sum is the one of its features' weights in the order they occur, bit for bit,
     without first selecting the occurrences that are features.
     """
     points = code_points(norm)
@@ -266,10 +272,14 @@ def model_scores(model: LanguageModel, norm: pa.Array) -> np.ndarray:
     n = len(norm)
     root = np.sqrt(np.maximum(np.diff(points.starts), 1).astype(np.float64))
     out = np.empty((n, len(LABELS)), dtype=np.float64)
-    for i in range(len(LABELS)):
-        weight = model.padded_weights[i].take(feature)
-        summed = np.bincount(found.doc, weights=weight, minlength=n)
-        out[:, i] = model.bias[i] + summed / root
+    for k, weights in enumerate(model.paired_weights):
+        # two labels in one pass: ``add.at`` adds in the order of the occurrences, as
+        # ``bincount`` did label by label, and a complex sum is the sums of its two parts
+        summed = np.zeros(n, dtype=np.complex128)
+        np.add.at(summed, found.doc, weights.take(feature))
+        for i, part in ((2 * k, summed.real), (2 * k + 1, summed.imag)):
+            if i < len(LABELS):
+                out[:, i] = model.bias[i] + part / root
     return out
 
 
