@@ -63,6 +63,15 @@ class LanguageModel:
     table: NgramTable
 
     @functools.cached_property
+    def readable(self) -> list[bool]:
+        """Whether each feature can be named as a reason: Chinese of two characters or
+        more, English words and word pairs."""
+        return [
+            kind in ("word", "bigram") or (self.lang == "zh" and len(gram) >= 2)
+            for kind, gram in zip(self.kinds, self.grams, strict=True)
+        ]
+
+    @functools.cached_property
     def _inside(self) -> dict[int, tuple[int, ...]]:
         return {}
 
@@ -197,45 +206,57 @@ class LearnedFlagger:
             found = occurrences(points, model.spec)
             feature = model.table.lookup(found.hashes)
             keep = feature >= 0
-            doc, feature = found.doc[keep], feature[keep]
-            weight = model.weights[labels[rows[doc]], feature]
-            # each text's occurrences together, in the order they were found in it
-            order = np.argsort(doc, kind="stable")
-            bounds = np.searchsorted(doc[order], np.arange(len(rows) + 1)).tolist()
-            features, weights = feature[order].tolist(), weight[order].tolist()
+            doc, feature = found.doc[keep], feature[keep].astype(np.int64)
+            # each text's distinct features in the order first found, and how often found
+            key = doc * len(model.grams) + feature
+            distinct, first, count = np.unique(key, return_index=True, return_counts=True)
+            by_first = np.lexsort((first, distinct // len(model.grams)))
+            doc, feature = np.divmod(distinct[by_first], len(model.grams))
+            summed = _repeated_sums(model.weights[labels[rows[doc]], feature], count[by_first])
+            bounds = np.searchsorted(doc, np.arange(len(rows) + 1)).tolist()
+            features, sums = feature.tolist(), summed.tolist()
             for j, row in enumerate(rows.tolist()):
-                contributions: dict[int, float] = {}
-                for f, w in zip(
-                    features[bounds[j] : bounds[j + 1]],
-                    weights[bounds[j] : bounds[j + 1]],
-                    strict=True,
-                ):
-                    contributions[f] = contributions.get(f, 0.0) + w
+                part = slice(bounds[j], bounds[j + 1])
+                contributions = dict(zip(features[part], sums[part], strict=True))
                 out[row] = ";".join(
                     _shown(model.grams[f]) for f in _strongest(contributions, model, top)
                 )
         return out
 
 
+#: how often a weight is added in numpy before the rest of the additions go on in Python
+_REPEATS_IN_NUMPY = 64
+
+
+def _repeated_sums(weight: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``0.0 + w + w + ...`` (``count`` times ``w``), added one at a time as a text's
+    contributions were (``count * w`` may differ from it in the last bit); the additions
+    past the first ``_REPEATS_IN_NUMPY`` (a long text repeating itself) in Python."""
+    out = np.zeros(len(weight), dtype=np.float64)
+    active = np.arange(len(weight))
+    done = 0
+    while len(active) and done < _REPEATS_IN_NUMPY:
+        out[active] += weight[active]
+        done += 1
+        active = active[count[active] > done]
+    for i in active.tolist():
+        total, w = float(out[i]), float(weight[i])
+        for _ in range(int(count[i]) - done):
+            total += w
+        out[i] = total
+    return out
+
+
 def _strongest(contributions: dict[int, float], model: LanguageModel, top: int) -> list[int]:
     """The n-grams that explain a score best: readable ones (Chinese of two characters or
     more, English words and word pairs), each credited with what the n-grams inside it
     contribute, strongest first, none contained in one already listed (不一 in 不一样)."""
-    readable = [
-        f
-        for f, w in contributions.items()
-        if w > 0
-        and (
-            model.kinds[f] in ("word", "bigram")
-            or (model.lang == "zh" and len(model.grams[f]) >= 2)
-        )
-    ]
+    readable = [f for f, w in contributions.items() if w > 0 and model.readable[f]]
     # each credit sums the contributions in the order of ``contributions`` (the same float)
     rank = {g: k for k, g in enumerate(contributions)}
+    values = list(contributions.values())
     credit = {
-        f: sum(
-            contributions[g] for _, g in sorted((rank[g], g) for g in model.inside(f) if g in rank)
-        )
+        f: sum(values[k] for k in sorted(rank[g] for g in model.inside(f) if g in rank))
         for f in readable
     }
     chosen: list[int] = []
