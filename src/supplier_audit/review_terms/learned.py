@@ -63,35 +63,41 @@ class LanguageModel:
     table: NgramTable
 
     @functools.cached_property
-    def readable(self) -> list[bool]:
+    def readable(self) -> np.ndarray:
         """Whether each feature can be named as a reason: Chinese of two characters or
         more, English words and word pairs."""
-        return [
-            kind in ("word", "bigram") or (self.lang == "zh" and len(gram) >= 2)
-            for kind, gram in zip(self.kinds, self.grams, strict=True)
-        ]
+        return np.array(
+            [
+                kind in ("word", "bigram") or (self.lang == "zh" and len(gram) >= 2)
+                for kind, gram in zip(self.kinds, self.grams, strict=True)
+            ],
+            dtype=bool,
+        )
 
     @functools.cached_property
-    def _inside(self) -> dict[int, tuple[int, ...]]:
-        return {}
+    def gram_order(self) -> np.ndarray:
+        """Each feature's place among the n-grams sorted as text (equal texts, of two
+        kinds, share it)."""
+        order = {gram: k for k, gram in enumerate(sorted(set(self.grams)))}
+        return np.array([order[gram] for gram in self.grams], dtype=np.int64)
 
     @functools.cached_property
-    def _by_gram(self) -> dict[str, tuple[int, ...]]:
-        found: dict[str, list[int]] = {}
+    def inside(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each readable feature, the features whose n-gram is part of its n-gram
+        (itself included, and those of the same text and another kind): what a reason is
+        credited with. CSR: ``members[starts[f] : starts[f + 1]]``."""
+        by_gram: dict[str, list[int]] = {}
         for f, gram in enumerate(self.grams):
-            found.setdefault(gram, []).append(f)
-        return {gram: tuple(fs) for gram, fs in found.items()}
-
-    def inside(self, feature: int) -> tuple[int, ...]:
-        """The features whose n-gram is part of ``feature``'s (itself included, and those
-        of the same text and another kind), found once per feature: a reason's credit."""
-        known = self._inside.get(feature)
-        if known is None:
-            gram = self.grams[feature]
-            parts = {gram[i:j] for i in range(len(gram)) for j in range(i + 1, len(gram) + 1)}
-            known = tuple(g for part in parts for g in self._by_gram.get(part, ()))
-            self._inside[feature] = known
-        return known
+            by_gram.setdefault(gram, []).append(f)
+        members: list[int] = []
+        starts = [0]
+        for f, gram in enumerate(self.grams):
+            if self.readable[f]:
+                n = len(gram)
+                parts = {gram[i:j] for i in range(n) for j in range(i + 1, n + 1)}
+                members.extend(g for part in parts for g in by_gram.get(part, ()))
+            starts.append(len(members))
+        return np.array(starts, dtype=np.int64), np.array(members, dtype=np.int64)
 
     @functools.cached_property
     def paired_weights(self) -> np.ndarray:
@@ -198,7 +204,15 @@ class LearnedFlagger:
                 yield model, rows
 
     def reasons(self, values: pa.Array, labels: np.ndarray, *, top: int = 3) -> list[str]:
-        """For each text, the n-grams that pushed ``labels[i]`` up most ("n-gram;…")."""
+        """For each text, the n-grams that pushed ``labels[i]`` up most ("n-gram;…").
+
+        The n-grams that explain a score best: readable ones (Chinese of two characters or
+        more, English words and word pairs) with a positive weight in the text, each
+        credited with what the n-grams inside it contribute, strongest first (then by
+        text, then in the order found), none contained in one already listed (不一 in
+        不一样). The credits of all texts are found at once; only the choice among each
+        text's few credited n-grams is made text by text.
+        """
         out = [""] * len(values)
         norm = normalised_column(values)
         for model, rows in self._by_language(norm):
@@ -206,22 +220,69 @@ class LearnedFlagger:
             found = occurrences(points, model.spec)
             feature = model.table.lookup(found.hashes)
             keep = feature >= 0
-            doc, feature = found.doc[keep], feature[keep].astype(np.int64)
-            # each text's distinct features in the order first found, and how often found
-            key = doc * len(model.grams) + feature
+            size = len(model.grams)
+            # each text's distinct features (sorted by text, then feature), how often and
+            # where first found, and what they contribute
+            key = found.doc[keep] * size + feature[keep]
             distinct, first, count = np.unique(key, return_index=True, return_counts=True)
-            by_first = np.lexsort((first, distinct // len(model.grams)))
-            doc, feature = np.divmod(distinct[by_first], len(model.grams))
-            summed = _repeated_sums(model.weights[labels[rows[doc]], feature], count[by_first])
-            bounds = np.searchsorted(doc, np.arange(len(rows) + 1)).tolist()
-            features, sums = feature.tolist(), summed.tolist()
+            doc, feature = np.divmod(distinct, size)
+            summed = _repeated_sums(model.weights[labels[rows[doc]], feature], count)
+            found_as = np.empty(len(distinct), dtype=np.int64)
+            found_as[np.lexsort((first, doc))] = np.arange(len(distinct))
+            named = np.nonzero((summed > 0) & model.readable[feature])[0]
+            credit = _credits(model, distinct, doc, feature, summed, found_as, named)
+            named, credit = named[credit > 0], credit[credit > 0]
+            order = np.lexsort((
+                found_as[named], model.gram_order[feature[named]], -credit, doc[named]
+            ))  # fmt: skip
+            ranked_doc, ranked = doc[named[order]], feature[named[order]]
+            bounds = np.searchsorted(ranked_doc, np.arange(len(rows) + 1)).tolist()
+            grams = model.grams
+            ranked_features = ranked.tolist()
             for j, row in enumerate(rows.tolist()):
-                part = slice(bounds[j], bounds[j + 1])
-                contributions = dict(zip(features[part], sums[part], strict=True))
-                out[row] = ";".join(
-                    _shown(model.grams[f]) for f in _strongest(contributions, model, top)
-                )
+                chosen: list[int] = []
+                for f in ranked_features[bounds[j] : bounds[j + 1]]:
+                    gram = grams[f]
+                    if not any(gram in grams[g] or grams[g] in gram for g in chosen):
+                        chosen.append(f)
+                        if len(chosen) == top:
+                            break
+                out[row] = ";".join(_shown(grams[f]) for f in chosen)
         return out
+
+
+def _credits(
+    model: LanguageModel,
+    distinct: np.ndarray,
+    doc: np.ndarray,
+    feature: np.ndarray,
+    summed: np.ndarray,
+    found_as: np.ndarray,
+    named: np.ndarray,
+) -> np.ndarray:
+    """What the n-grams inside each ``named`` (text, feature) contribute in that text, added
+    in the order they were first found in it (as a text's contributions were summed)."""
+    starts, members = model.inside
+    first = starts[feature[named]]
+    lengths = starts[feature[named] + 1] - first
+    owner = np.repeat(np.arange(len(named)), lengths)
+    within = np.arange(len(owner)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    wanted = doc[named][owner] * len(model.grams) + members[first[owner] + within]
+    at = np.minimum(np.searchsorted(distinct, wanted), len(distinct) - 1)
+    present = distinct[at] == wanted
+    owner, at = owner[present], at[present]
+    order = np.lexsort((found_as[at], owner))
+    owner, values = owner[order], summed[at[order]]
+    begin = np.searchsorted(owner, np.arange(len(named) + 1))
+    out = np.zeros(len(named), dtype=np.float64)
+    # one addition per step for every credit still adding: the same order, the same float
+    step = 0
+    active = np.nonzero(begin[1:] > begin[:-1])[0]
+    while len(active):
+        out[active] += values[begin[active] + step]
+        step += 1
+        active = active[begin[active + 1] > begin[active] + step]
+    return out
 
 
 #: how often a weight is added in numpy before the rest of the additions go on in Python
@@ -245,30 +306,6 @@ def _repeated_sums(weight: np.ndarray, count: np.ndarray) -> np.ndarray:
             total += w
         out[i] = total
     return out
-
-
-def _strongest(contributions: dict[int, float], model: LanguageModel, top: int) -> list[int]:
-    """The n-grams that explain a score best: readable ones (Chinese of two characters or
-    more, English words and word pairs), each credited with what the n-grams inside it
-    contribute, strongest first, none contained in one already listed (不一 in 不一样)."""
-    readable = [f for f, w in contributions.items() if w > 0 and model.readable[f]]
-    # each credit sums the contributions in the order of ``contributions`` (the same float)
-    rank = {g: k for k, g in enumerate(contributions)}
-    values = list(contributions.values())
-    credit = {
-        f: sum(values[k] for k in sorted(rank[g] for g in model.inside(f) if g in rank))
-        for f in readable
-    }
-    chosen: list[int] = []
-    for f in sorted(readable, key=lambda f: (-credit[f], model.grams[f])):
-        gram = model.grams[f]
-        if credit[f] > 0 and not any(
-            gram in model.grams[g] or model.grams[g] in gram for g in chosen
-        ):
-            chosen.append(f)
-        if len(chosen) == top:
-            break
-    return chosen
 
 
 _EDGE = " ,，。.!！?？;；:：、~～"
