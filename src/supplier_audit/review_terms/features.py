@@ -2,9 +2,9 @@
 
 The texts are NFKC-normalised and lower-cased by Arrow kernels, decoded from UTF-8 into one
 array of code points, and every n-gram occurrence is hashed (a polynomial hash mod 2**64
-finished by splitmix64) at once; an open-addressing table (:class:`NgramTable`) maps the hashes
-of a model's n-grams to their feature numbers. The same n-grams in Python (:func:`grams_of`)
-serve training.
+finished by splitmix64) at once; a table indexed by the hashes' top bits (:class:`NgramTable`)
+maps the hashes of a model's n-grams to their feature numbers. The same n-grams in Python
+(:func:`grams_of`) serve training.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def occurrences(points: CodePoints, spec: FeatureSpec) -> Occurrences:
 
 
 def _word_hashes(codes: np.ndarray, doc: np.ndarray) -> Occurrences:
-    """The hashes of every word and every pair of neighbouring words of a text."""
+    """The hashes of every word of every text, then of every pair of neighbouring words."""
     total = len(codes)
     finish = np.uint64(_FINISH)
     word = _is_word_char(codes)

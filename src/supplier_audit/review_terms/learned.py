@@ -6,10 +6,12 @@ over character n-grams (and, for English, word unigrams and bigrams), trained by
 n-grams as text, their weights, the Platt calibration and the decision threshold of each
 label). Loading needs neither scikit-learn nor pickle.
 
-Scoring is vectorised over a whole column: the n-gram occurrences of every text are found and
-hashed at once (:mod:`.features`), and ``bincount`` sums each text's weights. A feature's value
-is its count in the text divided by the square root of the text's length, so a text's score is
-``bias + sum(weights of its n-grams) / sqrt(length)``.
+Scoring is vectorised over a whole column, a block of texts at a time (small enough for the
+per-occurrence arrays to stay in the CPU's cache): the n-gram occurrences of every text of the
+block are found and hashed at once (:mod:`.features`), and one ``add.at`` pass sums each
+text's weights of both labels (as a complex number), in the order the n-grams occur. A
+feature's value is its count in the text divided by the square root of the text's length, so
+a text's score is ``bias + sum(weights of its n-grams) / sqrt(length)``.
 """
 
 from __future__ import annotations
