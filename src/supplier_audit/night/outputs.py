@@ -67,7 +67,8 @@ def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFr
     """Reviews with the phone numbers and e-mail addresses buyers wrote masked, when configured.
 
     Masking can change a text's length, so the highlighted spans of a changed text are found
-    again on the masked text (the flags themselves do not depend on contact details).
+    again on the masked text (the flags themselves do not depend on contact details) and kept
+    as the night carries them, as JSON text (:func:`~supplier_audit.review_terms.spans_as_text`).
     """
     if not settings.mask_contacts_in_reports or flagged.empty:
         return flagged
@@ -77,9 +78,7 @@ def masked_for_people(flagged: pd.DataFrame, settings: AuditConfig) -> pd.DataFr
         return flagged
     result = flagged.assign(text=masked)
     refound = flag_texts(masked[changed], lexicon=configured_lexicon(settings))
-    spans = refound["spans"].tolist()
-    if result["spans"].map(lambda value: isinstance(value, str)).any():  # the night's JSON texts
-        spans = spans_as_text(spans)
+    spans = spans_as_text(refound["spans"])
     result.loc[changed, "spans"] = pd.Series(spans, index=masked[changed].index, dtype=object)
     return result
 
