@@ -140,6 +140,33 @@ def test_filler_inside_chinese_phrases_is_dropped(written: str) -> None:
     assert term == "假货"
 
 
+def test_lexicon_terms_normalised_together_read_as_each_alone() -> None:
+    """The lexicon normalises its ~25,000 spellings in one joined pass: each must come out as
+    it would alone (no filler run across two terms, widths, case, traditional, stripping)."""
+    from supplier_audit.review_terms import normalise as norm
+    from supplier_audit.review_terms.lexicon import (
+        LexiconModel,
+        _expansions,
+        _shipped_raw,
+        _spellings,
+    )
+
+    model = LexiconModel.model_validate(_shipped_raw())
+    odd = ["假 ", " 货", "假", "~", "货~", "质量 差", "ＦＡＫＥ", " Not Original ", "假貨", "", " "]
+    terms = [*odd, *_spellings(model, _expansions(model))]
+    alone = [norm.normalise_with_map(t.strip())[0] for t in terms]
+    saved = dict(norm._TERM_FORMS)
+    norm._TERM_FORMS.clear()
+    try:
+        norm.normalise_terms(terms)
+        assert len(norm._TERM_FORMS) == len(set(terms))
+        assert [norm._TERM_FORMS[t] for t in terms] == alone
+        assert [norm.normalise_term(t) for t in terms] == alone
+    finally:
+        norm._TERM_FORMS.clear()
+        norm._TERM_FORMS.update(saved)
+
+
 def test_spaces_between_english_words_are_kept() -> None:
     assert normalise_with_map("No  Smell")[0] == "no  smell"
     assert not flags("No  smell at all").quality_issue

@@ -5,14 +5,14 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from supplier_audit.config.files import shipped_toml
-from supplier_audit.review_terms.normalise import normalise_term
+from supplier_audit.review_terms.normalise import normalise_term, normalise_terms
 
 logger = logging.getLogger(__name__)
 
@@ -220,11 +220,36 @@ def _expand(spelling: str, templates: Mapping[str, list[str]]) -> list[str]:
     return out
 
 
+def _expansions(model: LexiconModel) -> dict[str, list[str]]:
+    """Every variant of every term group, with its spellings (its templates expanded)."""
+    return {
+        variant: _expand(variant, model.templates)
+        for group in model.terms
+        for written in (*group.zh, *group.en)
+        for variant in written.split("|")
+    }
+
+
+def _spellings(model: LexiconModel, expansions: Mapping[str, list[str]]) -> Iterator[str]:
+    """Every string :func:`_compile` normalises, so that they are normalised together."""
+    yield from model.remove
+    for name in _NEGATION_LISTS:
+        yield from getattr(model.negation, name)
+    for values in model.templates.values():
+        yield from values
+    for variant, spellings in expansions.items():
+        yield _TEMPLATE.sub("", variant)
+        yield from _TEMPLATE.split(variant)[::2]
+        yield from spellings
+
+
 def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
     """Expand templates and variants, normalise, and let user groups override shipped ones.
 
     ``user`` is the index of the first group that came from the user's section.
     """
+    expansions = _expansions(model)
+    normalise_terms(_spellings(model, expansions))
     removed = {normalise_term(t) for t in model.remove}
     entries: list[_Entry] = []
     scan: dict[str, None] = {}
@@ -239,12 +264,12 @@ def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
                 variants = written.split("|")
                 # a group written only of templates is named by its first spelling, never ""
                 canonical = normalise_term(_TEMPLATE.sub("", variants[0])) or normalise_term(
-                    _expand(variants[0], model.templates)[0]
+                    expansions[variants[0]][0]
                 )
                 seen_here: set[str] = set()
                 for variant in variants:
                     scan[_re2_source(variant, model.templates)] = None
-                    for spelling in _expand(variant, model.templates):
+                    for spelling in expansions[variant]:
                         text = normalise_term(spelling)
                         if text in seen_here:
                             continue  # a template may produce the same spelling twice

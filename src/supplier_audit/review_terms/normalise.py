@@ -16,6 +16,7 @@ import functools
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -151,9 +152,38 @@ _FILLER_RUN = re.compile(
 )
 
 
+#: normalised form of each lexicon term seen so far (a lexicon has ~25,000 spellings)
+_TERM_FORMS: dict[str, str] = {}
+#: joins terms normalised together: neither a filler nor Chinese, so no filler run spans two
+#: terms, and no character's normalised form holds it
+_TERM_SEPARATOR = "\x00"
+
+
 def normalise_term(term: str) -> str:
     """Normalise a lexicon term exactly as review text is normalised."""
-    return normalise_with_map(term.strip())[0]
+    form = _TERM_FORMS.get(term)
+    if form is None:
+        form = normalise_with_map(term.strip())[0]
+        if len(_TERM_FORMS) < 200_000:
+            _TERM_FORMS[term] = form
+    return form
+
+
+def normalise_terms(terms: Iterable[str]) -> None:
+    """Normalise many lexicon terms in one pass (joined by a separator), so that
+    :func:`normalise_term` then finds each: one ``str.translate`` and one filler search over
+    all of them instead of one per term (a lexicon's 25,000 spellings: 0.5 s -> 0.05 s)."""
+    todo = [t for t in dict.fromkeys(terms) if t not in _TERM_FORMS]
+    if not todo or len(_TERM_FORMS) + len(todo) > 200_000:
+        return
+    stripped = [t.strip() for t in todo]
+    if any(_TERM_SEPARATOR in t for t in stripped):
+        return  # left to normalise_term, one by one
+    joined = _TERM_SEPARATOR.join(stripped)
+    forms = _FILLER_RUN.sub("", joined.lower() if joined.isascii() else joined.translate(_FORMS))
+    parts = forms.split(_TERM_SEPARATOR)
+    if len(parts) == len(todo):
+        _TERM_FORMS.update(zip(todo, parts, strict=True))
 
 
 @dataclass(frozen=True)

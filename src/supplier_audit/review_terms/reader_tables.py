@@ -103,7 +103,7 @@ class ReaderTables:
         contrast = [*lexicon.words("zh_contrast"), *lexicon.words("en_contrast")]
         self.contrast_re = re.compile(alternation(contrast)) if contrast else None
         self.reads_questions = not any(
-            breaks[ord(c)] for t in [*texts, *markers, *contrast] for c in t
+            breaks[ord(c)] for c in set("".join([*texts, *markers, *contrast]))
         )
         price = [*lexicon.words("zh_price_after"), *lexicon.words("en_price_after")]
         self.price_single = code_array(frozenset(w for w in price if len(w) == 1))
