@@ -118,6 +118,40 @@ def test_replace_makes_the_user_section_the_whole_lexicon() -> None:
     assert out.categories.tolist() == ["smell", "", "counterfeit"]
 
 
+# REVIEW_LABELS.md's rules that lexicon 2026.12.2 added (issue 14's own examples among them)
+@pytest.mark.parametrize(
+    ("text", "quality", "counterfeit"),
+    [
+        # 假 meaning sham, and fake reviews, are not counterfeit goods
+        ("价格保护就是假的", False, False),
+        ("好评都是假的，别信", False, False),
+        ("双十一的活动就是假的，根本没降价", False, False),
+        ("the 5 star reviews must be fake", False, False),
+        # ... but the goods called fake beside them still are
+        ("评价都是假的，收到的也是假货", False, True),
+        ("活动期间买到假货，气死了", False, True),
+        # suspicion by contrast with the buyer's own earlier purchases of the brand
+        ("用了好几年的牌子，这次味道和效果都不一样", False, True),
+        ("这次收到的跟上次的味道完全不同", False, True),
+        ("这次的效果和以前一样好", False, False),
+        ("这次的包装和以前不一样，但东西没问题", False, False),
+        # not as described or pictured; barely works
+        ("not like the picture at all", True, False),
+        ("looks nothing like the photos", True, False),
+        ("exactly as described", False, False),
+        ("it barely works after a week", True, False),
+        ("实物与图片不符", True, False),
+        ("与描述相符，很好", False, False),
+        # smelling like the genuine one is praise, not a smell complaint
+        ("smells exactly like the one from the mall", False, False),
+        ("smells like chemicals", True, False),
+    ],
+)
+def test_label_rules_of_lexicon_2026_12_2(text: str, quality: bool, counterfeit: bool) -> None:
+    row = flags(text)
+    assert (bool(row.quality_issue), bool(row.counterfeit_suspect)) == (quality, counterfeit)
+
+
 # ------------------------------------------------------------------------ normalisation
 
 

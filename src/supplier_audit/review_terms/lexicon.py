@@ -234,7 +234,8 @@ def _spellings(model: LexiconModel, expansions: Mapping[str, list[str]]) -> Iter
     """Every string :func:`_compile` normalises, so that they are normalised together."""
     yield from model.remove
     for name in _NEGATION_LISTS:
-        yield from getattr(model.negation, name)
+        for word in getattr(model.negation, name):
+            yield from _expand(word, model.templates)
     for values in model.templates.values():
         yield from values
     for variant, spellings in expansions.items():
@@ -292,7 +293,13 @@ def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
                             lang=lang,  # type: ignore[arg-type]
                         )
     negation = {
-        name: tuple(dict.fromkeys(normalise_term(w) for w in getattr(model.negation, name)))
+        name: tuple(
+            dict.fromkeys(
+                normalise_term(spelling)
+                for w in getattr(model.negation, name)
+                for spelling in _expand(w, model.templates)
+            )
+        )
         for name in _NEGATION_LISTS
     }
     categories = {
