@@ -152,6 +152,42 @@ def test_label_rules_of_lexicon_2026_12_2(text: str, quality: bool, counterfeit:
     assert (bool(row.quality_issue), bool(row.counterfeit_suspect)) == (quality, counterfeit)
 
 
+@pytest.mark.parametrize(
+    ("text", "quality"),
+    [
+        # REVIEW_LABELS.md's examples said in the goods' own words (lexicon 2026.12.3) ...
+        ("用了以后头皮很痒", True),
+        ("头皮屑越洗越多", True),
+        ("水果很小，不甜", True),
+        ("芒果是生的，硬邦邦", True),
+        ("衣服很薄，透光", True),
+        ("保温杯只能保温6个小时", True),
+        ("电池不耐用，一天要充三次", True),
+        ("this shampoo made my scalp itchy", True),
+        ("the fruit was small and not sweet", True),
+        ("the shirt is see-through", True),
+        ("the flask doesn't keep drinks hot", True),
+        ("battery drains fast", True),
+        # ... and the same goods praised stay quiet
+        ("去屑效果很好，头皮不痒了", False),
+        ("用了一周头屑没了", False),
+        ("很透气，穿着舒服", False),
+        ("苹果又大又甜，没有烂的", False),
+        ("不甜不腻，刚刚好", False),
+        ("保温效果很好，一天都是热的", False),
+        ("手机很流畅，一点都不卡", False),
+        ("会员卡已经办了", False),
+        ("很干净，包装严实", False),
+        ("我是过敏体质也能用", False),
+        ("no more dandruff, my scalp feels great", False),
+        ("not itchy at all, soft fabric", False),
+        ("it doesn't keep me waiting, fast charger", False),
+    ],
+)
+def test_quality_in_the_goods_own_words(text: str, quality: bool) -> None:
+    assert bool(flags(text).quality_issue) == quality
+
+
 # ------------------------------------------------------------------------ normalisation
 
 
