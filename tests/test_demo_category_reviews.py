@@ -5,7 +5,7 @@ flags them at the recall measured on them, lexicon alone and with the learned mo
 The recall floors are measured - 0.03 on the bundled demo (data/demo/_truth/
 category_reviews_truth.csv), not goals: the lexicon was not tuned on these words and nothing
 was added to it for them, so they show what the flagger does on a shop nobody here has seen.
-Measured on 2026-12-03 with lexicon 2026.12.3 and model 2026.12.4 (lexicon / with
+Measured on 2026-12-03 with lexicon 2026.12.4 and model 2026.12.5 (lexicon / with
 review_model on, which by default scores Chinese reviews only): zh quality 0.455 / 0.554 of
 979, zh counterfeit 0.603 / 0.603 of 121, en quality 0.526 / 0.526 of 135, en counterfeit
 0.500 / 0.500 of 14. Lexicon 2026.12.1 had zh quality 0.415 / 0.521 and en quality 0.385:

@@ -129,6 +129,8 @@ def test_replace_makes_the_user_section_the_whole_lexicon() -> None:
         ("the 5 star reviews must be fake", False, False),
         # ... but the goods called fake beside them still are
         ("评价都是假的，收到的也是假货", False, True),
+        ("跟在商场买的不一样", False, True),
+        ("the bottle feels cheaper than the real one", False, True),
         ("活动期间买到假货，气死了", False, True),
         # suspicion by contrast with the buyer's own earlier purchases of the brand
         ("用了好几年的牌子，这次味道和效果都不一样", False, True),

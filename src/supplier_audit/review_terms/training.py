@@ -64,7 +64,7 @@ from supplier_audit.review_terms.weak_sentiment import (
 
 logger = logging.getLogger(__name__)
 
-VERSION = "2026.12.4"
+VERSION = "2026.12.5"
 SEED = 20261202
 MIN_DF = 3
 MAX_FEATURES = 20_000
