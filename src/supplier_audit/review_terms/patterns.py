@@ -29,9 +29,12 @@ MAX_CHAIN = 6
 MAX_PREFIX = 16
 
 
-#: RE2's DFA has a memory budget: past roughly 2,000 alternation branches it falls back to
-#: an engine ~100 times slower, so the lexicon is scanned in chunks of at most this many
-SCAN_BRANCHES = 1500
+#: RE2's DFA has a memory budget: past it RE2 falls back to an engine ~100 times slower, so
+#: the lexicon is scanned in chunks of at most this many alternation branches. Short terms
+#: cost the most: lexicon 2026.12.3's 1,500 shortest in one pattern took 3.4 s instead of
+#: 0.02 s over 5,000 reviews (1,200: 0.02 s; 1,000 keeps a margin for users' terms).
+#: benchmarks/bench_review_terms.py shows it (flag_texts against a bare scan).
+SCAN_BRANCHES = 1000
 
 
 def pack_alternatives(alternatives: Iterable[str]) -> tuple[str, ...]:
