@@ -97,6 +97,45 @@ BASE_TABLES: dict[str, list[dict[str, object]]] = {
 }
 
 
+# ------------------------------------------------------------------ parallel runs (pytest-xdist)
+# `make test` runs the suite in two worker processes with `--dist loadgroup`: each module is one
+# unit of work, so its module-scoped fixtures (a world, a night) are built once, on one worker.
+# The Prefect flow modules share one unit: one test server (test_flow.prefect_server) for both.
+_SAME_UNIT_AS = {"test_schedule": "test_flow"}
+# The units that take longest, handed out first so that neither worker is left with a long one
+# at the end (measured with --durations; the rest follow in collection order).
+_LONGEST_FIRST = [
+    "test_flow",
+    "test_flag_store",
+    "test_quiet_nights",
+    "test_fault_injection",
+    "test_pipeline",
+    "test_review_batches",
+    "test_ingest_properties",
+    "test_print",
+    "test_scoring",
+    "test_demo_category_reviews",
+    "test_output_digests",
+    "test_complaint_desk_night",
+    "test_run",
+]
+
+
+def _unit(item: pytest.Item) -> str:
+    module = item.path.stem
+    return _SAME_UNIT_AS.get(module, module)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if getattr(config.option, "dist", "no") != "loadgroup":
+        return
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_unit(item)))
+    rank = {unit: number for number, unit in enumerate(_LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_unit(item), len(rank)))
+
+
 def write_table(
     folder: Path, table: str, rows: list[dict[str, object]], *, encoding: str = "utf-8"
 ) -> Path:
