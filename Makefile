@@ -48,7 +48,7 @@ render-tools:  ## install what the print tests need (Debian packages; needs root
 # Two worker processes (pytest-xdist), one test module per unit of work (tests/conftest.py says
 # which go first); `make test TEST_WORKERS=0` runs the suite in one process.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder,)
+PYTEST_PARALLEL := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder,)
 
 test: $(STAMP) render-tools  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)

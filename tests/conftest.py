@@ -98,42 +98,57 @@ BASE_TABLES: dict[str, list[dict[str, object]]] = {
 
 
 # ------------------------------------------------------------------ parallel runs (pytest-xdist)
-# `make test` runs the suite in two worker processes with `--dist loadgroup`: each module is one
+# `make test` runs the suite in two worker processes with `--dist loadfile`: each module is one
 # unit of work, so its module-scoped fixtures (a world, a night) are built once, on one worker.
-# The Prefect flow modules share one unit: one test server (test_flow.prefect_server) for both.
-_SAME_UNIT_AS = {"test_schedule": "test_flow"}
+# The Prefect flow modules are one unit: one test server (test_flow.prefect_server) for both.
+# (xdist's own `--dist loadgroup` cannot group here: it renames items in a way pytest 9 ignores.)
+_SAME_UNIT_AS = {"tests/test_schedule.py": "tests/test_flow.py"}
 # The units that take longest, handed out first so that neither worker is left with a long one
 # at the end (measured with --durations; the rest follow in collection order).
 _LONGEST_FIRST = [
-    "test_flow",
-    "test_flag_store",
-    "test_quiet_nights",
-    "test_fault_injection",
-    "test_pipeline",
-    "test_review_batches",
-    "test_ingest_properties",
-    "test_print",
-    "test_scoring",
-    "test_demo_category_reviews",
-    "test_output_digests",
-    "test_complaint_desk_night",
-    "test_run",
+    "tests/test_flow.py",
+    "tests/test_flag_store.py",
+    "tests/test_pipeline.py",
+    "tests/test_quiet_nights.py",
+    "tests/test_fault_injection.py",
+    "tests/test_print.py",
+    "tests/test_scoring.py",
+    "tests/test_vocabulary.py",
+    "tests/test_review_batches.py",
+    "tests/test_ingest_properties.py",
+    "tests/test_switching_once.py",
+    "tests/test_demo_category_reviews.py",
+    "tests/test_security.py",
+    "tests/test_output_digests.py",
+    "tests/test_complaint_desk_night.py",
 ]
 
 
-def _unit(item: pytest.Item) -> str:
-    module = item.path.stem
+def _unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
     return _SAME_UNIT_AS.get(module, module)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """With ``--dist loadfile``: one unit of work per module, the flow modules together."""
+    if config.option.dist != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleUnits(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    return ModuleUnits(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if getattr(config.option, "dist", "no") != "loadgroup":
+    """In an xdist worker, the longest units first (each worker collects the same order)."""
+    if not hasattr(config, "workerinput"):
         return
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_unit(item)))
     rank = {unit: number for number, unit in enumerate(_LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_unit(item), len(rank)))
+    items.sort(key=lambda item: rank.get(_unit(item.nodeid), len(rank)))
 
 
 def write_table(
