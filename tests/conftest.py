@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -100,13 +100,16 @@ BASE_TABLES: dict[str, list[dict[str, object]]] = {
 # ------------------------------------------------------------------ parallel runs (pytest-xdist)
 # `make test` runs the suite in two worker processes with `--dist loadfile`: each module is one
 # unit of work, so its module-scoped fixtures (a world, a night) are built once, on one worker.
-# The Prefect flow modules are one unit: one test server (test_flow.prefect_server) for both.
-# (xdist's own `--dist loadgroup` cannot group here: it renames items in a way pytest 9 ignores.)
-_SAME_UNIT_AS = {"tests/test_schedule.py": "tests/test_flow.py"}
+# The Prefect flow tests are two units, one for each worker to start with (each worker that
+# runs one starts its own test server, the session fixture prefect_server below): the schedule
+# goes with the delivery and guard tests. (xdist's own `--dist loadgroup` cannot group these:
+# it renames items in a way pytest 9 ignores.)
+_SAME_UNIT_AS = {"tests/test_schedule.py": "tests/test_flow_delivery.py"}
 # The units that take longest, handed out first so that neither worker is left with a long one
 # at the end (measured with --durations; the rest follow in collection order).
 _LONGEST_FIRST = [
     "tests/test_flow.py",
+    "tests/test_flow_delivery.py",
     "tests/test_flag_store.py",
     "tests/test_pipeline.py",
     "tests/test_quiet_nights.py",
@@ -159,6 +162,16 @@ def write_table(
     path = folder / f"{table}.csv"
     frame.to_csv(path, index=False, encoding=encoding)
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the session (for each xdist worker that runs flow tests):
+    defined here, not in a test module, so that the modules using it share the one server."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture
