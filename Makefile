@@ -60,7 +60,7 @@ check: $(STAMP)  ## lint, format check, types, tests
 	$(BIN)/ruff check src flows tests benchmarks
 	$(BIN)/ruff format --check src flows tests benchmarks
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 bench: $(STAMP)  ## time the hot paths and print figures and ratios
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
