@@ -45,17 +45,22 @@ render-tools:  ## install what the print tests need (Debian packages; needs root
 		echo "render-tools: not root on Debian; install $(RENDER_PACKAGES) to run the print tests"; \
 	fi
 
+# Two worker processes (pytest-xdist), one test module per unit of work (tests/conftest.py says
+# which go first); `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder,)
+
 test: $(STAMP) render-tools  ## the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 test-fast: $(STAMP)  ## unit tests only, without the whole-flow tests
-	$(BIN)/python -m pytest -q -m "not flow"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not flow"
 
 check: $(STAMP)  ## lint, format check, types, tests
 	$(BIN)/ruff check src flows tests benchmarks
 	$(BIN)/ruff format --check src flows tests benchmarks
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 bench: $(STAMP)  ## time the hot paths and print figures and ratios
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

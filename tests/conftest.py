@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +97,63 @@ BASE_TABLES: dict[str, list[dict[str, object]]] = {
 }
 
 
+# ------------------------------------------------------------------ parallel runs (pytest-xdist)
+# `make test` runs the suite in two worker processes with `--dist loadfile`: each module is one
+# unit of work, so its module-scoped fixtures (a world, a night) are built once, on one worker.
+# The Prefect flow tests are two units, one for each worker to start with (each worker that
+# runs one starts its own test server, the session fixture prefect_server below): the schedule
+# goes with the delivery and guard tests. (xdist's own `--dist loadgroup` cannot group these:
+# it renames items in a way pytest 9 ignores.)
+_SAME_UNIT_AS = {"tests/test_schedule.py": "tests/test_flow_delivery.py"}
+# The units that take longest, handed out first so that neither worker is left with a long one
+# at the end (measured with --durations; the rest follow in collection order).
+_LONGEST_FIRST = [
+    "tests/test_flow.py",
+    "tests/test_flow_delivery.py",
+    "tests/test_flag_store.py",
+    "tests/test_pipeline.py",
+    "tests/test_quiet_nights.py",
+    "tests/test_fault_injection.py",
+    "tests/test_print.py",
+    "tests/test_scoring.py",
+    "tests/test_vocabulary.py",
+    "tests/test_review_batches.py",
+    "tests/test_ingest_properties.py",
+    "tests/test_switching_once.py",
+    "tests/test_demo_category_reviews.py",
+    "tests/test_security.py",
+    "tests/test_output_digests.py",
+    "tests/test_complaint_desk_night.py",
+]
+
+
+def _unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return _SAME_UNIT_AS.get(module, module)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """With ``--dist loadfile``: one unit of work per module, the flow modules together."""
+    if config.option.dist != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleUnits(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    return ModuleUnits(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker, the longest units first (each worker collects the same order)."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {unit: number for number, unit in enumerate(_LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_unit(item.nodeid), len(rank)))
+
+
 def write_table(
     folder: Path, table: str, rows: list[dict[str, object]], *, encoding: str = "utf-8"
 ) -> Path:
@@ -105,6 +162,16 @@ def write_table(
     path = folder / f"{table}.csv"
     frame.to_csv(path, index=False, encoding=encoding)
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the session (for each xdist worker that runs flow tests):
+    defined here, not in a test module, so that the modules using it share the one server."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture

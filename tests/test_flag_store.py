@@ -38,6 +38,15 @@ def scratch(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _night(world, tmp_path_factory.mktemp("scratch"))
 
 
+def _after_first_night(scratch: Path, out: Path) -> Path:
+    """``out`` as the world's first night leaves it: a copy of the scratch night's output folder
+    (the night, the history and the store it started). The store keeps no path of its own, so
+    the copy is what a first night into ``out`` would write (test_a_second_night_flags_nothing
+    runs that first night itself); returns the copied night."""
+    shutil.copytree(scratch.parent, out)
+    return out / scratch.name
+
+
 def _night(data: Path, out: Path, *, config: Path | None = None, as_of: dt.date = AS_OF) -> Path:
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config(config))
     with run.exclusive():
@@ -104,11 +113,11 @@ def test_a_second_night_flags_nothing_and_writes_the_same_outputs(
 
 
 def test_an_edited_review_is_flagged_again_and_its_new_flags_are_used(
-    world: Path, tmp_path: Path
+    world: Path, scratch: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     data = _copy_world(world, tmp_path / "data")
-    _night(data, out)
+    _after_first_night(scratch, out)
     review_id = _edit_review(data, 3, "收到的是假货，质量很差")
 
     edited = _night(data, out)
@@ -123,10 +132,10 @@ def test_an_edited_review_is_flagged_again_and_its_new_flags_are_used(
 
 
 def test_a_new_lexicon_or_model_flags_every_review_once_and_drops_the_old_entries(
-    world: Path, tmp_path: Path
+    world: Path, scratch: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    _night(world, out)
+    _after_first_night(scratch, out)
     old_segments = {name for name in _store_state(out) if name.startswith("seg-")}
     lexicon = tmp_path / "shop.toml"
     lexicon.write_text(
@@ -164,10 +173,12 @@ def test_the_flagger_version_follows_the_lexicon_and_the_model() -> None:
     assert review_flagger_version(scoring.settings) == shipped  # scoring does not move a flag
 
 
-def test_a_held_night_leaves_the_store_as_it_was(world: Path, tmp_path: Path) -> None:
+def test_a_held_night_leaves_the_store_as_it_was(
+    world: Path, scratch: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     data = _copy_world(world, tmp_path / "data")
-    _night(data, out)
+    _after_first_night(scratch, out)
     before = _store_state(out)
     _edit_review(data, 5, "做工很差，用了两天就坏了")  # a review the night flags anew ...
     complaints = pd.read_csv(data / "complaints.csv", dtype=str, keep_default_na=False)
@@ -186,7 +197,7 @@ def test_a_damaged_store_is_one_warning_and_every_review_flagged_anew(
     world: Path, scratch: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     out = tmp_path / "out"
-    _night(world, out)
+    _after_first_night(scratch, out)
     folder = out / STORE
     segment = next(folder.glob("seg-*.parquet"))
     if damage == "pointer":
@@ -231,11 +242,11 @@ def test_new_reviews_between_stored_ones_are_the_only_ones_flagged(
 
 
 def test_reviews_exported_in_another_order_are_all_found_in_the_store(
-    world: Path, tmp_path: Path
+    world: Path, scratch: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     data = _copy_world(world, tmp_path / "data")
-    first = _night(data, out)
+    first = _after_first_night(scratch, out)
     before = pd.read_csv(first / "review_flags.csv", dtype=str, keep_default_na=False)
     reviews = pd.read_csv(data / "reviews.csv", dtype=str, keep_default_na=False)
     reviews.sample(frac=1.0, random_state=3).to_csv(data / "reviews.csv", index=False)
@@ -252,10 +263,10 @@ def test_reviews_exported_in_another_order_are_all_found_in_the_store(
 
 @pytest.mark.parametrize("damage", ["missing", "another shape"])
 def test_a_lost_id_index_is_built_again_and_every_stored_flag_still_used(
-    world: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+    world: Path, scratch: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     out = tmp_path / "out"
-    first = _night(world, out)
+    first = _after_first_night(scratch, out)
     segment = next((out / STORE).glob("seg-*.parquet"))
     ids = flag_store.id_index_path(segment)
     written = ids.read_bytes()
@@ -275,12 +286,12 @@ def test_a_lost_id_index_is_built_again_and_every_stored_flag_still_used(
 
 
 def test_many_segments_are_merged_keeping_each_reviews_latest_entry(
-    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: Path, scratch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(flag_store, "MAX_SEGMENTS", 1)
     out = tmp_path / "out"
     data = _copy_world(world, tmp_path / "data")
-    _night(data, out)
+    _after_first_night(scratch, out)  # one segment: as many as MAX_SEGMENTS below allows
+    monkeypatch.setattr(flag_store, "MAX_SEGMENTS", 1)
     _edit_review(data, 7, "假货")
     assert _flags(_night(data, out))["flagged_fresh"] == 1
 

@@ -27,6 +27,13 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def small_night(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world's night with the default settings, for the tests that only read it (or
+    copy its output folder before they write to it)."""
+    return run_night(small_world, tmp_path_factory.mktemp("reports"))
+
+
 def run_night(data: Path, out: Path, as_of: dt.date = AS_OF, config: Path | None = None) -> Path:
     """The nightly recipe without Prefect."""
     run = AuditRun(data_dir=data, out_dir=out, as_of=as_of, config=load_config(config))
@@ -34,8 +41,8 @@ def run_night(data: Path, out: Path, as_of: dt.date = AS_OF, config: Path | None
         return recipe.audit_night(run)
 
 
-def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
-    night = run_night(small_world, tmp_path / "reports")
+def test_a_night_writes_every_output(small_night: Path) -> None:
+    night = small_night
     names = {str(p.relative_to(night)) for p in night.rglob("*") if p.is_file()}
     assert {
         "manifest.json",
@@ -80,12 +87,13 @@ def test_a_night_writes_every_output(small_world: Path, tmp_path: Path) -> None:
     assert len(plan) > 0
 
 
-def test_same_inputs_same_outputs(small_world: Path, tmp_path: Path) -> None:
-    first = run_night(small_world, tmp_path / "a")
+def test_same_inputs_same_outputs(small_world: Path, small_night: Path, tmp_path: Path) -> None:
+    first = small_night
     second = run_night(small_world, tmp_path / "b")
     for name in ("inspection_plan.csv", "review_flags.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     # a rerun of the same night into the same folder replaces it with the same content
+    shutil.copytree(first.parent, tmp_path / "a")
     again = run_night(small_world, tmp_path / "a")
     assert (again / "inspection_plan.csv").read_bytes() == (
         second / "inspection_plan.csv"
@@ -116,9 +124,10 @@ def _fill_in(workbook: Path, *, counterfeit_lot: str) -> dict[str, int]:
 
 
 def test_filled_in_qa_workbook_is_read_back_as_inspections(
-    small_world: Path, tmp_path: Path
+    small_world: Path, small_night: Path, tmp_path: Path
 ) -> None:
-    night = run_night(small_world, tmp_path / "reports")
+    shutil.copytree(small_night.parent, tmp_path / "reports")
+    night = tmp_path / "reports" / small_night.name
     plan = pd.read_csv(night / "inspection_plan.csv", dtype=str)
     data = tmp_path / "data"
     shutil.copytree(small_world, data)
@@ -151,7 +160,9 @@ def test_filled_in_qa_workbook_is_read_back_as_inspections(
     run.abandon()
 
 
-def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> None:
+def test_the_report_language_is_a_setting(
+    small_world: Path, small_night: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "en.toml"
     config.write_text('report_language = "en"\n', encoding="utf-8")
     night = run_night(small_world, tmp_path / "reports", config=config)
@@ -165,7 +176,7 @@ def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> 
     first_header = next(qa.worksheets[1].iter_rows(max_row=1, values_only=True))
     assert [str(h).split("\n")[-1] for h in first_header[:2]] == ["priority", "shipment_id"]
     assert str(first_header[0]).split("\n")[0] == "Priority"
-    zh = run_night(small_world, tmp_path / "zh")
+    zh = small_night  # the default language
     assert (
         openpyxl.load_workbook(zh / f"supplier-risk-{AS_OF}.xlsx", read_only=True).sheetnames[0]
         == "摘要"
@@ -173,11 +184,11 @@ def test_the_report_language_is_a_setting(small_world: Path, tmp_path: Path) -> 
 
 
 def test_manifest_conserves_every_row_and_flags_name_their_supplier(
-    small_world: Path, tmp_path: Path
+    small_world: Path, small_night: Path
 ) -> None:
     import json
 
-    night = run_night(small_world, tmp_path / "reports")
+    night = small_night
     manifest = json.loads((night / "manifest.json").read_text(encoding="utf-8"))
     planted = pd.read_csv(small_world / "_truth" / "planted_problems.csv", dtype=str)
     for name, counts in manifest["inputs"].items():

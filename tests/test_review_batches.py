@@ -37,6 +37,31 @@ def whole(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _night(world, tmp_path_factory.mktemp("whole"))
 
 
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, ...]] = []
+
+    def stage_started(self, stage: str) -> None:
+        self.events.append(("start", stage))
+
+    def advanced(self, stage: str, done: int, total: int) -> None:
+        self.events.append(("advance", stage, f"{done}/{total}"))
+
+    def stage_finished(self, stage: str, seconds: float) -> None:
+        self.events.append(("end", stage))
+
+
+@pytest.fixture(scope="module")
+def split_night(world: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Recorder]:
+    """The night of the world with its reviews in three CSV files, and what it reported of its
+    stages and partitions as it ran."""
+    recorder = Recorder()
+    folder = tmp_path_factory.mktemp("split")
+    with reporting_to(recorder):
+        night = _night(_split(world, folder / "data", 3), folder / "parts")
+    return night, recorder
+
+
 def _night(data: Path, out: Path, config: Path | None = None) -> Path:
     run = AuditRun(data_dir=data, out_dir=out, as_of=AS_OF, config=load_config(config))
     with run.exclusive():
@@ -72,9 +97,9 @@ def _manifest(night: Path) -> dict[str, object]:
 
 
 def test_a_folder_of_partitions_gives_the_night_of_one_file(
-    world: Path, whole: Path, tmp_path: Path
+    whole: Path, split_night: tuple[Path, Recorder]
 ) -> None:
-    split = _night(_split(world, tmp_path / "split", 3), tmp_path / "parts")
+    split, _ = split_night
 
     pd.testing.assert_frame_equal(_scores(split), _scores(whole), check_exact=False, rtol=1e-12)
     for name in ("review_flags.csv", "inspection_plan.csv"):
@@ -146,24 +171,10 @@ def test_a_big_parquet_file_is_read_in_batches_of_row_groups(
     assert [(f["file"], f["rows_read"]) for f in files] == [("reviews.parquet", len(reviews))]
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, ...]] = []
-
-    def stage_started(self, stage: str) -> None:
-        self.events.append(("start", stage))
-
-    def advanced(self, stage: str, done: int, total: int) -> None:
-        self.events.append(("advance", stage, f"{done}/{total}"))
-
-    def stage_finished(self, stage: str, seconds: float) -> None:
-        self.events.append(("end", stage))
-
-
-def test_a_night_reports_each_stage_and_each_partition(world: Path, tmp_path: Path) -> None:
-    recorder = Recorder()
-    with reporting_to(recorder):
-        _night(_split(world, tmp_path / "split", 3), tmp_path / "out")
+def test_a_night_reports_each_stage_and_each_partition(
+    split_night: tuple[Path, Recorder],
+) -> None:
+    _, recorder = split_night
     started = [e[1] for e in recorder.events if e[0] == "start"]
     assert started[:4] == ["ingest", "reviews", "guard", "switching"]
     assert {"score", "inspection", "report"} <= set(started)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from .conftest import AS_OF
-from .test_flow import prefect_server  # noqa: F401  (the session's test server)
 
 pytestmark = pytest.mark.flow
 Folder = Callable[..., Path]
@@ -21,7 +20,7 @@ DEPLOYMENT = "nightly-supplier-audit/nightly"
 
 @pytest.fixture
 def served(
-    prefect_server: None,  # noqa: F811
+    prefect_server: None,
     make_folder: Folder,
     tmp_path: Path,
 ) -> Iterator[tuple[Path, Path]]:
