@@ -219,13 +219,14 @@ def test_lexicon_terms_normalised_together_read_as_each_alone() -> None:
     from supplier_audit.review_terms.lexicon import (
         LexiconModel,
         _expansions,
+        _negation_words,
         _shipped_raw,
         _spellings,
     )
 
     model = LexiconModel.model_validate(_shipped_raw())
     odd = ["假 ", " 货", "假", "~", "货~", "质量 差", "ＦＡＫＥ", " Not Original ", "假貨", "", " "]
-    terms = [*odd, *_spellings(model, _expansions(model))]
+    terms = [*odd, *_spellings(model, _expansions(model), _negation_words(model))]
     alone = [norm.normalise_with_map(t.strip())[0] for t in terms]
     saved = dict(norm._TERM_FORMS)
     norm._TERM_FORMS.clear()

@@ -230,12 +230,23 @@ def _expansions(model: LexiconModel) -> dict[str, list[str]]:
     }
 
 
-def _spellings(model: LexiconModel, expansions: Mapping[str, list[str]]) -> Iterator[str]:
+def _negation_words(model: LexiconModel) -> dict[str, list[str]]:
+    """Each negation list's words, templates expanded (zh_ignore: {shamthing}{shamis})."""
+    return {
+        name: [s for w in getattr(model.negation, name) for s in _expand(w, model.templates)]
+        for name in _NEGATION_LISTS
+    }
+
+
+def _spellings(
+    model: LexiconModel,
+    expansions: Mapping[str, list[str]],
+    negation_words: Mapping[str, list[str]],
+) -> Iterator[str]:
     """Every string :func:`_compile` normalises, so that they are normalised together."""
     yield from model.remove
-    for name in _NEGATION_LISTS:
-        for word in getattr(model.negation, name):
-            yield from _expand(word, model.templates)
+    for words in negation_words.values():
+        yield from words
     for values in model.templates.values():
         yield from values
     for variant, spellings in expansions.items():
@@ -250,7 +261,8 @@ def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
     ``user`` is the index of the first group that came from the user's section.
     """
     expansions = _expansions(model)
-    normalise_terms(_spellings(model, expansions))
+    negation_words = _negation_words(model)
+    normalise_terms(_spellings(model, expansions, negation_words))
     removed = {normalise_term(t) for t in model.remove}
     entries: list[_Entry] = []
     scan: dict[str, None] = {}
@@ -293,14 +305,8 @@ def _compile(model: LexiconModel, *, user: int | None) -> Lexicon:
                             lang=lang,  # type: ignore[arg-type]
                         )
     negation = {
-        name: tuple(
-            dict.fromkeys(
-                normalise_term(spelling)
-                for w in getattr(model.negation, name)
-                for spelling in _expand(w, model.templates)
-            )
-        )
-        for name in _NEGATION_LISTS
+        name: tuple(dict.fromkeys(normalise_term(w) for w in words))
+        for name, words in negation_words.items()
     }
     categories = {
         name: Category(name=name, label=cat.label, counterfeit=cat.counterfeit)

@@ -159,11 +159,17 @@ _TERM_FORMS: dict[str, str] = {}
 _TERM_SEPARATOR = "\x00"
 
 
+def _normalised(text: str) -> str:
+    """``normalise_with_map(text)[0]`` without the map: the characters' forms, then the filler
+    runs between Chinese characters dropped."""
+    return _FILLER_RUN.sub("", text.lower() if text.isascii() else text.translate(_FORMS))
+
+
 def normalise_term(term: str) -> str:
     """Normalise a lexicon term exactly as review text is normalised."""
     form = _TERM_FORMS.get(term)
     if form is None:
-        form = normalise_with_map(term.strip())[0]
+        form = _normalised(term.strip())
         if len(_TERM_FORMS) < 200_000:
             _TERM_FORMS[term] = form
     return form
@@ -179,9 +185,7 @@ def normalise_terms(terms: Iterable[str]) -> None:
     stripped = [t.strip() for t in todo]
     if any(_TERM_SEPARATOR in t for t in stripped):
         return  # left to normalise_term, one by one
-    joined = _TERM_SEPARATOR.join(stripped)
-    forms = _FILLER_RUN.sub("", joined.lower() if joined.isascii() else joined.translate(_FORMS))
-    parts = forms.split(_TERM_SEPARATOR)
+    parts = _normalised(_TERM_SEPARATOR.join(stripped)).split(_TERM_SEPARATOR)
     if len(parts) == len(todo):
         _TERM_FORMS.update(zip(todo, parts, strict=True))
 
